@@ -1,0 +1,616 @@
+//! TOML configuration: parsing, validation and where a problem is (file, line, column, field).
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::dora::Benchmark;
+
+pub const DEMO_CONFIG: &str = include_str!("../sample-config.toml");
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Where the config came from, for messages; "(built-in demo)" when none was found.
+    pub origin: String,
+    pub title: String,
+    pub dora: DoraConfig,
+    pub board: BoardConfig,
+    pub sources: Vec<SourceConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoraConfig {
+    pub window: Duration,
+    pub benchmark: Benchmark,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BoardConfig {
+    pub stages: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceConfig {
+    pub name: String,
+    pub interval: Duration,
+    pub timeout: Duration,
+    /// Consecutive intervals without a success after which the source's data counts as stale.
+    pub stale_after: u32,
+    /// Board column for pipelines whose source reports no stages.
+    pub stage: Option<String>,
+    pub kind: SourceKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceKind {
+    Demo { seed: u64 },
+    Prometheus(PrometheusConfig),
+    Exposition(ExpositionConfig),
+    Cctray(CctrayConfig),
+}
+
+impl SourceKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            SourceKind::Demo { .. } => "demo",
+            SourceKind::Prometheus(_) => "prometheus",
+            SourceKind::Exposition(_) => "exposition",
+            SourceKind::Cctray(_) => "cctray",
+        }
+    }
+}
+
+/// Names of the Pelorus-compatible DORA event gauges and their join labels.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventNames {
+    pub commit: String,
+    pub deploy: String,
+    pub failure_created: String,
+    pub failure_resolved: String,
+    pub app_label: String,
+    pub commit_label: String,
+    pub image_label: String,
+    pub issue_label: String,
+}
+
+impl Default for EventNames {
+    fn default() -> Self {
+        EventNames {
+            commit: "commit_timestamp".into(),
+            deploy: "deploy_timestamp".into(),
+            failure_created: "failure_creation_timestamp".into(),
+            failure_resolved: "failure_resolution_timestamp".into(),
+            app_label: "app".into(),
+            commit_label: "commit".into(),
+            image_label: "image_sha".into(),
+            issue_label: "issue_number".into(),
+        }
+    }
+}
+
+/// A PromQL query whose series describe the board: one series per (pipeline, stage) or job.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoardQuery {
+    pub query: String,
+    #[serde(default = "default_pipeline_label")]
+    pub pipeline_label: String,
+    #[serde(default = "default_stage_label")]
+    pub stage_label: String,
+    #[serde(default = "default_status_label")]
+    pub status_label: String,
+}
+
+fn default_pipeline_label() -> String {
+    "pipeline".into()
+}
+fn default_stage_label() -> String {
+    "stage".into()
+}
+fn default_status_label() -> String {
+    "status".into()
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrometheusConfig {
+    pub url: String,
+    pub events: EventNames,
+    pub board: Option<BoardQuery>,
+    /// How far back event series are looked for; must cover commits older than the window.
+    pub lookback: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpositionConfig {
+    pub url: String,
+    pub events: EventNames,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CctrayConfig {
+    pub url: String,
+}
+
+/// A configuration problem, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            return write!(f, "{}: {}", self.file, self.message);
+        }
+        write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
+        if !self.field.is_empty() {
+            write!(f, "field `{}`: ", self.field)?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+// ---- raw shape, as written in the file ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: Option<String>,
+    #[serde(default)]
+    dora: RawDora,
+    #[serde(default)]
+    board: RawBoard,
+    #[serde(default)]
+    source: Vec<RawSource>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDora {
+    window: Option<Spanned<String>>,
+    benchmark: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawBoard {
+    #[serde(default)]
+    stages: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: Spanned<String>,
+    kind: Spanned<String>,
+    url: Option<Spanned<String>>,
+    interval: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    stale_after: Option<Spanned<u32>>,
+    stage: Option<String>,
+    seed: Option<u64>,
+    lookback: Option<Spanned<String>>,
+    #[serde(default)]
+    events: EventNames,
+    board: Option<BoardQuery>,
+}
+
+const DEFAULT_WINDOW: Duration = Duration::from_secs(30 * 86_400);
+
+/// Where the config comes from: an explicit path, `$ANDON_CONFIG`, the XDG config dir, or the demo.
+pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(path) = explicit {
+        return Some(path.to_path_buf());
+    }
+    if let Some(path) = std::env::var_os("ANDON_CONFIG").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))?;
+    let candidate = base.join("andon").join("config.toml");
+    candidate.is_file().then_some(candidate)
+}
+
+/// Loads the config at `path`, or the built-in demo when `path` is None.
+pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+    match path {
+        None => parse(DEMO_CONFIG, "(built-in demo)"),
+        Some(path) => {
+            let file = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
+                file: file.clone(),
+                line: 0,
+                column: 0,
+                field: String::new(),
+                message: format!("cannot read config: {err}"),
+            })?;
+            parse(&text, &file)
+        }
+    }
+}
+
+pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+    let locate_err = |span: Option<Range<usize>>, field: String, message: String| {
+        let (line, column) = span.map_or((1, 1), |s| line_column(text, s.start));
+        ConfigError {
+            file: file.to_string(),
+            line,
+            column,
+            field,
+            message,
+        }
+    };
+    let deserializer = toml::Deserializer::parse(text)
+        .map_err(|err| locate_err(err.span(), String::new(), clean_message(err.message())))?;
+    let raw: RawConfig = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let field = err.path().to_string();
+        let field = if field == "." { String::new() } else { field };
+        let inner = err.into_inner();
+        locate_err(inner.span(), field, clean_message(inner.message()))
+    })?;
+    validate(raw, file, &|span, field, message| {
+        locate_err(Some(span), field.to_string(), message)
+    })
+}
+
+type Locate<'a> = dyn Fn(Range<usize>, &str, String) -> ConfigError + 'a;
+
+fn validate(raw: RawConfig, file: &str, err: &Locate) -> Result<Config, ConfigError> {
+    let window = match &raw.dora.window {
+        Some(w) => duration(w, "dora.window", err)?,
+        None => DEFAULT_WINDOW,
+    };
+    if window < Duration::from_secs(86_400) {
+        let span = raw.dora.window.as_ref().map(|w| w.span()).unwrap_or(0..0);
+        return Err(err(span, "dora.window", "must be at least 1 day".into()));
+    }
+    let benchmark = match &raw.dora.benchmark {
+        None => Benchmark::Dora2023,
+        Some(b) => Benchmark::parse(b.get_ref()).ok_or_else(|| {
+            err(
+                b.span(),
+                "dora.benchmark",
+                format!(
+                    "unknown benchmark {:?}; expected \"2023\" or \"2021\"",
+                    b.get_ref()
+                ),
+            )
+        })?,
+    };
+    let mut sources = Vec::with_capacity(raw.source.len());
+    for (index, source) in raw.source.into_iter().enumerate() {
+        let name_span = source.name.span();
+        let parsed = validate_source(source, index, window, err)?;
+        if sources.iter().any(|s: &SourceConfig| s.name == parsed.name) {
+            let message = format!("duplicate source name {:?}", parsed.name);
+            return Err(err(name_span, &format!("source[{index}].name"), message));
+        }
+        sources.push(parsed);
+    }
+    Ok(Config {
+        origin: file.to_string(),
+        title: raw.title.unwrap_or_else(|| "andon".to_string()),
+        dora: DoraConfig { window, benchmark },
+        board: BoardConfig {
+            stages: raw.board.stages,
+        },
+        sources,
+    })
+}
+
+fn validate_source(
+    raw: RawSource,
+    index: usize,
+    window: Duration,
+    err: &Locate,
+) -> Result<SourceConfig, ConfigError> {
+    let field = |name: &str| format!("source[{index}].{name}");
+    let name = raw.name.get_ref().trim().to_string();
+    if name.is_empty() {
+        return Err(err(
+            raw.name.span(),
+            &field("name"),
+            "must not be empty".into(),
+        ));
+    }
+    let interval = match &raw.interval {
+        Some(v) => duration(v, &field("interval"), err)?,
+        None => Duration::from_secs(30),
+    };
+    if interval < Duration::from_secs(1) {
+        let span = raw.interval.as_ref().map_or(0..0, |v| v.span());
+        return Err(err(span, &field("interval"), "must be at least 1s".into()));
+    }
+    let timeout = match &raw.timeout {
+        Some(v) => duration(v, &field("timeout"), err)?,
+        None => Duration::from_secs(10).min(interval),
+    };
+    let stale_after = match &raw.stale_after {
+        Some(v) if *v.get_ref() == 0 => {
+            return Err(err(
+                v.span(),
+                &field("stale_after"),
+                "must be at least 1".into(),
+            ));
+        }
+        Some(v) => *v.get_ref(),
+        None => 3,
+    };
+    let required_url = |kind: &str| -> Result<String, ConfigError> {
+        let url = raw.url.as_ref().ok_or_else(|| {
+            err(
+                raw.kind.span(),
+                &field("url"),
+                format!("a {kind} source needs a url"),
+            )
+        })?;
+        let value = url.get_ref().trim();
+        if !(value.starts_with("http://") || value.starts_with("https://")) {
+            return Err(err(
+                url.span(),
+                &field("url"),
+                format!("{value:?} is not an http:// or https:// URL"),
+            ));
+        }
+        Ok(value.trim_end_matches('/').to_string())
+    };
+    let kind_word = raw.kind.get_ref().as_str();
+    let only_for = |present: bool, key: &str, kinds: &str| -> Result<(), ConfigError> {
+        if present {
+            Err(err(
+                raw.kind.span(),
+                &field(key),
+                format!("`{key}` applies only to {kinds} sources, not {kind_word}"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let kind = match kind_word {
+        "demo" => {
+            only_for(
+                raw.url.is_some(),
+                "url",
+                "prometheus, exposition and cctray",
+            )?;
+            SourceKind::Demo {
+                seed: raw.seed.unwrap_or(1),
+            }
+        }
+        "prometheus" => {
+            only_for(raw.seed.is_some(), "seed", "demo")?;
+            let lookback = match &raw.lookback {
+                Some(v) => duration(v, &field("lookback"), err)?,
+                None => window * 3,
+            };
+            SourceKind::Prometheus(PrometheusConfig {
+                url: required_url("prometheus")?,
+                events: raw.events.clone(),
+                board: raw.board.clone(),
+                lookback,
+            })
+        }
+        "exposition" => {
+            only_for(raw.seed.is_some(), "seed", "demo")?;
+            only_for(raw.board.is_some(), "board", "prometheus")?;
+            SourceKind::Exposition(ExpositionConfig {
+                url: required_url("exposition")?,
+                events: raw.events.clone(),
+            })
+        }
+        "cctray" => {
+            only_for(raw.seed.is_some(), "seed", "demo")?;
+            only_for(raw.board.is_some(), "board", "prometheus")?;
+            SourceKind::Cctray(CctrayConfig {
+                url: required_url("cctray")?,
+            })
+        }
+        other => {
+            return Err(err(
+                raw.kind.span(),
+                &field("kind"),
+                format!(
+                    "unknown source kind {other:?}; expected one of demo, prometheus, exposition, cctray"
+                ),
+            ));
+        }
+    };
+    Ok(SourceConfig {
+        name,
+        interval,
+        timeout,
+        stale_after,
+        stage: raw.stage,
+        kind,
+    })
+}
+
+fn duration(value: &Spanned<String>, field: &str, err: &Locate) -> Result<Duration, ConfigError> {
+    humantime::parse_duration(value.get_ref().trim()).map_err(|e| {
+        err(
+            value.span(),
+            field,
+            format!(
+                "{:?} is not a duration ({e}); write e.g. \"30s\", \"5m\", \"30d\"",
+                value.get_ref()
+            ),
+        )
+    })
+}
+
+/// toml's messages carry a trailing newline and sometimes an excerpt; keep the first sentence.
+fn clean_message(message: &str) -> String {
+    message.lines().next().unwrap_or("").trim().to_string()
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..text.floor_char_boundary(offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(text: &str) -> ConfigError {
+        parse(text, "andon.toml").expect_err("config should be rejected")
+    }
+
+    #[test]
+    fn sample_config_is_valid_and_uses_the_demo() {
+        let config = parse(DEMO_CONFIG, "sample-config.toml").unwrap();
+        assert!(!config.sources.is_empty());
+        assert!(
+            config
+                .sources
+                .iter()
+                .all(|s| matches!(s.kind, SourceKind::Demo { .. }))
+        );
+    }
+
+    #[test]
+    fn full_shape_from_the_documentation_parses() {
+        let config = parse(
+            r#"
+title = "Payments delivery"
+[dora]
+window = "30d"
+benchmark = "2023"
+[board]
+stages = ["build", "test", "deploy", "verify"]
+[[source]]
+name = "prom"
+kind = "prometheus"
+url = "http://127.0.0.1:9090/"
+interval = "15s"
+timeout = "5s"
+"#,
+            "a.toml",
+        )
+        .unwrap();
+        assert_eq!(config.title, "Payments delivery");
+        assert_eq!(config.dora.window, Duration::from_secs(30 * 86_400));
+        assert_eq!(config.board.stages, ["build", "test", "deploy", "verify"]);
+        let source = &config.sources[0];
+        assert_eq!(source.interval, Duration::from_secs(15));
+        assert_eq!(source.timeout, Duration::from_secs(5));
+        let SourceKind::Prometheus(prom) = &source.kind else {
+            panic!("expected prometheus, got {:?}", source.kind)
+        };
+        assert_eq!(prom.url, "http://127.0.0.1:9090");
+        assert_eq!(prom.events, EventNames::default());
+        assert_eq!(prom.lookback, Duration::from_secs(90 * 86_400));
+    }
+
+    #[test]
+    fn bad_duration_names_line_column_and_field() {
+        let e = error_of(
+            "[[source]]\nname = \"p\"\nkind = \"prometheus\"\nurl = \"http://127.0.0.1:1\"\ninterval = \"soon\"\n",
+        );
+        assert_eq!((e.line, e.column), (5, 12));
+        assert_eq!(e.field, "source[0].interval");
+        assert!(e.message.contains("not a duration"), "{}", e.message);
+        assert!(
+            e.to_string()
+                .starts_with("andon.toml:5:12: field `source[0].interval`")
+        );
+    }
+
+    #[test]
+    fn unknown_field_is_named_with_its_path() {
+        let e = error_of("title = \"x\"\n[dora]\nwindw = \"30d\"\n");
+        assert_eq!(e.line, 3);
+        assert!(e.field.starts_with("dora"), "{e}");
+        assert!(e.message.contains("windw"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_is_located() {
+        let e = error_of("[[source]]\nname = \"d\"\nkind = \"demo\"\nseed = \"one\"\n");
+        assert_eq!(e.line, 4);
+        assert_eq!(e.field, "source[0].seed");
+    }
+
+    #[test]
+    fn syntax_error_is_located() {
+        let e = error_of("title = \"x\n");
+        assert_eq!(e.line, 1);
+    }
+
+    #[test]
+    fn unknown_kind_is_rejected_at_the_kind() {
+        let e = error_of("[[source]]\nname = \"j\"\nkind = \"jenkinz\"\n");
+        assert_eq!((e.line, e.field.as_str()), (3, "source[0].kind"));
+        assert!(e.message.contains("jenkinz"));
+    }
+
+    #[test]
+    fn missing_url_and_bad_url_are_rejected() {
+        let e = error_of("[[source]]\nname = \"p\"\nkind = \"cctray\"\n");
+        assert_eq!(e.field, "source[0].url");
+        let e = error_of("[[source]]\nname = \"p\"\nkind = \"cctray\"\nurl = \"ftp://x\"\n");
+        assert_eq!((e.line, e.field.as_str()), (4, "source[0].url"));
+    }
+
+    #[test]
+    fn duplicate_names_and_bad_benchmark_are_rejected() {
+        let e = error_of(
+            "[[source]]\nname = \"a\"\nkind = \"demo\"\n[[source]]\nname = \"a\"\nkind = \"demo\"\n",
+        );
+        assert_eq!(e.line, 5);
+        assert!(e.message.contains("duplicate"));
+        let e = error_of("[dora]\nbenchmark = \"2019\"\n");
+        assert_eq!((e.line, e.field.as_str()), (2, "dora.benchmark"));
+    }
+
+    #[test]
+    fn event_names_and_board_query_are_configurable() {
+        let config = parse(
+            r#"
+[[source]]
+name = "p"
+kind = "prometheus"
+url = "http://127.0.0.1:9090"
+[source.events]
+deploy = "my_deploy_ts"
+app_label = "service"
+[source.board]
+query = "gitlab_ci_pipeline_job_status == 1"
+pipeline_label = "project"
+"#,
+            "a.toml",
+        )
+        .unwrap();
+        let SourceKind::Prometheus(prom) = &config.sources[0].kind else {
+            panic!()
+        };
+        assert_eq!(prom.events.deploy, "my_deploy_ts");
+        assert_eq!(prom.events.app_label, "service");
+        assert_eq!(prom.events.commit, "commit_timestamp");
+        let board = prom.board.as_ref().unwrap();
+        assert_eq!(board.pipeline_label, "project");
+        assert_eq!(board.stage_label, "stage");
+    }
+
+    #[test]
+    fn line_column_counts_characters() {
+        assert_eq!(line_column("ab\ncé d", 7), (2, 4));
+    }
+}

@@ -1,0 +1,249 @@
+//! Domain types shared by sources, metrics and views. No I/O here.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub type Timestamp = DateTime<Utc>;
+
+/// Outcome of a pipeline's latest run as reported by its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BuildStatus {
+    Passing,
+    Failing,
+    Unknown,
+}
+
+/// State of one stage inside a pipeline run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StageStatus {
+    Passed,
+    Failed,
+    Running,
+    Pending,
+    Skipped,
+    Unknown,
+}
+
+impl StageStatus {
+    /// Reads the status words used by CI servers and exporters; anything else is Unknown.
+    pub fn from_word(word: &str) -> StageStatus {
+        match word.trim().to_ascii_lowercase().as_str() {
+            "success" | "succeeded" | "passed" | "passing" | "pass" | "ok" | "green" | "blue" => {
+                StageStatus::Passed
+            }
+            "failed" | "failure" | "failing" | "fail" | "error" | "errored" | "exception"
+            | "broken" | "red" | "timed_out" => StageStatus::Failed,
+            "running" | "building" | "in_progress" | "started" => StageStatus::Running,
+            "pending"
+            | "queued"
+            | "scheduled"
+            | "waiting"
+            | "created"
+            | "preparing"
+            | "waiting_for_resource"
+            | "manual" => StageStatus::Pending,
+            "skipped" | "canceled" | "cancelled" | "not_run" => StageStatus::Skipped,
+            _ => StageStatus::Unknown,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StageRun {
+    pub name: String,
+    pub status: StageStatus,
+}
+
+/// A pipeline's latest run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pipeline {
+    pub name: String,
+    pub status: BuildStatus,
+    pub building: bool,
+    /// The stage the run is in, or failed at, or finished with.
+    pub stage: Option<String>,
+    pub url: Option<String>,
+    pub last_build_at: Option<Timestamp>,
+    pub label: Option<String>,
+    pub stages: Vec<StageRun>,
+    /// Who broke it, when the source says (GoCD breakers).
+    pub breakers: Vec<String>,
+}
+
+impl Pipeline {
+    pub fn new(name: impl Into<String>, status: BuildStatus) -> Pipeline {
+        Pipeline {
+            name: name.into(),
+            status,
+            building: false,
+            stage: None,
+            url: None,
+            last_build_at: None,
+            label: None,
+            stages: Vec::new(),
+            breakers: Vec::new(),
+        }
+    }
+
+    /// Derives status, building flag and current stage from the stages, in the order given.
+    pub fn from_stages(name: impl Into<String>, stages: Vec<StageRun>) -> Pipeline {
+        let failed = stages.iter().find(|s| s.status == StageStatus::Failed);
+        let running = stages.iter().find(|s| s.status == StageStatus::Running);
+        // A run in progress counts as passing so far once a stage has passed and none has
+        // failed or gone unknown; a run with nothing passed yet says nothing about the line.
+        let passing_so_far = stages.iter().any(|s| s.status == StageStatus::Passed)
+            && !stages.iter().any(|s| s.status == StageStatus::Unknown);
+        let status = if failed.is_some() {
+            BuildStatus::Failing
+        } else if passing_so_far {
+            BuildStatus::Passing
+        } else {
+            BuildStatus::Unknown
+        };
+        let current = failed
+            .or(running)
+            .or_else(|| {
+                stages
+                    .iter()
+                    .find(|s| matches!(s.status, StageStatus::Pending | StageStatus::Unknown))
+            })
+            .or(stages.last());
+        let mut pipeline = Pipeline::new(name, status);
+        pipeline.building = running.is_some();
+        pipeline.stage = current.map(|s| s.name.clone());
+        pipeline.stages = stages;
+        pipeline
+    }
+}
+
+/// A successful production deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployment {
+    pub app: String,
+    pub image_sha: Option<String>,
+    pub commit: Option<String>,
+    pub finished_at: Timestamp,
+}
+
+/// A commit that may be delivered by a deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub app: String,
+    pub commit: String,
+    pub image_sha: Option<String>,
+    pub committed_at: Timestamp,
+}
+
+/// A production incident. `app == "unknown"` means attributed to no service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incident {
+    pub app: String,
+    pub id: String,
+    pub opened_at: Timestamp,
+    pub resolved_at: Option<Timestamp>,
+}
+
+pub const UNATTRIBUTED_APP: &str = "unknown";
+
+/// The DORA events known to the radiator.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DoraEvents {
+    pub deployments: Vec<Deployment>,
+    pub changes: Vec<Change>,
+    pub incidents: Vec<Incident>,
+}
+
+impl DoraEvents {
+    pub fn extend(&mut self, other: &DoraEvents) {
+        self.deployments.extend(other.deployments.iter().cloned());
+        self.changes.extend(other.changes.iter().cloned());
+        self.incidents.extend(other.incidents.iter().cloned());
+    }
+}
+
+/// Everything one successful poll of a source returned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    pub pipelines: Vec<Pipeline>,
+    pub events: DoraEvents,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stage(name: &str, status: StageStatus) -> StageRun {
+        StageRun {
+            name: name.into(),
+            status,
+        }
+    }
+
+    #[test]
+    fn failed_stage_makes_the_pipeline_fail_there() {
+        let p = Pipeline::from_stages(
+            "api",
+            vec![
+                stage("build", StageStatus::Passed),
+                stage("test", StageStatus::Failed),
+                stage("deploy", StageStatus::Pending),
+            ],
+        );
+        assert_eq!(p.status, BuildStatus::Failing);
+        assert_eq!(p.stage.as_deref(), Some("test"));
+        assert!(!p.building);
+    }
+
+    #[test]
+    fn running_stage_is_current_and_passing_so_far() {
+        let p = Pipeline::from_stages(
+            "api",
+            vec![
+                stage("build", StageStatus::Passed),
+                stage("test", StageStatus::Running),
+                stage("deploy", StageStatus::Pending),
+            ],
+        );
+        assert_eq!(p.status, BuildStatus::Passing);
+        assert!(p.building);
+        assert_eq!(p.stage.as_deref(), Some("test"));
+    }
+
+    #[test]
+    fn first_stage_running_says_nothing_yet() {
+        let p = Pipeline::from_stages("api", vec![stage("build", StageStatus::Running)]);
+        assert_eq!(p.status, BuildStatus::Unknown);
+        assert!(p.building);
+    }
+
+    #[test]
+    fn all_passed_is_passing_at_last_stage() {
+        let p = Pipeline::from_stages(
+            "api",
+            vec![
+                stage("build", StageStatus::Passed),
+                stage("deploy", StageStatus::Passed),
+            ],
+        );
+        assert_eq!(p.status, BuildStatus::Passing);
+        assert_eq!(p.stage.as_deref(), Some("deploy"));
+    }
+
+    #[test]
+    fn no_stages_is_unknown_not_green() {
+        assert_eq!(
+            Pipeline::from_stages("x", vec![]).status,
+            BuildStatus::Unknown
+        );
+    }
+
+    #[test]
+    fn status_words() {
+        assert_eq!(StageStatus::from_word("SUCCESS"), StageStatus::Passed);
+        assert_eq!(StageStatus::from_word("failed"), StageStatus::Failed);
+        assert_eq!(StageStatus::from_word("in_progress"), StageStatus::Running);
+        assert_eq!(StageStatus::from_word("whatever"), StageStatus::Unknown);
+    }
+}
