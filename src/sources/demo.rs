@@ -1,4 +1,28 @@
-use crate::model::{Snapshot, Timestamp};
+//! Simulated delivery activity: pipelines moving through stages with occasional breaks and
+//! fixes, plus sixty days of DORA events. A pure function of the seed and the clock, so the same
+//! seed shows the same history on every screen.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use crate::model::{
+    BuildStatus, Change, Deployment, DoraEvents, Incident, Pipeline, Snapshot, StageRun,
+    StageStatus, Timestamp, UNATTRIBUTED_APP,
+};
+
+pub const STAGES: [&str; 4] = ["build", "test", "deploy", "verify"];
+const PIPELINES: [&str; 6] = [
+    "checkout-api",
+    "payments-web",
+    "ledger",
+    "notifications",
+    "search",
+    "mobile-bff",
+];
+/// Services that deploy to production; the others only build.
+const SERVICES: usize = 4;
+const HISTORY_DAYS: i64 = 60;
+/// Chance, in percent, that a run breaks at some stage.
+const BREAK_PERCENT: u64 = 18;
 
 pub struct DemoSource {
     seed: u64,
@@ -10,7 +34,234 @@ impl DemoSource {
     }
 
     pub fn snapshot(&self, now: Timestamp) -> Snapshot {
-        let _ = (self.seed, now);
-        Snapshot::default()
+        Snapshot {
+            pipelines: PIPELINES
+                .iter()
+                .enumerate()
+                .map(|(i, name)| pipeline(self.seed, i, name, now))
+                .collect(),
+            events: events(self.seed, now),
+        }
+    }
+}
+
+/// splitmix64: a tiny, well-distributed hash; enough for a simulation.
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+fn roll(seed: u64, parts: &[u64]) -> u64 {
+    parts.iter().fold(mix(seed), |acc, part| mix(acc ^ *part))
+}
+
+/// Seconds per stage, per pipeline, so pipelines move at different paces.
+fn stage_seconds(seed: u64, pipeline: usize, stage: usize) -> i64 {
+    8 + (roll(seed, &[1, pipeline as u64, stage as u64]) % 18) as i64
+}
+
+fn cycle_seconds(seed: u64, pipeline: usize) -> i64 {
+    let work: i64 = (0..STAGES.len())
+        .map(|s| stage_seconds(seed, pipeline, s))
+        .sum();
+    work + 20 + (roll(seed, &[2, pipeline as u64]) % 50) as i64
+}
+
+/// The stage a run breaks at, if it breaks.
+fn break_stage(seed: u64, pipeline: usize, cycle: i64) -> Option<usize> {
+    let r = roll(seed, &[3, pipeline as u64, cycle as u64]);
+    (r % 100 < BREAK_PERCENT).then_some(((r >> 8) % STAGES.len() as u64) as usize)
+}
+
+fn pipeline(seed: u64, index: usize, name: &str, now: Timestamp) -> Pipeline {
+    let period = cycle_seconds(seed, index);
+    let offset = (roll(seed, &[4, index as u64]) % period as u64) as i64;
+    let shifted = now.timestamp() + offset;
+    let cycle = shifted.div_euclid(period);
+    let elapsed = shifted.rem_euclid(period);
+    let started_at = now - Duration::seconds(elapsed);
+
+    let broken_at = break_stage(seed, index, cycle);
+    let mut stages = Vec::with_capacity(STAGES.len());
+    let mut clock = 0;
+    let mut stopped = false;
+    for (s, stage) in STAGES.iter().enumerate() {
+        let length = stage_seconds(seed, index, s);
+        let status = if stopped {
+            StageStatus::Skipped
+        } else if elapsed < clock {
+            StageStatus::Pending
+        } else if elapsed < clock + length {
+            StageStatus::Running
+        } else if broken_at == Some(s) {
+            stopped = true;
+            StageStatus::Failed
+        } else {
+            StageStatus::Passed
+        };
+        clock += length;
+        stages.push(StageRun {
+            name: stage.to_string(),
+            status,
+        });
+    }
+
+    let mut p = Pipeline::from_stages(name, stages);
+    if p.building {
+        // While a run is in progress the pipeline's status is the last finished run's.
+        p.status = if break_stage(seed, index, cycle - 1).is_some() {
+            BuildStatus::Failing
+        } else {
+            BuildStatus::Passing
+        };
+    }
+    let run_number = cycle.rem_euclid(100_000) as u64 + 1000;
+    p.label = Some(format!("#{run_number}"));
+    p.url = Some(format!("https://ci.example.com/{name}/runs/{run_number}"));
+    p.last_build_at = Some(started_at);
+    if p.status == BuildStatus::Failing {
+        let who = ["alice", "bob", "chen", "dara"];
+        let r = roll(seed, &[5, index as u64, cycle as u64]) as usize;
+        p.breakers = vec![who[r % who.len()].to_string()];
+    }
+    p
+}
+
+fn day_start(now: Timestamp, days_ago: i64) -> DateTime<Utc> {
+    let midnight = now.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
+    Utc.from_utc_datetime(&midnight) - Duration::days(days_ago)
+}
+
+/// Deployments, their commits and incidents for the last sixty days, none after `now`.
+fn events(seed: u64, now: Timestamp) -> DoraEvents {
+    let mut events = DoraEvents::default();
+    for days_ago in 0..=HISTORY_DAYS {
+        let day = day_start(now, days_ago);
+        let day_number = day.timestamp().div_euclid(86_400) as u64;
+        for (app_index, app) in PIPELINES.iter().take(SERVICES).enumerate() {
+            let r = roll(seed, &[6, app_index as u64, day_number]);
+            let weekend = matches!(day.format("%a").to_string().as_str(), "Sat" | "Sun");
+            let deploys = if weekend { r % 2 } else { r % 4 };
+            for k in 0..deploys {
+                let r = roll(seed, &[7, app_index as u64, day_number, k]);
+                let at = day + Duration::seconds(8 * 3600 + (r % (10 * 3600)) as i64);
+                if at > now {
+                    continue;
+                }
+                add_deployment(&mut events, seed, app, at, r, now);
+            }
+        }
+    }
+    events
+}
+
+fn add_deployment(
+    events: &mut DoraEvents,
+    seed: u64,
+    app: &str,
+    at: Timestamp,
+    r: u64,
+    now: Timestamp,
+) {
+    let image = format!("sha256:{:012x}", mix(r) & 0xFFFF_FFFF_FFFF);
+    events.deployments.push(Deployment {
+        app: app.to_string(),
+        image_sha: Some(image.clone()),
+        commit: None,
+        finished_at: at,
+    });
+    for c in 0..(1 + r % 3) {
+        let age = 1800 + (roll(seed, &[8, r, c]) % (3 * 86_400)) as i64;
+        events.changes.push(Change {
+            app: app.to_string(),
+            commit: format!("{:040x}", u128::from(mix(r ^ c)) << 64 | u128::from(mix(c))),
+            image_sha: Some(image.clone()),
+            committed_at: at - Duration::seconds(age),
+        });
+    }
+    let incident_roll = roll(seed, &[9, r]);
+    if incident_roll % 100 < 9 {
+        let opened_at = at + Duration::seconds(600 + (incident_roll % 6 * 3600) as i64);
+        let repair = 1200 + ((incident_roll >> 16) % (30 * 3600)) as i64;
+        let resolved = opened_at + Duration::seconds(repair);
+        let unattributed = (incident_roll >> 32) % 10 == 0;
+        if opened_at > now {
+            return;
+        }
+        events.incidents.push(Incident {
+            app: if unattributed { UNATTRIBUTED_APP } else { app }.to_string(),
+            id: format!("INC-{}", incident_roll % 10_000),
+            opened_at,
+            resolved_at: (resolved <= now).then_some(resolved),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: i64) -> Timestamp {
+        Utc.timestamp_opt(seconds, 0).unwrap()
+    }
+
+    #[test]
+    fn same_seed_same_moment_same_snapshot() {
+        let now = at(1_790_000_000);
+        assert_eq!(
+            DemoSource::new(7).snapshot(now),
+            DemoSource::new(7).snapshot(now)
+        );
+        assert_ne!(
+            DemoSource::new(7).snapshot(now),
+            DemoSource::new(8).snapshot(now)
+        );
+    }
+
+    #[test]
+    fn pipelines_move_break_and_recover_over_an_hour() {
+        let demo = DemoSource::new(7);
+        let mut failing = 0;
+        let mut passing = 0;
+        let mut stages_seen = std::collections::HashSet::new();
+        for minute in 0..60 {
+            for p in demo.snapshot(at(1_790_000_000 + minute * 60)).pipelines {
+                match p.status {
+                    BuildStatus::Failing => failing += 1,
+                    BuildStatus::Passing => passing += 1,
+                    BuildStatus::Unknown => {}
+                }
+                if p.building {
+                    stages_seen.insert(p.stage.clone().unwrap());
+                }
+            }
+        }
+        assert!(failing > 0, "the demo never breaks");
+        assert!(passing > failing, "the demo is mostly broken");
+        assert_eq!(
+            stages_seen.len(),
+            STAGES.len(),
+            "work does not flow through every stage"
+        );
+    }
+
+    #[test]
+    fn events_never_lie_in_the_future() {
+        let now = at(1_790_000_000);
+        let events = DemoSource::new(7).snapshot(now).events;
+        assert!(events.deployments.len() > 50);
+        assert!(events.deployments.iter().all(|d| d.finished_at <= now));
+        assert!(events.changes.iter().all(|c| c.committed_at < now));
+        assert!(events.incidents.iter().all(|i| i.opened_at <= now));
+        assert!(
+            events
+                .incidents
+                .iter()
+                .flat_map(|i| i.resolved_at)
+                .all(|r| r <= now)
+        );
+        assert!(!events.incidents.is_empty());
     }
 }
