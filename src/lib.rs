@@ -1,6 +1,15 @@
 //! andon: a terminal information radiator for software delivery teams.
 
+pub mod app;
+pub mod check;
 pub mod config;
 pub mod dora;
+pub mod format;
+pub mod logging;
 pub mod model;
+pub mod output;
+pub mod poller;
 pub mod sources;
+pub mod state;
+pub mod ui;
+pub mod view;

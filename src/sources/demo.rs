@@ -22,7 +22,7 @@ const PIPELINES: [&str; 6] = [
 const SERVICES: usize = 4;
 const HISTORY_DAYS: i64 = 60;
 /// Chance, in percent, that a run breaks at some stage.
-const BREAK_PERCENT: u64 = 18;
+const BREAK_PERCENT: u64 = 12;
 
 pub struct DemoSource {
     seed: u64,
@@ -186,7 +186,7 @@ fn add_deployment(
         let opened_at = at + Duration::seconds(600 + (incident_roll % 6 * 3600) as i64);
         let repair = 1200 + ((incident_roll >> 16) % (30 * 3600)) as i64;
         let resolved = opened_at + Duration::seconds(repair);
-        let unattributed = (incident_roll >> 32) % 10 == 0;
+        let unattributed = (incident_roll >> 32).is_multiple_of(10);
         if opened_at > now {
             return;
         }

@@ -1,0 +1,143 @@
+//! Words and numbers as every output shows them.
+
+use crate::dora::{DoraReport, Tier};
+use crate::model::StageStatus;
+use crate::view::{AndonState, PipelineStatus};
+
+/// A duration in the largest unit that keeps it readable: "45 s", "12 min", "2.1 h", "3.5 d".
+pub fn duration(seconds: f64) -> String {
+    let s = seconds.max(0.0);
+    if s < 90.0 {
+        format!("{s:.0} s")
+    } else if s < 90.0 * 60.0 {
+        format!("{:.0} min", s / 60.0)
+    } else if s < 36.0 * 3600.0 {
+        format!("{:.1} h", s / 3600.0)
+    } else {
+        format!("{:.1} d", s / 86_400.0)
+    }
+}
+
+pub fn tier(t: Option<Tier>) -> &'static str {
+    t.map_or("no tier", Tier::word)
+}
+
+pub fn status_glyph(status: PipelineStatus, building: bool) -> &'static str {
+    match (status, building) {
+        (PipelineStatus::Failing, _) => "✗",
+        (PipelineStatus::Stale, _) => "⌛",
+        (_, true) => "◐",
+        (PipelineStatus::Passing, false) => "✓",
+        (PipelineStatus::Unknown, false) => "?",
+    }
+}
+
+/// Status word as shown on a card: "building" is added, never replaces the result.
+pub fn status_word(status: PipelineStatus, building: bool) -> String {
+    if building {
+        format!("{} · building", status.word())
+    } else {
+        status.word().to_string()
+    }
+}
+
+pub fn andon_glyph(state: AndonState) -> &'static str {
+    match state {
+        AndonState::Green => "●",
+        AndonState::Red => "■",
+        AndonState::Unknown => "?",
+    }
+}
+
+pub fn stage_glyph(status: StageStatus) -> &'static str {
+    match status {
+        StageStatus::Passed => "✓",
+        StageStatus::Failed => "✗",
+        StageStatus::Running => "◐",
+        StageStatus::Pending => "·",
+        StageStatus::Skipped => "-",
+        StageStatus::Unknown => "?",
+    }
+}
+
+/// One DORA key for display: a name, its value (or N/A and why), and its evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyFigure {
+    pub name: &'static str,
+    /// Fits a quarter of an 80-column screen.
+    pub short_name: &'static str,
+    pub value: String,
+    pub tier: &'static str,
+    pub evidence: String,
+}
+
+pub fn key_figures(report: &DoraReport) -> [KeyFigure; 4] {
+    let na = |reason: Option<&'static str>| format!("N/A: {}", reason.unwrap_or("no data"));
+    let df = &report.deployment_frequency;
+    let lt = &report.lead_time;
+    let cfr = &report.change_failure_rate;
+    let ttr = &report.time_to_restore;
+    [
+        KeyFigure {
+            name: "Deploy frequency",
+            short_name: "Deploy freq",
+            value: df
+                .per_day
+                .map_or_else(|| na(df.missing), |v| format!("{v:.1}/day")),
+            tier: tier(df.tier),
+            evidence: match df.deploy_days_per_week {
+                Some(days) => format!("{days:.1} deploy-days/wk · n={}", df.deployments),
+                None => format!("n={}", df.deployments),
+            },
+        },
+        KeyFigure {
+            name: "Lead time",
+            short_name: "Lead time",
+            value: lt.median_seconds.map_or_else(|| na(lt.missing), duration),
+            tier: tier(lt.tier),
+            evidence: match lt.p90_seconds {
+                Some(p90) => format!("median · p90 {} · n={}", duration(p90), lt.n),
+                None => format!("n={}", lt.n),
+            },
+        },
+        KeyFigure {
+            name: "Change fail rate",
+            short_name: "Fail rate",
+            value: cfr
+                .ratio
+                .map_or_else(|| na(cfr.missing), |r| format!("{:.1}%", r * 100.0)),
+            tier: tier(cfr.tier),
+            evidence: format!("{} of {} failed", cfr.failed, cfr.deployments),
+        },
+        KeyFigure {
+            name: "Time to restore",
+            short_name: "Restore",
+            value: ttr.median_seconds.map_or_else(|| na(ttr.missing), duration),
+            tier: tier(ttr.tier),
+            evidence: format!("median · n={}", ttr.n),
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_pick_a_readable_unit() {
+        assert_eq!(duration(45.0), "45 s");
+        assert_eq!(duration(720.0), "12 min");
+        assert_eq!(duration(2.1 * 3600.0), "2.1 h");
+        assert_eq!(duration(3.5 * 86_400.0), "3.5 d");
+    }
+
+    #[test]
+    fn building_adds_to_the_status_word() {
+        assert_eq!(
+            status_word(PipelineStatus::Failing, true),
+            "failing · building"
+        );
+        assert_eq!(status_glyph(PipelineStatus::Failing, true), "✗");
+        assert_eq!(status_glyph(PipelineStatus::Passing, true), "◐");
+    }
+}

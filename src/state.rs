@@ -1,0 +1,212 @@
+//! What the radiator knows: each source's last result and freshness. Updated only by the app;
+//! read by the view. Pure: the clock is a parameter.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::config::{Config, SourceConfig};
+use crate::model::{BuildStatus, Snapshot, Timestamp};
+use crate::sources::SourceError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Freshness {
+    /// Not polled yet.
+    Pending,
+    Ok,
+    /// The last success is older than `stale_after` intervals.
+    Stale,
+    /// The last poll failed.
+    Error,
+}
+
+impl Freshness {
+    pub fn word(self) -> &'static str {
+        match self {
+            Freshness::Pending => "pending",
+            Freshness::Ok => "ok",
+            Freshness::Stale => "stale",
+            Freshness::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceState {
+    pub name: String,
+    pub kind: &'static str,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub stale_after: u32,
+    /// Board column for this source's stage-less pipelines.
+    pub stage: Option<String>,
+    pub last_attempt: Option<Timestamp>,
+    pub last_success: Option<Timestamp>,
+    pub error: Option<String>,
+    /// The last successful snapshot, kept through failures so the screen can show it as stale.
+    pub snapshot: Option<Snapshot>,
+}
+
+impl SourceState {
+    pub fn new(config: &SourceConfig) -> SourceState {
+        SourceState {
+            name: config.name.clone(),
+            kind: config.kind.name(),
+            interval: config.interval,
+            timeout: config.timeout,
+            stale_after: config.stale_after,
+            stage: config.stage.clone(),
+            last_attempt: None,
+            last_success: None,
+            error: None,
+            snapshot: None,
+        }
+    }
+
+    pub fn freshness(&self, now: Timestamp) -> Freshness {
+        if self.last_attempt.is_none() {
+            return Freshness::Pending;
+        }
+        if self.error.is_some() {
+            return Freshness::Error;
+        }
+        let allowed = self.interval * self.stale_after + self.timeout;
+        match self.last_success {
+            Some(at) if (now - at).to_std().unwrap_or_default() <= allowed => Freshness::Ok,
+            _ => Freshness::Stale,
+        }
+    }
+}
+
+/// Key of a pipeline across sources.
+pub type PipelineKey = (String, String);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub sources: Vec<SourceState>,
+    /// When each failing pipeline was first seen failing, for "since when".
+    pub failing_since: HashMap<PipelineKey, Timestamp>,
+    /// Bumped on every change to the data, so derived figures can be cached.
+    pub generation: u64,
+}
+
+impl State {
+    pub fn new(config: &Config) -> State {
+        State {
+            sources: config.sources.iter().map(SourceState::new).collect(),
+            failing_since: HashMap::new(),
+            generation: 0,
+        }
+    }
+
+    /// Records the result of one poll of source `index`, made at `at`.
+    pub fn record(&mut self, index: usize, at: Timestamp, result: Result<Snapshot, SourceError>) {
+        let Some(source) = self.sources.get_mut(index) else {
+            return;
+        };
+        source.last_attempt = Some(at);
+        self.generation += 1;
+        match result {
+            Ok(snapshot) => {
+                source.last_success = Some(at);
+                source.error = None;
+                let name = source.name.clone();
+                self.track_failures(&name, &snapshot, at);
+                self.sources[index].snapshot = Some(snapshot);
+            }
+            Err(err) => source.error = Some(err.reason),
+        }
+    }
+
+    fn track_failures(&mut self, source: &str, snapshot: &Snapshot, at: Timestamp) {
+        self.failing_since.retain(|(s, pipeline), _| {
+            s != source
+                || snapshot
+                    .pipelines
+                    .iter()
+                    .any(|p| &p.name == pipeline && p.status == BuildStatus::Failing)
+        });
+        for p in snapshot
+            .pipelines
+            .iter()
+            .filter(|p| p.status == BuildStatus::Failing)
+        {
+            let since = p.last_build_at.map_or(at, |built| built.min(at));
+            self.failing_since
+                .entry((source.to_string(), p.name.clone()))
+                .or_insert(since);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SourceKind;
+    use crate::model::Pipeline;
+    use chrono::{TimeZone, Utc};
+
+    fn at(seconds: i64) -> Timestamp {
+        Utc.timestamp_opt(1_790_000_000 + seconds, 0).unwrap()
+    }
+
+    fn source() -> SourceState {
+        SourceState::new(&SourceConfig {
+            name: "ci".into(),
+            interval: Duration::from_secs(10),
+            timeout: Duration::from_secs(5),
+            stale_after: 3,
+            stage: None,
+            kind: SourceKind::Demo { seed: 1 },
+        })
+    }
+
+    fn state() -> State {
+        State {
+            sources: vec![source()],
+            failing_since: HashMap::new(),
+            generation: 0,
+        }
+    }
+
+    fn snapshot(status: BuildStatus) -> Snapshot {
+        Snapshot {
+            pipelines: vec![Pipeline::new("api", status)],
+            ..Snapshot::default()
+        }
+    }
+
+    #[test]
+    fn freshness_moves_from_pending_to_ok_to_stale() {
+        let mut state = state();
+        assert_eq!(state.sources[0].freshness(at(0)), Freshness::Pending);
+        state.record(0, at(0), Ok(Snapshot::default()));
+        assert_eq!(state.sources[0].freshness(at(35)), Freshness::Ok);
+        assert_eq!(state.sources[0].freshness(at(36)), Freshness::Stale);
+    }
+
+    #[test]
+    fn a_failure_keeps_the_old_data_but_reports_the_error() {
+        let mut state = state();
+        state.record(0, at(0), Ok(snapshot(BuildStatus::Passing)));
+        state.record(0, at(10), Err(SourceError::new("connection refused")));
+        let source = &state.sources[0];
+        assert_eq!(source.freshness(at(10)), Freshness::Error);
+        assert_eq!(source.error.as_deref(), Some("connection refused"));
+        assert!(source.snapshot.is_some());
+        assert_eq!(source.last_success, Some(at(0)));
+    }
+
+    #[test]
+    fn failing_since_is_the_first_sighting_and_clears_on_recovery() {
+        let mut state = state();
+        state.record(0, at(0), Ok(snapshot(BuildStatus::Failing)));
+        state.record(0, at(10), Ok(snapshot(BuildStatus::Failing)));
+        let key = ("ci".to_string(), "api".to_string());
+        assert_eq!(state.failing_since.get(&key), Some(&at(0)));
+        state.record(0, at(20), Ok(snapshot(BuildStatus::Passing)));
+        assert!(state.failing_since.is_empty());
+    }
+}

@@ -1,0 +1,25 @@
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::Theme;
+use crate::view::ViewModel;
+
+pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
+    let clock = view.now.format("%a %d %b %H:%M UTC").to_string();
+    let [left, right] = Layout::horizontal([
+        Constraint::Min(10),
+        Constraint::Length(clock.chars().count() as u16 + 1),
+    ])
+    .areas(area);
+    let mut title = vec![Span::styled(format!(" {}", view.title), theme.accent())];
+    if view.demo {
+        title.push(Span::styled("  DEMO DATA", theme.building()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(title)), left);
+    frame.render_widget(
+        Paragraph::new(Line::from(clock)).alignment(ratatui::layout::Alignment::Right),
+        right,
+    );
+}

@@ -1,0 +1,48 @@
+//! Keys and the definitions behind every figure on the screen.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::Theme;
+use crate::view::ViewModel;
+
+pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
+    let [popup] = Layout::horizontal([Constraint::Percentage(90)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::vertical([Constraint::Percentage(90)])
+        .flex(Flex::Center)
+        .areas(popup);
+    let mut lines = vec![
+        Line::styled("Keys", theme.accent()),
+        Line::from("q Esc Ctrl-C quit · ? help · r refresh now · Tab j k select"),
+        Line::from(""),
+        Line::styled(
+            format!(
+                "Definitions (window {:.0} days, DORA {} tiers)",
+                view.dora.window_days,
+                view.dora.benchmark.label()
+            ),
+            theme.accent(),
+        ),
+    ];
+    for key in crate::dora::tier_thresholds(view.dora.benchmark) {
+        lines.push(Line::from(format!("{}: {}.", key.key, key.definition)));
+        lines.push(Line::styled(
+            format!("  {}", key.tiers.join(" · ")),
+            theme.muted(),
+        ));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
+        "N/A means no data (the reason is shown); it is never 0.",
+        theme.muted(),
+    ));
+    let help = Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .block(Block::default().borders(Borders::ALL).title(" andon help "));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(help, popup);
+}

@@ -1,0 +1,476 @@
+//! State -> view model. Pure, and shared by the TUI, `--once` and `--json`.
+
+use crate::config::Config;
+use crate::dora::{self, DoraReport};
+use crate::model::{BuildStatus, DoraEvents, StageRun, Timestamp};
+use crate::state::{Freshness, State};
+
+/// What the Andon signal says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AndonState {
+    Green,
+    Red,
+    Unknown,
+}
+
+impl AndonState {
+    pub fn word(self) -> &'static str {
+        match self {
+            AndonState::Green => "green",
+            AndonState::Red => "red",
+            AndonState::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Andon {
+    pub state: AndonState,
+    /// "LINE STOPPED", "ALL GREEN", "NO DATA" or "STALE".
+    pub headline: &'static str,
+    /// One line per cause: what broke, where, since when; or why nothing is known.
+    pub causes: Vec<String>,
+}
+
+/// A pipeline's status as shown: a pipeline whose source is not fresh is stale, never green.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PipelineStatus {
+    Passing,
+    Failing,
+    Unknown,
+    Stale,
+}
+
+impl PipelineStatus {
+    pub fn word(self) -> &'static str {
+        match self {
+            PipelineStatus::Passing => "passing",
+            PipelineStatus::Failing => "failing",
+            PipelineStatus::Unknown => "unknown",
+            PipelineStatus::Stale => "stale",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineView {
+    pub name: String,
+    pub source: String,
+    pub status: PipelineStatus,
+    pub building: bool,
+    pub stage: Option<String>,
+    /// The board column the card sits in.
+    pub column: usize,
+    pub url: Option<String>,
+    pub label: Option<String>,
+    pub last_build_at: Option<Timestamp>,
+    pub failing_since: Option<Timestamp>,
+    pub stages: Vec<StageRun>,
+    pub breakers: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceView {
+    pub name: String,
+    pub kind: &'static str,
+    pub state: Freshness,
+    pub error: Option<String>,
+    pub last_success: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewModel {
+    pub title: String,
+    pub now: Timestamp,
+    pub andon: Andon,
+    /// Board columns, left to right.
+    pub columns: Vec<String>,
+    /// Pipelines in board order: by column, then failing first, then name.
+    pub pipelines: Vec<PipelineView>,
+    pub dora: DoraReport,
+    pub sources: Vec<SourceView>,
+    /// True when any data comes from the simulated demo source.
+    pub demo: bool,
+}
+
+impl ViewModel {
+    pub fn cards_in(&self, column: usize) -> impl Iterator<Item = (usize, &PipelineView)> {
+        self.pipelines
+            .iter()
+            .enumerate()
+            .filter(move |(_, p)| p.column == column)
+    }
+}
+
+pub const FALLBACK_COLUMN: &str = "build";
+
+/// Merges every source's DORA events (last known data, fresh or not).
+pub fn merged_events(state: &State) -> DoraEvents {
+    let mut events = DoraEvents::default();
+    for snapshot in state.sources.iter().filter_map(|s| s.snapshot.as_ref()) {
+        events.extend(&snapshot.events);
+    }
+    events
+}
+
+pub fn dora_report(config: &Config, state: &State, now: Timestamp) -> DoraReport {
+    dora::compute(
+        &merged_events(state),
+        now,
+        config.dora.window,
+        config.dora.benchmark,
+    )
+}
+
+/// Builds the view model. `dora` is passed in so callers can cache it between data changes.
+pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -> ViewModel {
+    let mut columns: Vec<String> = config.board.stages.clone();
+    let mut pipelines = Vec::new();
+    for source in &state.sources {
+        let Some(snapshot) = &source.snapshot else {
+            continue;
+        };
+        let fresh = source.freshness(now) == Freshness::Ok;
+        for p in &snapshot.pipelines {
+            let status = match (fresh, p.status) {
+                (false, _) => PipelineStatus::Stale,
+                (true, BuildStatus::Passing) => PipelineStatus::Passing,
+                (true, BuildStatus::Failing) => PipelineStatus::Failing,
+                (true, BuildStatus::Unknown) => PipelineStatus::Unknown,
+            };
+            for stage in &p.stages {
+                add_column(&mut columns, &stage.name);
+            }
+            let stage = p
+                .stage
+                .clone()
+                .or_else(|| source.stage.clone())
+                .or_else(|| columns.first().cloned())
+                .unwrap_or_else(|| FALLBACK_COLUMN.to_string());
+            let column = add_column(&mut columns, &stage);
+            pipelines.push(PipelineView {
+                name: p.name.clone(),
+                source: source.name.clone(),
+                status,
+                building: p.building,
+                stage: p.stage.clone(),
+                column,
+                url: p.url.clone(),
+                label: p.label.clone(),
+                last_build_at: p.last_build_at,
+                failing_since: state
+                    .failing_since
+                    .get(&(source.name.clone(), p.name.clone()))
+                    .copied(),
+                stages: p.stages.clone(),
+                breakers: p.breakers.clone(),
+            });
+        }
+    }
+    pipelines.sort_by(|a, b| {
+        (
+            a.column,
+            a.status != PipelineStatus::Failing,
+            &a.name,
+            &a.source,
+        )
+            .cmp(&(
+                b.column,
+                b.status != PipelineStatus::Failing,
+                &b.name,
+                &b.source,
+            ))
+    });
+    let sources: Vec<SourceView> = state
+        .sources
+        .iter()
+        .map(|s| SourceView {
+            name: s.name.clone(),
+            kind: s.kind,
+            state: s.freshness(now),
+            error: s.error.clone(),
+            last_success: s.last_success,
+        })
+        .collect();
+    ViewModel {
+        title: config.title.clone(),
+        now,
+        andon: andon(&pipelines, &sources),
+        columns,
+        demo: state.sources.iter().any(|s| s.kind == "demo"),
+        pipelines,
+        dora,
+        sources,
+    }
+}
+
+fn add_column(columns: &mut Vec<String>, name: &str) -> usize {
+    match columns.iter().position(|c| c == name) {
+        Some(index) => index,
+        None => {
+            columns.push(name.to_string());
+            columns.len() - 1
+        }
+    }
+}
+
+/// Red wins over unknown; green only when every source is fresh and every pipeline passes.
+fn andon(pipelines: &[PipelineView], sources: &[SourceView]) -> Andon {
+    let failing: Vec<String> = pipelines
+        .iter()
+        .filter(|p| p.status == PipelineStatus::Failing)
+        .map(describe_failure)
+        .collect();
+    if !failing.is_empty() {
+        return Andon {
+            state: AndonState::Red,
+            headline: "LINE STOPPED",
+            causes: failing,
+        };
+    }
+    let troubled: Vec<String> = sources
+        .iter()
+        .filter(|s| s.state != Freshness::Ok)
+        .map(|s| match (&s.state, &s.error) {
+            (Freshness::Pending, _) => format!("{}: waiting for the first poll", s.name),
+            (_, Some(error)) => format!("{}: {error}", s.name),
+            (state, None) => format!("{}: {}", s.name, state.word()),
+        })
+        .collect();
+    let unknown: Vec<String> = pipelines
+        .iter()
+        .filter(|p| p.status == PipelineStatus::Unknown)
+        .map(|p| format!("{}: status unknown", p.name))
+        .collect();
+    if troubled.is_empty() && unknown.is_empty() && !pipelines.is_empty() {
+        return Andon {
+            state: AndonState::Green,
+            headline: "ALL GREEN",
+            causes: vec![format!(
+                "{} pipeline{} passing",
+                pipelines.len(),
+                plural(pipelines.len())
+            )],
+        };
+    }
+    let any_stale = pipelines.iter().any(|p| p.status == PipelineStatus::Stale);
+    let mut causes = troubled;
+    causes.extend(unknown);
+    if causes.is_empty() {
+        causes.push("no pipelines reported by any source".to_string());
+    }
+    Andon {
+        state: AndonState::Unknown,
+        headline: if any_stale { "STALE" } else { "NO DATA" },
+        causes,
+    }
+}
+
+fn describe_failure(p: &PipelineView) -> String {
+    let mut text = p.name.clone();
+    match (&p.stage, p.building) {
+        (Some(stage), false) => text.push_str(&format!(" failed at {stage}")),
+        _ => text.push_str(" failing"),
+    }
+    if let Some(since) = p.failing_since.or(p.last_build_at) {
+        text.push_str(&format!(" since {}", since.format("%H:%M UTC")));
+    }
+    if let Some(label) = &p.label {
+        text.push_str(&format!(" ({label})"));
+    }
+    if !p.breakers.is_empty() {
+        text.push_str(&format!(" by {}", p.breakers.join(", ")));
+    }
+    if let (Some(stage), true) = (&p.stage, p.building) {
+        text.push_str(&format!(" · new run at {stage}"));
+    }
+    text
+}
+
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{BoardConfig, DoraConfig, SourceConfig, SourceKind};
+    use crate::dora::Benchmark;
+    use crate::model::{Pipeline, Snapshot, StageStatus};
+    use crate::sources::SourceError;
+    use chrono::{TimeZone, Utc};
+    use std::time::Duration;
+
+    fn now() -> Timestamp {
+        Utc.timestamp_opt(1_790_000_000, 0).unwrap()
+    }
+
+    fn config(sources: &[&str]) -> Config {
+        Config {
+            origin: "test".into(),
+            title: "Test".into(),
+            dora: DoraConfig {
+                window: Duration::from_secs(30 * 86_400),
+                benchmark: Benchmark::Dora2023,
+            },
+            board: BoardConfig {
+                stages: vec!["build".into(), "test".into()],
+            },
+            sources: sources
+                .iter()
+                .map(|name| SourceConfig {
+                    name: name.to_string(),
+                    interval: Duration::from_secs(10),
+                    timeout: Duration::from_secs(5),
+                    stale_after: 3,
+                    stage: None,
+                    kind: SourceKind::Demo { seed: 1 },
+                })
+                .collect(),
+        }
+    }
+
+    fn staged(name: &str, stages: &[(&str, StageStatus)]) -> Pipeline {
+        Pipeline::from_stages(
+            name,
+            stages
+                .iter()
+                .map(|(n, s)| StageRun {
+                    name: n.to_string(),
+                    status: *s,
+                })
+                .collect(),
+        )
+    }
+
+    fn view(config: &Config, state: &State) -> ViewModel {
+        build(config, state, dora_report(config, state, now()), now())
+    }
+
+    fn snap(pipelines: Vec<Pipeline>) -> Result<Snapshot, SourceError> {
+        Ok(Snapshot {
+            pipelines,
+            ..Snapshot::default()
+        })
+    }
+
+    #[test]
+    fn nothing_polled_yet_is_no_data_not_green() {
+        let config = config(&["a"]);
+        let v = view(&config, &State::new(&config));
+        assert_eq!(v.andon.state, AndonState::Unknown);
+        assert_eq!(v.andon.headline, "NO DATA");
+    }
+
+    #[test]
+    fn a_failing_pipeline_stops_the_line_with_where_it_broke() {
+        let config = config(&["a"]);
+        let mut state = State::new(&config);
+        state.record(
+            0,
+            now(),
+            snap(vec![
+                staged(
+                    "api",
+                    &[
+                        ("build", StageStatus::Passed),
+                        ("test", StageStatus::Failed),
+                    ],
+                ),
+                Pipeline::new("web", BuildStatus::Passing),
+            ]),
+        );
+        let v = view(&config, &state);
+        assert_eq!(v.andon.state, AndonState::Red);
+        assert_eq!(v.andon.headline, "LINE STOPPED");
+        assert!(v.andon.causes[0].starts_with("api failed at test since"));
+        let api = v.pipelines.iter().find(|p| p.name == "api").unwrap();
+        assert_eq!(v.columns[api.column], "test");
+        let web = v.pipelines.iter().find(|p| p.name == "web").unwrap();
+        assert_eq!(
+            v.columns[web.column], "build",
+            "stage-less cards sit in the first column"
+        );
+    }
+
+    #[test]
+    fn red_wins_over_a_dead_source() {
+        let config = config(&["a", "b"]);
+        let mut state = State::new(&config);
+        state.record(
+            0,
+            now(),
+            snap(vec![Pipeline::new("api", BuildStatus::Failing)]),
+        );
+        state.record(1, now(), Err(SourceError::new("connection refused")));
+        assert_eq!(view(&config, &state).andon.state, AndonState::Red);
+    }
+
+    #[test]
+    fn a_dead_source_makes_green_unknown_and_its_pipelines_stale() {
+        let config = config(&["a", "b"]);
+        let mut state = State::new(&config);
+        state.record(
+            0,
+            now(),
+            snap(vec![Pipeline::new("api", BuildStatus::Passing)]),
+        );
+        state.record(
+            1,
+            now(),
+            snap(vec![Pipeline::new("web", BuildStatus::Passing)]),
+        );
+        assert_eq!(view(&config, &state).andon.state, AndonState::Green);
+        state.record(1, now(), Err(SourceError::new("timed out")));
+        let v = view(&config, &state);
+        assert_eq!(v.andon.state, AndonState::Unknown);
+        assert_eq!(v.andon.headline, "STALE");
+        assert!(v.andon.causes.iter().any(|c| c == "b: timed out"));
+        let web = v.pipelines.iter().find(|p| p.name == "web").unwrap();
+        assert_eq!(web.status, PipelineStatus::Stale);
+    }
+
+    #[test]
+    fn old_success_goes_stale_by_the_clock() {
+        let config = config(&["a"]);
+        let mut state = State::new(&config);
+        let long_ago = now() - chrono::Duration::seconds(600);
+        state.record(
+            0,
+            long_ago,
+            snap(vec![Pipeline::new("api", BuildStatus::Passing)]),
+        );
+        let v = view(&config, &state);
+        assert_eq!(v.pipelines[0].status, PipelineStatus::Stale);
+        assert_eq!(v.andon.state, AndonState::Unknown);
+    }
+
+    #[test]
+    fn unlisted_stages_are_appended_in_order_seen() {
+        let config = config(&["a"]);
+        let mut state = State::new(&config);
+        state.record(
+            0,
+            now(),
+            snap(vec![staged(
+                "api",
+                &[
+                    ("build", StageStatus::Passed),
+                    ("package", StageStatus::Passed),
+                    ("test", StageStatus::Running),
+                ],
+            )]),
+        );
+        assert_eq!(view(&config, &state).columns, ["build", "test", "package"]);
+    }
+
+    #[test]
+    fn no_pipelines_from_healthy_sources_is_no_data() {
+        let config = config(&["a"]);
+        let mut state = State::new(&config);
+        state.record(0, now(), snap(vec![]));
+        let v = view(&config, &state);
+        assert_eq!(v.andon.state, AndonState::Unknown);
+        assert_eq!(v.andon.causes, ["no pipelines reported by any source"]);
+    }
+}
