@@ -22,17 +22,18 @@ pub fn tier(t: Option<Tier>) -> &'static str {
     t.map_or("no tier", Tier::word)
 }
 
-pub fn status_glyph(status: PipelineStatus, building: bool) -> &'static str {
-    match (status, building) {
-        (PipelineStatus::Failing, _) => "✗",
-        (PipelineStatus::Stale, _) => "⌛",
-        (_, true) => "◐",
-        (PipelineStatus::Passing, false) => "✓",
-        (PipelineStatus::Unknown, false) => "?",
+pub const BUILDING_GLYPH: &str = "◐";
+
+pub fn status_glyph(status: PipelineStatus) -> &'static str {
+    match status {
+        PipelineStatus::Passing => "✓",
+        PipelineStatus::Failing => "✗",
+        PipelineStatus::Unknown => "?",
+        PipelineStatus::Stale => "⌛",
     }
 }
 
-/// Status word as shown on a card: "building" is added, never replaces the result.
+/// Status word as shown in text: "building" is added, never replaces the result.
 pub fn status_word(status: PipelineStatus, building: bool) -> String {
     if building {
         format!("{} · building", status.word())
@@ -40,6 +41,9 @@ pub fn status_word(status: PipelineStatus, building: bool) -> String {
         status.word().to_string()
     }
 }
+
+/// The glyphs' meanings, for help screens.
+pub const LEGEND: &str = "✓ passing  ✗ failing  ◐ building  ? unknown  ⌛ stale";
 
 pub fn andon_glyph(state: AndonState) -> &'static str {
     match state {
@@ -68,7 +72,8 @@ pub struct KeyFigure {
     pub short_name: &'static str,
     pub value: String,
     pub tier: &'static str,
-    pub evidence: String,
+    /// Sample size and spread, one short line each.
+    pub evidence: Vec<String>,
 }
 
 pub fn key_figures(report: &DoraReport) -> [KeyFigure; 4] {
@@ -85,20 +90,23 @@ pub fn key_figures(report: &DoraReport) -> [KeyFigure; 4] {
                 .per_day
                 .map_or_else(|| na(df.missing), |v| format!("{v:.1}/day")),
             tier: tier(df.tier),
-            evidence: match df.deploy_days_per_week {
-                Some(days) => format!("{days:.1} deploy-days/wk · n={}", df.deployments),
-                None => format!("n={}", df.deployments),
-            },
+            evidence: [format!("n={} deploys", df.deployments)]
+                .into_iter()
+                .chain(
+                    df.deploy_days_per_week
+                        .map(|days| format!("{days:.1} deploy-days/wk")),
+                )
+                .collect(),
         },
         KeyFigure {
             name: "Lead time",
             short_name: "Lead time",
             value: lt.median_seconds.map_or_else(|| na(lt.missing), duration),
             tier: tier(lt.tier),
-            evidence: match lt.p90_seconds {
-                Some(p90) => format!("median · p90 {} · n={}", duration(p90), lt.n),
-                None => format!("n={}", lt.n),
-            },
+            evidence: [format!("median · n={}", lt.n)]
+                .into_iter()
+                .chain(lt.p90_seconds.map(|p90| format!("p90 {}", duration(p90))))
+                .collect(),
         },
         KeyFigure {
             name: "Change fail rate",
@@ -107,14 +115,14 @@ pub fn key_figures(report: &DoraReport) -> [KeyFigure; 4] {
                 .ratio
                 .map_or_else(|| na(cfr.missing), |r| format!("{:.1}%", r * 100.0)),
             tier: tier(cfr.tier),
-            evidence: format!("{} of {} failed", cfr.failed, cfr.deployments),
+            evidence: vec![format!("{} of {} failed", cfr.failed, cfr.deployments)],
         },
         KeyFigure {
             name: "Time to restore",
             short_name: "Restore",
             value: ttr.median_seconds.map_or_else(|| na(ttr.missing), duration),
             tier: tier(ttr.tier),
-            evidence: format!("median · n={}", ttr.n),
+            evidence: vec![format!("median · n={}", ttr.n)],
         },
     ]
 }
@@ -137,7 +145,5 @@ mod tests {
             status_word(PipelineStatus::Failing, true),
             "failing · building"
         );
-        assert_eq!(status_glyph(PipelineStatus::Failing, true), "✗");
-        assert_eq!(status_glyph(PipelineStatus::Passing, true), "◐");
     }
 }

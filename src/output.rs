@@ -146,7 +146,11 @@ fn write_board(out: &mut String, view: &ViewModel, paint: Paint) {
             let word = format::status_word(p.status, p.building);
             let mut line = format!(
                 "  {stage:<stage_width$}  {} {:<name_width$}  {:<20}",
-                format::status_glyph(p.status, p.building),
+                if p.building {
+                    format::BUILDING_GLYPH
+                } else {
+                    format::status_glyph(p.status)
+                },
                 p.name,
                 word
             );
@@ -177,7 +181,10 @@ fn write_dora(out: &mut String, view: &ViewModel) {
         let _ = writeln!(
             out,
             "  {:<17} {:<value_width$}  {:<8}  {}",
-            f.name, f.value, f.tier, f.evidence
+            f.name,
+            f.value,
+            f.tier,
+            f.evidence.join(" · ")
         );
     }
 }

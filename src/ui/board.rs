@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{Theme, fit};
-use crate::format::{status_glyph, status_word};
+use crate::format::{BUILDING_GLYPH, status_glyph};
 use crate::view::{PipelineView, ViewModel};
 
 const CARD_LINES: u16 = 2;
@@ -62,12 +62,15 @@ fn draw_cards(
             Style::default()
         };
         let status = theme.status(card.status);
-        let name = format!("{} {}", status_glyph(card.status, card.building), card.name);
+        let name = format!("{} {}", status_glyph(card.status), card.name);
         lines.push(Line::from(Span::styled(
             fit(&name, width),
             status.patch(highlight),
         )));
-        let mut detail = format!("  {}", status_word(card.status, card.building));
+        let mut detail = format!("  {}", card.status.word());
+        if card.building {
+            detail.push_str(&format!(" {BUILDING_GLYPH}"));
+        }
         if let Some(label) = &card.label {
             detail.push_str(&format!(" {label}"));
         }

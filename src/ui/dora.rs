@@ -24,9 +24,11 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
             ));
         let inner = block.inner(*tile);
         frame.render_widget(block, *tile);
+        let not_available = figure.value.starts_with("N/A");
+        let value_lines = if not_available { 2 } else { 1 };
         let [value_area, evidence_area] =
-            Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
-        let value = if figure.value.starts_with("N/A") {
+            Layout::vertical([Constraint::Length(value_lines), Constraint::Min(0)]).areas(inner);
+        let value = if not_available {
             Paragraph::new(Span::styled(figure.value.clone(), theme.muted()))
                 .wrap(Wrap { trim: true })
         } else {
@@ -36,7 +38,12 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
             ]))
         };
         frame.render_widget(value, value_area);
-        let evidence = Span::styled(fit(&figure.evidence, inner.width as usize), theme.muted());
+        let width = inner.width as usize;
+        let evidence: Vec<Line> = figure
+            .evidence
+            .iter()
+            .map(|line| Line::styled(fit(line, width), theme.muted()))
+            .collect();
         frame.render_widget(Paragraph::new(evidence), evidence_area);
     }
 }

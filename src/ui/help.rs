@@ -18,6 +18,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
     let mut lines = vec![
         Line::styled("Keys", theme.accent()),
         Line::from("q Esc Ctrl-C quit · ? help · r refresh now · Tab j k select"),
+        Line::from(crate::format::LEGEND),
         Line::from(""),
         Line::styled(
             format!(
