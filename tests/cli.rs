@@ -1,0 +1,327 @@
+//! The `andon` binary end to end: `--once`, `--json`, `check`, exit codes and config errors.
+
+use std::io::Write as _;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn andon(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_andon"))
+        .args(args)
+        .env_remove("ANDON_CONFIG")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env("XDG_STATE_HOME", std::env::temp_dir())
+        .output()
+        .expect("andon runs")
+}
+
+fn config_file(text: &str) -> tempfile::NamedTempFile {
+    let mut file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+    file
+}
+
+fn json_of(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+const CCTRAY_GREEN: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Projects>
+  <Project name="api" activity="Sleeping" lastBuildStatus="Success" lastBuildLabel="41"
+           lastBuildTime="2026-11-20T13:02:11.1234567+01:00" webUrl="http://ci.local/job/api/41/"/>
+  <Project name="web" activity="Building" lastBuildStatus="Success" lastBuildLabel="7"
+           lastBuildTime="2026-11-20T12:00:00Z" webUrl="http://ci.local/job/web/7/"/>
+</Projects>"#;
+
+const CCTRAY_RED: &str = r#"<Projects>
+  <Project name="api" activity="Sleeping" lastBuildStatus="Failure" lastBuildLabel="42"
+           lastBuildTime="2026-11-20T13:40:00Z" webUrl="http://ci.local/job/api/42/"/>
+  <Project name="web" activity="Sleeping" lastBuildStatus="Success" lastBuildLabel="7"
+           lastBuildTime="2026-11-20T12:00:00Z"/>
+</Projects>"#;
+
+async fn feed(body: &'static str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/cc.xml"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(body))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn cctray_config(urls: &[(&str, String)]) -> tempfile::NamedTempFile {
+    let mut text = String::from("title = \"CI\"\n[board]\nstages = [\"build\", \"deploy\"]\n");
+    for (name, url) in urls {
+        text.push_str(&format!(
+            "[[source]]\nname = \"{name}\"\nkind = \"cctray\"\nurl = \"{url}\"\ntimeout = \"2s\"\n"
+        ));
+    }
+    config_file(&text)
+}
+
+fn refused_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/cc.xml")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn green_feed_exits_0_with_passing_pipelines() {
+    let server = feed(CCTRAY_GREEN).await;
+    let config = cctray_config(&[("jenkins", format!("{}/cc.xml", server.uri()))]);
+    let out = andon(&[
+        "--config",
+        config.path().to_str().unwrap(),
+        "--once",
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = json_of(&out);
+    assert_eq!(json["schema"], 1);
+    assert_eq!(json["andon"], "green");
+    let pipelines = json["pipelines"].as_array().unwrap();
+    assert_eq!(pipelines.len(), 2);
+    let web = pipelines.iter().find(|p| p["name"] == "web").unwrap();
+    assert_eq!(web["status"], "passing");
+    assert_eq!(web["building"], true);
+    assert_eq!(web["source"], "jenkins");
+    assert_eq!(web["url"], "http://ci.local/job/web/7/");
+    let api = pipelines.iter().find(|p| p["name"] == "api").unwrap();
+    assert_eq!(api["last_build_at"], "2026-11-20T12:02:11Z");
+    assert_eq!(json["sources"][0]["state"], "ok");
+    assert_eq!(json["sources"][0]["error"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_stops_the_line_exit_1_even_with_a_dead_source() {
+    let server = feed(CCTRAY_RED).await;
+    let config = cctray_config(&[
+        ("jenkins", format!("{}/cc.xml", server.uri())),
+        ("gocd", refused_url()),
+    ]);
+    let out = andon(&[
+        "--config",
+        config.path().to_str().unwrap(),
+        "--once",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let json = json_of(&out);
+    assert_eq!(json["andon"], "red");
+    let api = json["pipelines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "api")
+        .unwrap();
+    assert_eq!(api["status"], "failing");
+    let gocd = &json["sources"][1];
+    assert_eq!(gocd["state"], "error");
+    assert_eq!(gocd["error"], "connection refused");
+    assert_eq!(gocd["last_success"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_source_with_nothing_red_exits_3_never_green() {
+    let server = feed(CCTRAY_GREEN).await;
+    let config = cctray_config(&[
+        ("jenkins", format!("{}/cc.xml", server.uri())),
+        ("gocd", refused_url()),
+    ]);
+    let out = andon(&["--config", config.path().to_str().unwrap(), "--once"]);
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("? NO DATA"), "{text}");
+    assert!(text.contains("gocd: connection refused"), "{text}");
+    assert!(
+        !text.contains('\x1b'),
+        "colour codes in piped output:\n{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_feed_is_reported_with_its_reason() {
+    let server = feed("<html><body>Login required</body></html>").await;
+    let config = cctray_config(&[("jenkins", format!("{}/cc.xml", server.uri()))]);
+    let out = andon(&[
+        "--config",
+        config.path().to_str().unwrap(),
+        "--once",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let json = json_of(&out);
+    assert_eq!(json["andon"], "unknown");
+    let error = json["sources"][0]["error"].as_str().unwrap();
+    assert!(error.contains("HTML"), "{error}");
+}
+
+#[test]
+fn text_once_on_the_demo_prints_board_dora_and_sources() {
+    let out = andon(&["--config", "sample-config.toml", "--once"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let code = out.status.code().unwrap();
+    assert!(text.contains("[DEMO DATA]"), "{text}");
+    for section in ["BOARD", "DORA  last 30 days · 2023 benchmark", "SOURCES"] {
+        assert!(text.contains(section), "{section} missing:\n{text}");
+    }
+    let expected = if text.contains("LINE STOPPED") { 1 } else { 0 };
+    assert_eq!(code, expected, "{text}");
+}
+
+#[test]
+fn json_once_on_the_demo_has_every_schema_field() {
+    let out = andon(&["--config", "sample-config.toml", "--once", "--json"]);
+    let json = json_of(&out);
+    let code = out.status.code().unwrap();
+    match json["andon"].as_str().unwrap() {
+        "green" => assert_eq!(code, 0),
+        "red" => assert_eq!(code, 1),
+        other => panic!("the demo should never be {other}"),
+    }
+    assert!(chrono::DateTime::parse_from_rfc3339(json["generated_at"].as_str().unwrap()).is_ok());
+    let p = &json["pipelines"][0];
+    for key in [
+        "name",
+        "source",
+        "status",
+        "building",
+        "stage",
+        "url",
+        "last_build_at",
+        "stages",
+    ] {
+        assert!(p.get(key).is_some(), "pipeline lacks {key}: {p}");
+    }
+    let dora = &json["dora"];
+    assert_eq!(dora["window_days"], 30.0);
+    assert_eq!(dora["benchmark"], "2023");
+    let df = &dora["deployment_frequency"];
+    for key in ["deployments", "per_day", "deploy_days_per_week", "tier"] {
+        assert!(df.get(key).is_some(), "deployment_frequency lacks {key}");
+    }
+    assert!(df["deployments"].as_u64().unwrap() > 0);
+    for (figure, keys) in [
+        (
+            "lead_time",
+            &["n", "median_seconds", "p90_seconds", "tier"][..],
+        ),
+        (
+            "change_failure_rate",
+            &["deployments", "failed", "ratio", "tier"][..],
+        ),
+        ("time_to_restore", &["n", "median_seconds", "tier"][..]),
+    ] {
+        for key in keys {
+            assert!(dora[figure].get(key).is_some(), "{figure} lacks {key}");
+        }
+    }
+    let source = &json["sources"][0];
+    assert_eq!(source["kind"], "demo");
+    assert_eq!(source["state"], "ok");
+}
+
+#[test]
+fn no_data_figures_are_null_not_zero() {
+    let config = config_file(
+        "[[source]]\nname = \"ci\"\nkind = \"cctray\"\nurl = \"http://127.0.0.1:9/cc.xml\"\ntimeout = \"1s\"\n",
+    );
+    let out = andon(&[
+        "--config",
+        config.path().to_str().unwrap(),
+        "--once",
+        "--json",
+    ]);
+    let json = json_of(&out);
+    let dora = &json["dora"];
+    assert_eq!(dora["deployment_frequency"]["per_day"], Value::Null);
+    assert_eq!(dora["deployment_frequency"]["tier"], Value::Null);
+    assert_eq!(dora["lead_time"]["median_seconds"], Value::Null);
+    assert_eq!(dora["change_failure_rate"]["ratio"], Value::Null);
+    assert_eq!(dora["time_to_restore"]["median_seconds"], Value::Null);
+    assert_eq!(json["andon"], "unknown");
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn a_bad_config_names_file_line_column_and_field_and_exits_2() {
+    let config = config_file(
+        "title = \"x\"\n[[source]]\nname = \"p\"\nkind = \"prometheus\"\nurl = \"http://127.0.0.1:9090\"\ninterval = \"every minute\"\n",
+    );
+    let file = config.path().to_str().unwrap();
+    for args in [
+        vec!["--config", file, "--once"],
+        vec!["check", "--config", file],
+    ] {
+        let out = andon(&args);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!("{file}:6:12: field `source[0].interval`")),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_missing_config_file_is_an_error_not_the_demo() {
+    let out = andon(&["--config", "/nonexistent/andon.toml", "--once"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("/nonexistent/andon.toml")
+    );
+}
+
+#[test]
+fn check_prints_what_would_be_polled() {
+    let config = config_file(
+        "[[source]]\nname = \"prom\"\nkind = \"prometheus\"\nurl = \"http://127.0.0.1:9090\"\ninterval = \"15s\"\ntimeout = \"5s\"\n",
+    );
+    let out = andon(&["check", "--config", config.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("config ok"), "{text}");
+    assert!(
+        text.contains("prom  prometheus  http://127.0.0.1:9090"),
+        "{text}"
+    );
+    assert!(text.contains("every 15s, timeout 5s"), "{text}");
+}
+
+#[test]
+fn json_without_once_is_a_usage_error() {
+    assert_eq!(andon(&["--json"]).status.code(), Some(2));
+}
+
+#[test]
+fn andon_config_environment_variable_is_used() {
+    let config = config_file("title = \"From env\"\n[[source]]\nname = \"d\"\nkind = \"demo\"\n");
+    let out = Command::new(env!("CARGO_BIN_EXE_andon"))
+        .args(["check"])
+        .env("ANDON_CONFIG", config.path())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("title: From env")
+    );
+}
