@@ -146,11 +146,7 @@ fn write_board(out: &mut String, view: &ViewModel, paint: Paint) {
             let word = format::status_word(p.status, p.building);
             let mut line = format!(
                 "  {stage:<stage_width$}  {} {:<name_width$}  {:<20}",
-                if p.building {
-                    format::BUILDING_GLYPH
-                } else {
-                    format::status_glyph(p.status)
-                },
+                format::status_glyph(p.status),
                 p.name,
                 word
             );
