@@ -1,0 +1,587 @@
+//! The Prometheus source against a real Prometheus with backfilled Pelorus-style event gauges
+//! and gitlab-ci-pipelines-exporter job series.
+//!
+//! The history is written relative to `now` (computed when the test runs, so it never goes
+//! stale) and every query is pinned to `now`.
+
+mod support;
+
+use std::time::Duration;
+
+use andon::config::{BoardQuery, EventNames, PrometheusConfig};
+use andon::model::{
+    BuildStatus, Change, Deployment, Incident, Pipeline, StageStatus, Timestamp, UNATTRIBUTED_APP,
+};
+use andon::sources::prometheus::PrometheusSource;
+use chrono::{DateTime, Utc};
+use support::prometheus::{OpenMetrics, TestPrometheus};
+
+const MINUTE: i64 = 60;
+const HOUR: i64 = 3_600;
+const DAY: i64 = 86_400;
+/// How often the fixture's exporters wrote each event gauge (besides at the event and at the end).
+const SCRAPE_EVERY: i64 = DAY;
+
+/// The DORA figures the fixture's events give over the 30-day window `(now - 30d, now]`, by
+/// REFERENCE.md section 1, computed by hand (see the event tables below):
+///
+/// - Deployment frequency: 5 deployments in the window (D1..D5; D0 is older), 5 / 30 days =
+///   0.1667 per day. Deploy-days per whole week counted back from now: [now-7d, now): D3, D5
+///   -> 2; [now-14d, now-7d): D2 -> 1; [now-21d, now-14d): D4 -> 1; [now-28d, now-21d): D1 -> 1;
+///   median 1 (still 1 if the 2-day remainder counts as a week with 0).
+/// - Lead time: 11 changes delivered by deployments in the window (b2 is committed after its
+///   deployment and dropped; z0 belongs to D0): 600, 1800, 3600, 7200, 14400, 21600, 43200,
+///   86400, 172800, 259200, 2419200 s. Median (6th) 21600 s = 6 h; p90 259200 s = 3 d (the
+///   10th value by both nearest rank and linear interpolation at n = 11).
+/// - Change failure rate: D1 (incident 101), D2 (102 and 103, counted once) and D5 (search 7,
+///   opened at the very second D5 finished) failed; D3 and D4 did not. 3 / 5 = 0.6.
+///   Incident 99 belongs to D0, outside the window; search 5 predates every search deployment;
+///   900 has no app.
+/// - Time to restore: incidents resolved in the window: search 5 (172800 s), 101 (7200),
+///   102 (1800), 103 (14400), search 7 (10800); 99 was resolved before the window, 900 is
+///   open. n = 5, median 10800 s = 3 h (mean 41400 s).
+pub mod expected_dora {
+    pub const WINDOW_DAYS: u64 = 30;
+    pub const DEPLOYMENTS_IN_WINDOW: usize = 5;
+    pub const DEPLOYS_PER_DAY: f64 = 5.0 / 30.0;
+    pub const DEPLOY_DAYS_PER_WEEK_MEDIAN: f64 = 1.0;
+    pub const LEAD_TIME_N: usize = 11;
+    pub const LEAD_TIME_MEDIAN_SECONDS: f64 = 21_600.0;
+    pub const LEAD_TIME_P90_SECONDS: f64 = 259_200.0;
+    pub const CFR_FAILED: usize = 3;
+    pub const CFR_TOTAL: usize = 5;
+    pub const TIME_TO_RESTORE_N: usize = 5;
+    pub const TIME_TO_RESTORE_MEDIAN_SECONDS: f64 = 10_800.0;
+}
+
+/// An event gauge: its value is the event time `at`; the exporter wrote it from `at` until
+/// `until` (both offsets from now, in seconds).
+struct Gauge {
+    metric: &'static str,
+    labels: &'static [(&'static str, &'static str)],
+    at: i64,
+    until: i64,
+}
+
+const fn written_until_now(
+    metric: &'static str,
+    labels: &'static [(&'static str, &'static str)],
+    at: i64,
+) -> Gauge {
+    Gauge {
+        metric,
+        labels,
+        at,
+        until: 0,
+    }
+}
+
+const DEPLOY: &str = "deploy_timestamp";
+const COMMIT: &str = "commit_timestamp";
+const CREATED: &str = "failure_creation_timestamp";
+const RESOLVED: &str = "failure_resolution_timestamp";
+
+const EVENTS: &[Gauge] = &[
+    // D0: before the window; its series stopped a day later.
+    Gauge {
+        metric: DEPLOY,
+        labels: &[("app", "checkout"), ("image_sha", "c0")],
+        at: -40 * DAY,
+        until: -39 * DAY,
+    },
+    // D1: inside the window, but its series ENDED 24 days ago: only last_over_time finds it.
+    Gauge {
+        metric: DEPLOY,
+        labels: &[("app", "checkout"), ("image_sha", "c1")],
+        at: -25 * DAY,
+        until: -24 * DAY,
+    },
+    written_until_now(DEPLOY, &[("app", "search"), ("image_sha", "s1")], -20 * DAY), // D4
+    written_until_now(
+        DEPLOY,
+        &[("app", "checkout"), ("image_sha", "c2")],
+        -10 * DAY,
+    ), // D2
+    written_until_now(DEPLOY, &[("app", "search"), ("image_sha", "s2")], -5 * DAY),  // D5
+    // D3, exported from two namespaces: one deployment.
+    written_until_now(
+        DEPLOY,
+        &[
+            ("app", "checkout"),
+            ("image_sha", "c3"),
+            ("namespace", "prod-a"),
+        ],
+        -2 * DAY,
+    ),
+    written_until_now(
+        DEPLOY,
+        &[
+            ("app", "checkout"),
+            ("image_sha", "c3"),
+            ("namespace", "prod-b"),
+        ],
+        -2 * DAY,
+    ),
+    // Commits: lead time = deployment time - commit time.
+    Gauge {
+        metric: COMMIT,
+        labels: &[("app", "checkout"), ("commit", "z0"), ("image_sha", "c0")],
+        at: -41 * DAY,
+        until: -39 * DAY,
+    },
+    written_until_now(
+        COMMIT,
+        &[("app", "checkout"), ("commit", "a2"), ("image_sha", "c1")],
+        -26 * DAY, // 86400 s before D1
+    ),
+    written_until_now(
+        COMMIT,
+        &[("app", "checkout"), ("commit", "a1"), ("image_sha", "c1")],
+        -25 * DAY - 2 * HOUR, // 7200 s
+    ),
+    written_until_now(
+        COMMIT,
+        &[("app", "checkout"), ("commit", "b3"), ("image_sha", "c2")],
+        -12 * DAY, // 172800 s before D2
+    ),
+    written_until_now(
+        COMMIT,
+        &[("app", "checkout"), ("commit", "b1"), ("image_sha", "c2")],
+        -10 * DAY - HOUR, // 3600 s
+    ),
+    written_until_now(
+        COMMIT,
+        &[("app", "checkout"), ("commit", "b2"), ("image_sha", "c2")],
+        -10 * DAY + HOUR, // after D2: lead time <= 0, dropped
+    ),
+    written_until_now(
+        COMMIT,
+        &[("app", "checkout"), ("commit", "c3b"), ("image_sha", "c3")],
+        -2 * DAY - 12 * HOUR, // 43200 s before D3
+    ),
+    written_until_now(
+        COMMIT,
+        &[("app", "checkout"), ("commit", "c1x"), ("image_sha", "c3")],
+        -2 * DAY - 30 * MINUTE, // 1800 s
+    ),
+    written_until_now(
+        COMMIT,
+        &[("app", "search"), ("commit", "s2b"), ("image_sha", "s2")],
+        -33 * DAY, // before the window, delivered in it: 2419200 s before D5
+    ),
+    written_until_now(
+        COMMIT,
+        &[("app", "search"), ("commit", "s1b"), ("image_sha", "s1")],
+        -23 * DAY, // 259200 s before D4
+    ),
+    written_until_now(
+        COMMIT,
+        &[("app", "search"), ("commit", "s1a"), ("image_sha", "s1")],
+        -20 * DAY - 4 * HOUR, // 14400 s
+    ),
+    written_until_now(
+        COMMIT,
+        &[("app", "search"), ("commit", "s2a"), ("image_sha", "s2")],
+        -5 * DAY - 6 * HOUR, // 21600 s before D5
+    ),
+    written_until_now(
+        COMMIT,
+        &[("app", "search"), ("commit", "s2c"), ("image_sha", "s2")],
+        -5 * DAY - 10 * MINUTE, // 600 s
+    ),
+    // Incidents: creation and resolution joined on (app, issue_number).
+    written_until_now(
+        CREATED,
+        &[("app", "checkout"), ("issue_number", "99")],
+        -39 * DAY,
+    ),
+    written_until_now(
+        RESOLVED,
+        &[("app", "checkout"), ("issue_number", "99")],
+        -39 * DAY + HOUR,
+    ),
+    written_until_now(
+        CREATED,
+        &[("app", "search"), ("issue_number", "5")],
+        -31 * DAY,
+    ),
+    written_until_now(
+        RESOLVED,
+        &[("app", "search"), ("issue_number", "5")],
+        -29 * DAY,
+    ),
+    written_until_now(
+        CREATED,
+        &[("app", "checkout"), ("issue_number", "101")],
+        -24 * DAY,
+    ),
+    written_until_now(
+        RESOLVED,
+        &[("app", "checkout"), ("issue_number", "101")],
+        -24 * DAY + 2 * HOUR,
+    ),
+    written_until_now(
+        CREATED,
+        &[("app", "checkout"), ("issue_number", "102")],
+        -9 * DAY,
+    ),
+    written_until_now(
+        RESOLVED,
+        &[("app", "checkout"), ("issue_number", "102")],
+        -9 * DAY + 30 * MINUTE,
+    ),
+    written_until_now(
+        CREATED,
+        &[("app", "checkout"), ("issue_number", "103")],
+        -8 * DAY,
+    ),
+    written_until_now(
+        RESOLVED,
+        &[("app", "checkout"), ("issue_number", "103")],
+        -8 * DAY + 4 * HOUR,
+    ),
+    written_until_now(
+        CREATED,
+        &[("app", "search"), ("issue_number", "7")],
+        -5 * DAY,
+    ),
+    written_until_now(
+        RESOLVED,
+        &[("app", "search"), ("issue_number", "7")],
+        -5 * DAY + 3 * HOUR,
+    ),
+    written_until_now(CREATED, &[("issue_number", "900")], -DAY), // no app, still open
+];
+
+/// Series the source must skip: a NaN deploy time, a millisecond timestamp and a resolution
+/// with no creation.
+fn add_unusable_series(history: &mut OpenMetrics, now: i64) {
+    let broken = [("app", "broken"), ("image_sha", "x")];
+    history.gauge(DEPLOY, &broken, &[(now - HOUR, f64::NAN)]);
+    let millis = [("app", "broken"), ("image_sha", "ms")];
+    history.gauge(
+        DEPLOY,
+        &millis,
+        &[(now - HOUR, ((now - HOUR) * 1000) as f64)],
+    );
+    let orphan = [("app", "search"), ("issue_number", "404")];
+    history.gauge(RESOLVED, &orphan, &[(now - HOUR, (now - HOUR) as f64)]);
+}
+
+fn add_events(history: &mut OpenMetrics, now: i64) {
+    for gauge in EVENTS {
+        let event_time = now + gauge.at;
+        let end = now + gauge.until;
+        // Scrapes on a shared grid keep the backfill to few TSDB blocks (one per 2 h touched),
+        // which keeps the server's start fast.
+        let first_scrape = (event_time / SCRAPE_EVERY + 1) * SCRAPE_EVERY;
+        let scrapes = (first_scrape..=end).step_by(SCRAPE_EVERY as usize);
+        let samples: Vec<(i64, f64)> = std::iter::once(event_time)
+            .chain(scrapes)
+            .chain(std::iter::once(end))
+            .map(|t| (t, event_time as f64))
+            .collect();
+        history.gauge(gauge.metric, gauge.labels, &samples);
+    }
+}
+
+/// gitlab-ci-pipelines-exporter writes one series per job and status: 1 for the current status.
+const JOB_STATUSES: [&str; 5] = ["success", "failed", "running", "pending", "canceled"];
+
+/// (project, ref, stage, job, current status)
+const JOBS: &[(&str, &str, &str, &str, &str)] = &[
+    ("shop/api", "main", "build", "compile", "success"),
+    ("shop/api", "main", "test", "unit", "success"),
+    ("shop/api", "main", "test", "integration", "failed"),
+    ("shop/api", "main", "test", "lint", "running"),
+    ("shop/api", "main", "deploy", "production", "pending"),
+    ("shop/web", "main", "build", "compile", "success"),
+    ("shop/web", "main", "test", "e2e", "running"),
+    ("shop/web", "main", "test", "unit", "success"),
+    ("shop/web", "main", "deploy", "production", "pending"),
+    ("shop/docs", "main", "build", "site", "pending"),
+    // another branch, left out by the board query
+    ("shop/api", "feature-x", "test", "unit", "failed"),
+];
+
+fn add_jobs(history: &mut OpenMetrics, now: i64) {
+    for (project, git_ref, stage, job, current) in JOBS {
+        for status in JOB_STATUSES {
+            let value = if status == *current { 1.0 } else { 0.0 };
+            let labels = [
+                ("project", *project),
+                ("ref", *git_ref),
+                ("stage", *stage),
+                ("job_name", *job),
+                ("status", status),
+            ];
+            let samples: Vec<(i64, f64)> = (0..3).map(|i| (now - i * MINUTE, value)).collect();
+            history.gauge("gitlab_ci_pipeline_job_status", &labels, &samples);
+        }
+    }
+}
+
+/// Whole seconds, a minute in the past so every sample is behind the server's clock.
+fn test_now() -> (i64, Timestamp) {
+    let now = Utc::now().timestamp() - MINUTE;
+    (now, at(now))
+}
+
+fn at(seconds: i64) -> Timestamp {
+    DateTime::from_timestamp(seconds, 0).expect("valid test time")
+}
+
+fn config(url: &str, board: Option<BoardQuery>) -> PrometheusConfig {
+    PrometheusConfig {
+        url: url.to_string(),
+        events: EventNames::default(),
+        board,
+        lookback: Duration::from_secs(90 * DAY as u64),
+    }
+}
+
+fn job_board(query: &str) -> Option<BoardQuery> {
+    Some(BoardQuery {
+        query: query.to_string(),
+        pipeline_label: "project".into(),
+        stage_label: "stage".into(),
+        status_label: "status".into(),
+    })
+}
+
+fn source(url: &str, board: Option<BoardQuery>) -> PrometheusSource {
+    PrometheusSource::new(config(url, board), andon::sources::http::client())
+}
+
+fn deployment(app: &str, image: &str, offset: i64, now: i64) -> Deployment {
+    Deployment {
+        app: app.into(),
+        image_sha: Some(image.into()),
+        commit: None,
+        finished_at: at(now + offset),
+    }
+}
+
+fn change(app: &str, commit: &str, image: &str, offset: i64, now: i64) -> Change {
+    Change {
+        app: app.into(),
+        commit: commit.into(),
+        image_sha: Some(image.into()),
+        committed_at: at(now + offset),
+    }
+}
+
+fn incident(app: &str, id: &str, opened: i64, resolved: Option<i64>, now: i64) -> Incident {
+    Incident {
+        app: app.into(),
+        id: id.into(),
+        opened_at: at(now + opened),
+        resolved_at: resolved.map(|r| at(now + r)),
+    }
+}
+
+#[tokio::test]
+async fn events_come_back_whole_including_series_that_ended() {
+    let (now_s, now) = test_now();
+    let mut history = OpenMetrics::new();
+    add_events(&mut history, now_s);
+    add_unusable_series(&mut history, now_s);
+    let prometheus = TestPrometheus::start(&history).await;
+
+    let snapshot = source(&prometheus.url, None).poll(now).await.unwrap();
+
+    let n = now_s;
+    assert_eq!(
+        snapshot.events.deployments,
+        vec![
+            deployment("checkout", "c0", -40 * DAY, n),
+            deployment("checkout", "c1", -25 * DAY, n),
+            deployment("search", "s1", -20 * DAY, n),
+            deployment("checkout", "c2", -10 * DAY, n),
+            deployment("search", "s2", -5 * DAY, n),
+            deployment("checkout", "c3", -2 * DAY, n),
+        ]
+    );
+    assert_eq!(
+        snapshot.events.changes,
+        vec![
+            change("checkout", "z0", "c0", -41 * DAY, n),
+            change("search", "s2b", "s2", -33 * DAY, n),
+            change("checkout", "a2", "c1", -26 * DAY, n),
+            change("checkout", "a1", "c1", -25 * DAY - 2 * HOUR, n),
+            change("search", "s1b", "s1", -23 * DAY, n),
+            change("search", "s1a", "s1", -20 * DAY - 4 * HOUR, n),
+            change("checkout", "b3", "c2", -12 * DAY, n),
+            change("checkout", "b1", "c2", -10 * DAY - HOUR, n),
+            change("checkout", "b2", "c2", -10 * DAY + HOUR, n),
+            change("search", "s2a", "s2", -5 * DAY - 6 * HOUR, n),
+            change("search", "s2c", "s2", -5 * DAY - 10 * MINUTE, n),
+            change("checkout", "c3b", "c3", -2 * DAY - 12 * HOUR, n),
+            change("checkout", "c1x", "c3", -2 * DAY - 30 * MINUTE, n),
+        ]
+    );
+    assert_eq!(
+        snapshot.events.incidents,
+        vec![
+            incident("checkout", "99", -39 * DAY, Some(-39 * DAY + HOUR), n),
+            incident("search", "5", -31 * DAY, Some(-29 * DAY), n),
+            incident("checkout", "101", -24 * DAY, Some(-24 * DAY + 2 * HOUR), n),
+            incident("checkout", "102", -9 * DAY, Some(-9 * DAY + 30 * MINUTE), n),
+            incident("checkout", "103", -8 * DAY, Some(-8 * DAY + 4 * HOUR), n),
+            incident("search", "7", -5 * DAY, Some(-5 * DAY + 3 * HOUR), n),
+            incident(UNATTRIBUTED_APP, "900", -DAY, None, n),
+        ]
+    );
+    assert!(snapshot.pipelines.is_empty());
+}
+
+#[tokio::test]
+async fn lookback_shorter_than_an_event_age_leaves_it_out() {
+    let (now_s, now) = test_now();
+    let mut history = OpenMetrics::new();
+    add_events(&mut history, now_s);
+    let prometheus = TestPrometheus::start(&history).await;
+    let mut short = config(&prometheus.url, None);
+    // D0's series was last written 39 days ago; D1's 24 days ago.
+    short.lookback = Duration::from_secs(30 * DAY as u64);
+    let snapshot = PrometheusSource::new(short, andon::sources::http::client())
+        .poll(now)
+        .await
+        .unwrap();
+    let images: Vec<Option<&str>> = snapshot
+        .events
+        .deployments
+        .iter()
+        .map(|d| d.image_sha.as_deref())
+        .collect();
+    assert_eq!(
+        images,
+        [Some("c1"), Some("s1"), Some("c2"), Some("s2"), Some("c3")]
+    );
+}
+
+fn stages(pipeline: &Pipeline) -> Vec<(String, StageStatus)> {
+    let mut stages: Vec<(String, StageStatus)> = pipeline
+        .stages
+        .iter()
+        .map(|s| (s.name.clone(), s.status))
+        .collect();
+    stages.sort_by(|a, b| a.0.cmp(&b.0));
+    stages
+}
+
+fn owned(stages: &[(&str, StageStatus)]) -> Vec<(String, StageStatus)> {
+    stages.iter().map(|(n, s)| (n.to_string(), *s)).collect()
+}
+
+fn assert_job_board(pipelines: &[Pipeline]) {
+    let names: Vec<&str> = pipelines.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["shop/api", "shop/docs", "shop/web"]);
+
+    let api = &pipelines[0];
+    assert_eq!(api.status, BuildStatus::Failing);
+    assert_eq!(api.stage.as_deref(), Some("test"));
+    assert!(!api.building);
+    assert_eq!(
+        stages(api),
+        owned(&[
+            ("build", StageStatus::Passed),
+            ("deploy", StageStatus::Pending),
+            ("test", StageStatus::Failed),
+        ])
+    );
+
+    let docs = &pipelines[1];
+    assert_eq!(docs.status, BuildStatus::Unknown);
+    assert_eq!(stages(docs), owned(&[("build", StageStatus::Pending)]));
+
+    let web = &pipelines[2];
+    assert_eq!(web.status, BuildStatus::Passing);
+    assert!(web.building);
+    assert_eq!(web.stage.as_deref(), Some("test"));
+    assert_eq!(
+        stages(web),
+        owned(&[
+            ("build", StageStatus::Passed),
+            ("deploy", StageStatus::Pending),
+            ("test", StageStatus::Running),
+        ])
+    );
+}
+
+#[tokio::test]
+async fn board_from_gitlab_job_status_series() {
+    let (now_s, now) = test_now();
+    let mut history = OpenMetrics::new();
+    add_jobs(&mut history, now_s);
+    let prometheus = TestPrometheus::start(&history).await;
+
+    let filtered = source(
+        &prometheus.url,
+        job_board(r#"gitlab_ci_pipeline_job_status{ref="main"} == 1"#),
+    );
+    let snapshot = filtered.poll(now).await.unwrap();
+    assert_job_board(&snapshot.pipelines);
+    assert_eq!(snapshot.events, Default::default());
+
+    // Without `== 1` the zero-valued statuses come back too, and must be ignored.
+    let unfiltered = source(
+        &prometheus.url,
+        job_board(r#"gitlab_ci_pipeline_job_status{ref="main"}"#),
+    );
+    assert_job_board(&unfiltered.poll(now).await.unwrap().pipelines);
+}
+
+#[tokio::test]
+async fn errors_are_explained() {
+    let (now_s, now) = test_now();
+    let mut history = OpenMetrics::new();
+    add_jobs(&mut history, now_s);
+    let prometheus = TestPrometheus::start(&history).await;
+
+    let bad_promql = source(
+        &prometheus.url,
+        job_board("sum(gitlab_ci_pipeline_job_status"),
+    );
+    let err = bad_promql.poll(now).await.unwrap_err();
+    assert!(
+        err.reason.starts_with("Prometheus error bad_data: "),
+        "{err}"
+    );
+    assert!(
+        err.reason.contains("sum(gitlab_ci_pipeline_job_status"),
+        "{err}"
+    );
+
+    let range = source(
+        &prometheus.url,
+        job_board("gitlab_ci_pipeline_job_status[5m]"),
+    );
+    let err = range.poll(now).await.unwrap_err();
+    assert!(err.reason.contains("matrix"), "{err}");
+    assert!(
+        err.reason.contains("gitlab_ci_pipeline_job_status[5m]"),
+        "{err}"
+    );
+
+    let wrong_path = source(&format!("{}/prometheus", prometheus.url), None);
+    let err = wrong_path.poll(now).await.unwrap_err();
+    assert!(
+        err.reason
+            .starts_with("malformed Prometheus response: HTTP 404 Not Found: 404 page not found"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn unreachable_server_is_named() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let err = source(&format!("http://127.0.0.1:{port}"), None)
+        .poll(Utc::now())
+        .await
+        .unwrap_err();
+    assert_eq!(err.reason, "connection refused");
+}
