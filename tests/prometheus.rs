@@ -585,3 +585,93 @@ async fn unreachable_server_is_named() {
         .unwrap_err();
     assert_eq!(err.reason, "connection refused");
 }
+
+/// The whole product against a real Prometheus: `andon --once --json` gives the hand-computed
+/// DORA figures above and the board from the job series, and stops the line for shop/api.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_json_gives_the_expected_dora_figures_and_board() {
+    let (now_s, _) = test_now();
+    let mut history = OpenMetrics::new();
+    add_events(&mut history, now_s);
+    add_unusable_series(&mut history, now_s);
+    add_jobs(&mut history, now_s);
+    let prometheus = TestPrometheus::start(&history).await;
+    let config_text = format!(
+        "title = \"Shop\"\n[dora]\nwindow = \"30d\"\n[board]\nstages = [\"build\", \"test\", \"deploy\"]\n\
+         [[source]]\nname = \"prom\"\nkind = \"prometheus\"\nurl = \"{}\"\ntimeout = \"10s\"\n\
+         [source.board]\nquery = 'gitlab_ci_pipeline_job_status{{ref=\"main\"}} == 1'\npipeline_label = \"project\"\n",
+        prometheus.url
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("andon.toml");
+    std::fs::write(&config_path, config_text).unwrap();
+
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_andon"))
+            .args(["--once", "--json", "--config"])
+            .arg(&config_path)
+            .env("XDG_STATE_HOME", dir.path())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&output.stderr));
+    });
+    assert_eq!(output.status.code(), Some(1), "{json:#}");
+    assert_eq!(json["andon"], "red");
+    assert_eq!(json["sources"][0]["state"], "ok", "{json:#}");
+
+    use expected_dora as want;
+    let dora = &json["dora"];
+    let close = |value: &serde_json::Value, expected: f64| {
+        let got = value
+            .as_f64()
+            .unwrap_or_else(|| panic!("{value} is not a number"));
+        assert!((got - expected).abs() < 1e-6, "{got} != {expected}");
+    };
+    close(&dora["window_days"], want::WINDOW_DAYS as f64);
+    let df = &dora["deployment_frequency"];
+    assert_eq!(df["deployments"], want::DEPLOYMENTS_IN_WINDOW);
+    close(&df["per_day"], want::DEPLOYS_PER_DAY);
+    close(
+        &df["deploy_days_per_week"],
+        want::DEPLOY_DAYS_PER_WEEK_MEDIAN,
+    );
+    assert_eq!(df["tier"], "high");
+    let lt = &dora["lead_time"];
+    assert_eq!(lt["n"], want::LEAD_TIME_N);
+    close(&lt["median_seconds"], want::LEAD_TIME_MEDIAN_SECONDS);
+    close(&lt["p90_seconds"], want::LEAD_TIME_P90_SECONDS);
+    assert_eq!(lt["tier"], "elite");
+    let cfr = &dora["change_failure_rate"];
+    assert_eq!(cfr["failed"], want::CFR_FAILED);
+    assert_eq!(cfr["deployments"], want::CFR_TOTAL);
+    close(
+        &cfr["ratio"],
+        want::CFR_FAILED as f64 / want::CFR_TOTAL as f64,
+    );
+    assert_eq!(cfr["tier"], "low");
+    let ttr = &dora["time_to_restore"];
+    assert_eq!(ttr["n"], want::TIME_TO_RESTORE_N);
+    close(&ttr["median_seconds"], want::TIME_TO_RESTORE_MEDIAN_SECONDS);
+    assert_eq!(ttr["tier"], "high");
+
+    let pipelines = json["pipelines"].as_array().unwrap();
+    let find = |name: &str| {
+        pipelines
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name} missing: {json:#}"))
+    };
+    let api = find("shop/api");
+    assert_eq!(api["status"], "failing");
+    assert_eq!(api["stage"], "test");
+    assert_eq!(api["source"], "prom");
+    let web = find("shop/web");
+    assert_eq!(web["status"], "passing");
+    assert_eq!(web["building"], true);
+    assert_eq!(web["stage"], "test");
+    assert_eq!(find("shop/docs")["status"], "unknown");
+}
