@@ -909,38 +909,3 @@ proptest! {
         prop_assert!(median <= p90 && p90 <= max);
     }
 }
-
-/// Run with `cargo test --release --lib dora -- --ignored`.
-#[test]
-#[ignore = "timing; meaningful in release builds only"]
-fn one_million_events_well_under_a_second() {
-    let mut e = DoraEvents::default();
-    let apps: Vec<String> = (0..50).map(|i| format!("app{i}")).collect();
-    for i in 0..400_000i64 {
-        let app = &apps[(i % 50) as usize];
-        let commit = format!("c{i}");
-        let at = ago((i * 7) % (60 * DAY));
-        e.deployments.push(deploy(app, None, Some(&commit), at));
-        e.changes.push(change(
-            app,
-            &commit,
-            None,
-            at - TimeDelta::seconds(i % 5_000),
-        ));
-    }
-    for i in 0..200_000i64 {
-        let opened = ago((i * 13) % (60 * DAY));
-        let app = &apps[(i % 50) as usize];
-        e.incidents.push(incident(
-            app,
-            &i.to_string(),
-            opened,
-            Some(opened + hours(2)),
-        ));
-    }
-    let started = std::time::Instant::now();
-    let r = report(&e);
-    let took = started.elapsed();
-    eprintln!("1M events: {took:?}; {:?}", r.change_failure_rate);
-    assert!(took < Duration::from_secs(1));
-}
