@@ -91,7 +91,7 @@ pub async fn run(config: Config, theme: Theme) -> std::io::Result<()> {
     let (update_tx, mut updates) = mpsc::channel(64);
     let (refresh_tx, refresh_rx) = watch::channel(0u64);
     let tasks = poller::spawn(&config, update_tx, refresh_rx);
-    let mut terminal = ratatui::init();
+    let mut terminal = ratatui::try_init()?;
     let result = event_loop(&mut terminal, &config, &theme, &mut updates, &refresh_tx).await;
     for task in &tasks {
         task.abort();

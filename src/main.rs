@@ -64,6 +64,10 @@ fn main() -> ExitCode {
         let code = runtime.block_on(once(&config, cli.json));
         return ExitCode::from(code);
     }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        eprintln!("andon: standard output is not a terminal; use --once (or --once --json)");
+        return ExitCode::from(EXIT_CONFIG);
+    }
     match runtime.block_on(app::run(config, Theme::from_environment())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

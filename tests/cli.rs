@@ -325,3 +325,12 @@ fn andon_config_environment_variable_is_used() {
             .contains("title: From env")
     );
 }
+
+#[test]
+fn the_tui_without_a_terminal_says_what_to_do_instead_of_panicking() {
+    let out = andon(&["--config", "sample-config.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("use --once"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
