@@ -121,7 +121,7 @@ fn assert_readable_board(screen: &str, width: usize) {
 #[test]
 fn at_80x24_the_board_reads_and_q_quits() {
     let tmux = Tmux::start("small", 80, 24, &[]);
-    let screen = tmux.wait_for("DEMO DATA");
+    let screen = tmux.wait_for("● demo ok");
     assert_readable_board(&screen, 80);
     tmux.send("?");
     tmux.wait_for("andon help");
@@ -135,7 +135,7 @@ fn at_80x24_the_board_reads_and_q_quits() {
 #[test]
 fn at_200x60_the_board_reads_and_ctrl_c_quits() {
     let tmux = Tmux::start("wide", 200, 60, &[]);
-    let screen = tmux.wait_for("DEMO DATA");
+    let screen = tmux.wait_for("● demo ok");
     assert_readable_board(&screen, 200);
     tmux.send("C-c");
     tmux.wait_until_gone();
@@ -144,7 +144,7 @@ fn at_200x60_the_board_reads_and_ctrl_c_quits() {
 #[test]
 fn no_color_draws_without_colour_codes() {
     let tmux = Tmux::start("mono", 80, 24, &[("NO_COLOR", "1")]);
-    tmux.wait_for("DEMO DATA");
+    tmux.wait_for("● demo ok");
     let screen = tmux.capture(true);
     // tmux -e renders colours as SGR 3x/4x/38/48 codes; bold and reverse are allowed.
     for code in ["[31m", "[32m", "[38;", "[48;", "[41m", "[42m"] {
