@@ -13,7 +13,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::model::{Change, Deployment, Incident, Timestamp, UNATTRIBUTED_APP};
 
-const WEEK_SECONDS: u64 = 7 * 86_400;
+const DAY_SECONDS: u64 = 86_400;
+const WEEK_SECONDS: u64 = 7 * DAY_SECONDS;
 
 /// A map with FxHash (rustc's hasher): several times faster than the default SipHash on
 /// these short keys. The keys come from the team's own CI and metrics servers, so resistance
@@ -90,6 +91,13 @@ impl Window {
     /// Consecutive 7-day buckets ending at `end` that lie wholly inside the window; at least one.
     pub fn whole_weeks(self) -> u64 {
         (self.length.as_secs() / WEEK_SECONDS).max(1)
+    }
+
+    /// 0 for `(end - 1d, end]`, 1 for the day before that, and so on. Days, like weeks, are
+    /// counted back from the window's end, so a week always holds exactly seven of them.
+    pub fn day_of(self, t: Timestamp) -> u64 {
+        let seconds_before_end = (self.end - t).num_seconds().max(0);
+        seconds_before_end.unsigned_abs() / DAY_SECONDS
     }
 
     /// 0 for `(end - 7d, end]`, 1 for the 7 days before that, and so on.

@@ -8,7 +8,7 @@ mod events;
 
 use std::time::Duration;
 
-use chrono::{NaiveDate, TimeDelta};
+use chrono::TimeDelta;
 use serde::Serialize;
 
 use crate::model::{Change, DoraEvents, Timestamp};
@@ -260,12 +260,13 @@ fn deployment_frequency(
     }
 }
 
-/// Median over the window's whole weeks of the distinct UTC days with a deploy.
+/// Median over the window's whole weeks of the days with a deploy (days of 24 h counted back
+/// from the window's end: calendar days would put eight of them in a week not ending at midnight).
 fn median_deploy_days_per_week(finish_times: &[Timestamp], window: Window) -> f64 {
     let weeks = window.whole_weeks();
-    let mut week_days: Vec<(u64, NaiveDate)> = finish_times
+    let mut week_days: Vec<(u64, u64)> = finish_times
         .iter()
-        .map(|&t| (window.week_of(t), t.date_naive()))
+        .map(|&t| (window.week_of(t), window.day_of(t)))
         .filter(|&(week, _)| week < weeks)
         .collect();
     week_days.sort_unstable();

@@ -909,3 +909,19 @@ proptest! {
         prop_assert!(median <= p90 && p90 <= max);
     }
 }
+
+#[test]
+fn a_week_not_ending_at_midnight_still_has_at_most_seven_deploy_days() {
+    // now is 12:00: the week (now - 7d, now] touches eight calendar dates, each with a deploy.
+    let mut deployments: Vec<Deployment> = (0..7)
+        .map(|i| deploy_at("api", ago(HOUR + i * DAY)))
+        .collect();
+    deployments.push(deploy_at("api", ago(WEEK - HOUR)));
+    let e = DoraEvents {
+        deployments,
+        ..DoraEvents::default()
+    };
+    let df = report_over(&e, days(7), Benchmark::Dora2023).deployment_frequency;
+    assert_eq!(df.deployments, 8);
+    assert_eq!(df.deploy_days_per_week, Some(7.0));
+}
