@@ -1,11 +1,12 @@
 //! `--once` renderings of the view model: plain text for people, JSON for scripts.
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::format::{self, key_figures};
-use crate::model::Timestamp;
+use crate::model::{DoraEvents, Timestamp};
 use crate::view::{AndonState, PipelineStatus, ViewModel};
 
 pub const JSON_SCHEMA: u32 = 1;
@@ -216,4 +217,193 @@ pub fn exit_code(view: &ViewModel) -> i32 {
         AndonState::Red => 1,
         AndonState::Unknown => 3,
     }
+}
+
+/// What changed in the last `period`, as far as the sources let us know: deployments and
+/// incidents from the DORA events (they carry their times); pipelines red now that last ran in
+/// the period. A break fixed between two runs is invisible: sources report only the latest run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SinceReport {
+    pub from: Timestamp,
+    /// Failing now, last run (or first seen failing) inside the period.
+    pub broke: Vec<String>,
+    /// Failing now, since before the period.
+    pub still_red: Vec<String>,
+    /// (app, deployments) in the period, most first.
+    pub deploys: Vec<(String, usize)>,
+    pub deploy_count: usize,
+    pub opened: Vec<String>,
+    pub resolved: Vec<String>,
+}
+
+pub fn since_report(view: &ViewModel, events: &DoraEvents, period: Duration) -> SinceReport {
+    let from = view.now - chrono::Duration::from_std(period).unwrap_or(chrono::Duration::zero());
+    let mut broke = Vec::new();
+    let mut still_red = Vec::new();
+    for p in view
+        .pipelines
+        .iter()
+        .filter(|p| p.status == PipelineStatus::Failing)
+    {
+        let mut text = p.name.clone();
+        if let Some(stage) = &p.stage {
+            let _ = write!(text, " at {stage}");
+        }
+        if let Some(label) = &p.label {
+            let _ = write!(text, " ({label})");
+        }
+        if !p.breakers.is_empty() {
+            let _ = write!(text, " by {}", p.breakers.join(", "));
+        }
+        match p.last_build_at.or(p.failing_since) {
+            Some(at) if at >= from => {
+                let _ = write!(text, ", last run {}", at.format("%a %H:%M UTC"));
+                broke.push(text);
+            }
+            Some(at) => {
+                let _ = write!(text, ", last run {}", at.format("%a %d %b %H:%M UTC"));
+                still_red.push(text);
+            }
+            None => broke.push(text),
+        }
+    }
+    let mut per_app: Vec<(String, usize)> = Vec::new();
+    let mut deploy_count = 0;
+    for d in events
+        .deployments
+        .iter()
+        .filter(|d| d.finished_at >= from && d.finished_at <= view.now)
+    {
+        deploy_count += 1;
+        match per_app.iter_mut().find(|(app, _)| *app == d.app) {
+            Some((_, n)) => *n += 1,
+            None => per_app.push((d.app.clone(), 1)),
+        }
+    }
+    per_app.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut incidents: Vec<_> = events.incidents.iter().collect();
+    incidents.sort_by_key(|i| i.opened_at);
+    let opened = incidents
+        .iter()
+        .filter(|i| i.opened_at >= from && i.opened_at <= view.now)
+        .map(|i| {
+            let state = match i.resolved_at {
+                Some(at) if at <= view.now => format!("resolved {}", at.format("%a %H:%M")),
+                _ => "still open".to_string(),
+            };
+            format!(
+                "#{} {} opened {}, {state}",
+                i.id,
+                i.app,
+                i.opened_at.format("%a %H:%M")
+            )
+        })
+        .collect();
+    let resolved = incidents
+        .iter()
+        .filter_map(|i| Some((i, i.resolved_at?)))
+        .filter(|(_, at)| *at >= from && *at <= view.now)
+        .map(|(i, at)| {
+            format!(
+                "#{} {} resolved {} after {}",
+                i.id,
+                i.app,
+                at.format("%a %H:%M"),
+                format::duration((at - i.opened_at).num_seconds() as f64)
+            )
+        })
+        .collect();
+    SinceReport {
+        from,
+        broke,
+        still_red,
+        deploys: per_app,
+        deploy_count,
+        opened,
+        resolved,
+    }
+}
+
+/// `--once --since`: the standup's "what happened", aligned, after the board.
+pub fn since(view: &ViewModel, events: &DoraEvents, period: Duration, paint: Paint) -> String {
+    let report = since_report(view, events, period);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nSINCE {} (last {})",
+        report.from.format("%a %d %b %H:%M UTC"),
+        humantime::format_duration(period)
+    );
+    let mut row = |label: &str, items: &[String], paint_as: Option<PipelineStatus>| {
+        let _ = write!(out, "  {label:<10} {:>3}", items.len());
+        if items.is_empty() {
+            let _ = writeln!(out);
+        }
+        for (i, item) in items.iter().enumerate() {
+            let text = match paint_as {
+                Some(status) => paint.status(status, item),
+                None => item.clone(),
+            };
+            if i == 0 {
+                let _ = writeln!(out, "  {text}");
+            } else {
+                let _ = writeln!(out, "  {:<14} {text}", "");
+            }
+        }
+    };
+    let broke: Vec<String> = report.broke.iter().map(|b| format!("✗ {b}")).collect();
+    row("broke", &broke, Some(PipelineStatus::Failing));
+    let still: Vec<String> = report.still_red.iter().map(|b| format!("✗ {b}")).collect();
+    row("still red", &still, Some(PipelineStatus::Failing));
+    let deploys: Vec<String> = if report.deploys.is_empty() {
+        Vec::new()
+    } else {
+        vec![
+            report
+                .deploys
+                .iter()
+                .map(|(app, n)| format!("{app} ×{n}"))
+                .collect::<Vec<_>>()
+                .join(" · "),
+        ]
+    };
+    let _ = write!(out, "  {:<10} {:>3}", "deploys", report.deploy_count);
+    match deploys.first() {
+        Some(list) => {
+            let _ = writeln!(out, "  {list}");
+        }
+        None => {
+            let _ = writeln!(out);
+        }
+    }
+    let mut row = |label: &str, items: &[String], glyph: &str| {
+        let _ = write!(out, "  {label:<10} {:>3}", items.len());
+        if items.is_empty() {
+            let _ = writeln!(out);
+        }
+        for (i, item) in items.iter().enumerate() {
+            let pad = if i == 0 { "" } else { "              " };
+            let _ = writeln!(out, "{pad}  {glyph} {item}");
+        }
+    };
+    row("opened", &report.opened, "!");
+    row("resolved", &report.resolved, "✓");
+    let _ = writeln!(
+        out,
+        "  (a pipeline that broke and was fixed between two polls is not seen: sources keep only the latest run)"
+    );
+    out
+}
+
+pub fn since_json(view: &ViewModel, events: &DoraEvents, period: Duration) -> Value {
+    let report = since_report(view, events, period);
+    json!({
+        "from": rfc3339(report.from),
+        "broke": report.broke,
+        "still_red": report.still_red,
+        "deployments": report.deploy_count,
+        "deployments_by_app": report.deploys.iter().map(|(app, n)| json!({"app": app, "count": n})).collect::<Vec<_>>(),
+        "incidents_opened": report.opened,
+        "incidents_resolved": report.resolved,
+    })
 }
