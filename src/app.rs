@@ -465,6 +465,78 @@ mod tests {
     }
 
     #[test]
+    fn slash_types_a_filter_enter_keeps_it_esc_clears_it() {
+        let mut screen = Screen::default();
+        on_key(press(KeyCode::Char('/')), &mut screen, 3);
+        assert!(screen.filtering);
+        for c in "pay".chars() {
+            on_key(press(KeyCode::Char(c)), &mut screen, 3);
+        }
+        // While typing, q is a letter, not quit.
+        assert_eq!(
+            on_key(press(KeyCode::Char('q')), &mut screen, 3),
+            Action::Redraw
+        );
+        on_key(press(KeyCode::Backspace), &mut screen, 3);
+        on_key(press(KeyCode::Enter), &mut screen, 3);
+        assert_eq!((screen.filter.as_str(), screen.filtering), ("pay", false));
+        assert_eq!(on_key(press(KeyCode::Esc), &mut screen, 3), Action::Redraw);
+        assert!(screen.filter.is_empty());
+    }
+
+    #[test]
+    fn enter_opens_the_selected_pipeline_and_esc_closes_it() {
+        let mut screen = Screen::default();
+        on_key(press(KeyCode::Enter), &mut screen, 2);
+        assert_eq!((screen.selected, screen.detail), (Some(0), true));
+        assert_eq!(on_key(press(KeyCode::Esc), &mut screen, 2), Action::Redraw);
+        assert!(!screen.detail);
+        assert_eq!(
+            on_key(press(KeyCode::Enter), &mut Screen::default(), 0),
+            Action::Nothing
+        );
+    }
+
+    #[test]
+    fn any_key_pauses_the_rotation_and_space_resumes_it() {
+        let mut screen = Screen {
+            page: Some(Page {
+                index: 0,
+                count: 2,
+                name: "a".into(),
+            }),
+            ..Screen::default()
+        };
+        assert_eq!(
+            on_key(press(KeyCode::Char('x')), &mut screen, 0),
+            Action::Redraw
+        );
+        assert!(screen.paused);
+        on_key(press(KeyCode::Char(' ')), &mut screen, 0);
+        assert!(!screen.paused);
+        assert_eq!(
+            on_key(press(KeyCode::Char('n')), &mut screen, 0),
+            Action::NextPage
+        );
+        let mut single = Screen::default();
+        on_key(press(KeyCode::Char('x')), &mut single, 0);
+        assert!(!single.paused, "nothing to pause with one page");
+    }
+
+    #[test]
+    fn updated_ago_moves_in_steps() {
+        let config = crate::config::load(None).unwrap();
+        let mut state = State::new(&config);
+        let t0 = Utc::now();
+        assert_eq!(updated_ago(&state, t0), None);
+        state.record(0, t0, Ok(crate::model::Snapshot::default()));
+        let later = |s| t0 + chrono::Duration::seconds(s);
+        assert_eq!(updated_ago(&state, later(3)), Some(0));
+        assert_eq!(updated_ago(&state, later(17)), Some(15));
+        assert_eq!(updated_ago(&state, later(150)), Some(120));
+    }
+
+    #[test]
     fn r_asks_for_a_refresh() {
         let mut screen = Screen::default();
         assert_eq!(

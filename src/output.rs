@@ -140,28 +140,51 @@ fn write_board(out: &mut String, view: &ViewModel, paint: Paint) {
         let _ = writeln!(out, "  (no pipelines)");
         return;
     }
-    let name_width = column_width(view.pipelines.iter().map(|p| p.name.as_str()));
-    let stage_width = column_width(view.columns.iter().map(String::as_str));
-    for (column, stage) in view.columns.iter().enumerate() {
-        for (_, p) in view.cards_in(column) {
-            let word = format::status_word(p.status, p.building);
-            let mut line = format!(
-                "  {stage:<stage_width$}  {} {:<name_width$}  {:<20}",
-                format::status_glyph(p.status),
-                p.name,
-                word
-            );
-            if let Some(label) = &p.label {
-                let _ = write!(line, " {label}");
-            }
-            if !p.breakers.is_empty() {
-                let _ = write!(line, " by {}", p.breakers.join(", "));
-            }
-            if let Some(url) = &p.url {
-                let _ = write!(line, "  {url}");
-            }
-            let _ = writeln!(out, "{}", paint.status(p.status, line.trim_end()));
+    let header = [
+        "STAGE", "PIPELINE", "STATUS", "RUN", "WHO", "LAST RUN", "LINK",
+    ];
+    let rows: Vec<(PipelineStatus, [String; 7])> = (0..view.columns.len())
+        .flat_map(|column| view.cards_in(column).map(move |(_, p)| (column, p)))
+        .map(|(column, p)| {
+            let last = p.last_build_at.map_or(String::new(), |at| {
+                let seconds = (view.now - at).num_seconds().max(0) as f64;
+                if seconds < 60.0 {
+                    "just now".to_string()
+                } else {
+                    format!("{} ago", format::duration(seconds))
+                }
+            });
+            (
+                p.status,
+                [
+                    view.columns[column].clone(),
+                    format!("{} {}", format::status_glyph(p.status), p.name),
+                    format::status_word(p.status, p.building),
+                    p.label.clone().unwrap_or_default(),
+                    p.breakers.join(", "),
+                    last,
+                    p.url.clone().unwrap_or_default(),
+                ],
+            )
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for (_, row) in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
         }
+    }
+    let line = |cells: &[String]| {
+        let mut text = String::from("  ");
+        for (cell, width) in cells.iter().zip(widths) {
+            let pad = width.saturating_sub(cell.chars().count());
+            let _ = write!(text, "{cell}{}  ", " ".repeat(pad));
+        }
+        text.trim_end().to_string()
+    };
+    let _ = writeln!(out, "{}", line(&header.map(String::from)));
+    for (status, row) in &rows {
+        let _ = writeln!(out, "{}", paint.status(*status, &line(row)));
     }
 }
 
@@ -332,7 +355,7 @@ pub fn since(view: &ViewModel, events: &DoraEvents, period: Duration, paint: Pai
         out,
         "\nSINCE {} (last {})",
         report.from.format("%a %d %b %H:%M UTC"),
-        humantime::format_duration(period)
+        period_words(period)
     );
     let mut row = |label: &str, items: &[String], paint_as: Option<PipelineStatus>| {
         let _ = write!(out, "  {label:<10} {:>3}", items.len());
@@ -376,23 +399,42 @@ pub fn since(view: &ViewModel, events: &DoraEvents, period: Duration, paint: Pai
             let _ = writeln!(out);
         }
     }
-    let mut row = |label: &str, items: &[String], glyph: &str| {
+    let mut row = |label: &str, items: &[String]| {
         let _ = write!(out, "  {label:<10} {:>3}", items.len());
         if items.is_empty() {
             let _ = writeln!(out);
         }
         for (i, item) in items.iter().enumerate() {
             let pad = if i == 0 { "" } else { "              " };
+            let glyph = if item.ends_with("still open") {
+                "!"
+            } else if item.contains(" resolved ") {
+                "✓"
+            } else {
+                "·"
+            };
             let _ = writeln!(out, "{pad}  {glyph} {item}");
         }
     };
-    row("opened", &report.opened, "!");
-    row("resolved", &report.resolved, "✓");
+    row("opened", &report.opened);
+    row("resolved", &report.resolved);
     let _ = writeln!(
         out,
         "  (a pipeline that broke and was fixed between two polls is not seen: sources keep only the latest run)"
     );
     out
+}
+
+/// "24h", "7d", "90m": the period as people type it.
+fn period_words(period: Duration) -> String {
+    let s = period.as_secs();
+    match s {
+        0 => "0s".to_string(),
+        s if s % 86_400 == 0 && s >= 7 * 86_400 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
 }
 
 pub fn since_json(view: &ViewModel, events: &DoraEvents, period: Duration) -> Value {
@@ -406,4 +448,80 @@ pub fn since_json(view: &ViewModel, events: &DoraEvents, period: Duration) -> Va
         "incidents_opened": report.opened,
         "incidents_resolved": report.resolved,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config;
+    use crate::model::{BuildStatus, Deployment, Incident, Pipeline, Snapshot};
+    use crate::state::State;
+    use crate::view;
+    use chrono::{TimeZone, Utc};
+
+    fn at(hours: i64) -> Timestamp {
+        Utc.timestamp_opt(1_790_000_000 + hours * 3600, 0).unwrap()
+    }
+
+    #[test]
+    fn since_counts_only_what_happened_in_the_period() {
+        let config = config::load(None).unwrap();
+        let mut state = State::new(&config);
+        let mut fresh = Pipeline::new("api", BuildStatus::Failing);
+        fresh.last_build_at = Some(at(-2));
+        fresh.breakers = vec!["dara".into()];
+        let mut old = Pipeline::new("web", BuildStatus::Failing);
+        old.last_build_at = Some(at(-48));
+        let deploy = |app: &str, h| Deployment {
+            app: app.into(),
+            image_sha: None,
+            commit: None,
+            finished_at: at(h),
+        };
+        let mut events = DoraEvents {
+            deployments: vec![deploy("api", -1), deploy("api", -5), deploy("web", -30)],
+            ..DoraEvents::default()
+        };
+        events.incidents = vec![
+            Incident {
+                app: "api".into(),
+                id: "7".into(),
+                opened_at: at(-3),
+                resolved_at: None,
+            },
+            Incident {
+                app: "web".into(),
+                id: "6".into(),
+                opened_at: at(-40),
+                resolved_at: Some(at(-20)),
+            },
+        ];
+        state.record(
+            0,
+            at(0),
+            Ok(Snapshot {
+                pipelines: vec![fresh, old],
+                events: events.clone(),
+            }),
+        );
+        let v = view::build(
+            &config,
+            &state,
+            view::dora_report(&config, &state, at(0)),
+            at(0),
+        );
+        let report = since_report(&v, &events, Duration::from_secs(24 * 3600));
+        assert_eq!(report.broke.len(), 1);
+        assert!(report.broke[0].starts_with("api") && report.broke[0].contains("by dara"));
+        assert_eq!(report.still_red.len(), 1);
+        assert_eq!(report.deploy_count, 2);
+        assert_eq!(report.deploys, [("api".to_string(), 2)]);
+        assert_eq!(report.opened.len(), 1);
+        assert!(report.opened[0].ends_with("still open"));
+        assert_eq!(report.resolved.len(), 1);
+        assert!(report.resolved[0].contains("after 20.0 h"));
+        let text = since(&v, &events, Duration::from_secs(24 * 3600), Paint(false));
+        assert!(text.contains("(last 24h)"), "{text}");
+        assert!(text.contains("  deploys      2  api ×2"), "{text}");
+    }
 }
