@@ -278,7 +278,7 @@ async fn event_loop(
         let full = view_at(&config, &state, &mut cache, now);
         if state.generation != observed {
             observed = state.generation;
-            for transition in tracker.observe(&full) {
+            for transition in tracker.observe(&full, now) {
                 attend(&config, &transition);
                 if transition.event == Attention::Green {
                     notices.push((transition.notice(), Instant::now() + NOTICE_FOR));

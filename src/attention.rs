@@ -74,8 +74,9 @@ pub struct Tracker {
 }
 
 impl Tracker {
-    /// Transitions since the last call. Pipelines seen for the first time raise none.
-    pub fn observe(&mut self, view: &ViewModel) -> Vec<Transition> {
+    /// Transitions since the last call. Pipelines seen for the first time raise none. `now` is
+    /// the exact time (the view's clock may be rounded to the minute).
+    pub fn observe(&mut self, view: &ViewModel, now: Timestamp) -> Vec<Transition> {
         let mut transitions = Vec::new();
         for p in &view.pipelines {
             let failing = match p.status {
@@ -107,7 +108,7 @@ impl Tracker {
                 red_for: (!failing)
                     .then_some(was_since)
                     .flatten()
-                    .and_then(|at| (view.now - at).to_std().ok()),
+                    .and_then(|at| (now - at).to_std().ok()),
             });
         }
         transitions
@@ -171,18 +172,21 @@ mod tests {
         let mut tracker = Tracker::default();
         let first = view_with(&mut state, 0, BuildStatus::Passing);
         assert!(
-            tracker.observe(&first).is_empty(),
+            tracker.observe(&first, at(0)).is_empty(),
             "first sighting is quiet"
         );
-        let red = tracker.observe(&view_with(&mut state, 1, BuildStatus::Failing));
+        let red = tracker.observe(&view_with(&mut state, 1, BuildStatus::Failing), at(1));
         assert_eq!(red.len(), 1);
         assert_eq!(red[0].event, Event::Red);
         assert_eq!(red[0].breakers, ["dara"]);
         for minute in 2..43 {
-            let again = tracker.observe(&view_with(&mut state, minute, BuildStatus::Failing));
+            let again = tracker.observe(
+                &view_with(&mut state, minute, BuildStatus::Failing),
+                at(minute),
+            );
             assert!(again.is_empty(), "rang again at minute {minute}");
         }
-        let green = tracker.observe(&view_with(&mut state, 43, BuildStatus::Passing));
+        let green = tracker.observe(&view_with(&mut state, 43, BuildStatus::Passing), at(43));
         assert_eq!(green.len(), 1);
         assert_eq!(green[0].event, Event::Green);
         assert_eq!(green[0].red_for, Some(Duration::from_secs(42 * 60)));

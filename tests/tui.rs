@@ -365,3 +365,95 @@ fn themes_draw_in_a_real_terminal_and_ansi_keeps_to_16_colours() {
     tmux.send("q");
     tmux.wait_until_gone();
 }
+
+/// A one-file HTTP server on 127.0.0.1 serving whatever `feed` holds at the moment.
+fn serve(feed: std::sync::Arc<std::sync::Mutex<String>>) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let body = feed.lock().unwrap().clone();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{address}/cc.xml")
+}
+
+fn cctray(status: &str, breakers: &str) -> String {
+    format!(
+        r#"<Projects><Project name="payments-web" activity="Sleeping" lastBuildStatus="{status}" lastBuildLabel="42" lastBuildTime="2026-11-20T10:00:00Z" webUrl="https://ci.example.org/payments-web/42"><messages><message text="{breakers}" kind="Breakers" /></messages></Project></Projects>"#
+    )
+}
+
+#[test]
+fn a_break_and_a_fix_ring_once_each_and_run_the_command_with_context() {
+    let feed = std::sync::Arc::new(std::sync::Mutex::new(cctray("Success", "")));
+    let url = serve(feed.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("attention.log");
+    let config = dir.path().join("attention.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"title = "Attention"
+[display]
+bell = true
+command = "echo \"$ANDON_EVENT|$ANDON_PIPELINE|$ANDON_BREAKERS|$ANDON_URL\" >> {}"
+[[source]]
+name = "ci"
+kind = "cctray"
+url = "{url}"
+interval = "1s"
+"#,
+            log.display()
+        ),
+    )
+    .unwrap();
+    let tmux = Tmux::start_with(
+        "attention",
+        80,
+        24,
+        &[],
+        &format!("--config {}", config.display()),
+    );
+    tmux.wait_for("ALL GREEN");
+    *feed.lock().unwrap() = cctray("Failure", "dara");
+    tmux.wait_for("LINE STOPPED");
+    // Several polls while red: still one line in the log.
+    std::thread::sleep(Duration::from_secs(3));
+    *feed.lock().unwrap() = cctray("Success", "");
+    let screen = tmux.wait_for("back to green after");
+    assert!(
+        screen.contains("✓ payments-web back to green after"),
+        "{screen}"
+    );
+    let after = screen.split("back to green after ").nth(1).unwrap();
+    assert!(
+        after.trim_start().starts_with(char::is_numeric) && after.contains(" s"),
+        "{screen}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let lines = std::fs::read_to_string(&log).unwrap_or_default();
+        if lines.lines().count() >= 2 {
+            assert_eq!(
+                lines,
+                "red|payments-web|dara|https://ci.example.org/payments-web/42\n\
+                 green|payments-web||https://ci.example.org/payments-web/42\n"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "the command ran {lines:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux.send("q");
+    tmux.wait_until_gone();
+}
