@@ -536,3 +536,25 @@ fn too_small_says_so() {
     assert!(smallest.contains("LINE STOPPED"), "{smallest}");
     assert!(smallest.contains("✗ checkout-api"), "{smallest}");
 }
+
+#[test]
+fn on_a_wall_a_crowded_stage_flows_into_more_lanes_instead_of_hiding_cards() {
+    let pipelines: Vec<Pipeline> = (0..16)
+        .map(|i| Pipeline::new(format!("service-{i:02}"), BuildStatus::Passing))
+        .collect();
+    let view = view_of(Ok(Snapshot {
+        pipelines,
+        ..Snapshot::default()
+    }));
+    let shown = text(&render(
+        &view,
+        &Screen::default(),
+        &Theme::default_theme(),
+        250,
+        70,
+    ));
+    for i in 0..16 {
+        assert!(shown.contains(&format!("service-{i:02}")), "{i}:\n{shown}");
+    }
+    assert!(!shown.contains("more"), "{shown}");
+}

@@ -236,7 +236,8 @@ fn draw_cards(
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// Wall: stages as columns of big bordered tiles, the status in capitals.
+/// Wall: stages as columns of big bordered tiles, the status in capitals. A crowded stage gets
+/// more room: its tiles flow into several sub-columns, down then across.
 pub fn draw_tiles(
     frame: &mut Frame,
     area: Rect,
@@ -249,10 +250,18 @@ pub fn draw_tiles(
         empty(frame, area, view, theme);
         return;
     }
-    let constraints = vec![Constraint::Fill(1); view.columns.len()];
+    let capacity = (area.height.saturating_sub(1) / TILE_LINES).max(1) as usize;
+    let columns: Vec<Vec<(usize, &PipelineView)>> = (0..view.columns.len())
+        .map(|column| visible(view, shown, Some(column)))
+        .collect();
+    let weights: Vec<u16> = columns
+        .iter()
+        .map(|cards| cards.len().div_ceil(capacity).max(1) as u16)
+        .collect();
+    let constraints: Vec<Constraint> = weights.iter().map(|w| Constraint::Fill(*w)).collect();
     let areas = Layout::horizontal(constraints).spacing(1).split(area);
     for (column, (name, column_area)) in view.columns.iter().zip(areas.iter()).enumerate() {
-        let cards = visible(view, shown, Some(column));
+        let cards = &columns[column];
         let [title_area, tiles_area] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(*column_area);
         let title = format!(" {} · {} ", name.to_uppercase(), cards.len());
@@ -263,27 +272,31 @@ pub fn draw_tiles(
             )),
             title_area,
         );
-        let capacity = (tiles_area.height / TILE_LINES) as usize;
-        let overflow = cards.len() > capacity;
-        let count = if overflow {
-            capacity.saturating_sub(1)
+        let across = (weights[column]).min((tiles_area.width / 22).max(1)) as usize;
+        let slots = across * capacity;
+        let count = if cards.len() > slots {
+            slots.saturating_sub(1)
         } else {
             cards.len()
         };
+        let lanes = Layout::horizontal(vec![Constraint::Fill(1); across])
+            .spacing(1)
+            .split(tiles_area);
         for (slot, (index, card)) in cards.iter().take(count).enumerate() {
+            let lane = lanes[slot / capacity];
             let tile = Rect {
-                y: tiles_area.y + slot as u16 * TILE_LINES,
-                height: TILE_LINES,
-                ..tiles_area
+                y: lane.y + (slot % capacity) as u16 * TILE_LINES,
+                height: TILE_LINES.min(lane.height),
+                ..lane
             };
             draw_tile(frame, tile, view, *index, card, screen, theme);
         }
-        if overflow {
-            let y = tiles_area.y + count as u16 * TILE_LINES;
+        if cards.len() > count {
+            let lane = lanes[count / capacity];
             let more = Rect {
-                y,
+                y: lane.y + (count % capacity) as u16 * TILE_LINES,
                 height: 1,
-                ..tiles_area
+                ..lane
             };
             frame.render_widget(
                 Paragraph::new(more_line(&cards[count..], more.width as usize, theme)),
