@@ -370,7 +370,7 @@ pub fn since(view: &ViewModel, events: &DoraEvents, period: Duration, paint: Pai
             if i == 0 {
                 let _ = writeln!(out, "  {text}");
             } else {
-                let _ = writeln!(out, "  {:<14} {text}", "");
+                let _ = writeln!(out, "  {:<15} {text}", "");
             }
         }
     };
@@ -405,7 +405,7 @@ pub fn since(view: &ViewModel, events: &DoraEvents, period: Duration, paint: Pai
             let _ = writeln!(out);
         }
         for (i, item) in items.iter().enumerate() {
-            let pad = if i == 0 { "" } else { "              " };
+            let pad = if i == 0 { "" } else { "                " };
             let glyph = if item.ends_with("still open") {
                 "!"
             } else if item.contains(" resolved ") {
@@ -523,5 +523,12 @@ mod tests {
         let text = since(&v, &events, Duration::from_secs(24 * 3600), Paint(false));
         assert!(text.contains("(last 24h)"), "{text}");
         assert!(text.contains("  deploys      2  api ×2"), "{text}");
+        // Every item of a row starts in the same column.
+        let items: Vec<usize> = text
+            .lines()
+            .filter(|l| l.contains('✗') || l.contains('!') || l.contains('✓'))
+            .map(|l| l.chars().position(|c| "✗!✓".contains(c)).unwrap())
+            .collect();
+        assert!(items.windows(2).all(|w| w[0] == w[1]), "{text}");
     }
 }

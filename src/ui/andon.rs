@@ -37,6 +37,8 @@ fn lines_below(view: &ViewModel, screen: &Screen) -> usize {
 pub fn height(view: &ViewModel, screen: &Screen, size: Size, area: Rect) -> u16 {
     match big_rows(view, screen, size, area) {
         Some(rows) => (rows.len() + 2 + lines_below(view, screen).min(BIG_CAUSES + 1)) as u16,
+        // The Kanban screen has room for a couple more causes than 80x24.
+        None if size == Size::Standard => (1 + lines_below(view, screen).min(4)).max(3) as u16,
         None => 3,
     }
 }
