@@ -79,7 +79,7 @@ fn main() -> ExitCode {
         }
     };
     if cli.once {
-        let code = runtime.block_on(once(&config, cli.json, cli.since));
+        let code = runtime.block_on(once(&config, cli.json, cli.since, theme));
         return ExitCode::from(code);
     }
     let options = app::Options {
@@ -96,7 +96,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn once(config: &Config, json: bool, since: Option<std::time::Duration>) -> u8 {
+async fn once(config: &Config, json: bool, since: Option<std::time::Duration>, theme: Theme) -> u8 {
     let mut state = State::new(config);
     for update in poller::poll_all_once(config).await {
         state.record(update.index, update.at, update.result);
@@ -111,7 +111,8 @@ async fn once(config: &Config, json: bool, since: Option<std::time::Duration>) -
         }
         println!("{:#}", document);
     } else {
-        let paint = Paint(std::io::IsTerminal::is_terminal(&std::io::stdout()) && !no_color());
+        let tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
+        let paint = Paint((tty && !no_color()).then_some(theme));
         print!("{}", output::text(&view, paint));
         if let Some(since) = since {
             let events = view::merged_events(&state);

@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 
 use crate::format::{self, key_figures};
 use crate::model::{DoraEvents, Timestamp};
+use crate::ui::Theme;
 use crate::view::{AndonState, PipelineStatus, ViewModel};
+use ratatui::style::{Color, Modifier, Style};
 
 pub const JSON_SCHEMA: u32 = 1;
 
@@ -75,35 +77,70 @@ pub fn json(view: &ViewModel) -> Value {
     })
 }
 
-/// ANSI colouring for the text output; off for pipes and under NO_COLOR.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Paint(pub bool);
+/// ANSI colouring for the text output in the theme's colours; None for pipes and under NO_COLOR.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paint(pub Option<Theme>);
+
+/// The SGR parameters for a ratatui colour: the 16 named colours as the terminal's own palette.
+fn sgr(colour: Color, background: bool) -> Option<String> {
+    let base = if background { 40 } else { 30 };
+    let named = |n: u8| Some((base + n as u16).to_string());
+    let bright = |n: u8| Some((base + 60 + n as u16).to_string());
+    match colour {
+        Color::Reset => None,
+        Color::Black => named(0),
+        Color::Red => named(1),
+        Color::Green => named(2),
+        Color::Yellow => named(3),
+        Color::Blue => named(4),
+        Color::Magenta => named(5),
+        Color::Cyan => named(6),
+        Color::Gray => named(7),
+        Color::DarkGray => bright(0),
+        Color::LightRed => bright(1),
+        Color::LightGreen => bright(2),
+        Color::LightYellow => bright(3),
+        Color::LightBlue => bright(4),
+        Color::LightMagenta => bright(5),
+        Color::LightCyan => bright(6),
+        Color::White => bright(7),
+        Color::Indexed(i) => Some(format!("{};5;{i}", base + 8)),
+        Color::Rgb(r, g, b) => Some(format!("{};2;{r};{g};{b}", base + 8)),
+    }
+}
 
 impl Paint {
-    fn apply(self, code: &str, text: &str) -> String {
-        if self.0 {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
+    fn apply(self, style: Style, text: &str) -> String {
+        if self.0.is_none() {
+            return text.to_string();
         }
+        let mut codes: Vec<String> = Vec::new();
+        if style.add_modifier.contains(Modifier::BOLD) {
+            codes.push("1".into());
+        }
+        if style.add_modifier.contains(Modifier::REVERSED) {
+            codes.push("7".into());
+        }
+        codes.extend(style.fg.and_then(|c| sgr(c, false)));
+        codes.extend(style.bg.and_then(|c| sgr(c, true)));
+        if codes.is_empty() {
+            return text.to_string();
+        }
+        format!("\x1b[{}m{text}\x1b[0m", codes.join(";"))
     }
 
     fn status(self, status: PipelineStatus, text: &str) -> String {
-        let code = match status {
-            PipelineStatus::Passing => "32",
-            PipelineStatus::Failing => "1;31",
-            PipelineStatus::Unknown | PipelineStatus::Stale => "33",
-        };
-        self.apply(code, text)
+        match self.0 {
+            Some(theme) => self.apply(theme.status(status), text),
+            None => text.to_string(),
+        }
     }
 
     fn andon(self, state: AndonState, text: &str) -> String {
-        let code = match state {
-            AndonState::Green => "1;32",
-            AndonState::Red => "1;37;41",
-            AndonState::Unknown => "1;33",
-        };
-        self.apply(code, text)
+        match self.0 {
+            Some(theme) => self.apply(theme.banner(state), text),
+            None => text.to_string(),
+        }
     }
 }
 
@@ -464,6 +501,24 @@ mod tests {
     }
 
     #[test]
+    fn paint_uses_the_theme_and_nothing_without_one() {
+        let ansi = Paint(Some(Theme::named("ansi", None).unwrap()));
+        assert_eq!(
+            ansi.status(PipelineStatus::Passing, "ok"),
+            "\u{1b}[32mok\u{1b}[0m"
+        );
+        let blind = Paint(Some(Theme::named("colourblind", None).unwrap()));
+        assert!(
+            blind
+                .status(PipelineStatus::Failing, "x")
+                .contains("38;2;230;159;0")
+        );
+        let mono = Paint(Some(Theme::monochrome()));
+        assert_eq!(mono.andon(AndonState::Red, "x"), "\u{1b}[1;7mx\u{1b}[0m");
+        assert_eq!(Paint(None).status(PipelineStatus::Failing, "x"), "x");
+    }
+
+    #[test]
     fn since_counts_only_what_happened_in_the_period() {
         let config = config::load(None).unwrap();
         let mut state = State::new(&config);
@@ -520,7 +575,7 @@ mod tests {
         assert!(report.opened[0].ends_with("still open"));
         assert_eq!(report.resolved.len(), 1);
         assert!(report.resolved[0].contains("after 20.0 h"));
-        let text = since(&v, &events, Duration::from_secs(24 * 3600), Paint(false));
+        let text = since(&v, &events, Duration::from_secs(24 * 3600), Paint(None));
         assert!(text.contains("(last 24h)"), "{text}");
         assert!(text.contains("  deploys      2  api ×2"), "{text}");
         // Every item of a row starts in the same column.
