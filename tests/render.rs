@@ -558,3 +558,26 @@ fn on_a_wall_a_crowded_stage_flows_into_more_lanes_instead_of_hiding_cards() {
     }
     assert!(!shown.contains("more"), "{shown}");
 }
+
+#[test]
+fn a_small_kiosk_with_many_failures_keeps_room_for_the_board() {
+    let pipelines: Vec<Pipeline> = (0..8)
+        .map(|i| Pipeline::new(format!("service-{i}"), BuildStatus::Failing))
+        .collect();
+    let view = view_of(Ok(Snapshot {
+        pipelines,
+        ..Snapshot::default()
+    }));
+    let screen = Screen {
+        kiosk: true,
+        ..Screen::default()
+    };
+    let shown = text(&render(&view, &screen, &Theme::default_theme(), 80, 24));
+    assert!(shown.contains('█'), "{shown}");
+    let cards = shown
+        .lines()
+        .filter(|l| l.starts_with("✗ service-"))
+        .count();
+    assert!(cards >= 5, "only {cards} cards:\n{shown}");
+    assert!(shown.contains("more"), "{shown}");
+}

@@ -36,7 +36,11 @@ fn lines_below(view: &ViewModel, screen: &Screen) -> usize {
 /// Rows the banner takes on a screen of `area`.
 pub fn height(view: &ViewModel, screen: &Screen, size: Size, area: Rect) -> u16 {
     match big_rows(view, screen, size, area) {
-        Some(rows) => (rows.len() + 2 + lines_below(view, screen).min(BIG_CAUSES + 1)) as u16,
+        Some(rows) => {
+            // On a small kiosk screen the board needs the rows more than a long list of causes.
+            let most = if area.height < 30 { 2 } else { BIG_CAUSES + 1 };
+            (rows.len() + 2 + lines_below(view, screen).min(most)) as u16
+        }
         // The Kanban screen has room for a couple more causes than 80x24.
         None if size == Size::Standard => (1 + lines_below(view, screen).min(4)).max(3) as u16,
         None => 3,
