@@ -1,20 +1,23 @@
 //! The interactive radiator: the single owner of state. Waits on keys, source updates and the
 //! clock; rebuilds the view model and draws only when it changed.
 
-use std::time::Duration;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use chrono::{DurationRound, Utc};
 use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::sync::{mpsc, watch};
 
-use crate::config::Config;
+use crate::attention::{self, Event as Attention, Tracker};
+use crate::config::{self, Config, PageConfig};
 use crate::dora::DoraReport;
 use crate::model::Timestamp;
 use crate::poller;
 use crate::state::State;
-use crate::ui::{self, Screen, Theme};
+use crate::ui::{self, Page, Screen, Theme};
 use crate::view::{self, ViewModel};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,20 +25,53 @@ pub enum Action {
     Quit,
     Refresh,
     Redraw,
+    NextPage,
+    PreviousPage,
     Nothing,
 }
 
-/// What a key does to the screen. Pure, so the key map is testable.
+/// What a key does to the screen. Pure, so the key map is testable. Any key pauses a rotation;
+/// Space resumes it.
 pub fn on_key(key: KeyEvent, screen: &mut Screen, pipelines: usize) -> Action {
     if key.kind == KeyEventKind::Release {
         return Action::Nothing;
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Char('c') if ctrl => Action::Quit,
+    if ctrl && key.code == KeyCode::Char('c') {
+        return Action::Quit;
+    }
+    if screen.filtering {
+        match key.code {
+            KeyCode::Enter => screen.filtering = false,
+            KeyCode::Esc => {
+                screen.filtering = false;
+                screen.filter.clear();
+            }
+            KeyCode::Backspace => {
+                screen.filter.pop();
+            }
+            KeyCode::Char(c) if !ctrl => screen.filter.push(c),
+            _ => return Action::Nothing,
+        }
+        screen.selected = None;
+        return Action::Redraw;
+    }
+    let was_paused = screen.paused;
+    if screen.page.is_some() {
+        screen.paused = true;
+    }
+    let action = match key.code {
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Esc if screen.help => {
             screen.help = false;
+            Action::Redraw
+        }
+        KeyCode::Esc if screen.detail => {
+            screen.detail = false;
+            Action::Redraw
+        }
+        KeyCode::Esc if !screen.filter.is_empty() => {
+            screen.filter.clear();
             Action::Redraw
         }
         KeyCode::Esc => Action::Quit,
@@ -44,6 +80,32 @@ pub fn on_key(key: KeyEvent, screen: &mut Screen, pipelines: usize) -> Action {
             Action::Redraw
         }
         KeyCode::Char('r') => Action::Refresh,
+        KeyCode::Char('/') => {
+            screen.filtering = true;
+            screen.detail = false;
+            Action::Redraw
+        }
+        KeyCode::Char('g') => {
+            screen.hide_green = !screen.hide_green;
+            Action::Redraw
+        }
+        KeyCode::Char(' ') => {
+            screen.paused = !was_paused;
+            Action::Redraw
+        }
+        KeyCode::Char('n') | KeyCode::Right => Action::NextPage,
+        KeyCode::Char('p') | KeyCode::Left => Action::PreviousPage,
+        KeyCode::Enter if screen.detail => {
+            screen.detail = false;
+            Action::Redraw
+        }
+        KeyCode::Enter if pipelines > 0 => {
+            if screen.selected.is_none() {
+                screen.selected = Some(0);
+            }
+            screen.detail = true;
+            Action::Redraw
+        }
         KeyCode::Tab | KeyCode::Char('j') | KeyCode::Down => {
             screen.select_next(pipelines);
             Action::Redraw
@@ -53,7 +115,11 @@ pub fn on_key(key: KeyEvent, screen: &mut Screen, pipelines: usize) -> Action {
             Action::Redraw
         }
         _ => Action::Nothing,
+    };
+    if action == Action::Nothing && screen.paused != was_paused {
+        return Action::Redraw;
     }
+    action
 }
 
 /// DORA figures change only with the data or the clock's minute; keep them between ticks.
@@ -87,30 +153,119 @@ fn view_at(config: &Config, state: &State, cache: &mut DoraCache, now: Timestamp
     view
 }
 
-pub async fn run(config: Config, theme: Theme) -> std::io::Result<()> {
-    let (update_tx, mut updates) = mpsc::channel(64);
-    let (refresh_tx, refresh_rx) = watch::channel(0u64);
-    let tasks = poller::spawn(&config, update_tx, refresh_rx);
+/// How the radiator was started, beyond the config file.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `--kiosk` (or `[display] kiosk`).
+    pub kiosk: bool,
+    /// `--theme`, which wins over `[display] theme`.
+    pub theme: Option<String>,
+    /// The config file, watched for edits; None for the built-in demo.
+    pub config_path: Option<PathBuf>,
+}
+
+/// How long "back to green after 42 min" stays on screen.
+const NOTICE_FOR: Duration = Duration::from_secs(10 * 60);
+/// How often the config file's modification time is checked.
+const RELOAD_EVERY: Duration = Duration::from_secs(2);
+
+pub async fn run(config: Config, theme: Theme, options: Options) -> std::io::Result<()> {
     let mut terminal = ratatui::try_init()?;
-    let result = event_loop(&mut terminal, &config, &theme, &mut updates, &refresh_tx).await;
-    for task in &tasks {
-        task.abort();
-    }
+    let result = event_loop(&mut terminal, config, theme, &options).await;
     ratatui::restore();
     result
 }
 
+/// The pollers of one config; dropping it stops them.
+struct Polling {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    updates: mpsc::Receiver<poller::Update>,
+    refresh: watch::Sender<u64>,
+}
+
+impl Polling {
+    fn start(config: &Config) -> Polling {
+        let (update_tx, updates) = mpsc::channel(64);
+        let (refresh, refresh_rx) = watch::channel(0u64);
+        let tasks = poller::spawn(config, update_tx, refresh_rx);
+        Polling {
+            tasks,
+            updates,
+            refresh,
+        }
+    }
+}
+
+impl Drop for Polling {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// The main board first, then each `[[page]]`.
+pub fn pages_of(config: &Config) -> Vec<PageConfig> {
+    let mut pages = vec![PageConfig {
+        name: "All pipelines".into(),
+        filter: None,
+        hide_green: config.display.hide_green,
+    }];
+    pages.extend(config.pages.iter().cloned());
+    pages
+}
+
+/// The page's pipelines, narrowed by the typed filter.
+pub fn page_view(full: &ViewModel, page: &PageConfig, filter: &str) -> ViewModel {
+    if page.filter.is_none() && filter.trim().is_empty() {
+        return full.clone();
+    }
+    view::select(full, |p| {
+        page.filter.as_deref().is_none_or(|f| view::matches(p, f)) && view::matches(p, filter)
+    })
+}
+
+/// Seconds since the freshest successful poll, in steps so the screen changes every 5 s at most
+/// in the first minute and every minute after.
+pub fn updated_ago(state: &State, now: Timestamp) -> Option<u64> {
+    let last = state.sources.iter().filter_map(|s| s.last_success).max()?;
+    let seconds = (now - last).num_seconds().max(0) as u64;
+    Some(if seconds < 60 {
+        seconds / 5 * 5
+    } else {
+        seconds / 60 * 60
+    })
+}
+
+/// The config file's modification time, to notice edits without a watcher crate.
+fn modified(path: Option<&std::path::Path>) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path?).and_then(|m| m.modified()).ok()
+}
+
 async fn event_loop(
     terminal: &mut DefaultTerminal,
-    config: &Config,
-    theme: &Theme,
-    updates: &mut mpsc::Receiver<poller::Update>,
-    refresh: &watch::Sender<u64>,
+    mut config: Config,
+    mut theme: Theme,
+    options: &Options,
 ) -> std::io::Result<()> {
-    let mut state = State::new(config);
-    let mut screen = Screen::default();
+    let mut polling = Polling::start(&config);
+    let mut state = State::new(&config);
+    let mut pages = pages_of(&config);
+    let mut page = 0usize;
+    let mut page_since = Instant::now();
+    let mut screen = Screen {
+        kiosk: options.kiosk || config.display.kiosk,
+        hide_green: pages[0].hide_green,
+        ..Screen::default()
+    };
     let mut keys = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut reload_tick = tokio::time::interval(RELOAD_EVERY);
+    let mut config_mtime = modified(options.config_path.as_deref());
+    let mut config_error: Option<String> = None;
+    let mut tracker = Tracker::default();
+    let mut observed = u64::MAX;
+    let mut notices: Vec<(String, Instant)> = Vec::new();
     let mut cache = DoraCache {
         key: None,
         report: None,
@@ -119,22 +274,83 @@ async fn event_loop(
     let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
     loop {
-        let view = view_at(config, &state, &mut cache, Utc::now());
+        let now = Utc::now();
+        let full = view_at(&config, &state, &mut cache, now);
+        if state.generation != observed {
+            observed = state.generation;
+            for transition in tracker.observe(&full, now) {
+                attend(&config, &transition);
+                if transition.event == Attention::Green {
+                    notices.push((transition.notice(), Instant::now() + NOTICE_FOR));
+                }
+            }
+        }
+        if pages.len() > 1 && !screen.paused && page_since.elapsed() >= config.display.rotate {
+            page = (page + 1) % pages.len();
+            page_since = Instant::now();
+            screen.hide_green = pages[page].hide_green;
+            screen.selected = None;
+            screen.detail = false;
+        }
+        screen.page = (pages.len() > 1).then(|| Page {
+            index: page,
+            count: pages.len(),
+            name: pages[page].name.clone(),
+        });
+        notices.retain(|(_, until)| *until > Instant::now());
+        screen.notices = config_error
+            .iter()
+            .cloned()
+            .chain(notices.iter().map(|(text, _)| text.clone()))
+            .collect();
+        screen.updated_ago = if screen.kiosk {
+            updated_ago(&state, now)
+        } else {
+            None
+        };
+        let view = page_view(&full, &pages[page], &screen.filter);
         screen.clamp(view.pipelines.len());
         if drawn.as_ref() != Some(&(view.clone(), screen.clone())) {
-            terminal.draw(|frame| ui::draw(frame, &view, &screen, theme))?;
+            // One synchronized update per frame: the terminal shows it whole or not at all.
+            crossterm::execute!(std::io::stdout(), BeginSynchronizedUpdate)?;
+            let frame = terminal.draw(|frame| ui::draw(frame, &view, &screen, &theme))?;
+            let link = ui::hyperlink(frame.area, &view, &screen);
+            {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                if let Some(link) = link {
+                    out.write_all(link.as_bytes())?;
+                }
+                crossterm::execute!(out, EndSynchronizedUpdate)?;
+            }
             drawn = Some((view.clone(), screen.clone()));
         }
         tokio::select! {
-            Some(update) = updates.recv() => state.record(update.index, update.at, update.result),
+            Some(update) = polling.updates.recv() => {
+                state.record(update.index, update.at, update.result);
+            }
             event = keys.next() => match event {
-                Some(Ok(Event::Key(key))) => match on_key(key, &mut screen, view.pipelines.len()) {
-                    Action::Quit => return Ok(()),
-                    Action::Refresh => {
-                        refresh.send_modify(|n| *n += 1);
+                Some(Ok(Event::Key(key))) => {
+                    match on_key(key, &mut screen, view.pipelines.len()) {
+                        Action::Quit => return Ok(()),
+                        Action::Refresh => {
+                            polling.refresh.send_modify(|n| *n += 1);
+                        }
+                        Action::NextPage | Action::PreviousPage if pages.len() > 1 => {
+                            let forward = on_key_is_next(key);
+                            page = if forward {
+                                (page + 1) % pages.len()
+                            } else {
+                                (page + pages.len() - 1) % pages.len()
+                            };
+                            page_since = Instant::now();
+                            screen.hide_green = pages[page].hide_green;
+                            screen.selected = None;
+                            screen.detail = false;
+                        }
+                        _ => {}
                     }
-                    Action::Redraw | Action::Nothing => {}
-                },
+                }
                 Some(Ok(Event::Resize(..))) => {
                     terminal.autoresize()?;
                     drawn = None;
@@ -144,9 +360,63 @@ async fn event_loop(
                 None => return Ok(()),
             },
             _ = tick.tick() => {}
+            _ = reload_tick.tick() => {
+                let mtime = modified(options.config_path.as_deref());
+                if mtime != config_mtime {
+                    config_mtime = mtime;
+                    match reload(&config, options) {
+                        Ok((next, next_theme)) => {
+                            config_error = None;
+                            if next.sources != config.sources {
+                                polling = Polling::start(&next);
+                                state = State::new(&next);
+                            }
+                            cache = DoraCache { key: None, report: None };
+                            theme = next_theme;
+                            screen.kiosk = options.kiosk || next.display.kiosk;
+                            pages = pages_of(&next);
+                            page = page.min(pages.len() - 1);
+                            screen.hide_green = pages[page].hide_green;
+                            config = next;
+                            drawn = None;
+                            tracing::info!("config reloaded from {}", config.origin);
+                        }
+                        Err(err) => {
+                            tracing::warn!("config not reloaded: {err}");
+                            config_error = Some(format!("config not reloaded, still running the last good one: {err}"));
+                        }
+                    }
+                }
+            }
             _ = terminate.recv() => return Ok(()),
             _ = hangup.recv() => return Ok(()),
         }
+    }
+}
+
+fn on_key_is_next(key: KeyEvent) -> bool {
+    matches!(key.code, KeyCode::Char('n') | KeyCode::Right)
+}
+
+/// Reads the edited config and its theme; any error keeps the running config.
+fn reload(current: &Config, options: &Options) -> Result<(Config, Theme), String> {
+    let next = config::load(options.config_path.as_deref()).map_err(|e| e.to_string())?;
+    let theme = Theme::resolve(options.theme.as_deref(), next.display.theme.as_deref())?;
+    tracing::debug!("reloading {} over {}", next.origin, current.origin);
+    Ok((next, theme))
+}
+
+/// The bell and the command, once per transition.
+fn attend(config: &Config, transition: &attention::Transition) {
+    tracing::info!("{} went {}", transition.pipeline, transition.event.word());
+    if config.display.bell {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+    }
+    if let Some(command) = config.display.command.clone() {
+        let transition = transition.clone();
+        tokio::spawn(async move { attention::run_command(&command, &transition).await });
     }
 }
 
@@ -192,6 +462,78 @@ mod tests {
         assert_eq!(screen.selected, Some(2));
         on_key(press(KeyCode::Char('j')), &mut screen, 3);
         assert_eq!(screen.selected, Some(0));
+    }
+
+    #[test]
+    fn slash_types_a_filter_enter_keeps_it_esc_clears_it() {
+        let mut screen = Screen::default();
+        on_key(press(KeyCode::Char('/')), &mut screen, 3);
+        assert!(screen.filtering);
+        for c in "pay".chars() {
+            on_key(press(KeyCode::Char(c)), &mut screen, 3);
+        }
+        // While typing, q is a letter, not quit.
+        assert_eq!(
+            on_key(press(KeyCode::Char('q')), &mut screen, 3),
+            Action::Redraw
+        );
+        on_key(press(KeyCode::Backspace), &mut screen, 3);
+        on_key(press(KeyCode::Enter), &mut screen, 3);
+        assert_eq!((screen.filter.as_str(), screen.filtering), ("pay", false));
+        assert_eq!(on_key(press(KeyCode::Esc), &mut screen, 3), Action::Redraw);
+        assert!(screen.filter.is_empty());
+    }
+
+    #[test]
+    fn enter_opens_the_selected_pipeline_and_esc_closes_it() {
+        let mut screen = Screen::default();
+        on_key(press(KeyCode::Enter), &mut screen, 2);
+        assert_eq!((screen.selected, screen.detail), (Some(0), true));
+        assert_eq!(on_key(press(KeyCode::Esc), &mut screen, 2), Action::Redraw);
+        assert!(!screen.detail);
+        assert_eq!(
+            on_key(press(KeyCode::Enter), &mut Screen::default(), 0),
+            Action::Nothing
+        );
+    }
+
+    #[test]
+    fn any_key_pauses_the_rotation_and_space_resumes_it() {
+        let mut screen = Screen {
+            page: Some(Page {
+                index: 0,
+                count: 2,
+                name: "a".into(),
+            }),
+            ..Screen::default()
+        };
+        assert_eq!(
+            on_key(press(KeyCode::Char('x')), &mut screen, 0),
+            Action::Redraw
+        );
+        assert!(screen.paused);
+        on_key(press(KeyCode::Char(' ')), &mut screen, 0);
+        assert!(!screen.paused);
+        assert_eq!(
+            on_key(press(KeyCode::Char('n')), &mut screen, 0),
+            Action::NextPage
+        );
+        let mut single = Screen::default();
+        on_key(press(KeyCode::Char('x')), &mut single, 0);
+        assert!(!single.paused, "nothing to pause with one page");
+    }
+
+    #[test]
+    fn updated_ago_moves_in_steps() {
+        let config = crate::config::load(None).unwrap();
+        let mut state = State::new(&config);
+        let t0 = Utc::now();
+        assert_eq!(updated_ago(&state, t0), None);
+        state.record(0, t0, Ok(crate::model::Snapshot::default()));
+        let later = |s| t0 + chrono::Duration::seconds(s);
+        assert_eq!(updated_ago(&state, later(3)), Some(0));
+        assert_eq!(updated_ago(&state, later(17)), Some(15));
+        assert_eq!(updated_ago(&state, later(150)), Some(120));
     }
 
     #[test]

@@ -20,6 +20,47 @@ pub struct Config {
     pub dora: DoraConfig,
     pub board: BoardConfig,
     pub sources: Vec<SourceConfig>,
+    pub display: DisplayConfig,
+    /// Extra boards (`[[page]]`), each a filtered view; the main `[board]` is always page one.
+    pub pages: Vec<PageConfig>,
+}
+
+/// How the screen looks and behaves (`[display]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisplayConfig {
+    /// A built-in theme or one in the user's themes folder; `--theme` wins.
+    pub theme: Option<String>,
+    /// Wall mode: no key hints, big banner, pages rotate.
+    pub kiosk: bool,
+    /// Time each page stays on screen when there are several.
+    pub rotate: Duration,
+    /// Show only what needs attention on the main board.
+    pub hide_green: bool,
+    /// Ring the terminal bell when the line stops and when it is green again.
+    pub bell: bool,
+    /// A command run (by `sh -c`) on each of those transitions, with ANDON_* variables.
+    pub command: Option<String>,
+}
+
+impl Default for DisplayConfig {
+    fn default() -> Self {
+        DisplayConfig {
+            theme: None,
+            kiosk: false,
+            rotate: Duration::from_secs(30),
+            hide_green: false,
+            bell: false,
+            command: None,
+        }
+    }
+}
+
+/// One board page: the pipelines whose name or source contains `filter` (case-insensitive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageConfig {
+    pub name: String,
+    pub filter: Option<String>,
+    pub hide_green: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -173,6 +214,33 @@ struct RawConfig {
     board: RawBoard,
     #[serde(default)]
     source: Vec<RawSource>,
+    #[serde(default)]
+    display: RawDisplay,
+    #[serde(default)]
+    page: Vec<RawPage>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDisplay {
+    theme: Option<String>,
+    #[serde(default)]
+    kiosk: bool,
+    rotate: Option<Spanned<String>>,
+    #[serde(default)]
+    hide_green: bool,
+    #[serde(default)]
+    bell: bool,
+    command: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPage {
+    name: Spanned<String>,
+    filter: Option<String>,
+    #[serde(default)]
+    hide_green: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -300,7 +368,45 @@ fn validate(raw: RawConfig, file: &str, err: &Locate) -> Result<Config, ConfigEr
         }
         sources.push(parsed);
     }
+    let rotate = match &raw.display.rotate {
+        Some(r) => duration(r, "display.rotate", err)?,
+        None => DisplayConfig::default().rotate,
+    };
+    if rotate < Duration::from_secs(2) {
+        let span = raw.display.rotate.as_ref().map_or(0..0, |r| r.span());
+        return Err(err(span, "display.rotate", "must be at least 2s".into()));
+    }
+    let mut pages: Vec<PageConfig> = Vec::with_capacity(raw.page.len());
+    for (index, page) in raw.page.into_iter().enumerate() {
+        let name = page.name.get_ref().trim().to_string();
+        if name.is_empty() || pages.iter().any(|p| p.name == name) {
+            let message = if name.is_empty() {
+                "must not be empty".to_string()
+            } else {
+                format!("duplicate page name {name:?}")
+            };
+            return Err(err(
+                page.name.span(),
+                &format!("page[{index}].name"),
+                message,
+            ));
+        }
+        pages.push(PageConfig {
+            name,
+            filter: page.filter.filter(|f| !f.trim().is_empty()),
+            hide_green: page.hide_green,
+        });
+    }
     Ok(Config {
+        display: DisplayConfig {
+            theme: raw.display.theme,
+            kiosk: raw.display.kiosk,
+            rotate,
+            hide_green: raw.display.hide_green,
+            bell: raw.display.bell,
+            command: raw.display.command.filter(|c| !c.trim().is_empty()),
+        },
+        pages,
         origin: file.to_string(),
         title: raw.title.unwrap_or_else(|| "andon".to_string()),
         dora: DoraConfig { window, benchmark },
@@ -607,6 +713,50 @@ pipeline_label = "project"
         let board = prom.board.as_ref().unwrap();
         assert_eq!(board.pipeline_label, "project");
         assert_eq!(board.stage_label, "stage");
+    }
+
+    #[test]
+    fn display_and_pages_parse_and_board_stays_the_main_page() {
+        let config = parse(
+            r#"
+[board]
+stages = ["build", "deploy"]
+[display]
+theme = "light"
+kiosk = true
+rotate = "20s"
+bell = true
+command = "notify-send andon"
+[[page]]
+name = "Payments"
+filter = "pay"
+[[page]]
+name = "Attention"
+hide_green = true
+"#,
+            "a.toml",
+        )
+        .unwrap();
+        assert_eq!(config.board.stages, ["build", "deploy"]);
+        assert_eq!(config.display.theme.as_deref(), Some("light"));
+        assert!(config.display.kiosk && config.display.bell);
+        assert_eq!(config.display.rotate, Duration::from_secs(20));
+        assert_eq!(config.pages.len(), 2);
+        assert_eq!(config.pages[0].filter.as_deref(), Some("pay"));
+        assert!(config.pages[1].hide_green && config.pages[1].filter.is_none());
+        let plain = parse("[board]\nstages = [\"a\"]\n", "b.toml").unwrap();
+        assert_eq!(plain.display, DisplayConfig::default());
+        assert!(plain.pages.is_empty());
+    }
+
+    #[test]
+    fn bad_rotate_and_duplicate_pages_are_located() {
+        let e = error_of("[display]\nrotate = \"1s\"\n");
+        assert_eq!((e.line, e.field.as_str()), (2, "display.rotate"));
+        let e = error_of("[[page]]\nname = \"a\"\n[[page]]\nname = \"a\"\n");
+        assert_eq!((e.line, e.field.as_str()), (4, "page[1].name"));
+        let e = error_of("[display]\nkoisk = true\n");
+        assert!(e.to_string().contains("koisk"), "{e}");
     }
 
     #[test]

@@ -64,6 +64,17 @@ pub fn stage_glyph(status: StageStatus) -> &'static str {
     }
 }
 
+pub fn stage_word(status: StageStatus) -> &'static str {
+    match status {
+        StageStatus::Passed => "passed",
+        StageStatus::Failed => "failed",
+        StageStatus::Running => "running",
+        StageStatus::Pending => "pending",
+        StageStatus::Skipped => "skipped",
+        StageStatus::Unknown => "unknown",
+    }
+}
+
 /// One DORA key for display: a name, its value (or N/A and why), and its evidence.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyFigure {

@@ -1,6 +1,7 @@
 //! andon: a terminal information radiator for software delivery teams.
 
 pub mod app;
+pub mod attention;
 pub mod check;
 pub mod config;
 pub mod dora;

@@ -23,6 +23,17 @@ struct Cli {
     /// With --once: print one JSON document instead of text.
     #[arg(long, requires = "once")]
     json: bool,
+    /// With --once: add what broke and was fixed, deploys and incidents since this long ago
+    /// (e.g. 24h, 7d).
+    #[arg(long, requires = "once", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    since: Option<std::time::Duration>,
+    /// Wall mode: no key hints, a big banner, the pages rotating (also `[display] kiosk`).
+    #[arg(long)]
+    kiosk: bool,
+    /// Colour theme: default, light, high-contrast, colourblind, ansi, monochrome, or a NAME.toml
+    /// in $XDG_CONFIG_HOME/andon/themes (also `[display] theme`). NO_COLOR wins.
+    #[arg(long, value_name = "NAME")]
+    theme: Option<String>,
     /// Log file (default: $XDG_STATE_HOME/andon/andon.log).
     #[arg(long, global = true, value_name = "PATH")]
     log_file: Option<PathBuf>,
@@ -60,15 +71,27 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let theme = match Theme::resolve(cli.theme.as_deref(), config.display.theme.as_deref()) {
+        Ok(theme) => theme,
+        Err(err) => {
+            eprintln!("andon: {err}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
     if cli.once {
-        let code = runtime.block_on(once(&config, cli.json));
+        let code = runtime.block_on(once(&config, cli.json, cli.since, theme));
         return ExitCode::from(code);
     }
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         eprintln!("andon: standard output is not a terminal; use --once (or --once --json)");
         return ExitCode::from(EXIT_CONFIG);
     }
-    match runtime.block_on(app::run(config, Theme::from_environment())) {
+    let options = app::Options {
+        kiosk: cli.kiosk,
+        theme: cli.theme.clone(),
+        config_path: path.clone(),
+    };
+    match runtime.block_on(app::run(config, theme, options)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("andon: {err}");
@@ -77,7 +100,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn once(config: &Config, json: bool) -> u8 {
+async fn once(config: &Config, json: bool, since: Option<std::time::Duration>, theme: Theme) -> u8 {
     let mut state = State::new(config);
     for update in poller::poll_all_once(config).await {
         state.record(update.index, update.at, update.result);
@@ -85,10 +108,20 @@ async fn once(config: &Config, json: bool) -> u8 {
     let now = chrono::Utc::now();
     let view = view::build(config, &state, view::dora_report(config, &state, now), now);
     if json {
-        println!("{:#}", output::json(&view));
+        let mut document = output::json(&view);
+        if let Some(since) = since {
+            let events = view::merged_events(&state);
+            document["since"] = output::since_json(&view, &events, since);
+        }
+        println!("{:#}", document);
     } else {
-        let paint = Paint(std::io::IsTerminal::is_terminal(&std::io::stdout()) && !no_color());
+        let tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
+        let paint = Paint((tty && !no_color()).then_some(theme));
         print!("{}", output::text(&view, paint));
+        if let Some(since) = since {
+            let events = view::merged_events(&state);
+            print!("{}", output::since(&view, &events, since, paint));
+        }
     }
     output::exit_code(&view) as u8
 }

@@ -1,12 +1,15 @@
 //! `--once` renderings of the view model: plain text for people, JSON for scripts.
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::format::{self, key_figures};
-use crate::model::Timestamp;
+use crate::model::{DoraEvents, Timestamp};
+use crate::ui::Theme;
 use crate::view::{AndonState, PipelineStatus, ViewModel};
+use ratatui::style::{Color, Modifier, Style};
 
 pub const JSON_SCHEMA: u32 = 1;
 
@@ -74,35 +77,70 @@ pub fn json(view: &ViewModel) -> Value {
     })
 }
 
-/// ANSI colouring for the text output; off for pipes and under NO_COLOR.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Paint(pub bool);
+/// ANSI colouring for the text output in the theme's colours; None for pipes and under NO_COLOR.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paint(pub Option<Theme>);
+
+/// The SGR parameters for a ratatui colour: the 16 named colours as the terminal's own palette.
+fn sgr(colour: Color, background: bool) -> Option<String> {
+    let base = if background { 40 } else { 30 };
+    let named = |n: u8| Some((base + n as u16).to_string());
+    let bright = |n: u8| Some((base + 60 + n as u16).to_string());
+    match colour {
+        Color::Reset => None,
+        Color::Black => named(0),
+        Color::Red => named(1),
+        Color::Green => named(2),
+        Color::Yellow => named(3),
+        Color::Blue => named(4),
+        Color::Magenta => named(5),
+        Color::Cyan => named(6),
+        Color::Gray => named(7),
+        Color::DarkGray => bright(0),
+        Color::LightRed => bright(1),
+        Color::LightGreen => bright(2),
+        Color::LightYellow => bright(3),
+        Color::LightBlue => bright(4),
+        Color::LightMagenta => bright(5),
+        Color::LightCyan => bright(6),
+        Color::White => bright(7),
+        Color::Indexed(i) => Some(format!("{};5;{i}", base + 8)),
+        Color::Rgb(r, g, b) => Some(format!("{};2;{r};{g};{b}", base + 8)),
+    }
+}
 
 impl Paint {
-    fn apply(self, code: &str, text: &str) -> String {
-        if self.0 {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
+    fn apply(self, style: Style, text: &str) -> String {
+        if self.0.is_none() {
+            return text.to_string();
         }
+        let mut codes: Vec<String> = Vec::new();
+        if style.add_modifier.contains(Modifier::BOLD) {
+            codes.push("1".into());
+        }
+        if style.add_modifier.contains(Modifier::REVERSED) {
+            codes.push("7".into());
+        }
+        codes.extend(style.fg.and_then(|c| sgr(c, false)));
+        codes.extend(style.bg.and_then(|c| sgr(c, true)));
+        if codes.is_empty() {
+            return text.to_string();
+        }
+        format!("\x1b[{}m{text}\x1b[0m", codes.join(";"))
     }
 
     fn status(self, status: PipelineStatus, text: &str) -> String {
-        let code = match status {
-            PipelineStatus::Passing => "32",
-            PipelineStatus::Failing => "1;31",
-            PipelineStatus::Unknown | PipelineStatus::Stale => "33",
-        };
-        self.apply(code, text)
+        match self.0 {
+            Some(theme) => self.apply(theme.status(status), text),
+            None => text.to_string(),
+        }
     }
 
     fn andon(self, state: AndonState, text: &str) -> String {
-        let code = match state {
-            AndonState::Green => "1;32",
-            AndonState::Red => "1;37;41",
-            AndonState::Unknown => "1;33",
-        };
-        self.apply(code, text)
+        match self.0 {
+            Some(theme) => self.apply(theme.banner(state), text),
+            None => text.to_string(),
+        }
     }
 }
 
@@ -139,28 +177,51 @@ fn write_board(out: &mut String, view: &ViewModel, paint: Paint) {
         let _ = writeln!(out, "  (no pipelines)");
         return;
     }
-    let name_width = column_width(view.pipelines.iter().map(|p| p.name.as_str()));
-    let stage_width = column_width(view.columns.iter().map(String::as_str));
-    for (column, stage) in view.columns.iter().enumerate() {
-        for (_, p) in view.cards_in(column) {
-            let word = format::status_word(p.status, p.building);
-            let mut line = format!(
-                "  {stage:<stage_width$}  {} {:<name_width$}  {:<20}",
-                format::status_glyph(p.status),
-                p.name,
-                word
-            );
-            if let Some(label) = &p.label {
-                let _ = write!(line, " {label}");
-            }
-            if !p.breakers.is_empty() {
-                let _ = write!(line, " by {}", p.breakers.join(", "));
-            }
-            if let Some(url) = &p.url {
-                let _ = write!(line, "  {url}");
-            }
-            let _ = writeln!(out, "{}", paint.status(p.status, line.trim_end()));
+    let header = [
+        "STAGE", "PIPELINE", "STATUS", "RUN", "WHO", "LAST RUN", "LINK",
+    ];
+    let rows: Vec<(PipelineStatus, [String; 7])> = (0..view.columns.len())
+        .flat_map(|column| view.cards_in(column).map(move |(_, p)| (column, p)))
+        .map(|(column, p)| {
+            let last = p.last_build_at.map_or(String::new(), |at| {
+                let seconds = (view.now - at).num_seconds().max(0) as f64;
+                if seconds < 60.0 {
+                    "just now".to_string()
+                } else {
+                    format!("{} ago", format::duration(seconds))
+                }
+            });
+            (
+                p.status,
+                [
+                    view.columns[column].clone(),
+                    format!("{} {}", format::status_glyph(p.status), p.name),
+                    format::status_word(p.status, p.building),
+                    p.label.clone().unwrap_or_default(),
+                    p.breakers.join(", "),
+                    last,
+                    p.url.clone().unwrap_or_default(),
+                ],
+            )
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for (_, row) in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
         }
+    }
+    let line = |cells: &[String]| {
+        let mut text = String::from("  ");
+        for (cell, width) in cells.iter().zip(widths) {
+            let pad = width.saturating_sub(cell.chars().count());
+            let _ = write!(text, "{cell}{}  ", " ".repeat(pad));
+        }
+        text.trim_end().to_string()
+    };
+    let _ = writeln!(out, "{}", line(&header.map(String::from)));
+    for (status, row) in &rows {
+        let _ = writeln!(out, "{}", paint.status(*status, &line(row)));
     }
 }
 
@@ -215,5 +276,314 @@ pub fn exit_code(view: &ViewModel) -> i32 {
         AndonState::Green => 0,
         AndonState::Red => 1,
         AndonState::Unknown => 3,
+    }
+}
+
+/// What changed in the last `period`, as far as the sources let us know: deployments and
+/// incidents from the DORA events (they carry their times); pipelines red now that last ran in
+/// the period. A break fixed between two runs is invisible: sources report only the latest run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SinceReport {
+    pub from: Timestamp,
+    /// Failing now, last run (or first seen failing) inside the period.
+    pub broke: Vec<String>,
+    /// Failing now, since before the period.
+    pub still_red: Vec<String>,
+    /// (app, deployments) in the period, most first.
+    pub deploys: Vec<(String, usize)>,
+    pub deploy_count: usize,
+    pub opened: Vec<String>,
+    pub resolved: Vec<String>,
+}
+
+pub fn since_report(view: &ViewModel, events: &DoraEvents, period: Duration) -> SinceReport {
+    let from = view.now - chrono::Duration::from_std(period).unwrap_or(chrono::Duration::zero());
+    let mut broke = Vec::new();
+    let mut still_red = Vec::new();
+    for p in view
+        .pipelines
+        .iter()
+        .filter(|p| p.status == PipelineStatus::Failing)
+    {
+        let mut text = p.name.clone();
+        if let Some(stage) = &p.stage {
+            let _ = write!(text, " at {stage}");
+        }
+        if let Some(label) = &p.label {
+            let _ = write!(text, " ({label})");
+        }
+        if !p.breakers.is_empty() {
+            let _ = write!(text, " by {}", p.breakers.join(", "));
+        }
+        match p.last_build_at.or(p.failing_since) {
+            Some(at) if at >= from => {
+                let _ = write!(text, ", last run {}", at.format("%a %H:%M UTC"));
+                broke.push(text);
+            }
+            Some(at) => {
+                let _ = write!(text, ", last run {}", at.format("%a %d %b %H:%M UTC"));
+                still_red.push(text);
+            }
+            None => broke.push(text),
+        }
+    }
+    let mut per_app: Vec<(String, usize)> = Vec::new();
+    let mut deploy_count = 0;
+    for d in events
+        .deployments
+        .iter()
+        .filter(|d| d.finished_at >= from && d.finished_at <= view.now)
+    {
+        deploy_count += 1;
+        match per_app.iter_mut().find(|(app, _)| *app == d.app) {
+            Some((_, n)) => *n += 1,
+            None => per_app.push((d.app.clone(), 1)),
+        }
+    }
+    per_app.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut incidents: Vec<_> = events.incidents.iter().collect();
+    incidents.sort_by_key(|i| i.opened_at);
+    let opened = incidents
+        .iter()
+        .filter(|i| i.opened_at >= from && i.opened_at <= view.now)
+        .map(|i| {
+            let state = match i.resolved_at {
+                Some(at) if at <= view.now => format!("resolved {}", at.format("%a %H:%M")),
+                _ => "still open".to_string(),
+            };
+            format!(
+                "#{} {} opened {}, {state}",
+                i.id,
+                i.app,
+                i.opened_at.format("%a %H:%M")
+            )
+        })
+        .collect();
+    let resolved = incidents
+        .iter()
+        .filter_map(|i| Some((i, i.resolved_at?)))
+        .filter(|(_, at)| *at >= from && *at <= view.now)
+        .map(|(i, at)| {
+            format!(
+                "#{} {} resolved {} after {}",
+                i.id,
+                i.app,
+                at.format("%a %H:%M"),
+                format::duration((at - i.opened_at).num_seconds() as f64)
+            )
+        })
+        .collect();
+    SinceReport {
+        from,
+        broke,
+        still_red,
+        deploys: per_app,
+        deploy_count,
+        opened,
+        resolved,
+    }
+}
+
+/// `--once --since`: the standup's "what happened", aligned, after the board.
+pub fn since(view: &ViewModel, events: &DoraEvents, period: Duration, paint: Paint) -> String {
+    let report = since_report(view, events, period);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nSINCE {} (last {})",
+        report.from.format("%a %d %b %H:%M UTC"),
+        period_words(period)
+    );
+    let mut row = |label: &str, items: &[String], paint_as: Option<PipelineStatus>| {
+        let _ = write!(out, "  {label:<10} {:>3}", items.len());
+        if items.is_empty() {
+            let _ = writeln!(out);
+        }
+        for (i, item) in items.iter().enumerate() {
+            let text = match paint_as {
+                Some(status) => paint.status(status, item),
+                None => item.clone(),
+            };
+            if i == 0 {
+                let _ = writeln!(out, "  {text}");
+            } else {
+                let _ = writeln!(out, "  {:<15} {text}", "");
+            }
+        }
+    };
+    let broke: Vec<String> = report.broke.iter().map(|b| format!("✗ {b}")).collect();
+    row("broke", &broke, Some(PipelineStatus::Failing));
+    let still: Vec<String> = report.still_red.iter().map(|b| format!("✗ {b}")).collect();
+    row("still red", &still, Some(PipelineStatus::Failing));
+    let deploys: Vec<String> = if report.deploys.is_empty() {
+        Vec::new()
+    } else {
+        vec![
+            report
+                .deploys
+                .iter()
+                .map(|(app, n)| format!("{app} ×{n}"))
+                .collect::<Vec<_>>()
+                .join(" · "),
+        ]
+    };
+    let _ = write!(out, "  {:<10} {:>3}", "deploys", report.deploy_count);
+    match deploys.first() {
+        Some(list) => {
+            let _ = writeln!(out, "  {list}");
+        }
+        None => {
+            let _ = writeln!(out);
+        }
+    }
+    let mut row = |label: &str, items: &[String]| {
+        let _ = write!(out, "  {label:<10} {:>3}", items.len());
+        if items.is_empty() {
+            let _ = writeln!(out);
+        }
+        for (i, item) in items.iter().enumerate() {
+            let pad = if i == 0 { "" } else { "                " };
+            let glyph = if item.ends_with("still open") {
+                "!"
+            } else if item.contains(" resolved ") {
+                "✓"
+            } else {
+                "·"
+            };
+            let _ = writeln!(out, "{pad}  {glyph} {item}");
+        }
+    };
+    row("opened", &report.opened);
+    row("resolved", &report.resolved);
+    let _ = writeln!(
+        out,
+        "  (a pipeline that broke and was fixed between two polls is not seen: sources keep only the latest run)"
+    );
+    out
+}
+
+/// "24h", "7d", "90m": the period as people type it.
+fn period_words(period: Duration) -> String {
+    let s = period.as_secs();
+    match s {
+        0 => "0s".to_string(),
+        s if s % 86_400 == 0 && s >= 7 * 86_400 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+pub fn since_json(view: &ViewModel, events: &DoraEvents, period: Duration) -> Value {
+    let report = since_report(view, events, period);
+    json!({
+        "from": rfc3339(report.from),
+        "broke": report.broke,
+        "still_red": report.still_red,
+        "deployments": report.deploy_count,
+        "deployments_by_app": report.deploys.iter().map(|(app, n)| json!({"app": app, "count": n})).collect::<Vec<_>>(),
+        "incidents_opened": report.opened,
+        "incidents_resolved": report.resolved,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config;
+    use crate::model::{BuildStatus, Deployment, Incident, Pipeline, Snapshot};
+    use crate::state::State;
+    use crate::view;
+    use chrono::{TimeZone, Utc};
+
+    fn at(hours: i64) -> Timestamp {
+        Utc.timestamp_opt(1_790_000_000 + hours * 3600, 0).unwrap()
+    }
+
+    #[test]
+    fn paint_uses_the_theme_and_nothing_without_one() {
+        let ansi = Paint(Some(Theme::named("ansi", None).unwrap()));
+        assert_eq!(
+            ansi.status(PipelineStatus::Passing, "ok"),
+            "\u{1b}[32mok\u{1b}[0m"
+        );
+        let blind = Paint(Some(Theme::named("colourblind", None).unwrap()));
+        assert!(
+            blind
+                .status(PipelineStatus::Failing, "x")
+                .contains("38;2;230;159;0")
+        );
+        let mono = Paint(Some(Theme::monochrome()));
+        assert_eq!(mono.andon(AndonState::Red, "x"), "\u{1b}[1;7mx\u{1b}[0m");
+        assert_eq!(Paint(None).status(PipelineStatus::Failing, "x"), "x");
+    }
+
+    #[test]
+    fn since_counts_only_what_happened_in_the_period() {
+        let config = config::load(None).unwrap();
+        let mut state = State::new(&config);
+        let mut fresh = Pipeline::new("api", BuildStatus::Failing);
+        fresh.last_build_at = Some(at(-2));
+        fresh.breakers = vec!["dara".into()];
+        let mut old = Pipeline::new("web", BuildStatus::Failing);
+        old.last_build_at = Some(at(-48));
+        let deploy = |app: &str, h| Deployment {
+            app: app.into(),
+            image_sha: None,
+            commit: None,
+            finished_at: at(h),
+        };
+        let mut events = DoraEvents {
+            deployments: vec![deploy("api", -1), deploy("api", -5), deploy("web", -30)],
+            ..DoraEvents::default()
+        };
+        events.incidents = vec![
+            Incident {
+                app: "api".into(),
+                id: "7".into(),
+                opened_at: at(-3),
+                resolved_at: None,
+            },
+            Incident {
+                app: "web".into(),
+                id: "6".into(),
+                opened_at: at(-40),
+                resolved_at: Some(at(-20)),
+            },
+        ];
+        state.record(
+            0,
+            at(0),
+            Ok(Snapshot {
+                pipelines: vec![fresh, old],
+                events: events.clone(),
+            }),
+        );
+        let v = view::build(
+            &config,
+            &state,
+            view::dora_report(&config, &state, at(0)),
+            at(0),
+        );
+        let report = since_report(&v, &events, Duration::from_secs(24 * 3600));
+        assert_eq!(report.broke.len(), 1);
+        assert!(report.broke[0].starts_with("api") && report.broke[0].contains("by dara"));
+        assert_eq!(report.still_red.len(), 1);
+        assert_eq!(report.deploy_count, 2);
+        assert_eq!(report.deploys, [("api".to_string(), 2)]);
+        assert_eq!(report.opened.len(), 1);
+        assert!(report.opened[0].ends_with("still open"));
+        assert_eq!(report.resolved.len(), 1);
+        assert!(report.resolved[0].contains("after 20.0 h"));
+        let text = since(&v, &events, Duration::from_secs(24 * 3600), Paint(None));
+        assert!(text.contains("(last 24h)"), "{text}");
+        assert!(text.contains("  deploys      2  api ×2"), "{text}");
+        // Every item of a row starts in the same column.
+        let items: Vec<usize> = text
+            .lines()
+            .filter(|l| l.contains('✗') || l.contains('!') || l.contains('✓'))
+            .map(|l| l.chars().position(|c| "✗!✓".contains(c)).unwrap())
+            .collect();
+        assert!(items.windows(2).all(|w| w[0] == w[1]), "{text}");
     }
 }

@@ -204,6 +204,29 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
     }
 }
 
+/// Whether a pipeline's name or source contains `filter`, ignoring case.
+pub fn matches(pipeline: &PipelineView, filter: &str) -> bool {
+    let filter = filter.trim().to_lowercase();
+    filter.is_empty()
+        || pipeline.name.to_lowercase().contains(&filter)
+        || pipeline.source.to_lowercase().contains(&filter)
+}
+
+/// The view narrowed to the pipelines `keep` accepts, with the Andon recomputed for them (a page
+/// or a filter). Columns, sources and DORA figures stay as they are.
+pub fn select(view: &ViewModel, keep: impl Fn(&PipelineView) -> bool) -> ViewModel {
+    let pipelines: Vec<PipelineView> = view.pipelines.iter().filter(|p| keep(p)).cloned().collect();
+    let mut andon = andon(&pipelines, &view.sources);
+    if pipelines.is_empty() && !view.pipelines.is_empty() && andon.state == AndonState::Unknown {
+        andon.causes = vec!["no pipeline matches".to_string()];
+    }
+    ViewModel {
+        andon,
+        pipelines,
+        ..view.clone()
+    }
+}
+
 fn add_column(columns: &mut Vec<String>, name: &str) -> usize {
     match columns.iter().position(|c| c == name) {
         Some(index) => index,
@@ -327,6 +350,8 @@ mod tests {
                     kind: SourceKind::Demo { seed: 1 },
                 })
                 .collect(),
+            display: crate::config::DisplayConfig::default(),
+            pages: Vec::new(),
         }
     }
 
@@ -462,6 +487,29 @@ mod tests {
             )]),
         );
         assert_eq!(view(&config, &state).columns, ["build", "test", "package"]);
+    }
+
+    #[test]
+    fn a_selection_recomputes_the_andon_for_its_pipelines() {
+        let config = config(&["a"]);
+        let mut state = State::new(&config);
+        state.record(
+            0,
+            now(),
+            snap(vec![
+                Pipeline::new("payments-api", BuildStatus::Failing),
+                Pipeline::new("search", BuildStatus::Passing),
+            ]),
+        );
+        let v = view(&config, &state);
+        assert_eq!(v.andon.state, AndonState::Red);
+        let search = select(&v, |p| matches(p, "SEARCH"));
+        assert_eq!(search.pipelines.len(), 1);
+        assert_eq!(search.andon.state, AndonState::Green);
+        let none = select(&v, |p| matches(p, "zzz"));
+        assert_eq!(none.andon.state, AndonState::Unknown);
+        assert_eq!(none.andon.causes, ["no pipeline matches"]);
+        assert_eq!(select(&v, |p| matches(p, " ")).pipelines.len(), 2);
     }
 
     #[test]

@@ -334,3 +334,77 @@ fn the_tui_without_a_terminal_says_what_to_do_instead_of_panicking() {
     assert!(stderr.contains("use --once"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn once_text_is_an_aligned_table_without_colour_when_piped() {
+    let out = andon(&["--config", "sample-config.toml", "--once"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\u{1b}'), "colour in a pipe:\n{text}");
+    let header = text.lines().find(|l| l.contains("PIPELINE")).unwrap();
+    for column in ["STAGE", "STATUS", "RUN", "LAST RUN", "LINK"] {
+        assert!(header.contains(column), "{header}");
+    }
+    let status_at = header[..header.find("STATUS").unwrap()].chars().count();
+    let rows: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.contains("PIPELINE"))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(rows.len(), 6, "{text}");
+    for row in rows {
+        let word: String = row.chars().skip(status_at).collect();
+        assert!(
+            word.starts_with("passing") || word.starts_with("failing"),
+            "STATUS column not aligned in {row:?}"
+        );
+    }
+}
+
+#[test]
+fn once_since_adds_what_happened_in_the_period() {
+    let out = andon(&["--config", "sample-config.toml", "--once", "--since", "7d"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("(last 7d)"), "{text}");
+    for row in ["broke", "still red", "deploys", "opened", "resolved"] {
+        assert!(
+            text.lines().any(|l| l.trim_start().starts_with(row)),
+            "{row}:\n{text}"
+        );
+    }
+    let deploys = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("deploys"))
+        .unwrap();
+    let count: usize = deploys.split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert!(count > 0, "the demo deploys every day:\n{text}");
+    let json = json_of(&andon(&[
+        "--config",
+        "sample-config.toml",
+        "--once",
+        "--json",
+        "--since",
+        "24h",
+    ]));
+    assert!(json["since"]["deployments"].is_u64(), "{json}");
+    assert!(json["since"]["incidents_opened"].is_array(), "{json}");
+    let usage = andon(&["--config", "sample-config.toml", "--since", "24h"]);
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn an_unknown_theme_is_a_config_error_naming_the_built_ins() {
+    let out = andon(&[
+        "--config",
+        "sample-config.toml",
+        "--once",
+        "--theme",
+        "solarised",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("solarised") && err.contains("colourblind"),
+        "{err}"
+    );
+}

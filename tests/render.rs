@@ -89,6 +89,7 @@ fn red() -> ViewModel {
         ],
     );
     broken.breakers = vec!["alice".into()];
+    broken.url = Some("https://ci.example.com/checkout-api/42".into());
     view_of(Ok(Snapshot {
         pipelines: vec![broken, Pipeline::new("ledger", BuildStatus::Passing)],
         ..Snapshot::default()
@@ -129,6 +130,12 @@ fn row_of(buffer: &Buffer, needle: &str) -> u16 {
         .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{}", text(buffer))) as u16
 }
 
+const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (250, 70)];
+
+fn row_text(buffer: &Buffer, row: u16) -> String {
+    text(buffer).lines().nth(row as usize).unwrap().to_string()
+}
+
 #[test]
 fn red_line_stops_the_screen_with_what_broke_where_and_who() {
     let theme = Theme::default_theme();
@@ -145,39 +152,35 @@ fn red_line_stops_the_screen_with_what_broke_where_and_who() {
         assert_eq!(cell.bg, theme.banner_red, "banner cell {x} is not red");
     }
     assert!(buffer[(40, banner_row)].modifier.contains(Modifier::BOLD));
-    // The failing card carries glyph and word, not colour alone.
-    assert!(screen.contains("✗ checkout-api"), "{screen}");
-    assert!(screen.contains("failing #42 by a"), "{screen}");
+    // At 80x24, one line per pipeline: glyph, name, word, stage, the stage strip, who.
+    let card = row_text(&buffer, row_of(&buffer, "✗ checkout-api"));
+    for part in ["failing", "test", "✓✗-", "#42", "by alice"] {
+        assert!(card.contains(part), "{part:?} not in {card:?}\n{screen}");
+    }
+    assert_eq!(
+        buffer[(0, row_of(&buffer, "✗ checkout-api"))].fg,
+        theme.failing
+    );
 }
 
 #[test]
 fn green_banner_is_green_and_cards_sit_in_their_stage_column() {
     let theme = Theme::default_theme();
-    let buffer = render(&green(), &Screen::default(), &theme, 80, 24);
+    let buffer = render(&green(), &Screen::default(), &theme, 120, 40);
     let screen = text(&buffer);
     assert!(screen.contains("● ALL GREEN ●"), "{screen}");
     assert!(screen.contains("2 pipelines passing"));
     let banner_row = row_of(&buffer, "ALL GREEN");
     assert_eq!(buffer[(0, banner_row)].bg, theme.banner_green);
     // Columns left to right in configured order, each with its WIP count.
-    let header_row = row_of(&buffer, " build ");
-    let header = text(&buffer)
-        .lines()
-        .nth(header_row as usize)
-        .unwrap()
-        .to_string();
+    let header = row_text(&buffer, row_of(&buffer, " build "));
     let positions: Vec<usize> = ["build 1", "test 1", "deploy 0", "verify 0"]
         .iter()
         .map(|h| char_column(&header, h))
         .collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{header}");
     // checkout-api passed at test: its card is under the test column, not under build.
-    let card_row = row_of(&buffer, "✓ checkout-api");
-    let card_line = text(&buffer)
-        .lines()
-        .nth(card_row as usize)
-        .unwrap()
-        .to_string();
+    let card_line = row_text(&buffer, row_of(&buffer, "✓ checkout-api"));
     let card_col = char_column(&card_line, "✓ checkout-api");
     assert!(
         card_col >= positions[1] - 2 && card_col < positions[2],
@@ -188,56 +191,296 @@ fn green_banner_is_green_and_cards_sit_in_their_stage_column() {
 
 #[test]
 fn a_dead_source_is_never_green() {
-    let buffer = render(
-        &view_of(Err(SourceError::new("connection refused"))),
-        &Screen::default(),
-        &Theme::default_theme(),
-        80,
-        24,
-    );
-    let screen = text(&buffer);
-    assert!(screen.contains("? NO DATA ?"), "{screen}");
-    assert!(screen.contains("ci: connection refused"), "{screen}");
-    assert!(
-        screen.contains("✗ ci error: connection refused"),
-        "{screen}"
-    );
-    assert!(!screen.contains("GREEN"));
+    for (width, height) in SIZES {
+        let buffer = render(
+            &view_of(Err(SourceError::new("connection refused"))),
+            &Screen::default(),
+            &Theme::default_theme(),
+            width,
+            height,
+        );
+        let screen = text(&buffer);
+        assert!(screen.contains("ci: connection refused"), "{screen}");
+        assert!(
+            screen.contains("✗ ci error: connection refused"),
+            "{screen}"
+        );
+        assert!(!screen.contains("GREEN"));
+    }
 }
 
 #[test]
 fn no_color_keeps_status_readable_without_any_colour() {
-    let theme = Theme::monochrome();
+    for theme in [
+        Theme::monochrome(),
+        Theme::named("monochrome", None).unwrap(),
+    ] {
+        for (width, height) in SIZES {
+            let buffer = render(&red(), &Screen::default(), &theme, width, height);
+            assert!(
+                buffer
+                    .content
+                    .iter()
+                    .all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+                "a colour was used under NO_COLOR at {width}x{height}"
+            );
+            let banner_row = row_of(&buffer, "checkout-api failed at test");
+            assert!(
+                buffer[(1, banner_row)]
+                    .modifier
+                    .contains(Modifier::REVERSED),
+                "the red banner is not in reverse video at {width}x{height}"
+            );
+            let screen = text(&buffer);
+            assert!(screen.contains("checkout-api"), "{screen}");
+            assert!(
+                screen.contains("✗ checkout-api") || screen.contains("✗ FAILING"),
+                "{screen}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_theme_at_every_size_keeps_glyph_word_and_its_banner_colour() {
+    for (name, _) in andon::ui::theme::BUILT_IN {
+        let theme = Theme::named(name, None).unwrap();
+        for (width, height) in SIZES {
+            let buffer = render(&red(), &Screen::default(), &theme, width, height);
+            let screen = text(&buffer);
+            let at = format!("{name} at {width}x{height}");
+            assert!(screen.contains('✗'), "{at}: no failing glyph\n{screen}");
+            assert!(
+                screen.contains("failing") || screen.contains("FAILING"),
+                "{at}: no failing word\n{screen}"
+            );
+            assert!(screen.contains('✓') && screen.contains("ledger"), "{at}");
+            assert!(
+                screen.lines().all(|l| l.chars().count() == width as usize),
+                "{at}: a line overflows"
+            );
+            let cause = row_of(&buffer, "checkout-api failed at test");
+            if !theme.monochrome {
+                assert_eq!(buffer[(0, cause)].bg, theme.banner_red, "{at}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_colourblind_theme_marks_failure_without_red() {
+    let theme = Theme::named("colourblind", None).unwrap();
     let buffer = render(&red(), &Screen::default(), &theme, 80, 24);
+    let row = row_of(&buffer, "✗ checkout-api");
+    assert_eq!(buffer[(0, row)].fg, theme.failing);
     assert!(
         buffer
             .content
             .iter()
-            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
-        "a colour was used under NO_COLOR"
+            .all(|c| c.fg != Color::Red && c.bg != Color::Red)
     );
-    let banner_row = row_of(&buffer, "LINE STOPPED");
     assert!(
-        buffer[(10, banner_row)]
-            .modifier
-            .contains(Modifier::REVERSED)
+        buffer
+            .content
+            .iter()
+            .all(|c| c.fg != Color::Green && c.bg != Color::Green)
     );
-    assert!(text(&buffer).contains("✗ checkout-api"));
+}
+
+#[test]
+fn the_three_layouts_list_board_and_tiles() {
+    let theme = Theme::default_theme();
+    let small = text(&render(&red(), &Screen::default(), &theme, 80, 24));
+    assert!(
+        small.contains("pipeline") && small.contains("stages"),
+        "{small}"
+    );
+    assert!(small.contains(" DORA 30d "), "{small}");
+    assert!(
+        !small.contains("┌ build"),
+        "no Kanban columns at 80x24:\n{small}"
+    );
+    let medium = text(&render(&red(), &Screen::default(), &theme, 120, 40));
+    assert!(medium.contains("┌ build 1"), "{medium}");
+    assert!(medium.contains("Deploy freq 30d"), "{medium}");
+    let wall = render(&red(), &Screen::default(), &theme, 250, 70);
+    let wall_text = text(&wall);
+    assert!(wall_text.contains("TEST · 1"), "{wall_text}");
+    assert!(wall_text.contains("✗ FAILING at test"), "{wall_text}");
+    assert!(wall_text.contains("┏"), "a failing tile has a thick border");
+    // The banner in block letters, several rows tall, in the banner's colour.
+    let big: Vec<u16> = (0..70)
+        .filter(|&y| row_text(&wall, y).contains("█████"))
+        .collect();
+    assert!(big.len() >= 5, "{wall_text}");
+    let x = row_text(&wall, big[0])
+        .chars()
+        .position(|c| c == '█')
+        .unwrap() as u16;
+    assert_eq!(wall[(x, big[0])].bg, theme.banner_red);
+}
+
+#[test]
+fn kiosk_has_no_key_hints_a_big_banner_and_says_how_fresh() {
+    let screen = Screen {
+        kiosk: true,
+        updated_ago: Some(15),
+        page: Some(andon::ui::Page {
+            index: 1,
+            count: 3,
+            name: "Payments".into(),
+        }),
+        ..Screen::default()
+    };
+    for (width, height) in SIZES {
+        let buffer = render(&red(), &screen, &Theme::default_theme(), width, height);
+        let shown = text(&buffer);
+        assert!(
+            !shown.contains("q quit") && !shown.contains("? help"),
+            "{shown}"
+        );
+        assert!(shown.contains("updated 15s ago"), "{shown}");
+        assert!(shown.contains("▸ Payments 2/3"), "{shown}");
+        assert!(
+            shown.contains("█"),
+            "no big banner at {width}x{height}:\n{shown}"
+        );
+        assert!(shown.contains("checkout-api failed at test"), "{shown}");
+    }
+    let paused = Screen {
+        paused: true,
+        ..screen
+    };
+    let shown = text(&render(&red(), &paused, &Theme::default_theme(), 120, 40));
+    assert!(shown.contains("Payments 2/3 ⏸ paused"), "{shown}");
+}
+
+#[test]
+fn hide_green_shows_only_what_needs_attention_or_a_clear_all_green() {
+    let screen = Screen {
+        hide_green: true,
+        ..Screen::default()
+    };
+    for (width, height) in SIZES {
+        let shown = text(&render(
+            &red(),
+            &screen,
+            &Theme::default_theme(),
+            width,
+            height,
+        ));
+        assert!(shown.contains("checkout-api"), "{shown}");
+        assert!(!shown.contains("ledger"), "a green card is shown:\n{shown}");
+        let theme = Theme::default_theme();
+        let buffer = render(&green(), &screen, &theme, width, height);
+        let shown = text(&buffer);
+        assert!(
+            shown.contains("2 pipelines passing · nothing needs attention"),
+            "{shown}"
+        );
+        assert!(!shown.contains("checkout-api"), "{shown}");
+        let row = row_of(&buffer, "nothing needs attention");
+        assert_eq!(buffer[(0, row)].bg, theme.banner_green);
+        let letters = (0..height)
+            .filter(|&y| row_text(&buffer, y).contains('█'))
+            .count();
+        assert!(letters >= 5, "ALL GREEN is not in big letters:\n{shown}");
+    }
+}
+
+#[test]
+fn detail_shows_stages_times_who_and_links_the_run() {
+    let view = red();
+    let index = view
+        .pipelines
+        .iter()
+        .position(|p| p.name == "checkout-api")
+        .unwrap();
+    let screen = Screen {
+        selected: Some(index),
+        detail: true,
+        ..Screen::default()
+    };
+    for (width, height) in SIZES {
+        let buffer = render(&view, &screen, &Theme::default_theme(), width, height);
+        let shown = text(&buffer);
+        for part in [
+            "✗ FAILING · at test",
+            "✓ build",
+            "✗ test",
+            "- deploy",
+            "skipped",
+            "broken by alice",
+            "Fri 20 Nov 13:53 UTC (12 min ago)",
+            "https://ci.example.com/checkout-api/42",
+        ] {
+            assert!(
+                shown.contains(part),
+                "{part:?} at {width}x{height}:\n{shown}"
+            );
+        }
+        let area = ratatui::layout::Rect::new(0, 0, width, height);
+        let link = ui::hyperlink(area, &view, &screen).unwrap();
+        assert!(
+            link.contains("\u{1b}]8;;https://ci.example.com/checkout-api/42\u{1b}\\"),
+            "{link:?}"
+        );
+        let row = row_of(&buffer, "https://ci.example.com");
+        assert!(link.contains(&format!("\u{1b}[{};", row + 1)), "{link:?}");
+    }
+    assert_eq!(
+        ui::hyperlink(
+            ratatui::layout::Rect::new(0, 0, 80, 24),
+            &view,
+            &Screen::default()
+        ),
+        None
+    );
+}
+
+#[test]
+fn a_filter_narrows_the_board_and_its_andon() {
+    let view = red();
+    let page = andon::config::PageConfig {
+        name: "all".into(),
+        filter: None,
+        hide_green: false,
+    };
+    let ledger = andon::app::page_view(&view, &page, "LED");
+    assert_eq!(ledger.pipelines.len(), 1);
+    let screen = Screen {
+        filter: "led".into(),
+        ..Screen::default()
+    };
+    let shown = text(&render(&ledger, &screen, &Theme::default_theme(), 80, 24));
+    assert!(shown.contains("● ALL GREEN ●"), "{shown}");
+    assert!(shown.contains("filter: led"), "{shown}");
+    assert!(!shown.contains("checkout-api"), "{shown}");
+    let typing = Screen {
+        filter: "che".into(),
+        filtering: true,
+        ..Screen::default()
+    };
+    let shown = text(&render(&view, &typing, &Theme::default_theme(), 80, 24));
+    assert!(shown.contains(" / che█"), "{shown}");
+    assert!(shown.contains("Esc clear"), "{shown}");
+    let paged = andon::config::PageConfig {
+        name: "pay".into(),
+        filter: Some("ledger".into()),
+        hide_green: true,
+    };
+    assert_eq!(andon::app::page_view(&view, &paged, "").pipelines.len(), 1);
 }
 
 #[test]
 fn dora_tiles_show_value_tier_and_n_or_why_not() {
-    let buffer = render(
-        &green(),
-        &Screen::default(),
-        &Theme::default_theme(),
-        80,
-        24,
-    );
-    let screen = text(&buffer);
+    let theme = Theme::default_theme();
+    let screen = text(&render(&green(), &Screen::default(), &theme, 120, 40));
     assert!(screen.contains("Deploy freq 30d"), "{screen}");
     assert!(screen.contains("N/A: no deployments"), "{screen}");
     assert!(screen.contains("n=0"), "{screen}");
+    let small = text(&render(&green(), &Screen::default(), &theme, 80, 24));
+    assert!(small.contains("Deploy freq N/A: no deployments"), "{small}");
 }
 
 #[test]
@@ -246,26 +489,26 @@ fn wide_screen_and_help_and_selection() {
     let broken = view.pipelines.iter().position(|p| p.name == "checkout-api");
     let screen_state = Screen {
         selected: broken,
-        help: false,
+        ..Screen::default()
     };
-    let buffer = render(&view, &screen_state, &Theme::default_theme(), 200, 60);
-    let row = row_of(&buffer, "✗ checkout-api");
-    let col = text(&buffer)
-        .lines()
-        .nth(row as usize)
-        .unwrap()
-        .chars()
-        .position(|c| c == '✗')
-        .unwrap();
-    assert!(
-        buffer[(col as u16, row)]
-            .modifier
-            .contains(Modifier::REVERSED)
-    );
-
+    for (width, height) in SIZES {
+        let buffer = render(&view, &screen_state, &Theme::default_theme(), width, height);
+        let row = (0..height)
+            .find(|&y| {
+                let line = row_text(&buffer, y);
+                line.contains("checkout-api") && !line.contains("failed at")
+            })
+            .unwrap();
+        let col = row_text(&buffer, row).find("checkout-api").unwrap();
+        let col = row_text(&buffer, row)[..col].chars().count() as u16;
+        assert!(
+            buffer[(col, row)].modifier.contains(Modifier::REVERSED),
+            "selection not shown at {width}x{height}"
+        );
+    }
     let help = Screen {
-        selected: None,
         help: true,
+        ..Screen::default()
     };
     let screen = text(&render(&view, &help, &Theme::default_theme(), 80, 24));
     assert!(screen.contains("andon help"), "{screen}");
@@ -278,8 +521,63 @@ fn too_small_says_so() {
         &red(),
         &Screen::default(),
         &Theme::default_theme(),
-        30,
-        10,
+        39,
+        11,
     ));
-    assert!(screen.contains("terminal too small"));
+    assert!(screen.contains("terminal too small"), "{screen}");
+    assert!(screen.contains("need at least 40x12"), "{screen}");
+    let smallest = text(&render(
+        &red(),
+        &Screen::default(),
+        &Theme::default_theme(),
+        40,
+        12,
+    ));
+    assert!(smallest.contains("LINE STOPPED"), "{smallest}");
+    assert!(smallest.contains("✗ checkout-api"), "{smallest}");
+}
+
+#[test]
+fn on_a_wall_a_crowded_stage_flows_into_more_lanes_instead_of_hiding_cards() {
+    let pipelines: Vec<Pipeline> = (0..16)
+        .map(|i| Pipeline::new(format!("service-{i:02}"), BuildStatus::Passing))
+        .collect();
+    let view = view_of(Ok(Snapshot {
+        pipelines,
+        ..Snapshot::default()
+    }));
+    let shown = text(&render(
+        &view,
+        &Screen::default(),
+        &Theme::default_theme(),
+        250,
+        70,
+    ));
+    for i in 0..16 {
+        assert!(shown.contains(&format!("service-{i:02}")), "{i}:\n{shown}");
+    }
+    assert!(!shown.contains("more"), "{shown}");
+}
+
+#[test]
+fn a_small_kiosk_with_many_failures_keeps_room_for_the_board() {
+    let pipelines: Vec<Pipeline> = (0..8)
+        .map(|i| Pipeline::new(format!("service-{i}"), BuildStatus::Failing))
+        .collect();
+    let view = view_of(Ok(Snapshot {
+        pipelines,
+        ..Snapshot::default()
+    }));
+    let screen = Screen {
+        kiosk: true,
+        ..Screen::default()
+    };
+    let shown = text(&render(&view, &screen, &Theme::default_theme(), 80, 24));
+    assert!(shown.contains('█'), "{shown}");
+    let cards = shown
+        .lines()
+        .filter(|l| l.starts_with("✗ service-"))
+        .count();
+    assert!(cards >= 5, "only {cards} cards:\n{shown}");
+    assert!(shown.contains("more"), "{shown}");
 }

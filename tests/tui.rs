@@ -10,6 +10,10 @@ struct Tmux {
 
 impl Tmux {
     fn start(name: &str, width: u16, height: u16, env: &[(&str, &str)]) -> Tmux {
+        Tmux::start_with(name, width, height, env, "--config sample-config.toml")
+    }
+
+    fn start_with(name: &str, width: u16, height: u16, env: &[(&str, &str)], args: &str) -> Tmux {
         assert!(
             Command::new("tmux").arg("-V").output().is_ok(),
             "tmux is required for these tests: apt-get install tmux (scripts/test does it)"
@@ -23,10 +27,7 @@ impl Tmux {
         for (key, value) in env {
             command.push_str(&format!(" {key}={value}"));
         }
-        command.push_str(&format!(
-            " {} --config sample-config.toml",
-            env!("CARGO_BIN_EXE_andon")
-        ));
+        command.push_str(&format!(" {} {args}", env!("CARGO_BIN_EXE_andon")));
         let status = Command::new("tmux")
             .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
             .args(["-x", &width.to_string(), "-y", &height.to_string()])
@@ -54,13 +55,18 @@ impl Tmux {
             .unwrap();
     }
 
-    /// Waits (bounded) until the screen contains `needle`, and returns the screen.
+    /// Waits (bounded) until the screen contains `needle` and has settled (two captures alike,
+    /// so a frame half written is never read), and returns the screen.
     fn wait_for(&self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let screen = self.capture(false);
             if screen.contains(needle) {
-                return screen;
+                std::thread::sleep(Duration::from_millis(150));
+                let again = self.capture(false);
+                if again == screen {
+                    return screen;
+                }
             }
             assert!(
                 Instant::now() < deadline,
@@ -96,17 +102,42 @@ impl Drop for Tmux {
 
 fn assert_readable_board(screen: &str, width: usize) {
     assert!(screen.contains("Demo delivery"), "{screen}");
-    assert!(
-        ["LINE STOPPED", "ALL GREEN"]
-            .iter()
-            .any(|h| screen.contains(h)),
-        "{screen}"
-    );
-    for column in ["build", "test", "deploy", "verify"] {
+    if width >= 180 {
+        // On a wall the headline is in block letters, with the causes under it.
+        assert!(screen.contains("████"), "{screen}");
         assert!(
-            screen.contains(&format!(" {column} ")),
-            "{column}:\n{screen}"
+            screen.contains("failing since") || screen.contains("passing"),
+            "{screen}"
         );
+    } else {
+        assert!(
+            ["LINE STOPPED", "ALL GREEN"]
+                .iter()
+                .any(|h| screen.contains(h)),
+            "{screen}"
+        );
+    }
+    if width < 100 {
+        // One line per pipeline.
+        assert!(
+            screen.contains("pipeline") && screen.contains("stages"),
+            "{screen}"
+        );
+        for name in ["checkout-api", "ledger", "payments-web", "search"] {
+            let line = screen.lines().find(|l| l.contains(name)).unwrap();
+            assert!(
+                line.contains("passing") || line.contains("failing"),
+                "{line}\n{screen}"
+            );
+        }
+        assert!(screen.contains("DORA 30d"), "{screen}");
+    } else {
+        for column in ["build", "test", "deploy", "verify"] {
+            assert!(
+                screen.to_lowercase().contains(&format!(" {column} ")),
+                "{column}:\n{screen}"
+            );
+        }
     }
     for tile in ["Deploy freq", "Lead time", "Fail rate", "Restore"] {
         assert!(screen.contains(tile), "{tile}:\n{screen}");
@@ -123,11 +154,46 @@ fn at_80x24_the_board_reads_and_q_quits() {
     let tmux = Tmux::start("small", 80, 24, &[]);
     let screen = tmux.wait_for("● demo ok");
     assert_readable_board(&screen, 80);
+    assert!(screen.contains("? help  q quit"), "{screen}");
     tmux.send("?");
     tmux.wait_for("andon help");
     tmux.send("Escape");
     let screen = tmux.wait_for("Deploy freq");
     assert!(!screen.contains("andon help"));
+    tmux.send("q");
+    tmux.wait_until_gone();
+}
+
+#[test]
+fn at_120x40_enter_opens_the_detail_and_slash_filters() {
+    let tmux = Tmux::start("medium", 120, 40, &[]);
+    let screen = tmux.wait_for("● demo ok");
+    assert_readable_board(&screen, 120);
+    assert!(screen.contains("┌ build"), "{screen}");
+    tmux.send("Enter");
+    let screen = tmux.wait_for("Esc close");
+    for part in ["source", "stages", "link", "https://ci.example.com/"] {
+        assert!(screen.contains(part), "{part}:\n{screen}");
+    }
+    tmux.send("Escape");
+    tmux.send("/");
+    tmux.wait_for("Esc clear");
+    for key in ["l", "e", "d", "g"] {
+        tmux.send(key);
+    }
+    tmux.wait_for(" / ledg█");
+    tmux.send("Enter");
+    let screen = tmux.wait_for("filter: ledg");
+    assert!(screen.contains("ledger"), "{screen}");
+    for other in ["checkout-api", "payments-web", "notifications"] {
+        assert!(
+            !screen.contains(other),
+            "{other} not filtered out:\n{screen}"
+        );
+    }
+    assert!(screen.contains("1 pipeline"), "{screen}");
+    tmux.send("Escape");
+    tmux.wait_for("checkout-api");
     tmux.send("q");
     tmux.wait_until_gone();
 }
@@ -141,17 +207,252 @@ fn at_200x60_the_board_reads_and_ctrl_c_quits() {
     tmux.wait_until_gone();
 }
 
+const PAGES: &str = r#"title = "Demo delivery"
+[board]
+stages = ["build", "test", "deploy", "verify"]
+[display]
+rotate = "2s"
+[[page]]
+name = "Payments"
+filter = "pay"
+[[page]]
+name = "Attention"
+hide_green = true
+[[source]]
+name = "demo"
+kind = "demo"
+seed = 7
+interval = "2s"
+"#;
+
+#[test]
+fn on_a_250x70_wall_pages_rotate_until_a_key_pauses_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("wall.toml");
+    std::fs::write(&config, PAGES).unwrap();
+    let tmux = Tmux::start_with(
+        "wall",
+        250,
+        70,
+        &[],
+        &format!("--kiosk --config {}", config.display()),
+    );
+    let screen = tmux.wait_for("● demo ok");
+    assert!(screen.contains("████"), "no big banner:\n{screen}");
+    assert!(!screen.contains("q quit"), "key hints on a wall:\n{screen}");
+    assert!(screen.contains("updated"), "{screen}");
+    assert!(
+        screen.lines().all(|l| l.chars().count() <= 250),
+        "a line overflows"
+    );
+    let screen = tmux.wait_for("▸ Payments 2/3");
+    assert!(screen.contains("payments-web"), "{screen}");
+    assert!(!screen.contains("checkout-api"), "{screen}");
+    tmux.wait_for("▸ Attention 3/3");
+    tmux.send("x");
+    let paused = tmux.wait_for("⏸ paused");
+    let page = paused
+        .lines()
+        .next()
+        .and_then(|l| l.split('▸').nth(1))
+        .unwrap()
+        .to_string();
+    std::thread::sleep(Duration::from_secs(5));
+    let later = tmux.capture(false);
+    assert!(
+        later.lines().next().unwrap().contains(&page),
+        "rotation went on:\n{later}"
+    );
+    tmux.send("Space");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.capture(false).lines().next().unwrap().contains(&page) {
+        assert!(Instant::now() < deadline, "rotation did not resume");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    tmux.send("q");
+    tmux.wait_until_gone();
+}
+
+#[test]
+fn a_config_edit_applies_live_and_a_broken_one_keeps_the_old() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("live.toml");
+    std::fs::write(
+        &config,
+        std::fs::read_to_string("sample-config.toml").unwrap(),
+    )
+    .unwrap();
+    let tmux = Tmux::start_with(
+        "reload",
+        120,
+        40,
+        &[],
+        &format!("--config {}", config.display()),
+    );
+    tmux.wait_for("Demo delivery");
+    let edited = std::fs::read_to_string("sample-config.toml")
+        .unwrap()
+        .replace("Demo delivery", "Payments wall");
+    // Make sure the modification time moves even on coarse clocks.
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(&config, &edited).unwrap();
+    tmux.wait_for("Payments wall");
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(
+        &config,
+        edited.replace("interval = \"2s\"", "interval = \"often\""),
+    )
+    .unwrap();
+    let screen = tmux.wait_for("config not reloaded");
+    assert!(screen.contains("Payments wall"), "{screen}");
+    assert!(screen.contains("DEMO DATA"), "{screen}");
+    tmux.send("q");
+    tmux.wait_until_gone();
+}
+
 #[test]
 fn no_color_draws_without_colour_codes() {
-    let tmux = Tmux::start("mono", 80, 24, &[("NO_COLOR", "1")]);
+    for theme in ["default", "colourblind"] {
+        let tmux = Tmux::start_with(
+            &format!("mono-{theme}"),
+            80,
+            24,
+            &[("NO_COLOR", "1")],
+            &format!("--theme {theme} --config sample-config.toml"),
+        );
+        tmux.wait_for("● demo ok");
+        let screen = tmux.capture(true);
+        // tmux -e renders colours as SGR 3x/4x/38/48 codes; bold and reverse are allowed.
+        for code in [
+            "[31m", "[32m", "[38;", "[48;", "[41m", "[42m", "[34m", "[33m",
+        ] {
+            assert!(
+                !screen.contains(code),
+                "colour {code} under NO_COLOR:\n{screen}"
+            );
+        }
+        assert!(tmux.capture(false).contains("passing"));
+        tmux.send("q");
+        tmux.wait_until_gone();
+    }
+}
+
+#[test]
+fn themes_draw_in_a_real_terminal_and_ansi_keeps_to_16_colours() {
+    let tmux = Tmux::start_with(
+        "ansi",
+        80,
+        24,
+        &[],
+        "--theme ansi --config sample-config.toml",
+    );
     tmux.wait_for("● demo ok");
     let screen = tmux.capture(true);
-    // tmux -e renders colours as SGR 3x/4x/38/48 codes; bold and reverse are allowed.
-    for code in ["[31m", "[32m", "[38;", "[48;", "[41m", "[42m"] {
-        assert!(
-            !screen.contains(code),
-            "colour {code} under NO_COLOR:\n{screen}"
-        );
+    // tmux writes palette colours as 38;5;N / 48;5;N: all of them must be among the first 16.
+    let mut palette = Vec::new();
+    for prefix in ["[38;5;", "[48;5;"] {
+        for piece in screen.split(prefix).skip(1) {
+            let digits: String = piece.chars().take_while(char::is_ascii_digit).collect();
+            palette.push(digits.parse::<u16>().unwrap());
+        }
+    }
+    assert!(palette.contains(&2), "no green from the palette:\n{screen}");
+    assert!(palette.iter().all(|&n| n < 16), "{palette:?}");
+    assert!(
+        !screen.contains("[38;2;") && !screen.contains("[48;2;"),
+        "{screen}"
+    );
+    tmux.send("q");
+    tmux.wait_until_gone();
+}
+
+/// A one-file HTTP server on 127.0.0.1 serving whatever `feed` holds at the moment.
+fn serve(feed: std::sync::Arc<std::sync::Mutex<String>>) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let body = feed.lock().unwrap().clone();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{address}/cc.xml")
+}
+
+fn cctray(status: &str, breakers: &str) -> String {
+    format!(
+        r#"<Projects><Project name="payments-web" activity="Sleeping" lastBuildStatus="{status}" lastBuildLabel="42" lastBuildTime="2026-11-20T10:00:00Z" webUrl="https://ci.example.org/payments-web/42"><messages><message text="{breakers}" kind="Breakers" /></messages></Project></Projects>"#
+    )
+}
+
+#[test]
+fn a_break_and_a_fix_ring_once_each_and_run_the_command_with_context() {
+    let feed = std::sync::Arc::new(std::sync::Mutex::new(cctray("Success", "")));
+    let url = serve(feed.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("attention.log");
+    let config = dir.path().join("attention.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"title = "Attention"
+[display]
+bell = true
+command = "echo \"$ANDON_EVENT|$ANDON_PIPELINE|$ANDON_BREAKERS|$ANDON_URL\" >> {}"
+[[source]]
+name = "ci"
+kind = "cctray"
+url = "{url}"
+interval = "1s"
+"#,
+            log.display()
+        ),
+    )
+    .unwrap();
+    let tmux = Tmux::start_with(
+        "attention",
+        80,
+        24,
+        &[],
+        &format!("--config {}", config.display()),
+    );
+    tmux.wait_for("ALL GREEN");
+    *feed.lock().unwrap() = cctray("Failure", "dara");
+    tmux.wait_for("LINE STOPPED");
+    // Several polls while red: still one line in the log.
+    std::thread::sleep(Duration::from_secs(3));
+    *feed.lock().unwrap() = cctray("Success", "");
+    let screen = tmux.wait_for("back to green after");
+    assert!(
+        screen.contains("✓ payments-web back to green after"),
+        "{screen}"
+    );
+    let after = screen.split("back to green after ").nth(1).unwrap();
+    assert!(
+        after.trim_start().starts_with(char::is_numeric) && after.contains(" s"),
+        "{screen}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let lines = std::fs::read_to_string(&log).unwrap_or_default();
+        if lines.lines().count() >= 2 {
+            assert_eq!(
+                lines,
+                "red|payments-web|dara|https://ci.example.org/payments-web/42\n\
+                 green|payments-web||https://ci.example.org/payments-web/42\n"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "the command ran {lines:?}");
+        std::thread::sleep(Duration::from_millis(100));
     }
     tmux.send("q");
     tmux.wait_until_gone();

@@ -1,33 +1,180 @@
-//! The Kanban board: stages as columns left to right, a card per pipeline.
+//! The pipelines: a list at 80x24, a Kanban board (stages as columns, left to right) in between,
+//! big tiles on a wall.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
-use super::{Theme, fit};
-use crate::format::{BUILDING_GLYPH, status_glyph};
-use crate::view::{PipelineView, ViewModel};
+use super::{Screen, Theme, ago, fit};
+use crate::format::{BUILDING_GLYPH, stage_glyph, status_glyph};
+use crate::view::{PipelineStatus, PipelineView, ViewModel};
 
 const CARD_LINES: u16 = 2;
+const TILE_LINES: u16 = 6;
 
+fn highlight(index: usize, screen: &Screen) -> Style {
+    if Some(index) == screen.selected {
+        Style::default().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::default()
+    }
+}
+
+fn visible<'a>(
+    view: &'a ViewModel,
+    shown: &'a [bool],
+    column: Option<usize>,
+) -> Vec<(usize, &'a PipelineView)> {
+    view.pipelines
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| shown[*i] && column.is_none_or(|c| p.column == c))
+        .collect()
+}
+
+fn empty(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) -> bool {
+    if view.pipelines.is_empty() {
+        let text = if view.columns.is_empty() {
+            " no pipelines yet"
+        } else {
+            " no pipelines to show"
+        };
+        frame.render_widget(Paragraph::new(text).style(theme.muted()), area);
+        return true;
+    }
+    false
+}
+
+/// "+3 more (1 failing)" when cards do not fit.
+fn more_line(hidden: &[(usize, &PipelineView)], width: usize, theme: &Theme) -> Line<'static> {
+    let failing = hidden
+        .iter()
+        .filter(|(_, c)| c.status == PipelineStatus::Failing)
+        .count();
+    let mut more = format!("+{} more", hidden.len());
+    if failing > 0 {
+        more.push_str(&format!(" ({failing} failing)"));
+    }
+    Line::from(Span::styled(fit(&more, width), theme.muted()))
+}
+
+/// One glyph per board column: where the run is, at a glance ("✓✓✗·").
+fn stage_strip(view: &ViewModel, card: &PipelineView) -> String {
+    view.columns
+        .iter()
+        .map(|column| {
+            card.stages
+                .iter()
+                .find(|s| &s.name == column)
+                .map_or(" ", |s| stage_glyph(s.status))
+        })
+        .collect()
+}
+
+/// Compact: one line per pipeline, aligned.
+pub fn draw_list(
+    frame: &mut Frame,
+    area: Rect,
+    view: &ViewModel,
+    shown: &[bool],
+    screen: &Screen,
+    theme: &Theme,
+) {
+    if empty(frame, area, view, theme) {
+        return;
+    }
+    let cards = visible(view, shown, None);
+    let width = area.width as usize;
+    let name_width = cards
+        .iter()
+        .map(|(_, c)| c.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(8, 24);
+    let stage_width = view
+        .columns
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(5, 12);
+    let strips = view.pipelines.iter().any(|p| !p.stages.is_empty());
+    let mut lines = vec![Line::styled(
+        fit(
+            &format!(
+                "  {:<name_width$} {:<9}  {:<stage_width$} {}",
+                "pipeline",
+                "status",
+                "stage",
+                if strips { "stages" } else { "" }
+            ),
+            width,
+        ),
+        theme.muted(),
+    )];
+    let capacity = (area.height as usize).saturating_sub(1);
+    let shown_count = if cards.len() > capacity {
+        capacity.saturating_sub(1)
+    } else {
+        cards.len()
+    };
+    for (index, card) in cards.iter().take(shown_count) {
+        let status = theme.status(card.status).patch(highlight(*index, screen));
+        let building = if card.building { BUILDING_GLYPH } else { " " };
+        let head = format!(
+            "{} {:<name_width$} {:<7} {building} ",
+            status_glyph(card.status),
+            fit(&card.name, name_width),
+            card.status.word(),
+        );
+        let mut rest = format!(
+            " {:<stage_width$} ",
+            fit(&view.columns[card.column], stage_width)
+        );
+        if strips {
+            rest.push_str(&stage_strip(view, card));
+            rest.push(' ');
+        }
+        if let Some(label) = &card.label {
+            rest.push_str(&format!(" {label}"));
+        }
+        if !card.breakers.is_empty() {
+            rest.push_str(&format!(" by {}", card.breakers.join(", ")));
+        }
+        let head_width = head.chars().count();
+        lines.push(Line::from(vec![
+            Span::styled(fit(&head, width), status),
+            Span::styled(
+                fit(&rest, width.saturating_sub(head_width)),
+                theme.muted().patch(highlight(*index, screen)),
+            ),
+        ]));
+    }
+    if cards.len() > shown_count {
+        lines.push(more_line(&cards[shown_count..], width, theme));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Standard: stages as columns, two lines per card.
 pub fn draw(
     frame: &mut Frame,
     area: Rect,
     view: &ViewModel,
-    selected: Option<usize>,
+    shown: &[bool],
+    screen: &Screen,
     theme: &Theme,
 ) {
     if view.columns.is_empty() {
-        let empty = Paragraph::new(" no pipelines yet").style(theme.muted());
-        frame.render_widget(empty, area);
+        empty(frame, area, view, theme);
         return;
     }
     let constraints = vec![Constraint::Fill(1); view.columns.len()];
     let areas = Layout::horizontal(constraints).split(area);
     for (column, (name, column_area)) in view.columns.iter().zip(areas.iter()).enumerate() {
-        let cards: Vec<(usize, &PipelineView)> = view.cards_in(column).collect();
+        let cards = visible(view, shown, Some(column));
         let title = format!(" {name} {} ", cards.len());
         let block = Block::default()
             .borders(Borders::TOP | Borders::LEFT)
@@ -35,7 +182,7 @@ pub fn draw(
             .border_style(theme.muted());
         let inner = block.inner(*column_area);
         frame.render_widget(block, *column_area);
-        draw_cards(frame, inner, &cards, selected, theme);
+        draw_cards(frame, inner, &cards, screen, theme);
     }
 }
 
@@ -43,7 +190,7 @@ fn draw_cards(
     frame: &mut Frame,
     area: Rect,
     cards: &[(usize, &PipelineView)],
-    selected: Option<usize>,
+    screen: &Screen,
     theme: &Theme,
 ) {
     let width = area.width as usize;
@@ -56,11 +203,7 @@ fn draw_cards(
     };
     let mut lines = Vec::new();
     for (index, card) in cards.iter().take(shown) {
-        let highlight = if Some(*index) == selected {
-            Style::default().add_modifier(Modifier::REVERSED)
-        } else {
-            Style::default()
-        };
+        let highlight = highlight(*index, screen);
         let status = theme.status(card.status);
         let name = format!("{} {}", status_glyph(card.status), card.name);
         lines.push(Line::from(Span::styled(
@@ -88,16 +231,142 @@ fn draw_cards(
         )));
     }
     if overflow {
-        let hidden = cards.len() - shown;
-        let failing_hidden = cards[shown..]
-            .iter()
-            .filter(|(_, c)| c.status == crate::view::PipelineStatus::Failing)
-            .count();
-        let mut more = format!("+{hidden} more");
-        if failing_hidden > 0 {
-            more.push_str(&format!(" ({failing_hidden} failing)"));
-        }
-        lines.push(Line::from(Span::styled(fit(&more, width), theme.muted())));
+        lines.push(more_line(&cards[shown..], width, theme));
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Wall: stages as columns of big bordered tiles, the status in capitals. A crowded stage gets
+/// more room: its tiles flow into several sub-columns, down then across.
+pub fn draw_tiles(
+    frame: &mut Frame,
+    area: Rect,
+    view: &ViewModel,
+    shown: &[bool],
+    screen: &Screen,
+    theme: &Theme,
+) {
+    if view.columns.is_empty() {
+        empty(frame, area, view, theme);
+        return;
+    }
+    let capacity = (area.height.saturating_sub(1) / TILE_LINES).max(1) as usize;
+    let columns: Vec<Vec<(usize, &PipelineView)>> = (0..view.columns.len())
+        .map(|column| visible(view, shown, Some(column)))
+        .collect();
+    let weights: Vec<u16> = columns
+        .iter()
+        .map(|cards| cards.len().div_ceil(capacity).max(1) as u16)
+        .collect();
+    let constraints: Vec<Constraint> = weights.iter().map(|w| Constraint::Fill(*w)).collect();
+    let areas = Layout::horizontal(constraints).spacing(1).split(area);
+    for (column, (name, column_area)) in view.columns.iter().zip(areas.iter()).enumerate() {
+        let cards = &columns[column];
+        let [title_area, tiles_area] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(*column_area);
+        let title = format!(" {} · {} ", name.to_uppercase(), cards.len());
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                title,
+                theme.accent().add_modifier(Modifier::UNDERLINED),
+            )),
+            title_area,
+        );
+        let across = (weights[column]).min((tiles_area.width / 22).max(1)) as usize;
+        let slots = across * capacity;
+        let count = if cards.len() > slots {
+            slots.saturating_sub(1)
+        } else {
+            cards.len()
+        };
+        let lanes = Layout::horizontal(vec![Constraint::Fill(1); across])
+            .spacing(1)
+            .split(tiles_area);
+        for (slot, (index, card)) in cards.iter().take(count).enumerate() {
+            let lane = lanes[slot / capacity];
+            let tile = Rect {
+                y: lane.y + (slot % capacity) as u16 * TILE_LINES,
+                height: TILE_LINES.min(lane.height),
+                ..lane
+            };
+            draw_tile(frame, tile, view, *index, card, screen, theme);
+        }
+        if cards.len() > count {
+            let lane = lanes[count / capacity];
+            let more = Rect {
+                y: lane.y + (count % capacity) as u16 * TILE_LINES,
+                height: 1,
+                ..lane
+            };
+            frame.render_widget(
+                Paragraph::new(more_line(&cards[count..], more.width as usize, theme)),
+                more,
+            );
+        }
+    }
+}
+
+fn draw_tile(
+    frame: &mut Frame,
+    area: Rect,
+    view: &ViewModel,
+    index: usize,
+    card: &PipelineView,
+    screen: &Screen,
+    theme: &Theme,
+) {
+    let failing = card.status == PipelineStatus::Failing;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(if failing {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(theme.border(card.status));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let highlight = highlight(index, screen);
+    let status = theme.status(card.status).add_modifier(Modifier::BOLD);
+    let mut state = format!(
+        "{} {}",
+        status_glyph(card.status),
+        card.status.word().to_uppercase()
+    );
+    if failing && let Some(stage) = &card.stage {
+        state.push_str(&format!(" at {stage}"));
+    }
+    if card.building {
+        state.push_str(&format!("  {BUILDING_GLYPH} building"));
+    }
+    let stages: Vec<String> = card
+        .stages
+        .iter()
+        .map(|s| format!("{} {}", stage_glyph(s.status), s.name))
+        .collect();
+    let mut about = Vec::new();
+    if let Some(label) = &card.label {
+        about.push(label.clone());
+    }
+    if !card.breakers.is_empty() {
+        about.push(format!("by {}", card.breakers.join(", ")));
+    }
+    if let Some(at) = card
+        .failing_since
+        .filter(|_| failing)
+        .or(card.last_build_at)
+    {
+        about.push(ago(view, at));
+    }
+    let lines = vec![
+        Line::from(Span::styled(
+            fit(&card.name, width),
+            status.patch(highlight),
+        )),
+        Line::from(Span::styled(fit(&state, width), status)),
+        Line::from(Span::styled(fit(&stages.join("  "), width), theme.muted())),
+        Line::from(Span::styled(fit(&about.join(" · "), width), theme.muted())),
+    ];
+    frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -10,6 +10,50 @@ use crate::format::key_figures;
 use crate::view::ViewModel;
 
 pub const HEIGHT: u16 = 4;
+pub const COMPACT_HEIGHT: u16 = 3;
+pub const WALL_HEIGHT: u16 = 5;
+
+/// Compact: a title rule and two keys per line.
+pub fn draw_compact(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.muted())
+        .title(Span::styled(
+            format!(" DORA {:.0}d ", view.dora.window_days),
+            theme.accent(),
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let half = (inner.width / 2) as usize;
+    let figures = key_figures(&view.dora);
+    let cell = |f: &crate::format::KeyFigure| -> Vec<Span<'static>> {
+        let name = format!(" {:<11} ", f.short_name);
+        if f.value.starts_with("N/A") {
+            let text = fit(&format!("{name}{}", f.value), half);
+            return vec![Span::styled(text, theme.muted())];
+        }
+        let value = format!("{} ({})", f.value, f.tier);
+        let evidence = f.evidence.first().cloned().unwrap_or_default();
+        let used = name.chars().count() + value.chars().count();
+        vec![
+            Span::raw(name),
+            Span::styled(value, theme.accent()),
+            Span::styled(
+                fit(&format!(" {evidence}"), half.saturating_sub(used)),
+                theme.muted(),
+            ),
+        ]
+    };
+    let mut lines = Vec::new();
+    for pair in figures.chunks(2) {
+        let mut left = cell(&pair[0]);
+        let used: usize = left.iter().map(|s| s.content.chars().count()).sum();
+        left.push(Span::raw(" ".repeat(half.saturating_sub(used))));
+        left.extend(cell(&pair[1]));
+        lines.push(Line::from(left));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
     let areas = Layout::horizontal([Constraint::Fill(1); 4]).split(area);

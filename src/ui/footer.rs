@@ -1,37 +1,67 @@
-//! Each source's freshness, and the keys.
+//! Each source's freshness, and the keys (or, on a wall, how fresh the screen is).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::Theme;
+use super::{Screen, Theme};
 use crate::state::Freshness;
 use crate::view::{PipelineStatus, ViewModel};
 
-const KEYS: &str = "? help  q quit ";
+const KEYS: &str = "/ find  ⏎ open  ? help  q quit ";
+const FILTER_KEYS: &str = "⏎ apply  Esc clear ";
 
-pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
-    let [left, right] =
-        Layout::horizontal([Constraint::Min(10), Constraint::Length(KEYS.len() as u16)])
-            .areas(area);
-    let mut spans = vec![Span::raw(" ")];
-    for source in &view.sources {
-        let (glyph, style) = match source.state {
-            Freshness::Ok => ("●", theme.status(PipelineStatus::Passing)),
-            Freshness::Pending => ("…", theme.muted()),
-            Freshness::Stale => ("⌛", theme.status(PipelineStatus::Stale)),
-            Freshness::Error => ("✗", theme.status(PipelineStatus::Failing)),
-        };
-        let mut text = format!("{glyph} {} {}", source.name, source.state.word());
-        match (&source.error, source.last_success) {
-            (Some(error), _) => text.push_str(&format!(": {error}")),
-            (None, Some(at)) => text.push_str(&format!(" {}", at.format("%H:%M:%S"))),
-            (None, None) => {}
-        }
-        spans.push(Span::styled(text, style));
-        spans.push(Span::raw("  "));
+/// "updated 12s ago", "updated 3 min ago", or "no update yet".
+pub fn updated(ago: Option<u64>) -> String {
+    match ago {
+        None => "no update yet ".to_string(),
+        Some(s) if s < 90 => format!("updated {s}s ago "),
+        Some(s) => format!("updated {} ago ", crate::format::duration(s as f64)),
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), left);
-    frame.render_widget(Paragraph::new(Span::styled(KEYS, theme.muted())), right);
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, screen: &Screen, theme: &Theme) {
+    let right_text = if screen.filtering {
+        FILTER_KEYS.to_string()
+    } else if screen.kiosk {
+        updated(screen.updated_ago)
+    } else {
+        KEYS.to_string()
+    };
+    let [left, right] = Layout::horizontal([
+        Constraint::Min(10),
+        Constraint::Length(right_text.chars().count() as u16),
+    ])
+    .areas(area);
+    if screen.filtering {
+        let line = Line::from(vec![
+            Span::styled(" / ", theme.accent()),
+            Span::raw(format!("{}█", screen.filter)),
+        ]);
+        frame.render_widget(Paragraph::new(line), left);
+    } else {
+        let mut spans = vec![Span::raw(" ")];
+        for source in &view.sources {
+            let (glyph, style) = match source.state {
+                Freshness::Ok => ("●", theme.status(PipelineStatus::Passing)),
+                Freshness::Pending => ("…", theme.muted()),
+                Freshness::Stale => ("⌛", theme.status(PipelineStatus::Stale)),
+                Freshness::Error => ("✗", theme.status(PipelineStatus::Failing)),
+            };
+            let mut text = format!("{glyph} {} {}", source.name, source.state.word());
+            match (&source.error, source.last_success) {
+                (Some(error), _) => text.push_str(&format!(": {error}")),
+                (None, Some(at)) => text.push_str(&format!(" {}", at.format("%H:%M:%S"))),
+                (None, None) => {}
+            }
+            spans.push(Span::styled(text, style));
+            spans.push(Span::raw("  "));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), left);
+    }
+    frame.render_widget(
+        Paragraph::new(Span::styled(right_text, theme.muted())),
+        right,
+    );
 }

@@ -3,10 +3,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::Theme;
+use super::{Screen, Theme};
 use crate::view::ViewModel;
 
-pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, screen: &Screen, theme: &Theme) {
     let clock = view.now.format("%a %d %b %H:%M UTC").to_string();
     let [left, right] = Layout::horizontal([
         Constraint::Min(10),
@@ -16,6 +16,27 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
     let mut title = vec![Span::styled(format!(" {}", view.title), theme.accent())];
     if view.demo {
         title.push(Span::styled("  DEMO DATA", theme.building()));
+    }
+    if let Some(page) = &screen.page {
+        let paused = if screen.paused { " ⏸ paused" } else { "" };
+        title.push(Span::styled(
+            format!(
+                "  ▸ {} {}/{}{paused}",
+                page.name,
+                page.index + 1,
+                page.count
+            ),
+            theme.accent(),
+        ));
+    }
+    if screen.hide_green {
+        title.push(Span::styled("  needs attention only", theme.muted()));
+    }
+    if !screen.filter.is_empty() && !screen.filtering {
+        title.push(Span::styled(
+            format!("  filter: {}", screen.filter),
+            theme.building(),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(title)), left);
     frame.render_widget(

@@ -17,7 +17,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
         .areas(popup);
     let mut lines = vec![
         Line::styled("Keys", theme.accent()),
-        Line::from("q Esc Ctrl-C quit · ? help · r refresh now · Tab j k select"),
+        Line::from("q Esc Ctrl-C quit · ? help · r refresh now · Tab j k select · Enter open"),
+        Line::from("/ find by name · g hide green · n p next and previous page · Space pause"),
         Line::from(crate::format::LEGEND),
         Line::from(""),
         Line::styled(

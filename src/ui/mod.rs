@@ -1,7 +1,9 @@
 //! Pure draw functions: a view model and the screen's own state in, a frame out.
 
 mod andon;
+mod bigtext;
 mod board;
+mod detail;
 mod dora;
 mod footer;
 mod header;
@@ -9,22 +11,47 @@ mod help;
 pub mod theme;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Paragraph};
 
-use crate::view::ViewModel;
+use crate::view::{AndonState, PipelineStatus, PipelineView, ViewModel};
 pub use theme::Theme;
 
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 12;
 
-/// What belongs to the screen rather than the data: selection and overlays.
+/// One board page of several, as the header shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub index: usize,
+    pub count: usize,
+    pub name: String,
+}
+
+/// What belongs to the screen rather than the data: selection, overlays, page and mode.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Screen {
     /// Index into `ViewModel::pipelines`.
     pub selected: Option<usize>,
     pub help: bool,
+    /// The selected pipeline's detail is open.
+    pub detail: bool,
+    /// Narrows the board to pipelines whose name or source contains it.
+    pub filter: String,
+    /// The filter is being typed.
+    pub filtering: bool,
+    /// Wall mode: no key hints, big banner, "updated Ns ago".
+    pub kiosk: bool,
+    /// Only what needs attention; an all-green screen when nothing does.
+    pub hide_green: bool,
+    pub page: Option<Page>,
+    /// Page rotation paused by a key.
+    pub paused: bool,
+    /// Seconds since the freshest successful poll, in steps (see `app::updated_ago`).
+    pub updated_ago: Option<u64>,
+    /// Lines shown under the banner for a while: "back to green after 42 min", a config error.
+    pub notices: Vec<String>,
 }
 
 impl Screen {
@@ -49,7 +76,36 @@ impl Screen {
         if let Some(i) = self.selected {
             self.selected = (count > 0).then(|| i.min(count - 1));
         }
+        if self.selected.is_none() {
+            self.detail = false;
+        }
     }
+}
+
+/// The three layouts: one line per pipeline over SSH, the Kanban board, big tiles on a wall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Size {
+    /// Below 100x30, e.g. 80x24.
+    Compact,
+    /// From 100x30, e.g. 120x40.
+    Standard,
+    /// From 180x50, e.g. 250x70.
+    Wall,
+}
+
+pub fn size_of(area: Rect) -> Size {
+    if area.width >= 180 && area.height >= 50 {
+        Size::Wall
+    } else if area.width >= 100 && area.height >= 30 {
+        Size::Standard
+    } else {
+        Size::Compact
+    }
+}
+
+/// Whether a card is on screen: hide-green leaves only what needs attention.
+fn needs_showing(pipeline: &PipelineView, hide_green: bool) -> bool {
+    !hide_green || pipeline.status != PipelineStatus::Passing
 }
 
 pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme) {
@@ -58,30 +114,87 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
         draw_too_small(frame, area);
         return;
     }
-    let [header_area, banner_area, board_area, dora_area, footer_area] = Layout::vertical([
+    let size = size_of(area);
+    let shown: Vec<bool> = view
+        .pipelines
+        .iter()
+        .map(|p| needs_showing(p, screen.hide_green))
+        .collect();
+    let dora_height = match size {
+        Size::Compact => dora::COMPACT_HEIGHT,
+        Size::Standard => dora::HEIGHT,
+        Size::Wall => dora::WALL_HEIGHT,
+    };
+    let all_green =
+        screen.hide_green && view.andon.state == AndonState::Green && !shown.contains(&true);
+    let banner_height = if all_green {
+        0
+    } else {
+        andon::height(view, screen, size, area)
+    };
+    let [header_area, banner_area, body_area, dora_area, footer_area] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(3),
-        Constraint::Min(4),
-        Constraint::Length(dora::HEIGHT),
+        Constraint::Length(banner_height),
+        Constraint::Min(3),
+        Constraint::Length(dora_height),
         Constraint::Length(1),
     ])
     .areas(area);
-    header::draw(frame, header_area, view, theme);
-    andon::draw(frame, banner_area, view, theme);
-    board::draw(frame, board_area, view, screen.selected, theme);
-    dora::draw(frame, dora_area, view, theme);
-    footer::draw(frame, footer_area, view, theme);
+    header::draw(frame, header_area, view, screen, theme);
+    if all_green {
+        andon::draw_all_green(frame, body_area, view, screen, theme);
+    } else {
+        andon::draw(frame, banner_area, view, screen, size, theme);
+        match size {
+            Size::Compact => board::draw_list(frame, body_area, view, &shown, screen, theme),
+            Size::Standard => board::draw(frame, body_area, view, &shown, screen, theme),
+            Size::Wall => board::draw_tiles(frame, body_area, view, &shown, screen, theme),
+        }
+    }
+    match size {
+        Size::Compact => dora::draw_compact(frame, dora_area, view, theme),
+        _ => dora::draw(frame, dora_area, view, theme),
+    }
+    footer::draw(frame, footer_area, view, screen, theme);
+    if screen.detail
+        && let Some(pipeline) = screen.selected.and_then(|i| view.pipelines.get(i))
+    {
+        detail::draw(frame, area, view, pipeline, theme);
+    }
     if screen.help {
         help::draw(frame, area, view, theme);
     }
 }
 
+/// The OSC 8 hyperlink to write over the frame, if the detail shows a run's link:
+/// the escape sequence, already positioned (save cursor, move, link, restore cursor).
+pub fn hyperlink(area: Rect, view: &ViewModel, screen: &Screen) -> Option<String> {
+    if !screen.detail || screen.help || area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return None;
+    }
+    let pipeline = screen.selected.and_then(|i| view.pipelines.get(i))?;
+    let (x, y, text, url) = detail::link(area, view, pipeline)?;
+    Some(format!(
+        "\x1b7\x1b[{};{}H\x1b]8;;{url}\x1b\\{text}\x1b]8;;\x1b\\\x1b8",
+        y + 1,
+        x + 1
+    ))
+}
+
 fn draw_too_small(frame: &mut Frame, area: Rect) {
     let text = vec![
         Line::from("terminal too small"),
-        Line::from(format!("need {MIN_WIDTH}x{MIN_HEIGHT}")),
+        Line::from(format!(
+            "{}x{}: need at least {MIN_WIDTH}x{MIN_HEIGHT}",
+            area.width, area.height
+        )),
     ];
-    frame.render_widget(Paragraph::new(text), area);
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .block(Block::default()),
+        area,
+    );
 }
 
 /// Cuts `text` to `width` characters, marking the cut with an ellipsis.
@@ -95,4 +208,14 @@ pub fn fit(text: &str, width: usize) -> String {
     let mut cut: String = text.chars().take(width - 1).collect();
     cut.push('…');
     cut
+}
+
+/// "12 min ago" for the cards and the detail.
+pub fn ago(view: &ViewModel, at: crate::model::Timestamp) -> String {
+    let seconds = (view.now - at).num_seconds().max(0) as f64;
+    if seconds < 60.0 {
+        "just now".to_string()
+    } else {
+        format!("{} ago", crate::format::duration(seconds))
+    }
 }

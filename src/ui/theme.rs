@@ -1,5 +1,6 @@
 //! Colours. Status never relies on colour alone: glyphs and words carry it too.
 
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use ratatui::style::{Color, Modifier, Style};
@@ -8,6 +9,34 @@ use serde::Deserialize;
 use crate::view::{AndonState, PipelineStatus};
 
 const DEFAULT_THEME: &str = include_str!("../../themes/default.toml");
+
+/// The themes built into the binary, by name.
+pub const BUILT_IN: [(&str, &str); 6] = [
+    ("default", DEFAULT_THEME),
+    ("light", include_str!("../../themes/light.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
+    ("colourblind", include_str!("../../themes/colourblind.toml")),
+    ("ansi", include_str!("../../themes/ansi.toml")),
+    ("monochrome", include_str!("../../themes/monochrome.toml")),
+];
+
+/// `$XDG_CONFIG_HOME/andon/themes` (`~/.config/andon/themes`): `NAME.toml` there adds or overrides
+/// a theme.
+pub fn user_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))
+        .map(|base| base.join("andon").join("themes"))
+}
+
+/// Whether NO_COLOR is set to anything non-empty.
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,6 +52,8 @@ struct ThemeFile {
     banner_green: String,
     banner_red: String,
     banner_unknown: String,
+    #[serde(default)]
+    monochrome: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,8 +94,44 @@ impl Theme {
             banner_green: colour(&file.banner_green)?,
             banner_red: colour(&file.banner_red)?,
             banner_unknown: colour(&file.banner_unknown)?,
-            monochrome: false,
+            monochrome: file.monochrome,
         })
+    }
+
+    /// A theme by name: the user's themes folder first, then the built-ins. "colorblind" is
+    /// accepted for "colourblind".
+    pub fn named(name: &str, user_dir: Option<&Path>) -> Result<Theme, String> {
+        let name = match name.trim() {
+            "colorblind" => "colourblind",
+            other => other,
+        };
+        if let Some(dir) = user_dir {
+            let path = dir.join(format!("{name}.toml"));
+            if path.is_file() {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                return Theme::parse(&text).map_err(|e| format!("{}: {e}", path.display()));
+            }
+        }
+        match BUILT_IN.iter().find(|(n, _)| *n == name) {
+            Some((_, text)) => Theme::parse(text).map_err(|e| format!("theme {name}: {e}")),
+            None => Err(format!(
+                "unknown theme {name:?}; built in: {}{}",
+                BUILT_IN.map(|(n, _)| n).join(", "),
+                user_dir.map_or(String::new(), |d| format!(
+                    ", or add {}/{name}.toml",
+                    d.display()
+                ))
+            )),
+        }
+    }
+
+    /// The theme to use: NO_COLOR wins over everything, then `--theme`, then `[display] theme`.
+    pub fn resolve(cli: Option<&str>, config: Option<&str>) -> Result<Theme, String> {
+        if no_color() {
+            return Ok(Theme::monochrome());
+        }
+        Theme::named(cli.or(config).unwrap_or("default"), user_dir().as_deref())
     }
 
     pub fn monochrome() -> Theme {
@@ -86,7 +153,7 @@ impl Theme {
 
     /// The default theme, or monochrome when NO_COLOR is set to anything non-empty.
     pub fn from_environment() -> Theme {
-        if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        if no_color() {
             Theme::monochrome()
         } else {
             Theme::default_theme()
@@ -131,6 +198,14 @@ impl Theme {
         }
     }
 
+    /// A border that needs attention: bold in every theme, so it reads without colour too.
+    pub fn border(&self, status: PipelineStatus) -> Style {
+        match status {
+            PipelineStatus::Passing => self.muted(),
+            other => self.status(other),
+        }
+    }
+
     pub fn banner(&self, state: AndonState) -> Style {
         if self.monochrome {
             let style = Style::default().add_modifier(Modifier::BOLD);
@@ -161,6 +236,74 @@ mod tests {
         let theme = Theme::parse(DEFAULT_THEME).unwrap();
         assert_eq!(theme.failing, Color::Red);
         assert!(!theme.monochrome);
+    }
+
+    #[test]
+    fn every_built_in_theme_parses_and_only_monochrome_is_monochrome() {
+        for (name, _) in BUILT_IN {
+            let theme = Theme::named(name, None).unwrap();
+            assert_eq!(theme.monochrome, name == "monochrome", "{name}");
+        }
+        assert_eq!(
+            Theme::named("colorblind", None),
+            Theme::named("colourblind", None)
+        );
+        let err = Theme::named("solarised", None).unwrap_err();
+        assert!(
+            err.contains("solarised") && err.contains("high-contrast"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn colourblind_never_uses_red_or_green_for_status() {
+        let theme = Theme::named("colourblind", None).unwrap();
+        for colour in [
+            theme.passing,
+            theme.failing,
+            theme.banner_green,
+            theme.banner_red,
+        ] {
+            assert!(
+                ![Color::Red, Color::Green, Color::LightRed, Color::LightGreen].contains(&colour),
+                "{colour:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn ansi_uses_only_the_terminals_16_colours() {
+        let theme = Theme::named("ansi", None).unwrap();
+        for colour in [
+            theme.passing,
+            theme.failing,
+            theme.unknown,
+            theme.stale,
+            theme.building,
+            theme.accent,
+            theme.muted,
+            theme.banner_text,
+            theme.banner_green,
+            theme.banner_red,
+            theme.banner_unknown,
+        ] {
+            assert!(
+                !matches!(colour, Color::Rgb(..) | Color::Indexed(_)),
+                "{colour:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_user_theme_overrides_and_adds() {
+        let dir = tempfile::tempdir().unwrap();
+        let mine = DEFAULT_THEME.replace("passing = \"green\"", "passing = \"#123456\"");
+        std::fs::write(dir.path().join("mine.toml"), mine).unwrap();
+        let theme = Theme::named("mine", Some(dir.path())).unwrap();
+        assert_eq!(theme.passing, Color::Rgb(0x12, 0x34, 0x56));
+        std::fs::write(dir.path().join("broken.toml"), "passing = 1").unwrap();
+        let err = Theme::named("broken", Some(dir.path())).unwrap_err();
+        assert!(err.contains("broken.toml"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,223 @@
+//! Attention: when a pipeline goes red, and when it is green again, ring the bell and/or run the
+//! configured command, once per transition, never every poll.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::model::Timestamp;
+use crate::view::{PipelineStatus, ViewModel};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Red,
+    Green,
+}
+
+impl Event {
+    pub fn word(self) -> &'static str {
+        match self {
+            Event::Red => "red",
+            Event::Green => "green",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub event: Event,
+    pub pipeline: String,
+    pub source: String,
+    pub stage: Option<String>,
+    pub url: Option<String>,
+    pub breakers: Vec<String>,
+    /// For Green: how long it was red, when known.
+    pub red_for: Option<Duration>,
+}
+
+impl Transition {
+    /// The variables the command sees.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("ANDON_EVENT", self.event.word().to_string()),
+            ("ANDON_PIPELINE", self.pipeline.clone()),
+            ("ANDON_SOURCE", self.source.clone()),
+            ("ANDON_STAGE", self.stage.clone().unwrap_or_default()),
+            ("ANDON_URL", self.url.clone().unwrap_or_default()),
+            ("ANDON_BREAKERS", self.breakers.join(", ")),
+            (
+                "ANDON_RED_SECONDS",
+                self.red_for
+                    .map_or(String::new(), |d| d.as_secs().to_string()),
+            ),
+        ]
+    }
+
+    /// What the screen says for a while after the transition.
+    pub fn notice(&self) -> String {
+        match (self.event, self.red_for) {
+            (Event::Green, Some(d)) => format!(
+                "✓ {} back to green after {}",
+                self.pipeline,
+                crate::format::duration(d.as_secs() as f64)
+            ),
+            (Event::Green, None) => format!("✓ {} back to green", self.pipeline),
+            (Event::Red, _) => format!("✗ {} went red", self.pipeline),
+        }
+    }
+}
+
+/// Remembers each pipeline's last definite colour. Stale and unknown are not transitions: a
+/// pipeline that goes stale and comes back failing does not ring again.
+#[derive(Debug, Default)]
+pub struct Tracker {
+    last: HashMap<(String, String), (bool, Option<Timestamp>)>,
+}
+
+impl Tracker {
+    /// Transitions since the last call. Pipelines seen for the first time raise none. `now` is
+    /// the exact time (the view's clock may be rounded to the minute).
+    pub fn observe(&mut self, view: &ViewModel, now: Timestamp) -> Vec<Transition> {
+        let mut transitions = Vec::new();
+        for p in &view.pipelines {
+            let failing = match p.status {
+                PipelineStatus::Failing => true,
+                PipelineStatus::Passing => false,
+                PipelineStatus::Unknown | PipelineStatus::Stale => continue,
+            };
+            let key = (p.source.clone(), p.name.clone());
+            let since = p.failing_since.or(p.last_build_at);
+            let previous = self.last.insert(key, (failing, since));
+            let Some((was_failing, was_since)) = previous else {
+                continue;
+            };
+            if was_failing == failing {
+                if failing {
+                    // Keep the first sighting of this red spell.
+                    let key = (p.source.clone(), p.name.clone());
+                    self.last.insert(key, (true, was_since.or(since)));
+                }
+                continue;
+            }
+            transitions.push(Transition {
+                event: if failing { Event::Red } else { Event::Green },
+                pipeline: p.name.clone(),
+                source: p.source.clone(),
+                stage: p.stage.clone(),
+                url: p.url.clone(),
+                breakers: p.breakers.clone(),
+                red_for: (!failing)
+                    .then_some(was_since)
+                    .flatten()
+                    .and_then(|at| (now - at).to_std().ok()),
+            });
+        }
+        transitions
+    }
+}
+
+/// Runs `command` with `sh -c` and the transition's variables; waits at most a minute, logs the
+/// outcome, never blocks the screen (call it from a spawned task).
+pub async fn run_command(command: &str, transition: &Transition) {
+    let mut child = tokio::process::Command::new("sh");
+    child
+        .arg("-c")
+        .arg(command)
+        .envs(transition.env())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    match tokio::time::timeout(Duration::from_secs(60), child.status()).await {
+        Ok(Ok(status)) if status.success() => {}
+        Ok(Ok(status)) => tracing::warn!("attention command exited with {status}"),
+        Ok(Err(err)) => tracing::warn!("attention command could not run: {err}"),
+        Err(_) => tracing::warn!("attention command timed out after 60s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config;
+    use crate::model::{BuildStatus, Pipeline, Snapshot};
+    use crate::state::State;
+    use crate::view;
+    use chrono::{TimeZone, Utc};
+
+    fn at(minute: i64) -> Timestamp {
+        Utc.timestamp_opt(1_790_000_000 + minute * 60, 0).unwrap()
+    }
+
+    fn view_with(state: &mut State, minute: i64, status: BuildStatus) -> ViewModel {
+        let config = config::load(None).unwrap();
+        let mut p = Pipeline::new("api", status);
+        p.breakers = vec!["dara".into()];
+        p.url = Some("https://ci/api/7".into());
+        state.record(
+            0,
+            at(minute),
+            Ok(Snapshot {
+                pipelines: vec![p],
+                ..Snapshot::default()
+            }),
+        );
+        let dora = view::dora_report(&config, state, at(minute));
+        view::build(&config, state, dora, at(minute))
+    }
+
+    #[test]
+    fn once_per_transition_never_every_poll() {
+        let config = config::load(None).unwrap();
+        let mut state = State::new(&config);
+        let mut tracker = Tracker::default();
+        let first = view_with(&mut state, 0, BuildStatus::Passing);
+        assert!(
+            tracker.observe(&first, at(0)).is_empty(),
+            "first sighting is quiet"
+        );
+        let red = tracker.observe(&view_with(&mut state, 1, BuildStatus::Failing), at(1));
+        assert_eq!(red.len(), 1);
+        assert_eq!(red[0].event, Event::Red);
+        assert_eq!(red[0].breakers, ["dara"]);
+        for minute in 2..43 {
+            let again = tracker.observe(
+                &view_with(&mut state, minute, BuildStatus::Failing),
+                at(minute),
+            );
+            assert!(again.is_empty(), "rang again at minute {minute}");
+        }
+        let green = tracker.observe(&view_with(&mut state, 43, BuildStatus::Passing), at(43));
+        assert_eq!(green.len(), 1);
+        assert_eq!(green[0].event, Event::Green);
+        assert_eq!(green[0].red_for, Some(Duration::from_secs(42 * 60)));
+        assert_eq!(green[0].notice(), "✓ api back to green after 42 min");
+        let env = green[0].env();
+        assert!(env.contains(&("ANDON_EVENT", "green".to_string())));
+        assert!(env.contains(&("ANDON_URL", "https://ci/api/7".to_string())));
+    }
+
+    #[tokio::test]
+    async fn the_command_sees_the_context() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let transition = Transition {
+            event: Event::Red,
+            pipeline: "payments-web".into(),
+            source: "ci".into(),
+            stage: Some("deploy".into()),
+            url: Some("https://ci/run/9".into()),
+            breakers: vec!["dara".into(), "lee".into()],
+            red_for: None,
+        };
+        let command = format!(
+            "echo \"$ANDON_EVENT|$ANDON_PIPELINE|$ANDON_STAGE|$ANDON_URL|$ANDON_BREAKERS\" > {}",
+            out.display()
+        );
+        run_command(&command, &transition).await;
+        let written = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(
+            written.trim(),
+            "red|payments-web|deploy|https://ci/run/9|dara, lee"
+        );
+    }
+}
