@@ -3,6 +3,7 @@
 pub mod app;
 pub mod check;
 pub mod config;
+pub mod credentials;
 pub mod dora;
 pub mod format;
 pub mod logging;
