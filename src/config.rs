@@ -957,6 +957,122 @@ pipeline_label = "project"
     }
 
     #[test]
+    fn ci_sources_parse_with_defaults() {
+        let config = parse(
+            r#"
+[[source]]
+name = "gh"
+kind = "github"
+repo = "octo-org/shop"
+token_env = "GITHUB_TOKEN"
+workflows = ["ci.yml"]
+[[source]]
+name = "gl"
+kind = "gitlab"
+project = "group/payments"
+api_url = "https://gitlab.example.com/api/v4/"
+incident_label = "sev"
+[[source]]
+name = "jk"
+kind = "jenkins"
+url = "https://ci.example.org/"
+user = "ci"
+token_file = "/run/secrets/jenkins"
+[[source]]
+name = "bk"
+kind = "buildkite"
+organization = "acme"
+pipeline = "checkout"
+branch = "trunk"
+token = "bkua_inline"
+"#,
+            "a.toml",
+        )
+        .unwrap();
+        let SourceKind::Github(gh) = &config.sources[0].kind else {
+            panic!()
+        };
+        assert_eq!(gh.api_url, "https://api.github.com");
+        assert_eq!(
+            (gh.branch.as_str(), gh.environment.as_str()),
+            ("main", "production")
+        );
+        assert_eq!(gh.incident_label, "incident");
+        assert_eq!(gh.auth.token, Some(TokenSource::Env("GITHUB_TOKEN".into())));
+        let SourceKind::Gitlab(gl) = &config.sources[1].kind else {
+            panic!()
+        };
+        assert_eq!(gl.api_url, "https://gitlab.example.com/api/v4");
+        assert_eq!(gl.incident_label.as_deref(), Some("sev"));
+        let SourceKind::Jenkins(jk) = &config.sources[2].kind else {
+            panic!()
+        };
+        assert_eq!(jk.url, "https://ci.example.org");
+        assert_eq!(jk.auth.user.as_deref(), Some("ci"));
+        let SourceKind::Buildkite(bk) = &config.sources[3].kind else {
+            panic!()
+        };
+        assert_eq!(bk.branch, "trunk");
+        assert!(!format!("{config:?}").contains("bkua_inline"));
+    }
+
+    #[test]
+    fn bad_ci_configs_are_located() {
+        let e = error_of("[[source]]\nname = \"g\"\nkind = \"github\"\n");
+        assert_eq!((e.line, e.field.as_str()), (3, "source[0].repo"));
+        assert!(e.message.contains("owner/name"), "{e}");
+
+        let e = error_of("[[source]]\nname = \"g\"\nkind = \"github\"\nrepo = \"shop\"\n");
+        assert_eq!(
+            (e.line, e.column, e.field.as_str()),
+            (4, 8, "source[0].repo")
+        );
+
+        let e = error_of(
+            "[[source]]\nname = \"g\"\nkind = \"github\"\nrepo = \"a/b\"\ntoken_env = \"A\"\ntoken_file = \"/x\"\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (6, "source[0].token"));
+        assert!(e.message.contains("only one"), "{e}");
+
+        let e = error_of(
+            "[[source]]\nname = \"j\"\nkind = \"jenkins\"\nurl = \"http://j\"\nuser = \"ci\"\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (5, "source[0].user"));
+
+        let e = error_of(
+            "[[source]]\nname = \"b\"\nkind = \"buildkite\"\norganization = \"o\"\npipeline = \"p\"\napi_url = \"api.buildkite.com\"\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (6, "source[0].api_url"));
+
+        let e = error_of(
+            "[[source]]\nname = \"g\"\nkind = \"gitlab\"\nproject = \"p\"\nrepo = \"a/b\"\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (5, "source[0].repo"));
+
+        let e = error_of(
+            "[[source]]\nname = \"c\"\nkind = \"cctray\"\nurl = \"http://x\"\ntoken_env = \"T\"\n",
+        );
+        assert_eq!(e.field, "source[0].token_env");
+    }
+
+    #[test]
+    fn inline_token_in_a_readable_file_is_warned_about_without_the_token() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("andon.toml");
+        let text = "[[source]]\nname = \"b\"\nkind = \"buildkite\"\norganization = \"o\"\npipeline = \"p\"\ntoken = \"bkua_s3cret\"\n";
+        std::fs::write(&path, text).unwrap();
+        let config = load(Some(&path)).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let warnings = secret_warnings(Some(&path), &config);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("mode 644"), "{warnings:?}");
+        assert!(!warnings[0].contains("bkua_s3cret"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(secret_warnings(Some(&path), &config).is_empty());
+    }
+
+    #[test]
     fn line_column_counts_characters() {
         assert_eq!(line_column("ab\ncé d", 7), (2, 4));
     }
