@@ -383,3 +383,37 @@ async fn buildkite_latest_build_and_its_jobs() {
     assert_eq!(p.last_build_at, Some(utc(2026, 11, 20, 17, 6, 1)));
     assert_eq!(p.label.as_deref(), Some("#812"));
 }
+
+#[tokio::test]
+async fn rate_limited_keeps_the_last_board_marked_stale_with_the_reason() {
+    let server = rested_server().await;
+    ci::github(&server, None).await;
+    let text = format!(
+        "[[source]]\nname = \"shop\"\nkind = \"github\"\nrepo = \"octo-org/shop\"\napi_url = \"{}\"\n",
+        server.uri()
+    );
+    let config = andon::config::parse(&text, "andon.toml").unwrap();
+    let source = andon::sources::Source::from_config(&config.sources[0], &client());
+    let mut state = andon::state::State::new(&config);
+    let t0 = Utc::now();
+    state.record(0, t0, source.poll(t0).await);
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "300"))
+        .mount(&server)
+        .await;
+    let t1 = t0 + chrono::TimeDelta::seconds(30);
+    state.record(0, t1, source.poll(t1).await);
+
+    let report = andon::view::dora_report(&config, &state, t1);
+    let view = andon::view::build(&config, &state, report, t1);
+    assert_eq!(view.pipelines.len(), 2, "the last data stays on the board");
+    assert!(
+        view.pipelines
+            .iter()
+            .all(|p| p.status == andon::view::PipelineStatus::Stale)
+    );
+    let reason = view.sources[0].error.as_deref().unwrap();
+    assert!(reason.starts_with("rate limited until "), "{reason}");
+    assert_eq!(view.dora.deployment_frequency.deployments, 2);
+}
