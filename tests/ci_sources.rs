@@ -417,3 +417,41 @@ async fn rate_limited_keeps_the_last_board_marked_stale_with_the_reason() {
     assert!(reason.starts_with("rate limited until "), "{reason}");
     assert_eq!(view.dora.deployment_frequency.deployments, 2);
 }
+
+#[tokio::test]
+async fn pagination_is_bounded_even_when_the_server_always_has_more() {
+    let server = MockServer::start().await;
+    let issues = format!("/repos/{}/issues", ci::GITHUB_REPO);
+    let next = format!("<{}{issues}?page=2>; rel=\"next\"", server.uri());
+    Mock::given(method("GET"))
+        .and(path(issues.as_str()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("link", next.as_str())
+                .set_body_string(ci::fixture("github", "issues-page2.json")),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/{}/actions/runs", ci::GITHUB_REPO)))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(r#"{"total_count":0,"workflow_runs":[]}"#),
+        )
+        .mount(&server)
+        .await;
+    let mut config = github_config(&server);
+    config.environment = String::new();
+    let snapshot = GithubSource::new(config, client())
+        .poll(Utc::now())
+        .await
+        .unwrap();
+    assert!(snapshot.pipelines.is_empty());
+    assert_eq!(
+        snapshot.events.incidents.len(),
+        andon::sources::polite::MAX_PAGES
+    );
+    assert_eq!(
+        requests(&server).await,
+        1 + andon::sources::polite::MAX_PAGES
+    );
+}

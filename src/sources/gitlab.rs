@@ -311,6 +311,23 @@ mod tests {
     }
 
     #[test]
+    fn a_deployment_without_deployable_counts_but_has_no_change() {
+        let listed: Vec<GlDeployment> = serde_json::from_str(
+            r#"[{"id": 1, "sha": "abc", "status": "success",
+                 "created_at": "2026-11-01T10:00:00Z", "updated_at": "2026-11-01T10:05:00Z",
+                 "deployable": null}]"#,
+        )
+        .unwrap();
+        let (deployments, changes) = dora_of("payments", &listed);
+        assert_eq!(deployments.len(), 1);
+        assert_eq!(
+            deployments[0].finished_at.to_rfc3339(),
+            "2026-11-01T10:05:00+00:00"
+        );
+        assert!(changes.is_empty());
+    }
+
+    #[test]
     fn allowed_failure_does_not_fail_the_stage() {
         let mut lint = job(1, "test", "failed");
         lint.allow_failure = true;
