@@ -215,7 +215,19 @@ impl GithubSource {
                 }
                 None => None,
             };
-            pipelines.push(pipeline_of(self.app(), run, stages));
+            let mut pipeline = pipeline_of(self.app(), run, stages);
+            // A cancelled or skipped newest run says nothing about the line: show the verdict
+            // of the newest run that has one.
+            if !pipeline.building
+                && matches!(
+                    stage_status(run.status.as_deref(), run.conclusion.as_deref()),
+                    StageStatus::Skipped | StageStatus::Unknown
+                )
+                && let Some(verdict) = last_verdict(&runs.workflow_runs, run)
+            {
+                pipeline.status = verdict;
+            }
+            pipelines.push(pipeline);
         }
         Ok(pipelines)
     }
@@ -364,6 +376,21 @@ pub fn latest_per_workflow<'a>(runs: &'a [Run], wanted: &[String]) -> Vec<&'a Ru
     latest
 }
 
+/// The status of the newest finished run of `run`'s workflow that passed or failed.
+pub fn last_verdict(runs: &[Run], run: &Run) -> Option<BuildStatus> {
+    runs.iter()
+        .filter(|r| r.name == run.name)
+        .filter_map(
+            |r| match stage_status(r.status.as_deref(), r.conclusion.as_deref()) {
+                StageStatus::Passed => Some((r.created_at, BuildStatus::Passing)),
+                StageStatus::Failed => Some((r.created_at, BuildStatus::Failing)),
+                _ => None,
+            },
+        )
+        .max_by_key(|(at, _)| *at)
+        .map(|(_, status)| status)
+}
+
 fn matches_workflow(wanted: &str, run: &Run) -> bool {
     run.name.as_deref() == Some(wanted)
         || run
@@ -485,6 +512,12 @@ mod tests {
         );
         let r = run(2, "CI", 0, "completed", Some("cancelled"));
         assert_eq!(pipeline_of("shop", &r, None).status, BuildStatus::Unknown);
+        let runs = vec![
+            r.clone(),
+            run(1, "CI", -10, "completed", Some("failure")),
+            run(0, "CI", -20, "completed", Some("success")),
+        ];
+        assert_eq!(last_verdict(&runs, &r), Some(BuildStatus::Failing));
     }
 
     #[test]

@@ -147,9 +147,10 @@ fn observe(
     let remaining = header_number(headers, &["x-ratelimit-remaining", "ratelimit-remaining"]);
     let limit = header_number(headers, &["x-ratelimit-limit", "ratelimit-limit"]);
     let reset = reset_time(headers, now);
+    let has_retry_after = headers.contains_key(header::RETRY_AFTER);
     let refused = status == StatusCode::TOO_MANY_REQUESTS
-        || (status == StatusCode::FORBIDDEN
-            && (headers.contains_key(header::RETRY_AFTER) || remaining == Some(0)));
+        || (status == StatusCode::SERVICE_UNAVAILABLE && has_retry_after)
+        || (status == StatusCode::FORBIDDEN && (has_retry_after || remaining == Some(0)));
     if refused {
         let until = retry_after(headers, now)
             .or(reset)
