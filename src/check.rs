@@ -37,6 +37,29 @@ pub fn describe(config: &Config) -> String {
             }
             SourceKind::Exposition(e) => format!("{} (events {})", e.url, e.events.deploy),
             SourceKind::Cctray(c) => c.url.clone(),
+            SourceKind::Github(c) => format!(
+                "{}/repos/{} branch {} ({})",
+                c.api_url,
+                c.repo,
+                c.branch,
+                c.auth.describe()
+            ),
+            SourceKind::Gitlab(c) => format!(
+                "{}/projects/{} branch {} ({})",
+                c.api_url,
+                c.project,
+                c.branch,
+                c.auth.describe()
+            ),
+            SourceKind::Jenkins(c) => format!("{} ({})", c.url, c.auth.describe()),
+            SourceKind::Buildkite(c) => format!(
+                "{}/v2/organizations/{}/pipelines/{} branch {} ({})",
+                c.api_url,
+                c.organization,
+                c.pipeline,
+                c.branch,
+                c.auth.describe()
+            ),
         };
         let _ = writeln!(
             out,

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::credentials::{Auth, Secret, TokenSource};
 use crate::dora::Benchmark;
 
 pub const DEMO_CONFIG: &str = include_str!("../sample-config.toml");
@@ -92,6 +93,10 @@ pub enum SourceKind {
     Prometheus(PrometheusConfig),
     Exposition(ExpositionConfig),
     Cctray(CctrayConfig),
+    Github(GithubConfig),
+    Gitlab(GitlabConfig),
+    Jenkins(JenkinsConfig),
+    Buildkite(BuildkiteConfig),
 }
 
 impl SourceKind {
@@ -101,6 +106,21 @@ impl SourceKind {
             SourceKind::Prometheus(_) => "prometheus",
             SourceKind::Exposition(_) => "exposition",
             SourceKind::Cctray(_) => "cctray",
+            SourceKind::Github(_) => "github",
+            SourceKind::Gitlab(_) => "gitlab",
+            SourceKind::Jenkins(_) => "jenkins",
+            SourceKind::Buildkite(_) => "buildkite",
+        }
+    }
+
+    /// The source's credentials, for kinds that have them.
+    pub fn auth(&self) -> Option<&Auth> {
+        match self {
+            SourceKind::Github(c) => Some(&c.auth),
+            SourceKind::Gitlab(c) => Some(&c.auth),
+            SourceKind::Jenkins(c) => Some(&c.auth),
+            SourceKind::Buildkite(c) => Some(&c.auth),
+            _ => None,
         }
     }
 }
@@ -175,6 +195,56 @@ pub struct ExpositionConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CctrayConfig {
     pub url: String,
+}
+
+/// GitHub Actions: workflow runs, jobs, production deployments and labelled incident issues.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GithubConfig {
+    /// API root without a trailing slash: https://api.github.com, or GHE's https://host/api/v3.
+    pub api_url: String,
+    /// "owner/name".
+    pub repo: String,
+    pub branch: String,
+    /// Workflow names or file names to show; empty shows every workflow with runs on the branch.
+    pub workflows: Vec<String>,
+    /// Deployment environment counted for DORA; empty turns deployments off.
+    pub environment: String,
+    pub incident_label: String,
+    pub auth: Auth,
+}
+
+/// GitLab: pipelines, jobs by stage, production deployments and incident issues.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GitlabConfig {
+    /// API root without a trailing slash: https://gitlab.com/api/v4 or https://host/api/v4.
+    pub api_url: String,
+    /// Numeric id or "group/project" path.
+    pub project: String,
+    pub branch: String,
+    pub environment: String,
+    /// None: issues of type incident; Some(label): issues with that label.
+    pub incident_label: Option<String>,
+    pub auth: Auth,
+}
+
+/// Jenkins: jobs (folders and multibranch included) and pipeline stages from wfapi.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JenkinsConfig {
+    /// The server's (or a folder's) URL without a trailing slash.
+    pub url: String,
+    /// Full job names or folder prefixes to show; empty shows every job.
+    pub jobs: Vec<String>,
+    pub auth: Auth,
+}
+
+/// Buildkite: the latest build of a pipeline on a branch, with its jobs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildkiteConfig {
+    pub api_url: String,
+    pub organization: String,
+    pub pipeline: String,
+    pub branch: String,
+    pub auth: Auth,
 }
 
 /// A configuration problem, located in its file.
@@ -272,6 +342,21 @@ struct RawSource {
     #[serde(default)]
     events: EventNames,
     board: Option<BoardQuery>,
+    // CI API sources.
+    api_url: Option<Spanned<String>>,
+    repo: Option<Spanned<String>>,
+    project: Option<Spanned<String>>,
+    organization: Option<Spanned<String>>,
+    pipeline: Option<Spanned<String>>,
+    branch: Option<Spanned<String>>,
+    workflows: Option<Spanned<Vec<String>>>,
+    jobs: Option<Spanned<Vec<String>>>,
+    environment: Option<Spanned<String>>,
+    incident_label: Option<Spanned<String>>,
+    user: Option<Spanned<String>>,
+    token: Option<Spanned<String>>,
+    token_env: Option<Spanned<String>>,
+    token_file: Option<Spanned<String>>,
 }
 
 const DEFAULT_WINDOW: Duration = Duration::from_secs(30 * 86_400);
@@ -524,16 +609,39 @@ fn validate_source(
                 url: required_url("cctray")?,
             })
         }
+        "github" | "gitlab" | "jenkins" | "buildkite" => ci_kind(&raw, kind_word, index, err)?,
         other => {
             return Err(err(
                 raw.kind.span(),
                 &field("kind"),
                 format!(
-                    "unknown source kind {other:?}; expected one of demo, prometheus, exposition, cctray"
+                    "unknown source kind {other:?}; expected one of demo, prometheus, exposition, \
+                     cctray, github, gitlab, jenkins, buildkite"
                 ),
             ));
         }
     };
+    if !matches!(kind_word, "github" | "gitlab" | "jenkins" | "buildkite") {
+        let ci_only = [
+            ("api_url", raw.api_url.is_some()),
+            ("repo", raw.repo.is_some()),
+            ("project", raw.project.is_some()),
+            ("organization", raw.organization.is_some()),
+            ("pipeline", raw.pipeline.is_some()),
+            ("branch", raw.branch.is_some()),
+            ("workflows", raw.workflows.is_some()),
+            ("jobs", raw.jobs.is_some()),
+            ("environment", raw.environment.is_some()),
+            ("incident_label", raw.incident_label.is_some()),
+            ("user", raw.user.is_some()),
+            ("token", raw.token.is_some()),
+            ("token_env", raw.token_env.is_some()),
+            ("token_file", raw.token_file.is_some()),
+        ];
+        for (key, present) in ci_only {
+            only_for(present, key, "github, gitlab, jenkins and buildkite")?;
+        }
+    }
     Ok(SourceConfig {
         name,
         interval,
@@ -542,6 +650,245 @@ fn validate_source(
         stage: raw.stage,
         kind,
     })
+}
+
+/// The kinds that read a CI server's API.
+fn ci_kind(
+    raw: &RawSource,
+    kind: &str,
+    index: usize,
+    err: &Locate,
+) -> Result<SourceKind, ConfigError> {
+    let field = |name: &str| format!("source[{index}].{name}");
+    let not_for = |present: Option<Range<usize>>, key: &str| -> Result<(), ConfigError> {
+        match present {
+            Some(span) => Err(err(
+                span,
+                &field(key),
+                format!("`{key}` does not apply to {kind} sources"),
+            )),
+            None => Ok(()),
+        }
+    };
+    let span_of = |v: &Option<Spanned<String>>| v.as_ref().map(|v| v.span());
+    not_for(raw.seed.as_ref().map(|_| raw.kind.span()), "seed")?;
+    not_for(raw.board.as_ref().map(|_| raw.kind.span()), "board")?;
+    not_for(raw.lookback.as_ref().map(|v| v.span()), "lookback")?;
+    let required = |value: &Option<Spanned<String>>, key: &str, example: &str| {
+        let Some(value) = value else {
+            return Err(err(
+                raw.kind.span(),
+                &field(key),
+                format!("a {kind} source needs `{key}`, e.g. {key} = {example:?}"),
+            ));
+        };
+        let text = value.get_ref().trim();
+        if text.is_empty() {
+            return Err(err(value.span(), &field(key), "must not be empty".into()));
+        }
+        Ok(text.to_string())
+    };
+    let url_of = |value: &Spanned<String>, key: &str| {
+        let text = value.get_ref().trim();
+        if !(text.starts_with("http://") || text.starts_with("https://")) {
+            return Err(err(
+                value.span(),
+                &field(key),
+                format!("{text:?} is not an http:// or https:// URL"),
+            ));
+        }
+        Ok(text.trim_end_matches('/').to_string())
+    };
+    let api_url = |default: &str| match &raw.api_url {
+        Some(v) => url_of(v, "api_url"),
+        None => Ok(default.to_string()),
+    };
+    let branch = || {
+        raw.branch
+            .as_ref()
+            .map_or("main".to_string(), |b| b.get_ref().trim().to_string())
+    };
+    let environment = || {
+        raw.environment
+            .as_ref()
+            .map_or("production".to_string(), |e| e.get_ref().trim().to_string())
+    };
+    let auth = auth(raw, kind, index, err)?;
+    Ok(match kind {
+        "github" => {
+            not_for(span_of(&raw.project), "project")?;
+            not_for(span_of(&raw.url), "url")?;
+            not_for(span_of(&raw.user), "user")?;
+            let repo = required(&raw.repo, "repo", "owner/name")?;
+            let parts: Vec<&str> = repo.split('/').collect();
+            if parts.len() != 2 || parts.iter().any(|p| p.is_empty()) {
+                let span = raw.repo.as_ref().map_or(0..0, |r| r.span());
+                return Err(err(
+                    span,
+                    &field("repo"),
+                    format!("{repo:?} is not of the form \"owner/name\""),
+                ));
+            }
+            SourceKind::Github(GithubConfig {
+                api_url: api_url("https://api.github.com")?,
+                repo,
+                branch: branch(),
+                workflows: raw
+                    .workflows
+                    .as_ref()
+                    .map_or(Vec::new(), |w| w.get_ref().clone()),
+                environment: environment(),
+                incident_label: raw
+                    .incident_label
+                    .as_ref()
+                    .map_or("incident".to_string(), |l| l.get_ref().trim().to_string()),
+                auth,
+            })
+        }
+        "gitlab" => {
+            not_for(span_of(&raw.repo), "repo")?;
+            not_for(span_of(&raw.url), "url")?;
+            not_for(span_of(&raw.user), "user")?;
+            not_for(raw.workflows.as_ref().map(|w| w.span()), "workflows")?;
+            SourceKind::Gitlab(GitlabConfig {
+                api_url: api_url("https://gitlab.com/api/v4")?,
+                project: required(&raw.project, "project", "group/project")?,
+                branch: branch(),
+                environment: environment(),
+                incident_label: raw
+                    .incident_label
+                    .as_ref()
+                    .map(|l| l.get_ref().trim().to_string()),
+                auth,
+            })
+        }
+        "jenkins" => {
+            for (key, span) in [
+                ("repo", span_of(&raw.repo)),
+                ("project", span_of(&raw.project)),
+                ("api_url", span_of(&raw.api_url)),
+                ("branch", span_of(&raw.branch)),
+                ("environment", span_of(&raw.environment)),
+                ("incident_label", span_of(&raw.incident_label)),
+            ] {
+                not_for(span, key)?;
+            }
+            let url = raw.url.as_ref().ok_or_else(|| {
+                err(
+                    raw.kind.span(),
+                    &field("url"),
+                    "a jenkins source needs a url".into(),
+                )
+            })?;
+            SourceKind::Jenkins(JenkinsConfig {
+                url: url_of(url, "url")?,
+                jobs: raw
+                    .jobs
+                    .as_ref()
+                    .map_or(Vec::new(), |j| j.get_ref().clone()),
+                auth,
+            })
+        }
+        _ => {
+            for (key, span) in [
+                ("repo", span_of(&raw.repo)),
+                ("project", span_of(&raw.project)),
+                ("url", span_of(&raw.url)),
+                ("user", span_of(&raw.user)),
+                ("environment", span_of(&raw.environment)),
+                ("incident_label", span_of(&raw.incident_label)),
+            ] {
+                not_for(span, key)?;
+            }
+            SourceKind::Buildkite(BuildkiteConfig {
+                api_url: api_url("https://api.buildkite.com")?,
+                organization: required(&raw.organization, "organization", "my-org")?,
+                pipeline: required(&raw.pipeline, "pipeline", "my-pipeline")?,
+                branch: branch(),
+                auth,
+            })
+        }
+    })
+}
+
+fn auth(raw: &RawSource, kind: &str, index: usize, err: &Locate) -> Result<Auth, ConfigError> {
+    let field = |name: &str| format!("source[{index}].{name}");
+    let given: Vec<&Spanned<String>> = [&raw.token, &raw.token_env, &raw.token_file]
+        .into_iter()
+        .flatten()
+        .collect();
+    if given.len() > 1 {
+        return Err(err(
+            given[1].span(),
+            &field("token"),
+            "give only one of token, token_env and token_file".into(),
+        ));
+    }
+    for value in &given {
+        if value.get_ref().trim().is_empty() {
+            return Err(err(
+                value.span(),
+                &field("token"),
+                "must not be empty".into(),
+            ));
+        }
+    }
+    let token = if let Some(t) = &raw.token {
+        Some(TokenSource::Inline(Secret::new(t.get_ref().trim())))
+    } else if let Some(name) = &raw.token_env {
+        Some(TokenSource::Env(name.get_ref().trim().to_string()))
+    } else {
+        raw.token_file
+            .as_ref()
+            .map(|p| TokenSource::File(PathBuf::from(p.get_ref().trim())))
+    };
+    let user = raw.user.as_ref().map(|u| u.get_ref().trim().to_string());
+    if kind == "jenkins" && user.is_some() && token.is_none() {
+        let span = raw.user.as_ref().map_or(0..0, |u| u.span());
+        return Err(err(
+            span,
+            &field("user"),
+            "basic auth needs a token too: add token_env or token_file".into(),
+        ));
+    }
+    Ok(Auth { user, token })
+}
+
+/// Warnings about where secrets are kept: an inline token in a config file that other users
+/// can read. Never quotes a secret.
+pub fn secret_warnings(path: Option<&Path>, config: &Config) -> Vec<String> {
+    let Some(path) = path else {
+        return Vec::new();
+    };
+    let inline = config.sources.iter().any(|s| {
+        matches!(
+            s.kind.auth().and_then(|a| a.token.as_ref()),
+            Some(TokenSource::Inline(_))
+        )
+    });
+    if !inline {
+        return Vec::new();
+    }
+    match readable_by_others(path) {
+        Some(mode) => vec![format!(
+            "{} holds an inline token and other users can read it (mode {mode:o}); \
+             chmod 600 it, or use token_env or token_file",
+            path.display()
+        )],
+        None => Vec::new(),
+    }
+}
+
+#[cfg(unix)]
+fn readable_by_others(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o044 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_path: &Path) -> Option<u32> {
+    None
 }
 
 fn duration(value: &Spanned<String>, field: &str, err: &Locate) -> Result<Duration, ConfigError> {
@@ -757,6 +1104,122 @@ hide_green = true
         assert_eq!((e.line, e.field.as_str()), (4, "page[1].name"));
         let e = error_of("[display]\nkoisk = true\n");
         assert!(e.to_string().contains("koisk"), "{e}");
+    }
+
+    #[test]
+    fn ci_sources_parse_with_defaults() {
+        let config = parse(
+            r#"
+[[source]]
+name = "gh"
+kind = "github"
+repo = "octo-org/shop"
+token_env = "GITHUB_TOKEN"
+workflows = ["ci.yml"]
+[[source]]
+name = "gl"
+kind = "gitlab"
+project = "group/payments"
+api_url = "https://gitlab.example.com/api/v4/"
+incident_label = "sev"
+[[source]]
+name = "jk"
+kind = "jenkins"
+url = "https://ci.example.org/"
+user = "ci"
+token_file = "/run/secrets/jenkins"
+[[source]]
+name = "bk"
+kind = "buildkite"
+organization = "acme"
+pipeline = "checkout"
+branch = "trunk"
+token = "bkua_inline"
+"#,
+            "a.toml",
+        )
+        .unwrap();
+        let SourceKind::Github(gh) = &config.sources[0].kind else {
+            panic!()
+        };
+        assert_eq!(gh.api_url, "https://api.github.com");
+        assert_eq!(
+            (gh.branch.as_str(), gh.environment.as_str()),
+            ("main", "production")
+        );
+        assert_eq!(gh.incident_label, "incident");
+        assert_eq!(gh.auth.token, Some(TokenSource::Env("GITHUB_TOKEN".into())));
+        let SourceKind::Gitlab(gl) = &config.sources[1].kind else {
+            panic!()
+        };
+        assert_eq!(gl.api_url, "https://gitlab.example.com/api/v4");
+        assert_eq!(gl.incident_label.as_deref(), Some("sev"));
+        let SourceKind::Jenkins(jk) = &config.sources[2].kind else {
+            panic!()
+        };
+        assert_eq!(jk.url, "https://ci.example.org");
+        assert_eq!(jk.auth.user.as_deref(), Some("ci"));
+        let SourceKind::Buildkite(bk) = &config.sources[3].kind else {
+            panic!()
+        };
+        assert_eq!(bk.branch, "trunk");
+        assert!(!format!("{config:?}").contains("bkua_inline"));
+    }
+
+    #[test]
+    fn bad_ci_configs_are_located() {
+        let e = error_of("[[source]]\nname = \"g\"\nkind = \"github\"\n");
+        assert_eq!((e.line, e.field.as_str()), (3, "source[0].repo"));
+        assert!(e.message.contains("owner/name"), "{e}");
+
+        let e = error_of("[[source]]\nname = \"g\"\nkind = \"github\"\nrepo = \"shop\"\n");
+        assert_eq!(
+            (e.line, e.column, e.field.as_str()),
+            (4, 8, "source[0].repo")
+        );
+
+        let e = error_of(
+            "[[source]]\nname = \"g\"\nkind = \"github\"\nrepo = \"a/b\"\ntoken_env = \"A\"\ntoken_file = \"/x\"\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (6, "source[0].token"));
+        assert!(e.message.contains("only one"), "{e}");
+
+        let e = error_of(
+            "[[source]]\nname = \"j\"\nkind = \"jenkins\"\nurl = \"http://j\"\nuser = \"ci\"\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (5, "source[0].user"));
+
+        let e = error_of(
+            "[[source]]\nname = \"b\"\nkind = \"buildkite\"\norganization = \"o\"\npipeline = \"p\"\napi_url = \"api.buildkite.com\"\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (6, "source[0].api_url"));
+
+        let e = error_of(
+            "[[source]]\nname = \"g\"\nkind = \"gitlab\"\nproject = \"p\"\nrepo = \"a/b\"\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (5, "source[0].repo"));
+
+        let e = error_of(
+            "[[source]]\nname = \"c\"\nkind = \"cctray\"\nurl = \"http://x\"\ntoken_env = \"T\"\n",
+        );
+        assert_eq!(e.field, "source[0].token_env");
+    }
+
+    #[test]
+    fn inline_token_in_a_readable_file_is_warned_about_without_the_token() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("andon.toml");
+        let text = "[[source]]\nname = \"b\"\nkind = \"buildkite\"\norganization = \"o\"\npipeline = \"p\"\ntoken = \"bkua_s3cret\"\n";
+        std::fs::write(&path, text).unwrap();
+        let config = load(Some(&path)).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let warnings = secret_warnings(Some(&path), &config);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("mode 644"), "{warnings:?}");
+        assert!(!warnings[0].contains("bkua_s3cret"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(secret_warnings(Some(&path), &config).is_empty());
     }
 
     #[test]

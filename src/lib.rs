@@ -4,6 +4,7 @@ pub mod app;
 pub mod attention;
 pub mod check;
 pub mod config;
+pub mod credentials;
 pub mod dora;
 pub mod format;
 pub mod logging;

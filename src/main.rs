@@ -59,11 +59,18 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
+    let warnings = config::secret_warnings(path.as_deref(), &config);
+    for warning in &warnings {
+        eprintln!("andon: warning: {warning}");
+    }
     if let Some(Command::Check) = cli.command {
         print!("{}", andon::check::describe(&config));
         return ExitCode::SUCCESS;
     }
     logging::init(cli.log_file.as_deref());
+    for warning in &warnings {
+        tracing::warn!("{warning}");
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {

@@ -42,7 +42,7 @@ pub async fn get_any_status(
     Ok((status, read_capped(response).await?))
 }
 
-async fn read_capped(mut response: reqwest::Response) -> Result<String, SourceError> {
+pub async fn read_capped(mut response: reqwest::Response) -> Result<String, SourceError> {
     if response
         .content_length()
         .is_some_and(|len| len > MAX_BODY_BYTES as u64)
@@ -82,7 +82,7 @@ pub fn excerpt(body: &str) -> String {
 }
 
 /// A reqwest failure in the words an on-call engineer needs: refused, DNS, timeout, TLS.
-fn describe(error: &reqwest::Error) -> SourceError {
+pub fn describe(error: &reqwest::Error) -> SourceError {
     let chain = error_chain(error).to_lowercase();
     let reason = if error.is_timeout() {
         "timed out".to_string()

@@ -3,10 +3,15 @@
 mod error;
 pub mod http;
 
+pub mod buildkite;
 pub mod cctray;
 pub mod demo;
 pub mod exposition;
+pub mod github;
+pub mod gitlab;
+pub mod jenkins;
 pub mod pelorus;
+pub mod polite;
 pub mod prometheus;
 
 pub use error::SourceError;
@@ -19,6 +24,10 @@ pub enum Source {
     Prometheus(prometheus::PrometheusSource),
     Exposition(exposition::ExpositionSource),
     Cctray(cctray::CctraySource),
+    Github(github::GithubSource),
+    Gitlab(gitlab::GitlabSource),
+    Jenkins(jenkins::JenkinsSource),
+    Buildkite(buildkite::BuildkiteSource),
 }
 
 impl Source {
@@ -34,6 +43,18 @@ impl Source {
             SourceKind::Cctray(c) => {
                 Source::Cctray(cctray::CctraySource::new(c.clone(), client.clone()))
             }
+            SourceKind::Github(c) => {
+                Source::Github(github::GithubSource::new(c.clone(), client.clone()))
+            }
+            SourceKind::Gitlab(c) => {
+                Source::Gitlab(gitlab::GitlabSource::new(c.clone(), client.clone()))
+            }
+            SourceKind::Jenkins(c) => {
+                Source::Jenkins(jenkins::JenkinsSource::new(c.clone(), client.clone()))
+            }
+            SourceKind::Buildkite(c) => {
+                Source::Buildkite(buildkite::BuildkiteSource::new(c.clone(), client.clone()))
+            }
         }
     }
 
@@ -44,6 +65,10 @@ impl Source {
             Source::Prometheus(s) => s.poll(now).await,
             Source::Exposition(s) => s.poll().await,
             Source::Cctray(s) => s.poll().await,
+            Source::Github(s) => s.poll(now).await,
+            Source::Gitlab(s) => s.poll(now).await,
+            Source::Jenkins(s) => s.poll().await,
+            Source::Buildkite(s) => s.poll().await,
         }
     }
 }

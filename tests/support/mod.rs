@@ -1,4 +1,5 @@
 //! Helpers shared by integration tests; each test crate uses only part of them.
 #![allow(dead_code)]
 
+pub mod ci;
 pub mod prometheus;

@@ -1,0 +1,130 @@
+//! Buildkite: the latest build of a pipeline on a branch, with its jobs as stages. A build
+//! carries its jobs, so a poll is one conditional request.
+
+use reqwest::header::HeaderMap;
+use serde::Deserialize;
+
+use crate::config::BuildkiteConfig;
+use crate::model::{BuildStatus, Pipeline, Snapshot, StageRun, StageStatus, Timestamp};
+use crate::sources::SourceError;
+use crate::sources::github::encode;
+use crate::sources::polite::{Polite, sensitive};
+
+#[derive(Debug, Deserialize)]
+pub struct Build {
+    pub number: u64,
+    pub state: String,
+    pub web_url: Option<String>,
+    pub created_at: Option<Timestamp>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    #[serde(default)]
+    pub jobs: Vec<Job>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Job {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: Option<String>,
+    pub label: Option<String>,
+    pub step_key: Option<String>,
+    pub state: Option<String>,
+    #[serde(default)]
+    pub soft_failed: bool,
+}
+
+pub struct BuildkiteSource {
+    config: BuildkiteConfig,
+    http: Polite,
+}
+
+impl BuildkiteSource {
+    pub fn new(config: BuildkiteConfig, client: reqwest::Client) -> BuildkiteSource {
+        BuildkiteSource {
+            config,
+            http: Polite::new(client),
+        }
+    }
+
+    pub async fn poll(&self) -> Result<Snapshot, SourceError> {
+        let mut headers = HeaderMap::new();
+        if let Some(token) = self.config.auth.token().map_err(SourceError::new)? {
+            headers.insert(
+                "authorization",
+                sensitive(&format!("Bearer {}", token.expose()))?,
+            );
+        }
+        let url = format!(
+            "{}/v2/organizations/{}/pipelines/{}/builds?branch={}&per_page=1",
+            self.config.api_url,
+            encode(&self.config.organization),
+            encode(&self.config.pipeline),
+            encode(&self.config.branch)
+        );
+        let (builds, _): (Vec<Build>, _) = self.http.get_json(&url, &headers, "builds").await?;
+        Ok(Snapshot {
+            pipelines: builds
+                .first()
+                .map(|b| pipeline_of(&self.config.pipeline, b))
+                .into_iter()
+                .collect(),
+            ..Snapshot::default()
+        })
+    }
+}
+
+/// A job's state as a stage status. `broken` means not run because an earlier step failed.
+pub fn job_status(state: &str, soft_failed: bool) -> StageStatus {
+    match state {
+        "passed" => StageStatus::Passed,
+        "failed" | "timed_out" | "expired" if soft_failed => StageStatus::Passed,
+        "failed" | "timed_out" | "expired" | "waiting_failed" => StageStatus::Failed,
+        "running" | "canceling" | "timing_out" => StageStatus::Running,
+        "pending" | "scheduled" | "assigned" | "accepted" | "waiting" | "limited" | "limiting"
+        | "blocked" | "unblocked" => StageStatus::Pending,
+        "canceled" | "skipped" | "broken" | "not_run" => StageStatus::Skipped,
+        _ => StageStatus::Unknown,
+    }
+}
+
+pub fn pipeline_of(name: &str, build: &Build) -> Pipeline {
+    let stages: Vec<StageRun> = build
+        .jobs
+        .iter()
+        .filter(|j| j.kind != "waiter")
+        .map(|j| StageRun {
+            name: j
+                .name
+                .clone()
+                .or(j.label.clone())
+                .or(j.step_key.clone())
+                .unwrap_or_else(|| j.kind.clone()),
+            status: job_status(j.state.as_deref().unwrap_or(""), j.soft_failed),
+        })
+        .collect();
+    let mut pipeline = Pipeline::from_stages(name, stages);
+    match build.state.as_str() {
+        "passed" => pipeline.status = BuildStatus::Passing,
+        "failed" | "failing" => pipeline.status = BuildStatus::Failing,
+        "running" | "scheduled" => pipeline.building = true,
+        _ => {}
+    }
+    pipeline.url = build.web_url.clone();
+    pipeline.label = Some(format!("#{}", build.number));
+    pipeline.last_build_at = build.finished_at.or(build.started_at).or(build.created_at);
+    pipeline
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_states() {
+        assert_eq!(job_status("broken", false), StageStatus::Skipped);
+        assert_eq!(job_status("failed", true), StageStatus::Passed);
+        assert_eq!(job_status("failed", false), StageStatus::Failed);
+        assert_eq!(job_status("assigned", false), StageStatus::Pending);
+    }
+}

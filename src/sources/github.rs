@@ -1,0 +1,543 @@
+//! GitHub Actions (and GitHub Enterprise via `api_url`): the latest run of each workflow on the
+//! branch with its jobs as stages; deployments to the production environment with their
+//! statuses as DORA deployments; lead time from the commit each deployment ships (its `sha`);
+//! incidents from issues carrying a label.
+//!
+//! Requests per poll, steady state: runs (1) + jobs of runs still in progress (0..workflows) +
+//! deployments (1) + issues (1), all conditional. Jobs of finished runs, deployment outcomes
+//! and commit times never change and are fetched once; at most `MAX_DETAILS` of those per poll.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde::Deserialize;
+
+use crate::config::GithubConfig;
+use crate::model::{
+    BuildStatus, Change, Deployment, DoraEvents, Incident, Pipeline, Snapshot, StageRun,
+    StageStatus, Timestamp,
+};
+use crate::sources::SourceError;
+use crate::sources::polite::{Polite, sensitive};
+
+/// Most detail requests (jobs of a new run, a deployment's statuses, a commit) in one poll.
+pub const MAX_DETAILS: usize = 20;
+/// Most workflows shown from one repository.
+const MAX_WORKFLOWS: usize = 20;
+
+#[derive(Debug, Deserialize)]
+pub struct Runs {
+    pub workflow_runs: Vec<Run>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Run {
+    pub id: u64,
+    pub name: Option<String>,
+    #[serde(default)]
+    pub path: Option<String>,
+    pub head_sha: Option<String>,
+    pub run_number: Option<u64>,
+    pub status: Option<String>,
+    pub conclusion: Option<String>,
+    pub html_url: Option<String>,
+    pub created_at: Option<Timestamp>,
+    pub updated_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Jobs {
+    pub jobs: Vec<Job>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Job {
+    pub name: String,
+    pub status: Option<String>,
+    pub conclusion: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GhDeployment {
+    pub id: u64,
+    pub sha: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeploymentStatus {
+    pub state: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CommitDetail {
+    pub commit: CommitInner,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CommitInner {
+    pub committer: Option<Signature>,
+    pub author: Option<Signature>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Signature {
+    pub date: Option<Timestamp>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Issue {
+    pub number: u64,
+    pub created_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+    #[serde(default)]
+    pub pull_request: Option<serde_json::Value>,
+}
+
+/// What is known for good about a deployment once its statuses say so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Finished successfully at this time (the first `success` status).
+    Succeeded(Timestamp),
+    /// Failed or errored, or went inactive without succeeding.
+    NotSucceeded,
+}
+
+#[derive(Default)]
+struct Memo {
+    /// Jobs of finished runs, by run id.
+    jobs: HashMap<u64, Vec<StageRun>>,
+    outcomes: HashMap<u64, Outcome>,
+    commit_times: HashMap<String, Timestamp>,
+}
+
+pub struct GithubSource {
+    config: GithubConfig,
+    http: Polite,
+    memo: Mutex<Memo>,
+}
+
+impl GithubSource {
+    pub fn new(config: GithubConfig, client: reqwest::Client) -> GithubSource {
+        GithubSource {
+            config,
+            http: Polite::new(client),
+            memo: Mutex::default(),
+        }
+    }
+
+    fn headers(&self) -> Result<HeaderMap, SourceError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "accept",
+            HeaderValue::from_static("application/vnd.github+json"),
+        );
+        headers.insert(
+            "x-github-api-version",
+            HeaderValue::from_static("2022-11-28"),
+        );
+        if let Some(token) = self.config.auth.token().map_err(SourceError::new)? {
+            headers.insert(
+                "authorization",
+                sensitive(&format!("Bearer {}", token.expose()))?,
+            );
+        }
+        Ok(headers)
+    }
+
+    fn repo_url(&self) -> String {
+        format!("{}/repos/{}", self.config.api_url, self.config.repo)
+    }
+
+    /// The repository's short name, used as the DORA app and the pipelines' prefix.
+    fn app(&self) -> &str {
+        self.config
+            .repo
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.config.repo)
+    }
+
+    pub async fn poll(&self, _now: Timestamp) -> Result<Snapshot, SourceError> {
+        let headers = self.headers()?;
+        let mut details = 0usize;
+        let pipelines = self.pipelines(&headers, &mut details).await?;
+        let mut events = DoraEvents::default();
+        if !self.config.environment.is_empty() {
+            let (deployments, changes) = self.deployments(&headers, &mut details).await?;
+            events.deployments = deployments;
+            events.changes = changes;
+        }
+        if !self.config.incident_label.is_empty() {
+            events.incidents = self.incidents(&headers).await?;
+        }
+        Ok(Snapshot { pipelines, events })
+    }
+
+    async fn pipelines(
+        &self,
+        headers: &HeaderMap,
+        details: &mut usize,
+    ) -> Result<Vec<Pipeline>, SourceError> {
+        let url = format!(
+            "{}/actions/runs?branch={}&per_page=100",
+            self.repo_url(),
+            encode(&self.config.branch)
+        );
+        let (runs, _): (Runs, _) = self.http.get_json(&url, headers, "workflow runs").await?;
+        let latest = latest_per_workflow(&runs.workflow_runs, &self.config.workflows);
+        let mut pipelines = Vec::with_capacity(latest.len());
+        for run in latest.into_iter().take(MAX_WORKFLOWS) {
+            let known = self
+                .memo
+                .lock()
+                .ok()
+                .and_then(|m| m.jobs.get(&run.id).cloned());
+            let stages = match known {
+                Some(stages) => Some(stages),
+                None if *details < MAX_DETAILS => {
+                    *details += 1;
+                    let url = format!(
+                        "{}/actions/runs/{}/jobs?per_page=100",
+                        self.repo_url(),
+                        run.id
+                    );
+                    let (jobs, _): (Jobs, _) = self.http.get_json(&url, headers, "jobs").await?;
+                    let stages = stages_of(&jobs.jobs);
+                    if run.status.as_deref() == Some("completed")
+                        && let Ok(mut memo) = self.memo.lock()
+                    {
+                        memo.jobs.insert(run.id, stages.clone());
+                    }
+                    Some(stages)
+                }
+                None => None,
+            };
+            let mut pipeline = pipeline_of(self.app(), run, stages);
+            // A cancelled or skipped newest run says nothing about the line: show the verdict
+            // of the newest run that has one.
+            if !pipeline.building
+                && matches!(
+                    stage_status(run.status.as_deref(), run.conclusion.as_deref()),
+                    StageStatus::Skipped | StageStatus::Unknown
+                )
+                && let Some(verdict) = last_verdict(&runs.workflow_runs, run)
+            {
+                pipeline.status = verdict;
+            }
+            pipelines.push(pipeline);
+        }
+        Ok(pipelines)
+    }
+
+    async fn deployments(
+        &self,
+        headers: &HeaderMap,
+        details: &mut usize,
+    ) -> Result<(Vec<Deployment>, Vec<Change>), SourceError> {
+        let url = format!(
+            "{}/deployments?environment={}&per_page=100",
+            self.repo_url(),
+            encode(&self.config.environment)
+        );
+        let listed: Vec<GhDeployment> = self.http.get_pages(&url, headers, "deployments").await?;
+        let mut deployments = Vec::new();
+        let mut changes = Vec::new();
+        for d in &listed {
+            let known = self
+                .memo
+                .lock()
+                .ok()
+                .and_then(|m| m.outcomes.get(&d.id).copied());
+            let outcome = match known {
+                Some(outcome) => Some(outcome),
+                None if *details < MAX_DETAILS => {
+                    *details += 1;
+                    let url = format!(
+                        "{}/deployments/{}/statuses?per_page=100",
+                        self.repo_url(),
+                        d.id
+                    );
+                    let (statuses, _): (Vec<DeploymentStatus>, _) = self
+                        .http
+                        .get_json(&url, headers, "deployment statuses")
+                        .await?;
+                    let outcome = outcome_of(&statuses);
+                    if let (Some(outcome), Ok(mut memo)) = (outcome, self.memo.lock()) {
+                        memo.outcomes.insert(d.id, outcome);
+                    }
+                    outcome
+                }
+                None => None,
+            };
+            let Some(Outcome::Succeeded(finished_at)) = outcome else {
+                continue;
+            };
+            deployments.push(Deployment {
+                app: self.app().to_string(),
+                image_sha: None,
+                commit: Some(d.sha.clone()),
+                finished_at,
+            });
+            let known = self
+                .memo
+                .lock()
+                .ok()
+                .and_then(|m| m.commit_times.get(&d.sha).copied());
+            let committed_at = match known {
+                Some(at) => Some(at),
+                None if *details < MAX_DETAILS => {
+                    *details += 1;
+                    let url = format!("{}/commits/{}", self.repo_url(), d.sha);
+                    let (commit, _): (CommitDetail, _) =
+                        self.http.get_json(&url, headers, "commit").await?;
+                    let at = commit
+                        .commit
+                        .committer
+                        .and_then(|s| s.date)
+                        .or(commit.commit.author.and_then(|s| s.date));
+                    if let (Some(at), Ok(mut memo)) = (at, self.memo.lock()) {
+                        memo.commit_times.insert(d.sha.clone(), at);
+                    }
+                    at
+                }
+                None => None,
+            };
+            if let Some(committed_at) = committed_at {
+                changes.push(Change {
+                    app: self.app().to_string(),
+                    commit: d.sha.clone(),
+                    image_sha: None,
+                    committed_at,
+                });
+            }
+        }
+        Ok((deployments, changes))
+    }
+
+    async fn incidents(&self, headers: &HeaderMap) -> Result<Vec<Incident>, SourceError> {
+        let url = format!(
+            "{}/issues?labels={}&state=all&sort=created&direction=desc&per_page=100",
+            self.repo_url(),
+            encode(&self.config.incident_label)
+        );
+        let issues: Vec<Issue> = self.http.get_pages(&url, headers, "issues").await?;
+        Ok(issues
+            .into_iter()
+            .filter(|i| i.pull_request.is_none())
+            .map(|i| Incident {
+                app: self.app().to_string(),
+                id: format!("#{}", i.number),
+                opened_at: i.created_at,
+                resolved_at: i.closed_at,
+            })
+            .collect())
+    }
+}
+
+/// Query-string encoding for branch names, labels and environments.
+pub fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// The newest run of each workflow (the API lists newest first), optionally only the named
+/// workflows (by name or by file name), sorted by workflow name.
+pub fn latest_per_workflow<'a>(runs: &'a [Run], wanted: &[String]) -> Vec<&'a Run> {
+    let mut latest: Vec<&Run> = Vec::new();
+    for run in runs {
+        let name = run.name.as_deref().unwrap_or("workflow");
+        if !wanted.is_empty() && !wanted.iter().any(|w| matches_workflow(w, run)) {
+            continue;
+        }
+        match latest
+            .iter_mut()
+            .find(|r| r.name.as_deref().unwrap_or("workflow") == name)
+        {
+            Some(existing) => {
+                if run.created_at > existing.created_at {
+                    *existing = run;
+                }
+            }
+            None => latest.push(run),
+        }
+    }
+    latest.sort_by(|a, b| a.name.cmp(&b.name));
+    latest
+}
+
+/// The status of the newest finished run of `run`'s workflow that passed or failed.
+pub fn last_verdict(runs: &[Run], run: &Run) -> Option<BuildStatus> {
+    runs.iter()
+        .filter(|r| r.name == run.name)
+        .filter_map(
+            |r| match stage_status(r.status.as_deref(), r.conclusion.as_deref()) {
+                StageStatus::Passed => Some((r.created_at, BuildStatus::Passing)),
+                StageStatus::Failed => Some((r.created_at, BuildStatus::Failing)),
+                _ => None,
+            },
+        )
+        .max_by_key(|(at, _)| *at)
+        .map(|(_, status)| status)
+}
+
+fn matches_workflow(wanted: &str, run: &Run) -> bool {
+    run.name.as_deref() == Some(wanted)
+        || run
+            .path
+            .as_deref()
+            .is_some_and(|p| p == wanted || p.rsplit('/').next() == Some(wanted))
+}
+
+/// A job's or run's stage status from GitHub's status and conclusion.
+pub fn stage_status(status: Option<&str>, conclusion: Option<&str>) -> StageStatus {
+    match status.unwrap_or("") {
+        "completed" => match conclusion.unwrap_or("") {
+            "success" => StageStatus::Passed,
+            "failure" | "timed_out" | "startup_failure" => StageStatus::Failed,
+            "cancelled" | "skipped" | "neutral" | "stale" => StageStatus::Skipped,
+            "action_required" => StageStatus::Pending,
+            _ => StageStatus::Unknown,
+        },
+        "in_progress" => StageStatus::Running,
+        "queued" | "waiting" | "requested" | "pending" => StageStatus::Pending,
+        _ => StageStatus::Unknown,
+    }
+}
+
+pub fn stages_of(jobs: &[Job]) -> Vec<StageRun> {
+    jobs.iter()
+        .map(|j| StageRun {
+            name: j.name.clone(),
+            status: stage_status(j.status.as_deref(), j.conclusion.as_deref()),
+        })
+        .collect()
+}
+
+/// A workflow's card. Without jobs, the run's own status decides.
+pub fn pipeline_of(app: &str, run: &Run, stages: Option<Vec<StageRun>>) -> Pipeline {
+    let name = format!("{app}/{}", run.name.as_deref().unwrap_or("workflow"));
+    let run_status = stage_status(run.status.as_deref(), run.conclusion.as_deref());
+    let mut pipeline = match stages.filter(|s| !s.is_empty()) {
+        Some(stages) => Pipeline::from_stages(name, stages),
+        None => {
+            let status = match run_status {
+                StageStatus::Passed => BuildStatus::Passing,
+                StageStatus::Failed => BuildStatus::Failing,
+                _ => BuildStatus::Unknown,
+            };
+            let mut p = Pipeline::new(name, status);
+            p.building = run_status == StageStatus::Running;
+            p
+        }
+    };
+    // A finished run's conclusion is the verdict, whatever its jobs say.
+    match run_status {
+        StageStatus::Passed => pipeline.status = BuildStatus::Passing,
+        StageStatus::Failed => pipeline.status = BuildStatus::Failing,
+        _ => {}
+    }
+    pipeline.building |= matches!(run.status.as_deref(), Some("in_progress"));
+    pipeline.url = run.html_url.clone();
+    pipeline.label = run.run_number.map(|n| format!("#{n}"));
+    pipeline.last_build_at = run.updated_at.or(run.created_at);
+    pipeline
+}
+
+/// A deployment's outcome once its statuses settle it; None while it is still going.
+pub fn outcome_of(statuses: &[DeploymentStatus]) -> Option<Outcome> {
+    if let Some(first_success) = statuses
+        .iter()
+        .filter(|s| s.state == "success")
+        .map(|s| s.created_at)
+        .min()
+    {
+        return Some(Outcome::Succeeded(first_success));
+    }
+    statuses
+        .iter()
+        .any(|s| matches!(s.state.as_str(), "failure" | "error" | "inactive"))
+        .then_some(Outcome::NotSucceeded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(id: u64, name: &str, created: i64, status: &str, conclusion: Option<&str>) -> Run {
+        Run {
+            id,
+            name: Some(name.into()),
+            path: Some(format!(".github/workflows/{}.yml", name.to_lowercase())),
+            head_sha: None,
+            run_number: Some(id),
+            status: Some(status.into()),
+            conclusion: conclusion.map(String::from),
+            html_url: None,
+            created_at: chrono::DateTime::from_timestamp(created, 0),
+            updated_at: None,
+        }
+    }
+
+    #[test]
+    fn latest_run_per_workflow_and_filter_by_file_name() {
+        let runs = vec![
+            run(3, "CI", 300, "in_progress", None),
+            run(2, "Deploy", 200, "completed", Some("success")),
+            run(1, "CI", 100, "completed", Some("failure")),
+        ];
+        let latest = latest_per_workflow(&runs, &[]);
+        assert_eq!(latest.iter().map(|r| r.id).collect::<Vec<_>>(), [3, 2]);
+        let only = latest_per_workflow(&runs, &["deploy.yml".to_string()]);
+        assert_eq!(only.iter().map(|r| r.id).collect::<Vec<_>>(), [2]);
+    }
+
+    #[test]
+    fn conclusion_decides_a_finished_run() {
+        let r = run(1, "CI", 0, "completed", Some("failure"));
+        let p = pipeline_of("shop", &r, None);
+        assert_eq!(
+            (p.name.as_str(), p.status),
+            ("shop/CI", BuildStatus::Failing)
+        );
+        let r = run(2, "CI", 0, "completed", Some("cancelled"));
+        assert_eq!(pipeline_of("shop", &r, None).status, BuildStatus::Unknown);
+        let runs = vec![
+            r.clone(),
+            run(1, "CI", -10, "completed", Some("failure")),
+            run(0, "CI", -20, "completed", Some("success")),
+        ];
+        assert_eq!(last_verdict(&runs, &r), Some(BuildStatus::Failing));
+    }
+
+    #[test]
+    fn deployment_outcomes() {
+        let s = |state: &str, t: i64| DeploymentStatus {
+            state: state.into(),
+            created_at: chrono::DateTime::from_timestamp(t, 0).unwrap(),
+        };
+        assert_eq!(outcome_of(&[s("in_progress", 1)]), None);
+        assert_eq!(
+            outcome_of(&[s("inactive", 9), s("success", 5), s("in_progress", 1)]),
+            Some(Outcome::Succeeded(
+                chrono::DateTime::from_timestamp(5, 0).unwrap()
+            ))
+        );
+        assert_eq!(outcome_of(&[s("failure", 5)]), Some(Outcome::NotSucceeded));
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(encode("release/1.0 x"), "release%2F1.0%20x");
+    }
+}

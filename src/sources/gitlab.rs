@@ -1,0 +1,336 @@
+//! GitLab (gitlab.com or self-hosted via `api_url`): the branch's latest pipeline with its jobs
+//! grouped by stage; successful production deployments with the deployed commit's time; and
+//! incidents (issues of type incident, or issues with a configured label).
+//!
+//! Requests per poll, steady state: pipelines (1) + jobs of the latest pipeline unless it
+//! finished and was already read (0..1) + deployments (1) + issues (1), all conditional.
+
+use std::sync::Mutex;
+
+use reqwest::header::HeaderMap;
+use serde::Deserialize;
+
+use crate::config::GitlabConfig;
+use crate::model::{
+    BuildStatus, Change, Deployment, DoraEvents, Incident, Pipeline, Snapshot, StageRun,
+    StageStatus, Timestamp,
+};
+use crate::sources::SourceError;
+use crate::sources::github::encode;
+use crate::sources::polite::{Polite, sensitive};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GlPipeline {
+    pub id: u64,
+    pub iid: Option<u64>,
+    pub status: String,
+    pub web_url: Option<String>,
+    pub created_at: Option<Timestamp>,
+    pub updated_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GlJob {
+    pub id: u64,
+    pub name: String,
+    pub stage: String,
+    pub status: String,
+    #[serde(default)]
+    pub allow_failure: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GlDeployment {
+    pub sha: String,
+    pub status: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+    pub deployable: Option<Deployable>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Deployable {
+    pub finished_at: Option<Timestamp>,
+    pub commit: Option<GlCommit>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GlCommit {
+    pub created_at: Option<Timestamp>,
+    pub committed_date: Option<Timestamp>,
+    pub authored_date: Option<Timestamp>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GlIssue {
+    pub iid: u64,
+    pub created_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+}
+
+/// Stages of the last finished pipeline read, keyed by (id, updated_at).
+type StageMemo = Option<((u64, Option<Timestamp>), Vec<StageRun>)>;
+
+pub struct GitlabSource {
+    config: GitlabConfig,
+    http: Polite,
+    memo: Mutex<StageMemo>,
+}
+
+impl GitlabSource {
+    pub fn new(config: GitlabConfig, client: reqwest::Client) -> GitlabSource {
+        GitlabSource {
+            config,
+            http: Polite::new(client),
+            memo: Mutex::default(),
+        }
+    }
+
+    fn headers(&self) -> Result<HeaderMap, SourceError> {
+        let mut headers = HeaderMap::new();
+        if let Some(token) = self.config.auth.token().map_err(SourceError::new)? {
+            headers.insert("private-token", sensitive(token.expose())?);
+        }
+        Ok(headers)
+    }
+
+    fn project_url(&self) -> String {
+        format!(
+            "{}/projects/{}",
+            self.config.api_url,
+            encode(&self.config.project)
+        )
+    }
+
+    fn app(&self) -> &str {
+        self.config
+            .project
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.config.project)
+    }
+
+    pub async fn poll(&self, _now: Timestamp) -> Result<Snapshot, SourceError> {
+        let headers = self.headers()?;
+        let url = format!(
+            "{}/pipelines?ref={}&order_by=id&sort=desc&per_page=5",
+            self.project_url(),
+            encode(&self.config.branch)
+        );
+        let (listed, _): (Vec<GlPipeline>, _) =
+            self.http.get_json(&url, &headers, "pipelines").await?;
+        let mut pipelines = Vec::new();
+        if let Some(latest) = listed.first() {
+            let stages = self.stages(latest, &headers).await?;
+            pipelines.push(pipeline_of(self.app(), latest, stages));
+        }
+        let mut events = DoraEvents::default();
+        if !self.config.environment.is_empty() {
+            let url = format!(
+                "{}/deployments?environment={}&status=success&order_by=finished_at&sort=desc&per_page=100",
+                self.project_url(),
+                encode(&self.config.environment)
+            );
+            let listed: Vec<GlDeployment> =
+                self.http.get_pages(&url, &headers, "deployments").await?;
+            let (deployments, changes) = dora_of(self.app(), &listed);
+            events.deployments = deployments;
+            events.changes = changes;
+        }
+        let filter = match &self.config.incident_label {
+            Some(label) => format!("labels={}", encode(label)),
+            None => "issue_type=incident".to_string(),
+        };
+        let url = format!(
+            "{}/issues?{filter}&scope=all&order_by=created_at&sort=desc&per_page=100",
+            self.project_url()
+        );
+        let issues: Vec<GlIssue> = self.http.get_pages(&url, &headers, "issues").await?;
+        events.incidents = issues
+            .into_iter()
+            .map(|i| Incident {
+                app: self.app().to_string(),
+                id: format!("#{}", i.iid),
+                opened_at: i.created_at,
+                resolved_at: i.closed_at,
+            })
+            .collect();
+        Ok(Snapshot { pipelines, events })
+    }
+
+    async fn stages(
+        &self,
+        pipeline: &GlPipeline,
+        headers: &HeaderMap,
+    ) -> Result<Vec<StageRun>, SourceError> {
+        let key = (pipeline.id, pipeline.updated_at);
+        if let Ok(memo) = self.memo.lock()
+            && let Some((known, stages)) = memo.as_ref()
+            && *known == key
+        {
+            return Ok(stages.clone());
+        }
+        let url = format!(
+            "{}/pipelines/{}/jobs?per_page=100",
+            self.project_url(),
+            pipeline.id
+        );
+        let jobs: Vec<GlJob> = self.http.get_pages(&url, headers, "jobs").await?;
+        let stages = stages_of(&jobs);
+        if finished(&pipeline.status)
+            && let Ok(mut memo) = self.memo.lock()
+        {
+            *memo = Some((key, stages.clone()));
+        }
+        Ok(stages)
+    }
+}
+
+fn finished(status: &str) -> bool {
+    matches!(status, "success" | "failed" | "canceled" | "skipped")
+}
+
+/// Jobs grouped by stage, stages in the order their first job was created.
+pub fn stages_of(jobs: &[GlJob]) -> Vec<StageRun> {
+    let mut jobs: Vec<&GlJob> = jobs.iter().collect();
+    jobs.sort_by_key(|j| j.id);
+    let mut stages: Vec<(String, Vec<StageStatus>)> = Vec::new();
+    for job in jobs {
+        let status = match StageStatus::from_word(&job.status) {
+            StageStatus::Failed if job.allow_failure => StageStatus::Passed,
+            other => other,
+        };
+        match stages.iter_mut().find(|(name, _)| *name == job.stage) {
+            Some((_, statuses)) => statuses.push(status),
+            None => stages.push((job.stage.clone(), vec![status])),
+        }
+    }
+    stages
+        .into_iter()
+        .map(|(name, statuses)| StageRun {
+            name,
+            status: stage_status(&statuses),
+        })
+        .collect()
+}
+
+/// One stage from its jobs: any failure fails it, then running, then waiting, then unknown.
+fn stage_status(jobs: &[StageStatus]) -> StageStatus {
+    for status in [
+        StageStatus::Failed,
+        StageStatus::Running,
+        StageStatus::Pending,
+        StageStatus::Unknown,
+        StageStatus::Passed,
+    ] {
+        if jobs.contains(&status) {
+            return status;
+        }
+    }
+    StageStatus::Skipped
+}
+
+pub fn pipeline_of(app: &str, p: &GlPipeline, stages: Vec<StageRun>) -> Pipeline {
+    let mut pipeline = Pipeline::from_stages(app, stages);
+    match StageStatus::from_word(&p.status) {
+        StageStatus::Passed => pipeline.status = BuildStatus::Passing,
+        StageStatus::Failed => pipeline.status = BuildStatus::Failing,
+        StageStatus::Running => pipeline.building = true,
+        _ => {}
+    }
+    pipeline.url = p.web_url.clone();
+    pipeline.label = Some(format!("#{}", p.iid.unwrap_or(p.id)));
+    pipeline.last_build_at = p.updated_at.or(p.created_at);
+    pipeline
+}
+
+/// Successful deployments, and the deployed commit as a change when its time is known.
+pub fn dora_of(app: &str, listed: &[GlDeployment]) -> (Vec<Deployment>, Vec<Change>) {
+    let mut deployments = Vec::new();
+    let mut changes = Vec::new();
+    for d in listed
+        .iter()
+        .filter(|d| d.status.as_deref().is_none_or(|s| s == "success"))
+    {
+        let finished_at = d
+            .deployable
+            .as_ref()
+            .and_then(|j| j.finished_at)
+            .or(d.updated_at)
+            .unwrap_or(d.created_at);
+        deployments.push(Deployment {
+            app: app.to_string(),
+            image_sha: None,
+            commit: Some(d.sha.clone()),
+            finished_at,
+        });
+        let committed_at = d
+            .deployable
+            .as_ref()
+            .and_then(|j| j.commit.as_ref())
+            .and_then(|c| c.committed_date.or(c.created_at).or(c.authored_date));
+        if let Some(committed_at) = committed_at {
+            changes.push(Change {
+                app: app.to_string(),
+                commit: d.sha.clone(),
+                image_sha: None,
+                committed_at,
+            });
+        }
+    }
+    (deployments, changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(id: u64, stage: &str, status: &str) -> GlJob {
+        GlJob {
+            id,
+            name: format!("{stage}-{id}"),
+            stage: stage.into(),
+            status: status.into(),
+            allow_failure: false,
+        }
+    }
+
+    #[test]
+    fn jobs_group_into_stages_in_creation_order() {
+        let jobs = vec![
+            job(5, "deploy", "created"),
+            job(4, "test", "failed"),
+            job(3, "test", "success"),
+            job(2, "build", "success"),
+        ];
+        let stages = stages_of(&jobs);
+        let names: Vec<_> = stages.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["build", "test", "deploy"]);
+        assert_eq!(stages[1].status, StageStatus::Failed);
+        assert_eq!(stages[2].status, StageStatus::Pending);
+    }
+
+    #[test]
+    fn a_deployment_without_deployable_counts_but_has_no_change() {
+        let listed: Vec<GlDeployment> = serde_json::from_str(
+            r#"[{"id": 1, "sha": "abc", "status": "success",
+                 "created_at": "2026-11-01T10:00:00Z", "updated_at": "2026-11-01T10:05:00Z",
+                 "deployable": null}]"#,
+        )
+        .unwrap();
+        let (deployments, changes) = dora_of("payments", &listed);
+        assert_eq!(deployments.len(), 1);
+        assert_eq!(
+            deployments[0].finished_at.to_rfc3339(),
+            "2026-11-01T10:05:00+00:00"
+        );
+        assert!(changes.is_empty());
+    }
+
+    #[test]
+    fn allowed_failure_does_not_fail_the_stage() {
+        let mut lint = job(1, "test", "failed");
+        lint.allow_failure = true;
+        assert_eq!(stages_of(&[lint])[0].status, StageStatus::Passed);
+    }
+}

@@ -1,0 +1,358 @@
+//! Jenkins: every job in one `api/json` request (folders and multibranch projects nest their
+//! jobs, read three levels deep), and the stages of Pipeline jobs' last builds from the Pipeline
+//! Stage View API (`wfapi/describe`) where the server has it.
+//!
+//! Requests per poll, steady state: api/json (1) + wfapi of builds still running, or new since
+//! the last poll (at most `MAX_WFAPI`). Stages of finished builds are read once; a server
+//! without wfapi is asked once.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::DateTime;
+use reqwest::header::HeaderMap;
+use serde::Deserialize;
+
+use crate::config::JenkinsConfig;
+use crate::model::{BuildStatus, Pipeline, Snapshot, StageRun, StageStatus};
+use crate::sources::SourceError;
+use crate::sources::polite::{Polite, sensitive};
+
+/// Most wfapi requests in one poll.
+pub const MAX_WFAPI: usize = 10;
+
+const BUILD_FIELDS: &str = "lastBuild[number,result,building,timestamp,duration,url]";
+
+/// The `tree` parameter: jobs and their builds, three folder levels deep.
+pub fn tree() -> String {
+    let leaf = format!("name,url,color,{BUILD_FIELDS}");
+    let level3 = format!("jobs[{leaf}]");
+    let level2 = format!("jobs[{leaf},{level3}]");
+    format!("jobs[{leaf},{level2}]")
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Root {
+    #[serde(default)]
+    pub jobs: Vec<Job>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Job {
+    #[serde(rename = "_class", default)]
+    pub class: String,
+    pub name: String,
+    pub url: Option<String>,
+    pub color: Option<String>,
+    #[serde(rename = "lastBuild")]
+    pub last_build: Option<Build>,
+    pub jobs: Option<Vec<Job>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Build {
+    pub number: u64,
+    pub result: Option<String>,
+    #[serde(default)]
+    pub building: bool,
+    /// Start, in milliseconds since the epoch.
+    pub timestamp: Option<i64>,
+    /// Milliseconds; 0 while building.
+    pub duration: Option<i64>,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Describe {
+    #[serde(default)]
+    pub stages: Vec<WfStage>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WfStage {
+    pub name: String,
+    pub status: String,
+}
+
+#[derive(Default)]
+struct Memo {
+    /// Stages of finished builds, by build URL.
+    stages: HashMap<String, Vec<StageRun>>,
+    /// Set once the server answered 404 for wfapi: the plugin is not installed.
+    no_wfapi: bool,
+}
+
+pub struct JenkinsSource {
+    config: JenkinsConfig,
+    http: Polite,
+    memo: Mutex<Memo>,
+}
+
+impl JenkinsSource {
+    pub fn new(config: JenkinsConfig, client: reqwest::Client) -> JenkinsSource {
+        JenkinsSource {
+            config,
+            http: Polite::new(client),
+            memo: Mutex::default(),
+        }
+    }
+
+    fn headers(&self) -> Result<HeaderMap, SourceError> {
+        let mut headers = HeaderMap::new();
+        if let Some(token) = self.config.auth.token().map_err(SourceError::new)? {
+            let user = self.config.auth.user.as_deref().unwrap_or("");
+            let basic = base64(format!("{user}:{}", token.expose()).as_bytes());
+            headers.insert("authorization", sensitive(&format!("Basic {basic}"))?);
+        }
+        Ok(headers)
+    }
+
+    pub async fn poll(&self) -> Result<Snapshot, SourceError> {
+        let headers = self.headers()?;
+        let url = format!("{}/api/json?tree={}", self.config.url, tree());
+        let (root, _): (Root, _) = self.http.get_json(&url, &headers, "Jenkins jobs").await?;
+        let mut leaves = Vec::new();
+        flatten(&root.jobs, "", &mut leaves);
+        leaves.retain(|(name, _)| wanted(&self.config.jobs, name));
+        let mut pipelines = Vec::with_capacity(leaves.len());
+        let mut asked = 0usize;
+        for (name, job) in leaves {
+            let stages = match &job.last_build {
+                Some(build) if job.class.contains("WorkflowJob") => {
+                    self.stages(build, &headers, &mut asked).await?
+                }
+                _ => None,
+            };
+            pipelines.push(pipeline_of(&name, job, stages));
+        }
+        Ok(Snapshot {
+            pipelines,
+            ..Snapshot::default()
+        })
+    }
+
+    async fn stages(
+        &self,
+        build: &Build,
+        headers: &HeaderMap,
+        asked: &mut usize,
+    ) -> Result<Option<Vec<StageRun>>, SourceError> {
+        let Some(build_url) = &build.url else {
+            return Ok(None);
+        };
+        if let Ok(memo) = self.memo.lock() {
+            if memo.no_wfapi {
+                return Ok(None);
+            }
+            if let Some(stages) = memo.stages.get(build_url) {
+                return Ok(Some(stages.clone()));
+            }
+        }
+        if *asked >= MAX_WFAPI {
+            return Ok(None);
+        }
+        *asked += 1;
+        let url = format!(
+            "{}wfapi/describe",
+            rebase(&self.config.url, build_url)
+                .trim_end_matches('/')
+                .to_owned()
+                + "/"
+        );
+        let describe: Describe = match self.http.get_json(&url, headers, "wfapi").await {
+            Ok((describe, _)) => describe,
+            Err(err) if err.reason.starts_with("HTTP 404") => {
+                if let Ok(mut memo) = self.memo.lock() {
+                    memo.no_wfapi = true;
+                }
+                return Ok(None);
+            }
+            Err(err) => return Err(err),
+        };
+        let stages: Vec<StageRun> = describe
+            .stages
+            .iter()
+            .map(|s| StageRun {
+                name: s.name.clone(),
+                status: wf_status(&s.status),
+            })
+            .collect();
+        if !build.building
+            && let Ok(mut memo) = self.memo.lock()
+        {
+            memo.stages.insert(build_url.clone(), stages.clone());
+        }
+        Ok(Some(stages))
+    }
+}
+
+/// Standard base64 with padding, for the Basic authorization header.
+pub fn base64(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Jenkins writes absolute URLs from its configured root, which behind a proxy may not be the
+/// address andon reaches it at: keep the path, use the configured origin.
+pub fn rebase(configured: &str, absolute: &str) -> String {
+    let (Ok(base), Ok(target)) = (
+        reqwest::Url::parse(configured),
+        reqwest::Url::parse(absolute),
+    ) else {
+        return absolute.to_string();
+    };
+    let mut rebased = base.clone();
+    rebased.set_path(target.path());
+    rebased.set_query(None);
+    rebased.to_string()
+}
+
+/// Leaf jobs with their full names ("folder/multibranch/branch").
+pub fn flatten<'a>(jobs: &'a [Job], prefix: &str, out: &mut Vec<(String, &'a Job)>) {
+    for job in jobs {
+        let name = if prefix.is_empty() {
+            job.name.clone()
+        } else {
+            format!("{prefix}/{}", job.name)
+        };
+        match &job.jobs {
+            Some(children) => flatten(children, &name, out),
+            None => out.push((name, job)),
+        }
+    }
+}
+
+fn wanted(filters: &[String], name: &str) -> bool {
+    filters.is_empty()
+        || filters.iter().any(|f| {
+            let f = f.trim_matches('/');
+            name == f || name.starts_with(&format!("{f}/"))
+        })
+}
+
+/// A ball colour: the last finished result, `_anime` while a build runs.
+pub fn color_status(color: &str) -> (BuildStatus, bool) {
+    let (base, building) = match color.strip_suffix("_anime") {
+        Some(base) => (base, true),
+        None => (color, false),
+    };
+    let status = match base {
+        "blue" | "green" => BuildStatus::Passing,
+        "red" | "yellow" => BuildStatus::Failing,
+        _ => BuildStatus::Unknown,
+    };
+    (status, building)
+}
+
+fn result_status(result: &str) -> BuildStatus {
+    match result {
+        "SUCCESS" => BuildStatus::Passing,
+        "FAILURE" | "UNSTABLE" => BuildStatus::Failing,
+        _ => BuildStatus::Unknown,
+    }
+}
+
+pub fn wf_status(status: &str) -> StageStatus {
+    match status {
+        "SUCCESS" => StageStatus::Passed,
+        "FAILED" | "UNSTABLE" => StageStatus::Failed,
+        "IN_PROGRESS" => StageStatus::Running,
+        "PAUSED_PENDING_INPUT" | "NOT_EXECUTED" | "QUEUED" => StageStatus::Pending,
+        "ABORTED" | "SKIPPED" => StageStatus::Skipped,
+        _ => StageStatus::Unknown,
+    }
+}
+
+pub fn pipeline_of(name: &str, job: &Job, stages: Option<Vec<StageRun>>) -> Pipeline {
+    let (color, color_building) = color_status(job.color.as_deref().unwrap_or("notbuilt"));
+    let build = job.last_build.as_ref();
+    let building = color_building || build.is_some_and(|b| b.building);
+    let result = build
+        .and_then(|b| b.result.as_deref())
+        .filter(|_| !building)
+        .map(result_status);
+    let mut pipeline = match stages.filter(|s| !s.is_empty()) {
+        Some(stages) => Pipeline::from_stages(name, stages),
+        None => Pipeline::new(name, color),
+    };
+    // The result of a finished build is the verdict; while one runs, the colour keeps the
+    // previous result unless the running stages already show a failure.
+    pipeline.status = match result {
+        Some(status) => status,
+        None if pipeline.status == BuildStatus::Failing => BuildStatus::Failing,
+        None => color,
+    };
+    pipeline.building = building;
+    pipeline.url = build.and_then(|b| b.url.clone()).or(job.url.clone());
+    pipeline.label = build.map(|b| format!("#{}", b.number));
+    pipeline.last_build_at = build.and_then(|b| {
+        let end = b.timestamp?
+            + if b.building {
+                0
+            } else {
+                b.duration.unwrap_or(0)
+            };
+        DateTime::from_timestamp_millis(end)
+    });
+    pipeline
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648() {
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"ci:tok"), "Y2k6dG9r");
+    }
+
+    #[test]
+    fn colours() {
+        assert_eq!(color_status("blue"), (BuildStatus::Passing, false));
+        assert_eq!(color_status("red_anime"), (BuildStatus::Failing, true));
+        assert_eq!(color_status("disabled"), (BuildStatus::Unknown, false));
+        assert_eq!(color_status("notbuilt_anime"), (BuildStatus::Unknown, true));
+    }
+
+    #[test]
+    fn rebase_keeps_the_path_on_the_configured_origin() {
+        assert_eq!(
+            rebase(
+                "http://127.0.0.1:8080",
+                "https://ci.example.org/job/api/42/"
+            ),
+            "http://127.0.0.1:8080/job/api/42/"
+        );
+    }
+
+    #[test]
+    fn job_filter_takes_names_and_folder_prefixes() {
+        assert!(wanted(&[], "a/b"));
+        assert!(wanted(&["team".into()], "team/api/main"));
+        assert!(!wanted(&["team".into()], "teamx/api"));
+    }
+
+    #[test]
+    fn tree_nests_three_levels() {
+        assert_eq!(tree().matches("jobs[").count(), 3);
+    }
+}

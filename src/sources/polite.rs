@@ -1,0 +1,481 @@
+//! Polite HTTP for CI APIs, so that a screen left on for weeks never exhausts a team's token:
+//!
+//! - conditional requests: the last `ETag` of every URL is sent back as `If-None-Match`, and a
+//!   304 reuses the cached body (GitHub does not count such answers against the rate limit);
+//! - rate-limit headers (`x-ratelimit-*`, `ratelimit-*`) are read on every answer; when fewer
+//!   than a tenth of the requests are left, the host is rested until the reset, before the limit
+//!   is reached; 429, and 403 with `retry-after` or nothing remaining, rest it as the server says;
+//! - a budget of requests per host and hour, shared by every source talking to that host;
+//! - bounded pagination following `link: rel="next"` or GitLab's `x-next-page`.
+//!
+//! A rested host fails the poll with "rate limited until 14:05"; the radiator keeps the last
+//! data on screen, marked stale, with that reason.
+
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
+use chrono::{DateTime, Local, TimeDelta, Utc};
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+
+use crate::model::Timestamp;
+use crate::sources::{SourceError, http};
+
+/// Requests per host and rolling hour that all andon sources together may make.
+pub const HOST_BUDGET_PER_HOUR: u32 = 2000;
+/// Most pages read of any one list.
+pub const MAX_PAGES: usize = 3;
+/// Fraction of a server's rate limit kept in reserve for the team's other tools.
+const RESERVE_DIVISOR: u64 = 10;
+/// Rest when rate limited and the server names no time.
+const DEFAULT_REST: TimeDelta = TimeDelta::seconds(60);
+
+#[derive(Debug, Default)]
+struct HostState {
+    /// No request before this time.
+    rest_until: Option<Timestamp>,
+    window_start: Option<Timestamp>,
+    used_in_window: u32,
+    /// Requests made over the process's life, for tests and measurements.
+    total: u64,
+}
+
+static HOSTS: LazyLock<Mutex<HashMap<String, HostState>>> = LazyLock::new(Mutex::default);
+
+/// Requests sent to `host` (host:port) since the process started.
+pub fn requests_sent(host: &str) -> u64 {
+    HOSTS
+        .lock()
+        .map(|hosts| hosts.get(host).map_or(0, |h| h.total))
+        .unwrap_or(0)
+}
+
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            let host = u.host_str()?.to_string();
+            Some(match u.port_or_known_default() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| url.to_string())
+}
+
+/// "rate limited until 14:05", in the viewer's local time.
+pub fn limited_until(at: Timestamp) -> String {
+    let local: DateTime<Local> = at.with_timezone(&Local);
+    format!("rate limited until {}", local.format("%H:%M"))
+}
+
+/// Takes one request from the host's budget, or says why not.
+fn admit(host: &str, now: Timestamp) -> Result<(), SourceError> {
+    let mut hosts = HOSTS
+        .lock()
+        .map_err(|_| SourceError::new("internal lock poisoned"))?;
+    let state = hosts.entry(host.to_string()).or_default();
+    if let Some(until) = state.rest_until {
+        if until > now {
+            return Err(SourceError::new(limited_until(until)));
+        }
+        state.rest_until = None;
+    }
+    let start = *state.window_start.get_or_insert(now);
+    if now - start >= TimeDelta::hours(1) {
+        state.window_start = Some(now);
+        state.used_in_window = 0;
+    }
+    if state.used_in_window >= HOST_BUDGET_PER_HOUR {
+        let until = start + TimeDelta::hours(1);
+        return Err(SourceError::new(format!(
+            "{} (andon's budget of {HOST_BUDGET_PER_HOUR} requests/h to {host} is spent)",
+            limited_until(until)
+        )));
+    }
+    state.used_in_window += 1;
+    state.total += 1;
+    Ok(())
+}
+
+fn rest(host: &str, until: Timestamp) {
+    if let Ok(mut hosts) = HOSTS.lock() {
+        let state = hosts.entry(host.to_string()).or_default();
+        state.rest_until = Some(state.rest_until.map_or(until, |u| u.max(until)));
+    }
+}
+
+fn header_number(headers: &HeaderMap, names: &[&str]) -> Option<u64> {
+    names.iter().find_map(|name| {
+        headers
+            .get(*name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    })
+}
+
+/// A reset header: epoch seconds (GitHub, GitLab) or seconds from now (Buildkite, drafts).
+fn reset_time(headers: &HeaderMap, now: Timestamp) -> Option<Timestamp> {
+    let value = header_number(headers, &["x-ratelimit-reset", "ratelimit-reset"])?;
+    let value = i64::try_from(value).ok()?;
+    if value > 1_000_000_000 {
+        DateTime::from_timestamp(value, 0)
+    } else {
+        Some(now + TimeDelta::seconds(value))
+    }
+}
+
+/// `retry-after` in seconds or as an HTTP date.
+fn retry_after(headers: &HeaderMap, now: Timestamp) -> Option<Timestamp> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<i64>() {
+        return Some(now + TimeDelta::seconds(seconds.max(0)));
+    }
+    DateTime::parse_from_rfc2822(value)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Reads the rate-limit headers of an answer and rests the host when the server asks to, or
+/// before the server would have to. Returns the rest's end when the answer itself is a refusal.
+fn observe(
+    host: &str,
+    status: StatusCode,
+    headers: &HeaderMap,
+    now: Timestamp,
+) -> Option<Timestamp> {
+    let remaining = header_number(headers, &["x-ratelimit-remaining", "ratelimit-remaining"]);
+    let limit = header_number(headers, &["x-ratelimit-limit", "ratelimit-limit"]);
+    let reset = reset_time(headers, now);
+    let has_retry_after = headers.contains_key(header::RETRY_AFTER);
+    let refused = status == StatusCode::TOO_MANY_REQUESTS
+        || (status == StatusCode::SERVICE_UNAVAILABLE && has_retry_after)
+        || (status == StatusCode::FORBIDDEN && (has_retry_after || remaining == Some(0)));
+    if refused {
+        let until = retry_after(headers, now)
+            .or(reset)
+            .unwrap_or(now + DEFAULT_REST)
+            .max(now + TimeDelta::seconds(1));
+        rest(host, until);
+        return Some(until);
+    }
+    if let (Some(remaining), Some(reset)) = (remaining, reset) {
+        let reserve = limit.map_or(1, |l| (l / RESERVE_DIVISOR).max(1));
+        if remaining <= reserve && reset > now {
+            tracing::warn!(
+                host,
+                remaining,
+                "rate limit nearly spent; resting until the reset"
+            );
+            rest(host, reset);
+        }
+    }
+    None
+}
+
+/// The `rel="next"` target of a `link` header.
+fn link_next(headers: &HeaderMap) -> Option<String> {
+    let link = headers.get(header::LINK)?.to_str().ok()?;
+    link.split(',').find_map(|part| {
+        let (target, params) = part.split_once(';')?;
+        let is_next = params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"" || p.trim() == "rel=next");
+        let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+        is_next.then(|| target.to_string())
+    })
+}
+
+/// GitLab's `x-next-page: 3` (empty on the last page) as the next page's URL.
+fn next_page_number(url: &str, headers: &HeaderMap) -> Option<String> {
+    let page = headers.get("x-next-page")?.to_str().ok()?.trim();
+    if page.is_empty() {
+        return None;
+    }
+    let mut parsed = reqwest::Url::parse(url).ok()?;
+    let others: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(k, _)| k != "page")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    parsed
+        .query_pairs_mut()
+        .clear()
+        .extend_pairs(others)
+        .append_pair("page", page);
+    Some(parsed.to_string())
+}
+
+#[derive(Debug, Clone)]
+struct Cached {
+    etag: HeaderValue,
+    body: String,
+    next: Option<String>,
+}
+
+/// One page of an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub body: String,
+    pub next: Option<String>,
+    /// True when the server answered 304 and the body came from the cache.
+    pub not_modified: bool,
+}
+
+/// A source's polite HTTP client: its own ETag cache, the shared per-host state.
+pub struct Polite {
+    client: reqwest::Client,
+    cache: Mutex<HashMap<String, Cached>>,
+}
+
+impl Polite {
+    pub fn new(client: reqwest::Client) -> Polite {
+        Polite {
+            client,
+            cache: Mutex::default(),
+        }
+    }
+
+    /// GET `url` with `headers` (credentials among them, marked sensitive by the caller).
+    pub async fn get(&self, url: &str, headers: &HeaderMap) -> Result<Page, SourceError> {
+        let host = host_of(url);
+        admit(&host, Utc::now())?;
+        let cached = self
+            .cache
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(url).cloned());
+        let mut request = self.client.get(url).headers(headers.clone());
+        if let Some(cached) = &cached {
+            request = request.header(header::IF_NONE_MATCH, cached.etag.clone());
+        }
+        let response = request.send().await.map_err(|e| http::describe(&e))?;
+        let status = response.status();
+        let response_headers = response.headers().clone();
+        if let Some(until) = observe(&host, status, &response_headers, Utc::now()) {
+            return Err(SourceError::new(limited_until(until)));
+        }
+        if status == StatusCode::NOT_MODIFIED {
+            if let Some(cached) = cached {
+                return Ok(Page {
+                    body: cached.body,
+                    next: cached.next,
+                    not_modified: true,
+                });
+            }
+            return Err(SourceError::new(
+                "HTTP 304 for a request never answered before",
+            ));
+        }
+        let body = http::read_capped(response).await?;
+        if !status.is_success() {
+            let excerpt = http::excerpt(&body);
+            return Err(SourceError::new(match status {
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                    format!("HTTP {status}: check the source's token ({excerpt})")
+                }
+                _ if excerpt.is_empty() => format!("HTTP {status}"),
+                _ => format!("HTTP {status}: {excerpt}"),
+            }));
+        }
+        let next =
+            link_next(&response_headers).or_else(|| next_page_number(url, &response_headers));
+        if let Some(etag) = response_headers.get(header::ETAG)
+            && let Ok(mut cache) = self.cache.lock()
+        {
+            cache.insert(
+                url.to_string(),
+                Cached {
+                    etag: etag.clone(),
+                    body: body.clone(),
+                    next: next.clone(),
+                },
+            );
+        }
+        Ok(Page {
+            body,
+            next,
+            not_modified: false,
+        })
+    }
+
+    /// GET `url` and parse it as JSON; an HTML page or other text gets a clear reason.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        headers: &HeaderMap,
+        what: &str,
+    ) -> Result<(T, Option<String>), SourceError> {
+        let page = self.get(url, headers).await?;
+        Ok((parse_json(&page.body, what)?, page.next))
+    }
+
+    /// Up to `MAX_PAGES` pages of a JSON list, concatenated.
+    pub async fn get_pages<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        headers: &HeaderMap,
+        what: &str,
+    ) -> Result<Vec<T>, SourceError> {
+        let mut items = Vec::new();
+        let mut next = Some(url.to_string());
+        for _ in 0..MAX_PAGES {
+            let Some(url) = next.take() else { break };
+            let (page, following): (Vec<T>, _) = self.get_json(&url, headers, what).await?;
+            if page.is_empty() {
+                break;
+            }
+            items.extend(page);
+            next = following;
+        }
+        Ok(items)
+    }
+}
+
+/// JSON, or a reason that says what came instead (a login page, a proxy's error page).
+pub fn parse_json<T: serde::de::DeserializeOwned>(
+    body: &str,
+    what: &str,
+) -> Result<T, SourceError> {
+    serde_json::from_str(body).map_err(|e| {
+        let start = body.trim_start();
+        if start.starts_with('<') {
+            SourceError::new(format!(
+                "{what}: expected JSON, got an HTML page ({})",
+                http::excerpt(body)
+            ))
+        } else {
+            SourceError::malformed(what, e)
+        }
+    })
+}
+
+/// A header value that reqwest and its logs treat as sensitive.
+pub fn sensitive(value: &str) -> Result<HeaderValue, SourceError> {
+    let mut value = HeaderValue::from_str(value)
+        .map_err(|_| SourceError::new("the token holds characters not allowed in a header"))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        map
+    }
+
+    fn at(s: i64) -> Timestamp {
+        Utc.timestamp_opt(1_790_000_000 + s, 0).unwrap()
+    }
+
+    #[test]
+    fn link_header_next_is_found() {
+        let h = headers(&[(
+            "link",
+            "<https://api.github.com/x?page=2>; rel=\"next\", <https://api.github.com/x?page=5>; rel=\"last\"",
+        )]);
+        assert_eq!(
+            link_next(&h).as_deref(),
+            Some("https://api.github.com/x?page=2")
+        );
+        let last = headers(&[("link", "<https://a/x?page=1>; rel=\"prev\"")]);
+        assert_eq!(link_next(&last), None);
+    }
+
+    #[test]
+    fn gitlab_next_page_replaces_the_page_parameter() {
+        let h = headers(&[("x-next-page", "2")]);
+        assert_eq!(
+            next_page_number("https://g/api/v4/p?ref=main&page=1&per_page=100", &h).as_deref(),
+            Some("https://g/api/v4/p?ref=main&per_page=100&page=2")
+        );
+        assert_eq!(
+            next_page_number("https://g/x", &headers(&[("x-next-page", "")])),
+            None
+        );
+    }
+
+    #[test]
+    fn reset_is_epoch_or_relative() {
+        let now = at(0);
+        let epoch = headers(&[("x-ratelimit-reset", "1790000600")]);
+        assert_eq!(reset_time(&epoch, now), Some(at(600)));
+        let relative = headers(&[("ratelimit-reset", "42")]);
+        assert_eq!(reset_time(&relative, now), Some(at(42)));
+    }
+
+    #[test]
+    fn nearly_spent_limit_rests_the_host_before_the_limit() {
+        let host = "rest.example:443";
+        let h = headers(&[
+            ("x-ratelimit-limit", "5000"),
+            ("x-ratelimit-remaining", "499"),
+            ("x-ratelimit-reset", "1790000900"),
+        ]);
+        assert_eq!(observe(host, StatusCode::OK, &h, at(0)), None);
+        let err = admit(host, at(10)).unwrap_err();
+        assert!(err.reason.starts_with("rate limited until "), "{err}");
+        assert!(admit(host, at(901)).is_ok());
+    }
+
+    #[test]
+    fn plenty_left_does_not_rest() {
+        let host = "plenty.example:443";
+        let h = headers(&[
+            ("x-ratelimit-limit", "5000"),
+            ("x-ratelimit-remaining", "4000"),
+            ("x-ratelimit-reset", "1790000900"),
+        ]);
+        assert_eq!(observe(host, StatusCode::OK, &h, at(0)), None);
+        assert!(admit(host, at(1)).is_ok());
+    }
+
+    #[test]
+    fn retry_after_on_429_and_403() {
+        let h = headers(&[("retry-after", "120")]);
+        assert_eq!(
+            observe("r1.example:443", StatusCode::TOO_MANY_REQUESTS, &h, at(0)),
+            Some(at(120))
+        );
+        assert_eq!(
+            observe("r2.example:443", StatusCode::FORBIDDEN, &h, at(0)),
+            Some(at(120))
+        );
+        // A 403 without rate-limit signs is a permission problem, not a rest.
+        assert_eq!(
+            observe(
+                "r3.example:443",
+                StatusCode::FORBIDDEN,
+                &HeaderMap::new(),
+                at(0)
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn the_host_budget_is_shared_and_bounded() {
+        let host = "budget.example:443";
+        for _ in 0..HOST_BUDGET_PER_HOUR {
+            admit(host, at(0)).unwrap();
+        }
+        let err = admit(host, at(5)).unwrap_err();
+        assert!(err.reason.contains("budget"), "{err}");
+        assert!(admit(host, at(3600)).is_ok());
+        assert_eq!(requests_sent(host), u64::from(HOST_BUDGET_PER_HOUR) + 1);
+    }
+
+    #[test]
+    fn html_in_place_of_json_is_named() {
+        let err =
+            parse_json::<serde_json::Value>("<!DOCTYPE html><html>Sign in", "runs").unwrap_err();
+        assert!(err.reason.contains("got an HTML page"), "{err}");
+    }
+}

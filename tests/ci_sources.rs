@@ -1,0 +1,457 @@
+//! The CI API sources against wiremock servers on 127.0.0.1 serving documented payload shapes:
+//! statuses, stages, DORA events, pagination, 304s, rate limits and error pages.
+
+mod support;
+
+use andon::config::{BuildkiteConfig, GithubConfig, GitlabConfig, JenkinsConfig};
+use andon::credentials::{Auth, Secret, TokenSource};
+use andon::model::{BuildStatus, Pipeline, StageStatus, Timestamp};
+use andon::sources::buildkite::BuildkiteSource;
+use andon::sources::github::GithubSource;
+use andon::sources::gitlab::GitlabSource;
+use andon::sources::http::client;
+use andon::sources::jenkins::JenkinsSource;
+use chrono::{TimeZone, Utc};
+use support::ci;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TOKEN: &str = "ghp_test0nlyTOKEN0123456789";
+
+fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Timestamp {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
+}
+
+fn inline(token: &str) -> Auth {
+    Auth {
+        user: None,
+        token: Some(TokenSource::Inline(Secret::new(token))),
+    }
+}
+
+fn github_config(server: &MockServer) -> GithubConfig {
+    GithubConfig {
+        api_url: server.uri(),
+        repo: ci::GITHUB_REPO.into(),
+        branch: "main".into(),
+        workflows: Vec::new(),
+        environment: "production".into(),
+        incident_label: "incident".into(),
+        auth: inline(TOKEN),
+    }
+}
+
+fn by_name<'a>(pipelines: &'a [Pipeline], name: &str) -> &'a Pipeline {
+    pipelines
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no pipeline {name:?} in {pipelines:?}"))
+}
+
+fn stage_words(p: &Pipeline) -> Vec<(String, StageStatus)> {
+    p.stages
+        .iter()
+        .map(|s| (s.name.clone(), s.status))
+        .collect()
+}
+
+/// A server of its own: a host that andon rests must not be a pooled server other tests reuse.
+async fn rested_server() -> MockServer {
+    MockServer::builder().start().await
+}
+
+async fn requests(server: &MockServer) -> usize {
+    server.received_requests().await.unwrap_or_default().len()
+}
+
+#[tokio::test]
+async fn github_runs_jobs_deployments_and_incidents() {
+    let server = MockServer::start().await;
+    ci::github(&server, Some(TOKEN)).await;
+    let source = GithubSource::new(github_config(&server), client());
+    let snapshot = source.poll(Utc::now()).await.unwrap();
+
+    let names: Vec<&str> = snapshot.pipelines.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["shop/CI", "shop/Deploy"]);
+    let ci_run = by_name(&snapshot.pipelines, "shop/CI");
+    assert_eq!(ci_run.status, BuildStatus::Failing);
+    assert_eq!(ci_run.stage.as_deref(), Some("test"));
+    assert_eq!(ci_run.label.as_deref(), Some("#562"));
+    assert_eq!(ci_run.last_build_at, Some(utc(2026, 11, 20, 14, 7, 31)));
+    assert_eq!(
+        ci_run.url.as_deref(),
+        Some("https://github.com/octo-org/shop/actions/runs/30433642")
+    );
+    let deploy = by_name(&snapshot.pipelines, "shop/Deploy");
+    assert_eq!(
+        (deploy.status, deploy.building),
+        (BuildStatus::Passing, true)
+    );
+    assert_eq!(
+        stage_words(deploy),
+        [
+            ("build".to_string(), StageStatus::Passed),
+            ("deploy".to_string(), StageStatus::Running)
+        ]
+    );
+
+    let events = &snapshot.events;
+    let finished: Vec<Timestamp> = events.deployments.iter().map(|d| d.finished_at).collect();
+    assert_eq!(
+        finished,
+        [utc(2026, 11, 20, 15, 6, 0), utc(2026, 11, 18, 10, 4, 0)],
+        "the failed deployment 102 is not one"
+    );
+    let commits: Vec<(String, Timestamp)> = events
+        .changes
+        .iter()
+        .map(|c| (c.commit[..6].to_string(), c.committed_at))
+        .collect();
+    assert_eq!(
+        commits,
+        [
+            ("ccc333".to_string(), utc(2026, 11, 20, 13, 6, 0)),
+            ("aaa111".to_string(), utc(2026, 11, 18, 8, 0, 0))
+        ]
+    );
+    // Two pages of issues; the pull request is not an incident.
+    let incidents: Vec<(&str, Option<Timestamp>)> = events
+        .incidents
+        .iter()
+        .map(|i| (i.id.as_str(), i.resolved_at))
+        .collect();
+    assert_eq!(
+        incidents,
+        [("#7", Some(utc(2026, 11, 18, 13, 30, 0))), ("#5", None)]
+    );
+    assert!(events.incidents.iter().all(|i| i.app == "shop"));
+}
+
+#[tokio::test]
+async fn github_second_poll_is_conditional_and_skips_immutable_details() {
+    let server = MockServer::start().await;
+    ci::github(&server, Some(TOKEN)).await;
+    let source = GithubSource::new(github_config(&server), client());
+    let first = source.poll(Utc::now()).await.unwrap();
+    let after_first = requests(&server).await;
+    // runs, 2 jobs, deployments, 3 statuses, 2 commits, 2 pages of issues
+    assert_eq!(after_first, 11);
+    let second = source.poll(Utc::now()).await.unwrap();
+    assert_eq!(first, second, "304s reuse the cached bodies");
+    let received = server.received_requests().await.unwrap();
+    let later = &received[after_first..];
+    // runs, jobs of the run still in progress, deployments, 2 pages of issues
+    assert_eq!(
+        later.len(),
+        5,
+        "{:?}",
+        later.iter().map(|r| r.url.path()).collect::<Vec<_>>()
+    );
+    let conditional = later
+        .iter()
+        .filter(|r| r.headers.contains_key("if-none-match"))
+        .count();
+    assert_eq!(
+        conditional, 3,
+        "every list with an ETag is asked conditionally"
+    );
+}
+
+#[tokio::test]
+async fn github_secondary_rate_limit_rests_the_host_and_names_the_time() {
+    let server = rested_server().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("retry-after", "600")
+                .insert_header("content-type", "application/json")
+                .set_body_string(ci::fixture("github", "secondary-rate-limit.json")),
+        )
+        .mount(&server)
+        .await;
+    let source = GithubSource::new(github_config(&server), client());
+    let err = source.poll(Utc::now()).await.unwrap_err();
+    assert!(err.reason.starts_with("rate limited until "), "{err}");
+    assert_eq!(requests(&server).await, 1);
+    // The next poll does not knock again before the time said.
+    let again = source.poll(Utc::now()).await.unwrap_err();
+    assert_eq!(again.reason, err.reason);
+    assert_eq!(requests(&server).await, 1);
+}
+
+#[tokio::test]
+async fn github_nearly_spent_limit_slows_down_before_the_limit() {
+    let server = rested_server().await;
+    let reset = (Utc::now().timestamp() + 1800).to_string();
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ratelimit-limit", "60")
+                .insert_header("x-ratelimit-remaining", "5")
+                .insert_header("x-ratelimit-reset", reset.as_str())
+                .set_body_string(ci::fixture("github", "runs.json")),
+        )
+        .mount(&server)
+        .await;
+    let mut config = github_config(&server);
+    config.auth = Auth::default();
+    let source = GithubSource::new(config, client());
+    let err = source.poll(Utc::now()).await.unwrap_err();
+    assert!(err.reason.starts_with("rate limited until "), "{err}");
+    // One answer said 5 of 60 left: andon stopped there instead of spending them.
+    assert_eq!(requests(&server).await, 1);
+}
+
+#[tokio::test]
+async fn github_error_page_in_place_of_json() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "text/html")
+                .set_body_string(ci::fixture("github", "unicorn.html")),
+        )
+        .mount(&server)
+        .await;
+    let err = GithubSource::new(github_config(&server), client())
+        .poll(Utc::now())
+        .await
+        .unwrap_err();
+    assert!(
+        err.reason.contains("expected JSON, got an HTML page"),
+        "{err}"
+    );
+    assert!(!err.reason.contains(TOKEN));
+}
+
+#[tokio::test]
+async fn github_missing_token_env_is_explained() {
+    let server = MockServer::start().await;
+    let mut config = github_config(&server);
+    config.auth.token = Some(TokenSource::Env("ANDON_TEST_UNSET_GITHUB_TOKEN".into()));
+    let err = GithubSource::new(config, client())
+        .poll(Utc::now())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.reason,
+        "token_env ANDON_TEST_UNSET_GITHUB_TOKEN is not set"
+    );
+    assert_eq!(requests(&server).await, 0);
+}
+
+#[tokio::test]
+async fn gitlab_pipeline_stages_deployments_and_paged_incidents() {
+    let server = MockServer::start().await;
+    ci::gitlab(&server, Some("glpat-test0nly")).await;
+    let config = GitlabConfig {
+        api_url: format!("{}/api/v4", server.uri()),
+        project: "group/payments".into(),
+        branch: "main".into(),
+        environment: "production".into(),
+        incident_label: None,
+        auth: inline("glpat-test0nly"),
+    };
+    let snapshot = GitlabSource::new(config, client())
+        .poll(Utc::now())
+        .await
+        .unwrap();
+    let p = by_name(&snapshot.pipelines, "payments");
+    assert_eq!((p.status, p.building), (BuildStatus::Passing, true));
+    assert_eq!(p.stage.as_deref(), Some("deploy"));
+    assert_eq!(p.label.as_deref(), Some("#310"));
+    assert_eq!(
+        stage_words(p),
+        [
+            ("build".to_string(), StageStatus::Passed),
+            ("test".to_string(), StageStatus::Passed),
+            ("deploy".to_string(), StageStatus::Running)
+        ],
+        "lint may fail"
+    );
+    let events = &snapshot.events;
+    let deployed: Vec<Timestamp> = events.deployments.iter().map(|d| d.finished_at).collect();
+    assert_eq!(
+        deployed,
+        [utc(2026, 11, 17, 10, 0, 0), utc(2026, 11, 15, 10, 0, 0)]
+    );
+    let committed: Vec<Timestamp> = events.changes.iter().map(|c| c.committed_at).collect();
+    assert_eq!(
+        committed,
+        [utc(2026, 11, 17, 9, 0, 0), utc(2026, 11, 14, 10, 0, 0)]
+    );
+    let incidents: Vec<&str> = events.incidents.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(incidents, ["#12", "#11"], "both pages read");
+}
+
+#[tokio::test]
+async fn jenkins_folders_multibranch_and_wfapi_stages_with_basic_auth() {
+    let server = MockServer::start().await;
+    // ci:tok in base64
+    ci::jenkins(&server, Some("Y2k6dG9r")).await;
+    let config = JenkinsConfig {
+        url: server.uri(),
+        jobs: Vec::new(),
+        auth: Auth {
+            user: Some("ci".into()),
+            token: Some(TokenSource::Inline(Secret::new("tok"))),
+        },
+    };
+    let source = JenkinsSource::new(config, client());
+    let snapshot = source.poll().await.unwrap();
+    let names: Vec<&str> = snapshot.pipelines.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["api", "platform/infra", "web/main", "legacy"]);
+
+    let api = by_name(&snapshot.pipelines, "api");
+    assert_eq!((api.status, api.building), (BuildStatus::Passing, false));
+    assert_eq!(api.label.as_deref(), Some("#142"));
+    // timestamp + duration, from milliseconds
+    assert_eq!(api.last_build_at, Some(utc(2025, 11, 20, 12, 1, 1)));
+    assert!(api.stages.is_empty(), "freestyle jobs have no wfapi");
+
+    let infra = by_name(&snapshot.pipelines, "platform/infra");
+    assert_eq!(infra.status, BuildStatus::Failing);
+    assert_eq!(infra.stage.as_deref(), Some("Apply"));
+
+    let web = by_name(&snapshot.pipelines, "web/main");
+    assert_eq!((web.status, web.building), (BuildStatus::Passing, true));
+    assert_eq!(web.stage.as_deref(), Some("Test"));
+    assert_eq!(web.stages.len(), 3);
+
+    let legacy = by_name(&snapshot.pipelines, "legacy");
+    assert_eq!(legacy.status, BuildStatus::Unknown);
+
+    // A second poll re-reads api/json and the running build's stages only.
+    let before = requests(&server).await;
+    assert_eq!(before, 3);
+    source.poll().await.unwrap();
+    assert_eq!(requests(&server).await - before, 2);
+}
+
+#[tokio::test]
+async fn jenkins_without_wfapi_is_asked_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/json"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(ci::fixture("jenkins", "api-json.json")),
+        )
+        .mount(&server)
+        .await;
+    let config = JenkinsConfig {
+        url: server.uri(),
+        jobs: vec!["web".into(), "platform".into()],
+        auth: Auth::default(),
+    };
+    let source = JenkinsSource::new(config, client());
+    let snapshot = source.poll().await.unwrap();
+    assert_eq!(snapshot.pipelines.len(), 2, "filtered to the folders named");
+    let web = by_name(&snapshot.pipelines, "web/main");
+    assert_eq!((web.status, web.building), (BuildStatus::Passing, true));
+    assert_eq!(
+        requests(&server).await,
+        2,
+        "api/json and one 404 from wfapi"
+    );
+    source.poll().await.unwrap();
+    assert_eq!(requests(&server).await, 3);
+}
+
+#[tokio::test]
+async fn buildkite_latest_build_and_its_jobs() {
+    let server = MockServer::start().await;
+    ci::buildkite(&server, Some("bkua_test0nly")).await;
+    let config = BuildkiteConfig {
+        api_url: server.uri(),
+        organization: "my-great-org".into(),
+        pipeline: "checkout".into(),
+        branch: "main".into(),
+        auth: inline("bkua_test0nly"),
+    };
+    let snapshot = BuildkiteSource::new(config, client()).poll().await.unwrap();
+    let p = by_name(&snapshot.pipelines, "checkout");
+    assert_eq!(p.status, BuildStatus::Failing);
+    assert_eq!(p.stage.as_deref(), Some(":rspec: Test"));
+    assert_eq!(
+        stage_words(p),
+        [
+            (":package: Build".to_string(), StageStatus::Passed),
+            (":rspec: Test".to_string(), StageStatus::Failed),
+            (":rocket: Deploy".to_string(), StageStatus::Skipped)
+        ]
+    );
+    assert_eq!(p.last_build_at, Some(utc(2026, 11, 20, 17, 6, 1)));
+    assert_eq!(p.label.as_deref(), Some("#812"));
+}
+
+#[tokio::test]
+async fn rate_limited_keeps_the_last_board_marked_stale_with_the_reason() {
+    let server = rested_server().await;
+    ci::github(&server, None).await;
+    let text = format!(
+        "[[source]]\nname = \"shop\"\nkind = \"github\"\nrepo = \"octo-org/shop\"\napi_url = \"{}\"\n",
+        server.uri()
+    );
+    let config = andon::config::parse(&text, "andon.toml").unwrap();
+    let source = andon::sources::Source::from_config(&config.sources[0], &client());
+    let mut state = andon::state::State::new(&config);
+    let t0 = Utc::now();
+    state.record(0, t0, source.poll(t0).await);
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "300"))
+        .mount(&server)
+        .await;
+    let t1 = t0 + chrono::TimeDelta::seconds(30);
+    state.record(0, t1, source.poll(t1).await);
+
+    let report = andon::view::dora_report(&config, &state, t1);
+    let view = andon::view::build(&config, &state, report, t1);
+    assert_eq!(view.pipelines.len(), 2, "the last data stays on the board");
+    assert!(
+        view.pipelines
+            .iter()
+            .all(|p| p.status == andon::view::PipelineStatus::Stale)
+    );
+    let reason = view.sources[0].error.as_deref().unwrap();
+    assert!(reason.starts_with("rate limited until "), "{reason}");
+    assert_eq!(view.dora.deployment_frequency.deployments, 2);
+}
+
+#[tokio::test]
+async fn pagination_is_bounded_even_when_the_server_always_has_more() {
+    let server = MockServer::start().await;
+    let issues = format!("/repos/{}/issues", ci::GITHUB_REPO);
+    let next = format!("<{}{issues}?page=2>; rel=\"next\"", server.uri());
+    Mock::given(method("GET"))
+        .and(path(issues.as_str()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("link", next.as_str())
+                .set_body_string(ci::fixture("github", "issues-page2.json")),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/{}/actions/runs", ci::GITHUB_REPO)))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(r#"{"total_count":0,"workflow_runs":[]}"#),
+        )
+        .mount(&server)
+        .await;
+    let mut config = github_config(&server);
+    config.environment = String::new();
+    let snapshot = GithubSource::new(config, client())
+        .poll(Utc::now())
+        .await
+        .unwrap();
+    assert!(snapshot.pipelines.is_empty());
+    assert_eq!(
+        snapshot.events.incidents.len(),
+        andon::sources::polite::MAX_PAGES
+    );
+    assert_eq!(
+        requests(&server).await,
+        1 + andon::sources::polite::MAX_PAGES
+    );
+}
