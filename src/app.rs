@@ -91,6 +91,7 @@ pub async fn run(config: Config, theme: Theme) -> std::io::Result<()> {
     let (update_tx, mut updates) = mpsc::channel(64);
     let (refresh_tx, refresh_rx) = watch::channel(0u64);
     let tasks = poller::spawn(&config, update_tx, refresh_rx);
+    // ratatui::init also installs a panic hook that restores the terminal before the message.
     let mut terminal = ratatui::init();
     let result = event_loop(&mut terminal, &config, &theme, &mut updates, &refresh_tx).await;
     for task in &tasks {
@@ -116,8 +117,11 @@ async fn event_loop(
         report: None,
     };
     let mut drawn: Option<(ViewModel, Screen)> = None;
+    // SIGTERM (a supervisor), SIGHUP (the SSH session dropped) and SIGINT (kill -INT; Ctrl-C
+    // itself arrives as a key in raw mode) all end the loop, so the terminal is restored.
     let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
+    let mut interrupt = signal(tokio::signal::unix::SignalKind::interrupt())?;
     loop {
         let view = view_at(config, &state, &mut cache, Utc::now());
         screen.clamp(view.pipelines.len());
@@ -146,6 +150,7 @@ async fn event_loop(
             _ = tick.tick() => {}
             _ = terminate.recv() => return Ok(()),
             _ = hangup.recv() => return Ok(()),
+            _ = interrupt.recv() => return Ok(()),
         }
     }
 }

@@ -64,7 +64,10 @@ fn main() -> ExitCode {
         let code = runtime.block_on(once(&config, cli.json));
         return ExitCode::from(code);
     }
-    match runtime.block_on(app::run(config, Theme::from_environment())) {
+    let result = runtime.block_on(app::run(config, Theme::from_environment()));
+    // A request or the terminal reader stuck in the kernel must not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("andon: {err}");

@@ -31,6 +31,7 @@ fn config() -> Config {
         stale_after: 3,
         stage: None,
         kind: SourceKind::Demo { seed: 1 },
+        transport: Default::default(),
     }];
     config
 }
@@ -197,9 +198,12 @@ fn a_dead_source_is_never_green() {
     );
     let screen = text(&buffer);
     assert!(screen.contains("? NO DATA ?"), "{screen}");
-    assert!(screen.contains("ci: connection refused"), "{screen}");
     assert!(
-        screen.contains("✗ ci error: connection refused"),
+        screen.contains("ci: error <1m: connection refused"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("✗ ci error <1m: connection refused"),
         "{screen}"
     );
     assert!(!screen.contains("GREEN"));

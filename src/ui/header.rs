@@ -17,6 +17,13 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
     if view.demo {
         title.push(Span::styled("  DEMO DATA", theme.building()));
     }
+    let insecure = crate::view::insecure_sources(view);
+    if !insecure.is_empty() {
+        title.push(Span::styled(
+            format!("  ⚠ TLS NOT VERIFIED: {}", insecure.join(", ")),
+            theme.status(crate::view::PipelineStatus::Failing),
+        ));
+    }
     frame.render_widget(Paragraph::new(Line::from(title)), left);
     frame.render_widget(
         Paragraph::new(Line::from(clock)).alignment(ratatui::layout::Alignment::Right),

@@ -2,3 +2,5 @@
 #![allow(dead_code)]
 
 pub mod prometheus;
+pub mod raw;
+pub mod tmux;
