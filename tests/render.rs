@@ -287,3 +287,41 @@ fn too_small_says_so() {
     ));
     assert!(screen.contains("terminal too small"));
 }
+
+#[test]
+fn unverified_tls_is_warned_about_in_the_header_and_a_stale_source_shows_its_age() {
+    let mut config = config();
+    config.sources[0].transport.insecure = true;
+    let mut state = State::new(&config);
+    let an_hour_ago = now() - chrono::Duration::minutes(61);
+    state.record(
+        0,
+        an_hour_ago,
+        Ok(Snapshot {
+            pipelines: vec![Pipeline::new("api", BuildStatus::Passing)],
+            ..Snapshot::default()
+        }),
+    );
+    let v = view::build(
+        &config,
+        &state,
+        view::dora_report(&config, &state, now()),
+        now(),
+    );
+    let screen = text(&render(
+        &v,
+        &Screen::default(),
+        &Theme::default_theme(),
+        80,
+        24,
+    ));
+    let header = screen.lines().next().unwrap();
+    assert!(header.contains("⚠ TLS NOT VERIFIED: ci"), "{screen}");
+    let footer = screen.lines().last().unwrap();
+    assert!(
+        footer.contains("⌛") && footer.contains("ci stale 1h"),
+        "{screen}"
+    );
+    assert!(screen.contains("STALE"), "{screen}");
+    assert!(!screen.contains("ALL GREEN"), "{screen}");
+}
