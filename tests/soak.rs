@@ -135,7 +135,8 @@ async fn soak(seconds: u64) {
     let total = Duration::from_secs(seconds);
     let warm_up = (total / 4).max(Duration::from_secs(3));
     let mut baseline = None;
-    let mut last = sample(pid).expect("andon is running");
+    let first = sample(pid).expect("andon is running");
+    let mut last = first;
     let mut peak = last.rss_kib;
     let mut screens_checked = 0;
     while started.elapsed() < total {
@@ -157,8 +158,17 @@ async fn soak(seconds: u64) {
     let screen = tmux.capture();
     let polls: usize = [&flap, &stall, &junk, &page].iter().map(|s| s.hits()).sum();
     println!(
-        "soak {seconds}s: {polls} requests served; RSS {} -> {} KiB (peak {peak}); fds {} -> {}; threads {} -> {}",
-        baseline.rss_kib, last.rss_kib, baseline.fds, last.fds, baseline.threads, last.threads
+        "soak {seconds}s: {polls} requests served; RSS {} KiB at start, {} after warm-up, {} at end \
+         (peak {peak}); fds {} / {} / {}; threads {} / {} / {}",
+        first.rss_kib,
+        baseline.rss_kib,
+        last.rss_kib,
+        first.fds,
+        baseline.fds,
+        last.fds,
+        first.threads,
+        baseline.threads,
+        last.threads
     );
     // The screen tells the truth: a failing pipeline or unknown, each dead source named.
     assert!(
