@@ -271,8 +271,11 @@ async fn event_loop(
         report: None,
     };
     let mut drawn: Option<(ViewModel, Screen)> = None;
+    // SIGTERM (a supervisor), SIGHUP (the SSH session dropped) and SIGINT (kill -INT; Ctrl-C
+    // itself arrives as a key in raw mode) all end the loop, so the terminal is restored.
     let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
+    let mut interrupt = signal(tokio::signal::unix::SignalKind::interrupt())?;
     loop {
         let now = Utc::now();
         let full = view_at(&config, &state, &mut cache, now);
@@ -390,6 +393,7 @@ async fn event_loop(
             }
             _ = terminate.recv() => return Ok(()),
             _ = hangup.recv() => return Ok(()),
+            _ = interrupt.recv() => return Ok(()),
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::config::{Config, SourceKind};
+use crate::sources::http::redact;
 
 pub fn describe(config: &Config) -> String {
     let mut out = String::new();
@@ -28,15 +29,15 @@ pub fn describe(config: &Config) -> String {
                     .map_or(String::new(), |b| format!("; board query {:?}", b.query));
                 format!(
                     "{} (events {}, {}, {}, {}{board})",
-                    p.url,
+                    redact(&p.url),
                     p.events.deploy,
                     p.events.commit,
                     p.events.failure_created,
                     p.events.failure_resolved
                 )
             }
-            SourceKind::Exposition(e) => format!("{} (events {})", e.url, e.events.deploy),
-            SourceKind::Cctray(c) => c.url.clone(),
+            SourceKind::Exposition(e) => format!("{} (events {})", redact(&e.url), e.events.deploy),
+            SourceKind::Cctray(c) => redact(&c.url),
             SourceKind::Github(c) => format!(
                 "{}/repos/{} branch {} ({})",
                 c.api_url,
@@ -51,7 +52,7 @@ pub fn describe(config: &Config) -> String {
                 c.branch,
                 c.auth.describe()
             ),
-            SourceKind::Jenkins(c) => format!("{} ({})", c.url, c.auth.describe()),
+            SourceKind::Jenkins(c) => format!("{} ({})", redact(&c.url), c.auth.describe()),
             SourceKind::Buildkite(c) => format!(
                 "{}/v2/organizations/{}/pipelines/{} branch {} ({})",
                 c.api_url,
@@ -70,6 +71,12 @@ pub fn describe(config: &Config) -> String {
             humantime::format_duration(s.interval),
             humantime::format_duration(s.timeout)
         );
+        if let Some(ca) = &s.transport.ca_file {
+            let _ = writeln!(out, "    TLS: system roots and {}", ca.display());
+        }
+        if s.transport.insecure {
+            let _ = writeln!(out, "    TLS: NOT VERIFIED (insecure = true)");
+        }
     }
     if config.sources.is_empty() {
         let _ = writeln!(out, "  (none: the screen will show NO DATA)");

@@ -85,6 +85,34 @@ pub struct SourceConfig {
     /// Board column for pipelines whose source reports no stages.
     pub stage: Option<String>,
     pub kind: SourceKind,
+    /// How the source is reached: body cap, TLS trust, retry backoff.
+    pub transport: Transport,
+}
+
+/// Per-source connection options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transport {
+    /// Largest response body read; a larger one fails the poll.
+    pub max_body: usize,
+    /// A PEM bundle of extra CAs trusted besides the system's roots.
+    pub ca_file: Option<PathBuf>,
+    /// Accept any certificate. The screen warns while this is on.
+    pub insecure: bool,
+    /// Longest wait between retries of a failing source (never below its interval).
+    pub backoff_max: Duration,
+}
+
+pub const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(300);
+
+impl Default for Transport {
+    fn default() -> Self {
+        Transport {
+            max_body: crate::sources::http::MAX_BODY_BYTES,
+            ca_file: None,
+            insecure: false,
+            backoff_max: DEFAULT_BACKOFF_MAX,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -357,6 +385,10 @@ struct RawSource {
     token: Option<Spanned<String>>,
     token_env: Option<Spanned<String>>,
     token_file: Option<Spanned<String>>,
+    max_body: Option<Spanned<String>>,
+    ca_file: Option<Spanned<String>>,
+    insecure: Option<bool>,
+    backoff_max: Option<Spanned<String>>,
 }
 
 const DEFAULT_WINDOW: Duration = Duration::from_secs(30 * 86_400);
@@ -446,7 +478,7 @@ fn validate(raw: RawConfig, file: &str, err: &Locate) -> Result<Config, ConfigEr
     let mut sources = Vec::with_capacity(raw.source.len());
     for (index, source) in raw.source.into_iter().enumerate() {
         let name_span = source.name.span();
-        let parsed = validate_source(source, index, window, err)?;
+        let parsed = validate_source(source, index, window, Path::new(file), err)?;
         if sources.iter().any(|s: &SourceConfig| s.name == parsed.name) {
             let message = format!("duplicate source name {:?}", parsed.name);
             return Err(err(name_span, &format!("source[{index}].name"), message));
@@ -506,6 +538,7 @@ fn validate_source(
     raw: RawSource,
     index: usize,
     window: Duration,
+    file: &Path,
     err: &Locate,
 ) -> Result<SourceConfig, ConfigError> {
     let field = |name: &str| format!("source[{index}].{name}");
@@ -642,6 +675,7 @@ fn validate_source(
             only_for(present, key, "github, gitlab, jenkins and buildkite")?;
         }
     }
+    let transport = validate_transport(&raw, interval, file, &field, err)?;
     Ok(SourceConfig {
         name,
         interval,
@@ -649,6 +683,7 @@ fn validate_source(
         stale_after,
         stage: raw.stage,
         kind,
+        transport,
     })
 }
 
@@ -889,6 +924,83 @@ fn readable_by_others(path: &Path) -> Option<u32> {
 #[cfg(not(unix))]
 fn readable_by_others(_path: &Path) -> Option<u32> {
     None
+}
+
+fn validate_transport(
+    raw: &RawSource,
+    interval: Duration,
+    file: &Path,
+    field: &dyn Fn(&str) -> String,
+    err: &Locate,
+) -> Result<Transport, ConfigError> {
+    let mut transport = Transport::default();
+    if let Some(v) = &raw.max_body {
+        transport.max_body = byte_size(v.get_ref()).ok_or_else(|| {
+            err(
+                v.span(),
+                &field("max_body"),
+                format!(
+                    "{:?} is not a size; write e.g. \"16MiB\", \"512KiB\", \"1000000\"",
+                    v.get_ref()
+                ),
+            )
+        })?;
+        if !(1024..=1024 * 1024 * 1024).contains(&transport.max_body) {
+            return Err(err(
+                v.span(),
+                &field("max_body"),
+                "must be between 1KiB and 1GiB".into(),
+            ));
+        }
+    }
+    if let Some(v) = &raw.ca_file {
+        let path = Path::new(v.get_ref().trim());
+        // Relative to the config file, so a config and its CA travel together.
+        let path = match file.parent() {
+            Some(dir) if path.is_relative() && file.is_file() => dir.join(path),
+            _ => path.to_path_buf(),
+        };
+        crate::sources::http::read_ca_file(&path)
+            .map_err(|e| err(v.span(), &field("ca_file"), e.reason))?;
+        transport.ca_file = Some(path);
+    }
+    transport.insecure = raw.insecure.unwrap_or(false);
+    transport.backoff_max = interval.max(DEFAULT_BACKOFF_MAX);
+    if let Some(v) = &raw.backoff_max {
+        let max = duration(v, &field("backoff_max"), err)?;
+        if max < interval {
+            return Err(err(
+                v.span(),
+                &field("backoff_max"),
+                format!(
+                    "must be at least the interval ({})",
+                    humantime::format_duration(interval)
+                ),
+            ));
+        }
+        transport.backoff_max = max;
+    }
+    Ok(transport)
+}
+
+/// "16MiB", "512 KiB", "2MB", "1000000": a byte count; None when it cannot be read.
+pub fn byte_size(text: &str) -> Option<usize> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let number: usize = text[..digits].parse().ok()?;
+    let unit: usize = match text[digits..].trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "kib" => 1024,
+        "m" | "mb" => 1000 * 1000,
+        "mib" => 1024 * 1024,
+        "g" | "gb" => 1000 * 1000 * 1000,
+        "gib" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    number.checked_mul(unit)
 }
 
 fn duration(value: &Spanned<String>, field: &str, err: &Locate) -> Result<Duration, ConfigError> {
@@ -1220,6 +1332,51 @@ token = "bkua_inline"
         assert!(!warnings[0].contains("bkua_s3cret"));
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert!(secret_warnings(Some(&path), &config).is_empty());
+    }
+
+    #[test]
+    fn transport_defaults_and_options() {
+        let config = parse(
+            "[[source]]\nname = \"a\"\nkind = \"cctray\"\nurl = \"https://127.0.0.1:1\"\n\
+             [[source]]\nname = \"b\"\nkind = \"cctray\"\nurl = \"https://127.0.0.1:1\"\n\
+             max_body = \"512 KiB\"\ninsecure = true\nbackoff_max = \"10m\"\ninterval = \"1m\"\n",
+            "a.toml",
+        )
+        .unwrap();
+        assert_eq!(config.sources[0].transport, Transport::default());
+        let b = &config.sources[1].transport;
+        assert_eq!(b.max_body, 512 * 1024);
+        assert!(b.insecure);
+        assert_eq!(b.backoff_max, Duration::from_secs(600));
+    }
+
+    #[test]
+    fn bad_transport_options_are_located() {
+        let base = "[[source]]\nname = \"a\"\nkind = \"cctray\"\nurl = \"https://127.0.0.1:1\"\n";
+        let e = error_of(&format!("{base}max_body = \"lots\"\n"));
+        assert_eq!((e.line, e.field.as_str()), (5, "source[0].max_body"));
+        let e = error_of(&format!("{base}max_body = \"10\"\n"));
+        assert!(e.message.contains("between 1KiB and 1GiB"), "{e}");
+        let e = error_of(&format!("{base}backoff_max = \"1s\"\n"));
+        assert_eq!((e.line, e.field.as_str()), (5, "source[0].backoff_max"));
+        assert!(e.message.contains("at least the interval"), "{e}");
+        let e = error_of(&format!("{base}ca_file = \"/nonexistent/ca.pem\"\n"));
+        assert_eq!((e.line, e.field.as_str()), (5, "source[0].ca_file"));
+        assert!(e.message.contains("cannot read CA file"), "{e}");
+        let not_pem = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(not_pem.path(), "hello").unwrap();
+        let e = error_of(&format!("{base}ca_file = {:?}\n", not_pem.path()));
+        assert!(e.message.contains("no certificate"), "{e}");
+    }
+
+    #[test]
+    fn byte_sizes() {
+        assert_eq!(byte_size("16MiB"), Some(16 * 1024 * 1024));
+        assert_eq!(byte_size(" 2 mb "), Some(2_000_000));
+        assert_eq!(byte_size("1000"), Some(1000));
+        assert_eq!(byte_size("1.5MiB"), None);
+        assert_eq!(byte_size("MiB"), None);
+        assert_eq!(byte_size("99999999999999999999GiB"), None);
     }
 
     #[test]

@@ -18,6 +18,21 @@ pub fn duration(seconds: f64) -> String {
     }
 }
 
+/// How long a state has lasted, compact for the footer: "<1m", "3m", "2h", "4d". Minutes at
+/// the finest, so an idle screen redraws at most once a minute for it.
+pub fn age(seconds: i64) -> String {
+    let s = seconds.max(0);
+    if s < 60 {
+        "<1m".to_string()
+    } else if s < 3600 {
+        format!("{}m", s / 60)
+    } else if s < 86_400 {
+        format!("{}h", s / 3600)
+    } else {
+        format!("{}d", s / 86_400)
+    }
+}
+
 pub fn tier(t: Option<Tier>) -> &'static str {
     t.map_or("no tier", Tier::word)
 }
@@ -141,6 +156,15 @@ pub fn key_figures(report: &DoraReport) -> [KeyFigure; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ages_are_compact() {
+        assert_eq!(age(-5), "<1m");
+        assert_eq!(age(59), "<1m");
+        assert_eq!(age(180), "3m");
+        assert_eq!(age(7300), "2h");
+        assert_eq!(age(400_000), "4d");
+    }
 
     #[test]
     fn durations_pick_a_readable_unit() {

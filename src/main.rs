@@ -98,7 +98,10 @@ fn main() -> ExitCode {
         theme: cli.theme.clone(),
         config_path: path.clone(),
     };
-    match runtime.block_on(app::run(config, theme, options)) {
+    let result = runtime.block_on(app::run(config, theme, options));
+    // A request or the terminal reader stuck in the kernel must not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("andon: {err}");

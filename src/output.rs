@@ -73,6 +73,8 @@ pub fn json(view: &ViewModel) -> Value {
             "state": s.state.word(),
             "error": s.error,
             "last_success": s.last_success.map(rfc3339),
+            "since": s.trouble_since.map(rfc3339),
+            "tls_verified": !s.insecure,
         })).collect::<Vec<_>>(),
     })
 }
@@ -256,6 +258,16 @@ fn write_sources(out: &mut String, view: &ViewModel) {
             s.kind,
             s.state.word()
         );
+        if let Some(since) = s.trouble_since {
+            let _ = write!(
+                line,
+                "  for {}",
+                format::age((view.now - since).num_seconds())
+            );
+        }
+        if s.insecure {
+            let _ = write!(line, "  TLS NOT VERIFIED");
+        }
         if let Some(at) = s.last_success {
             let _ = write!(line, "  last success {}", at.format("%H:%M:%S UTC"));
         }

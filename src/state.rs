@@ -45,6 +45,10 @@ pub struct SourceState {
     pub last_attempt: Option<Timestamp>,
     pub last_success: Option<Timestamp>,
     pub error: Option<String>,
+    /// When the current run of failures began (None while the source is healthy).
+    pub error_since: Option<Timestamp>,
+    /// Certificates are not verified for this source; the screen warns.
+    pub insecure: bool,
     /// The last successful snapshot, kept through failures so the screen can show it as stale.
     pub snapshot: Option<Snapshot>,
 }
@@ -61,7 +65,19 @@ impl SourceState {
             last_attempt: None,
             last_success: None,
             error: None,
+            error_since: None,
+            insecure: config.transport.insecure,
             snapshot: None,
+        }
+    }
+
+    /// Since when the source has been in its current trouble: the first failure of the current
+    /// run when in error, the last success when stale. None when ok or pending.
+    pub fn trouble_since(&self, now: Timestamp) -> Option<Timestamp> {
+        match self.freshness(now) {
+            Freshness::Error => self.error_since.or(self.last_attempt),
+            Freshness::Stale => self.last_success,
+            Freshness::Ok | Freshness::Pending => None,
         }
     }
 
@@ -112,11 +128,17 @@ impl State {
             Ok(snapshot) => {
                 source.last_success = Some(at);
                 source.error = None;
+                source.error_since = None;
                 let name = source.name.clone();
                 self.track_failures(&name, &snapshot, at);
                 self.sources[index].snapshot = Some(snapshot);
             }
-            Err(err) => source.error = Some(err.reason),
+            Err(err) => {
+                if source.error.is_none() {
+                    source.error_since = Some(at);
+                }
+                source.error = Some(err.reason);
+            }
         }
     }
 
@@ -160,6 +182,7 @@ mod tests {
             stale_after: 3,
             stage: None,
             kind: SourceKind::Demo { seed: 1 },
+            transport: Default::default(),
         })
     }
 
@@ -197,6 +220,22 @@ mod tests {
         assert_eq!(source.error.as_deref(), Some("connection refused"));
         assert!(source.snapshot.is_some());
         assert_eq!(source.last_success, Some(at(0)));
+    }
+
+    #[test]
+    fn trouble_since_is_the_first_failure_of_the_run_and_clears_on_success() {
+        let mut state = state();
+        state.record(0, at(0), Ok(snapshot(BuildStatus::Passing)));
+        assert_eq!(state.sources[0].trouble_since(at(1)), None);
+        state.record(0, at(10), Err(SourceError::new("connection refused")));
+        state.record(0, at(20), Err(SourceError::new("timed out")));
+        assert_eq!(state.sources[0].trouble_since(at(25)), Some(at(10)));
+        assert_eq!(state.sources[0].error.as_deref(), Some("timed out"));
+        state.record(0, at(30), Ok(snapshot(BuildStatus::Passing)));
+        assert_eq!(state.sources[0].freshness(at(30)), Freshness::Ok);
+        assert_eq!(state.sources[0].trouble_since(at(30)), None);
+        // Stale: the age is that of the last success.
+        assert_eq!(state.sources[0].trouble_since(at(100)), Some(at(30)));
     }
 
     #[test]

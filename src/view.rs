@@ -76,6 +76,38 @@ pub struct SourceView {
     pub state: Freshness,
     pub error: Option<String>,
     pub last_success: Option<Timestamp>,
+    /// Since when the source is in error (first failure of the run) or stale (last success).
+    pub trouble_since: Option<Timestamp>,
+    /// Certificates are not verified: the screen shows a warning.
+    pub insecure: bool,
+    /// `status_line` at the time the view was built.
+    pub summary: String,
+}
+
+impl SourceView {
+    /// "error 3m: connection refused", "stale 12m", "ok", "pending": the state, how long it
+    /// has lasted, and why.
+    pub fn status_line(&self, now: Timestamp) -> String {
+        let mut text = self.state.word().to_string();
+        if let Some(since) = self.trouble_since {
+            text.push(' ');
+            text.push_str(&crate::format::age((now - since).num_seconds()));
+        }
+        if let Some(error) = &self.error {
+            text.push_str(": ");
+            text.push_str(error);
+        }
+        text
+    }
+}
+
+/// Names of the sources whose certificates are not verified.
+pub fn insecure_sources(view: &ViewModel) -> Vec<&str> {
+    view.sources
+        .iter()
+        .filter(|s| s.insecure)
+        .map(|s| s.name.as_str())
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -190,6 +222,13 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
             state: s.freshness(now),
             error: s.error.clone(),
             last_success: s.last_success,
+            trouble_since: s.trouble_since(now),
+            insecure: s.insecure,
+            summary: String::new(),
+        })
+        .map(|mut s| {
+            s.summary = s.status_line(now);
+            s
         })
         .collect();
     ViewModel {
@@ -256,8 +295,7 @@ fn andon(pipelines: &[PipelineView], sources: &[SourceView]) -> Andon {
         .filter(|s| s.state != Freshness::Ok)
         .map(|s| match (&s.state, &s.error) {
             (Freshness::Pending, _) => format!("{}: waiting for the first poll", s.name),
-            (_, Some(error)) => format!("{}: {error}", s.name),
-            (state, None) => format!("{}: {}", s.name, state.word()),
+            _ => format!("{}: {}", s.name, s.summary),
         })
         .collect();
     let unknown: Vec<String> = pipelines
@@ -348,6 +386,7 @@ mod tests {
                     stale_after: 3,
                     stage: None,
                     kind: SourceKind::Demo { seed: 1 },
+                    transport: Default::default(),
                 })
                 .collect(),
             display: crate::config::DisplayConfig::default(),
@@ -450,7 +489,14 @@ mod tests {
         let v = view(&config, &state);
         assert_eq!(v.andon.state, AndonState::Unknown);
         assert_eq!(v.andon.headline, "STALE");
-        assert!(v.andon.causes.iter().any(|c| c == "b: timed out"));
+        assert!(
+            v.andon
+                .causes
+                .iter()
+                .any(|c| c == "b: error <1m: timed out"),
+            "{:?}",
+            v.andon.causes
+        );
         let web = v.pipelines.iter().find(|p| p.name == "web").unwrap();
         assert_eq!(web.status, PipelineStatus::Stale);
     }
@@ -468,6 +514,49 @@ mod tests {
         let v = view(&config, &state);
         assert_eq!(v.pipelines[0].status, PipelineStatus::Stale);
         assert_eq!(v.andon.state, AndonState::Unknown);
+    }
+
+    #[test]
+    fn a_source_in_error_shows_how_long_and_why() {
+        let config = config(&["a"]);
+        let mut state = State::new(&config);
+        let earlier = now() - chrono::Duration::seconds(200);
+        state.record(
+            0,
+            earlier,
+            snap(vec![Pipeline::new("api", BuildStatus::Passing)]),
+        );
+        state.record(
+            0,
+            earlier + chrono::Duration::seconds(10),
+            Err(SourceError::new("connection refused")),
+        );
+        state.record(0, now(), Err(SourceError::new("connection refused")));
+        let v = view(&config, &state);
+        assert_eq!(
+            v.sources[0].status_line(now()),
+            "error 3m: connection refused"
+        );
+        assert_eq!(v.andon.causes, ["a: error 3m: connection refused"]);
+        assert_eq!(
+            v.pipelines[0].status,
+            PipelineStatus::Stale,
+            "never green while in error"
+        );
+    }
+
+    #[test]
+    fn a_stale_source_shows_the_age_of_its_last_success() {
+        let config = config(&["a"]);
+        let mut state = State::new(&config);
+        state.record(
+            0,
+            now() - chrono::Duration::seconds(3 * 3600 + 60),
+            snap(vec![Pipeline::new("api", BuildStatus::Passing)]),
+        );
+        let v = view(&config, &state);
+        assert_eq!(v.sources[0].status_line(now()), "stale 3h");
+        assert_eq!(v.andon.headline, "STALE");
     }
 
     #[test]

@@ -147,7 +147,10 @@ async fn an_unreadable_source_with_nothing_red_exits_3_never_green() {
     assert_eq!(out.status.code(), Some(3));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("? NO DATA"), "{text}");
-    assert!(text.contains("gocd: connection refused"), "{text}");
+    assert!(
+        text.contains("gocd: error <1m: connection refused"),
+        "{text}"
+    );
     assert!(
         !text.contains('\x1b'),
         "colour codes in piped output:\n{text}"

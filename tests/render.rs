@@ -31,6 +31,7 @@ fn config() -> Config {
         stale_after: 3,
         stage: None,
         kind: SourceKind::Demo { seed: 1 },
+        transport: Default::default(),
     }];
     config
 }
@@ -200,9 +201,12 @@ fn a_dead_source_is_never_green() {
             height,
         );
         let screen = text(&buffer);
-        assert!(screen.contains("ci: connection refused"), "{screen}");
         assert!(
-            screen.contains("✗ ci error: connection refused"),
+            screen.contains("ci: error <1m: connection refused"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("✗ ci error <1m: connection refused"),
             "{screen}"
         );
         assert!(!screen.contains("GREEN"));
@@ -580,4 +584,42 @@ fn a_small_kiosk_with_many_failures_keeps_room_for_the_board() {
         .count();
     assert!(cards >= 5, "only {cards} cards:\n{shown}");
     assert!(shown.contains("more"), "{shown}");
+}
+
+#[test]
+fn unverified_tls_is_warned_about_in_the_header_and_a_stale_source_shows_its_age() {
+    let mut config = config();
+    config.sources[0].transport.insecure = true;
+    let mut state = State::new(&config);
+    let an_hour_ago = now() - chrono::Duration::minutes(61);
+    state.record(
+        0,
+        an_hour_ago,
+        Ok(Snapshot {
+            pipelines: vec![Pipeline::new("api", BuildStatus::Passing)],
+            ..Snapshot::default()
+        }),
+    );
+    let v = view::build(
+        &config,
+        &state,
+        view::dora_report(&config, &state, now()),
+        now(),
+    );
+    let screen = text(&render(
+        &v,
+        &Screen::default(),
+        &Theme::default_theme(),
+        80,
+        24,
+    ));
+    let header = screen.lines().next().unwrap();
+    assert!(header.contains("⚠ TLS NOT VERIFIED: ci"), "{screen}");
+    let footer = screen.lines().last().unwrap();
+    assert!(
+        footer.contains("⌛") && footer.contains("ci stale 1h"),
+        "{screen}"
+    );
+    assert!(screen.contains("STALE"), "{screen}");
+    assert!(!screen.contains("ALL GREEN"), "{screen}");
 }

@@ -28,7 +28,7 @@ impl ExpositionSource {
         let conversion = pelorus::to_events(&series, &self.config.events);
         if conversion.skipped > 0 {
             tracing::warn!(
-                url = %self.config.url,
+                url = %http::redact(&self.config.url),
                 skipped = conversion.skipped,
                 "event samples with unusable values or labels were skipped"
             );

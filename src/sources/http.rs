@@ -1,35 +1,115 @@
-//! The one place sources talk HTTP: status handling, body cap and readable failure reasons.
+//! The one place sources talk HTTP: status handling, body cap, TLS options and readable failure
+//! reasons. Every reason names what went wrong in the words an on-call engineer needs (DNS,
+//! refused, timeout, TLS, a server error) and never repeats a URL's userinfo or query string.
 
 use std::error::Error as _;
+use std::future::Future;
+use std::time::Duration;
 
 use super::SourceError;
+use crate::config::Transport;
 
-/// Largest response body read from any source; larger bodies are refused, not truncated.
+/// Default for the largest response body read from a source; larger bodies are refused, not
+/// truncated. A source's `max_body` overrides it.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
-pub fn client() -> reqwest::Client {
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+tokio::task_local! {
+    /// The body cap of the source being polled, set by the poller around each poll.
+    static BODY_LIMIT: usize;
+}
+
+/// Runs `poll` with `limit` as the body cap of every request it makes.
+pub async fn with_body_limit<F: Future>(limit: usize, poll: F) -> F::Output {
+    BODY_LIMIT.scope(limit, poll).await
+}
+
+pub fn body_limit() -> usize {
+    BODY_LIMIT
+        .try_with(|limit| *limit)
+        .unwrap_or(MAX_BODY_BYTES)
+}
+
+fn builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .user_agent(concat!("andon/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(std::time::Duration::from_secs(5))
+        .connect_timeout(CONNECT_TIMEOUT)
+        // Dead pooled connections are dropped rather than kept for weeks.
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(4)
+}
+
+/// A client trusting the system's roots.
+pub fn client() -> reqwest::Client {
+    builder().build().unwrap_or_default()
+}
+
+/// A client for one source: the system's roots plus the source's CA bundle, or no verification
+/// at all when the source is marked `insecure` (the screen then says so).
+pub fn client_for(transport: &Transport) -> Result<reqwest::Client, SourceError> {
+    let mut builder = builder();
+    if let Some(path) = &transport.ca_file {
+        for cert in read_ca_file(path)? {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    if transport.insecure {
+        builder = builder.danger_accept_invalid_certs(true);
+    }
+    builder
         .build()
-        .unwrap_or_default()
+        .map_err(|e| SourceError::new(format!("cannot set up HTTP: {}", last_cause(&e))))
+}
+
+/// The certificates of a PEM bundle; an unreadable file or one without a certificate is an error.
+pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, SourceError> {
+    const MAX_CA_FILE: u64 = 16 * 1024 * 1024;
+    let cannot = |e: &dyn std::fmt::Display| {
+        SourceError::new(format!("cannot read CA file {}: {e}", path.display()))
+    };
+    // Not a device or a FIFO (reading /dev/zero would never end), and of a sane size.
+    let meta = std::fs::metadata(path).map_err(|e| cannot(&e))?;
+    if !meta.is_file() {
+        return Err(cannot(&"not a regular file"));
+    }
+    if meta.len() > MAX_CA_FILE {
+        return Err(cannot(&"larger than 16 MiB"));
+    }
+    let pem = std::fs::read(path).map_err(|e| cannot(&e))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| SourceError::new(format!("CA file {} is not PEM: {e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(SourceError::new(format!(
+            "CA file {} holds no certificate",
+            path.display()
+        )));
+    }
+    Ok(certs)
 }
 
 /// The body of a successful GET as text. Non-2xx statuses become errors that quote the start of
 /// the body, since servers explain themselves there (Prometheus's JSON errors, HTML error pages).
 pub async fn get_text(client: &reqwest::Client, url: &str) -> Result<String, SourceError> {
-    let response = client.get(url).send().await.map_err(|e| describe(&e))?;
-    let status = response.status();
-    let body = read_capped(response).await?;
+    let (status, body) = get_any_status(client, url).await?;
     if !status.is_success() {
-        let excerpt = excerpt(&body);
-        return Err(SourceError::new(if excerpt.is_empty() {
-            format!("HTTP {status}")
-        } else {
-            format!("HTTP {status}: {excerpt}")
-        }));
+        return Err(status_error(status, &body));
     }
     Ok(body)
+}
+
+/// `HTTP 503 Service Unavailable: <first line of the body>`; 5xx are called server errors.
+pub fn status_error(status: reqwest::StatusCode, body: &str) -> SourceError {
+    let mut reason = format!("HTTP {status}");
+    if status.is_server_error() {
+        reason.push_str(" (server error)");
+    }
+    let excerpt = excerpt(body);
+    if !excerpt.is_empty() {
+        reason.push_str(": ");
+        reason.push_str(&excerpt);
+    }
+    SourceError::new(reason)
 }
 
 /// Like `get_text` but keeps the body of an error status, for APIs that answer errors in JSON.
@@ -39,20 +119,23 @@ pub async fn get_any_status(
 ) -> Result<(reqwest::StatusCode, String), SourceError> {
     let response = client.get(url).send().await.map_err(|e| describe(&e))?;
     let status = response.status();
-    Ok((status, read_capped(response).await?))
+    Ok((status, read_capped(response, body_limit()).await?))
 }
 
-pub async fn read_capped(mut response: reqwest::Response) -> Result<String, SourceError> {
+pub async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<String, SourceError> {
     if response
         .content_length()
-        .is_some_and(|len| len > MAX_BODY_BYTES as u64)
+        .is_some_and(|len| len > limit as u64)
     {
-        return Err(too_large());
+        return Err(too_large(limit));
     }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e))? {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(too_large());
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(limit));
         }
         body.extend_from_slice(&chunk);
     }
@@ -64,11 +147,21 @@ pub async fn read_capped(mut response: reqwest::Response) -> Result<String, Sour
     })
 }
 
-fn too_large() -> SourceError {
-    SourceError::new(format!(
-        "response larger than {} MiB refused",
-        MAX_BODY_BYTES / (1024 * 1024)
-    ))
+fn too_large(limit: usize) -> SourceError {
+    SourceError::new(format!("response larger than {} refused", size(limit)))
+}
+
+/// A byte count as written in the config: "16 MiB", "512 KiB", "100 B".
+pub fn size(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} B")
+    }
 }
 
 /// First line of a body, shortened, for error messages.
@@ -81,44 +174,139 @@ pub fn excerpt(body: &str) -> String {
     short
 }
 
-/// A reqwest failure in the words an on-call engineer needs: refused, DNS, timeout, TLS.
+/// A URL fit for the screen and the log: no user, password, query string or fragment, which is
+/// where tokens hide. Text that does not parse as a URL is cut the same way by hand.
+pub fn redact(url: &str) -> String {
+    if let Ok(mut parsed) = reqwest::Url::parse(url) {
+        let clean = parsed.username().is_empty()
+            && parsed.password().is_none()
+            && parsed.query().is_none()
+            && parsed.fragment().is_none();
+        if clean {
+            return url.to_string();
+        }
+        if parsed.has_host() {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+        }
+        parsed.set_query(None);
+        parsed.set_fragment(None);
+        return parsed.to_string();
+    }
+    let cut = url.find(['?', '#']).map_or(url, |i| &url[..i]);
+    match (cut.find("://"), cut.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}{}", &cut[..scheme_end + 3], &cut[at + 1..])
+        }
+        _ => cut.to_string(),
+    }
+}
+
+/// A reqwest failure as one distinct reason: DNS, refused, timeout, TLS, dropped, or other.
 pub fn describe(error: &reqwest::Error) -> SourceError {
     let chain = error_chain(error).to_lowercase();
-    let reason = if error.is_timeout() {
-        "timed out".to_string()
-    } else if chain.contains("dns error") || chain.contains("failed to lookup address") {
-        "DNS lookup failed".to_string()
+    let host = error
+        .url()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| "the host".to_string());
+    let reason = if is_tls(error, &chain) {
+        format!("TLS error: {}", tls_detail(error))
+    } else if error.is_timeout() {
+        if error.is_connect() {
+            format!(
+                "timed out connecting to {host} after {}",
+                humantime::format_duration(CONNECT_TIMEOUT)
+            )
+        } else {
+            "timed out".to_string()
+        }
+    } else if chain.contains("dns error")
+        || chain.contains("failed to lookup address")
+        || chain.contains("name or service not known")
+        || chain.contains("no address associated")
+    {
+        format!("DNS lookup failed for {host}")
     } else if chain.contains("connection refused") {
         "connection refused".to_string()
-    } else if chain.contains("certificate") || chain.contains("tls") {
-        format!("TLS error: {}", last_cause(error))
+    } else if chain.contains("connection reset")
+        || chain.contains("connection closed")
+        || chain.contains("incomplete message")
+        || chain.contains("unexpected eof")
+        || chain.contains("end of file before message length")
+        || chain.contains("broken pipe")
+    {
+        "connection dropped by the server mid-response".to_string()
     } else if error.is_connect() {
         format!("cannot connect: {}", last_cause(error))
+    } else if error.is_decode() || error.is_body() {
+        format!("response body unreadable: {}", last_cause(error))
     } else {
         format!("request failed: {}", last_cause(error))
     };
     SourceError::new(reason)
 }
 
+/// TLS failures show up as a rustls error inside an io::Error somewhere in the chain.
+fn is_tls(error: &reqwest::Error, chain: &str) -> bool {
+    causes(error).any(|cause| rustls_error(cause).is_some())
+        || chain.contains("certificate")
+        || chain.contains("tls handshake")
+        || chain.contains("invalidcontenttype")
+        || chain.contains("corrupt message")
+}
+
+fn rustls_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    cause.downcast_ref::<rustls::Error>().or_else(|| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    })
+}
+
+fn tls_detail(error: &reqwest::Error) -> String {
+    let detail = causes(error)
+        .find_map(rustls_error)
+        .map_or_else(|| last_cause(error), |e| e.to_string());
+    if detail.contains("InvalidContentType") || detail.contains("corrupt message") {
+        format!("{detail} (is the server speaking plain HTTP?)")
+    } else {
+        detail
+    }
+}
+
+fn causes(error: &reqwest::Error) -> impl Iterator<Item = &(dyn std::error::Error + 'static)> {
+    std::iter::successors(error.source(), |&cause| cause.source())
+}
+
 fn error_chain(error: &reqwest::Error) -> String {
     let mut parts = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(cause) = source {
-        parts.push(cause.to_string());
-        source = cause.source();
-    }
+    parts.extend(causes(error).map(|cause| cause.to_string()));
     parts.join(": ")
 }
 
+/// The innermost cause, which says what happened; reqwest's own message names the URL, which
+/// the screen does not need (and which may hold a token).
 fn last_cause(error: &reqwest::Error) -> String {
-    let mut last = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        last = cause.to_string();
-        source = cause.source();
-    }
-    // reqwest puts the URL in its own message; the screen already names the source.
-    last
+    causes(error).last().map_or_else(
+        || redact_words(&error.to_string()),
+        |c| redact_words(&c.to_string()),
+    )
+}
+
+/// Redacts every URL-looking word of a message.
+fn redact_words(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            let bare = word.trim_matches(|c| c == '(' || c == ')');
+            if bare.contains("://") {
+                word.replace(bare, &redact(bare))
+            } else {
+                word.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -140,5 +328,44 @@ mod tests {
     fn excerpt_keeps_the_first_line_short() {
         assert_eq!(excerpt("\n  <html>\n<body>"), "<html>");
         assert_eq!(excerpt(&"x".repeat(200)).chars().count(), 121);
+    }
+
+    #[test]
+    fn redact_drops_userinfo_query_and_fragment() {
+        assert_eq!(
+            redact("https://bob:s3cret@ci.example.org:8443/cc.xml?token=abc#x"),
+            "https://ci.example.org:8443/cc.xml"
+        );
+        assert_eq!(redact("http://127.0.0.1:9090"), "http://127.0.0.1:9090");
+        assert_eq!(
+            redact("http://tok@[bad/x?token=1"),
+            "http://[bad/x",
+            "unparseable URLs are cut by hand"
+        );
+        assert_eq!(
+            redact_words("error sending request for url (https://u:p@h/x?t=1)"),
+            "error sending request for url (https://h/x)"
+        );
+    }
+
+    #[test]
+    fn sizes_read_as_written() {
+        assert_eq!(size(16 * 1024 * 1024), "16 MiB");
+        assert_eq!(size(512 * 1024), "512 KiB");
+        assert_eq!(size(1000), "1000 B");
+    }
+
+    #[test]
+    fn server_errors_are_named_as_such() {
+        let e = status_error(
+            reqwest::StatusCode::SERVICE_UNAVAILABLE,
+            "down for upgrade\n",
+        );
+        assert_eq!(
+            e.reason,
+            "HTTP 503 Service Unavailable (server error): down for upgrade"
+        );
+        let e = status_error(reqwest::StatusCode::NOT_FOUND, "");
+        assert_eq!(e.reason, "HTTP 404 Not Found");
     }
 }

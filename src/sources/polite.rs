@@ -267,7 +267,7 @@ impl Polite {
                 "HTTP 304 for a request never answered before",
             ));
         }
-        let body = http::read_capped(response).await?;
+        let body = http::read_capped(response, http::body_limit()).await?;
         if !status.is_success() {
             let excerpt = http::excerpt(&body);
             return Err(SourceError::new(match status {

@@ -43,7 +43,7 @@ impl PrometheusSource {
         let conversion = pelorus::to_events(&series, names);
         if conversion.skipped > 0 {
             tracing::warn!(
-                url = %self.config.url,
+                url = %http::redact(&self.config.url),
                 skipped = conversion.skipped,
                 "event series with unusable values or labels were skipped"
             );
@@ -85,8 +85,14 @@ impl PrometheusSource {
 pub fn query_url(base: &str, query: &str, now: Timestamp) -> Result<reqwest::Url, SourceError> {
     let time = format!("{}.{:03}", now.timestamp(), now.timestamp_subsec_millis());
     let endpoint = format!("{}/api/v1/query", base.trim_end_matches('/'));
-    reqwest::Url::parse_with_params(&endpoint, [("query", query), ("time", time.as_str())])
-        .map_err(|e| SourceError::new(format!("invalid Prometheus URL {base:?}: {e}")))
+    reqwest::Url::parse_with_params(&endpoint, [("query", query), ("time", time.as_str())]).map_err(
+        |e| {
+            SourceError::new(format!(
+                "invalid Prometheus URL {:?}: {e}",
+                http::redact(base)
+            ))
+        },
+    )
 }
 
 fn shorten(text: &str) -> String {
@@ -130,6 +136,8 @@ pub fn parse_response(status: reqwest::StatusCode, body: &str) -> Result<Vec<Ser
     }
     match serde_json::from_str::<Envelope>(body) {
         Ok(envelope) if envelope.status == "error" => Err(api_error(&envelope)),
+        // A proxy or a restarting server, not a wrong URL: say it as a server error.
+        _ if status.is_server_error() => Err(http::status_error(status, body)),
         _ => {
             let excerpt = http::excerpt(body);
             let detail = if excerpt.is_empty() {

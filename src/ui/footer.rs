@@ -49,11 +49,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, screen: &Screen, th
                 Freshness::Stale => ("⌛", theme.status(PipelineStatus::Stale)),
                 Freshness::Error => ("✗", theme.status(PipelineStatus::Failing)),
             };
-            let mut text = format!("{glyph} {} {}", source.name, source.state.word());
-            match (&source.error, source.last_success) {
-                (Some(error), _) => text.push_str(&format!(": {error}")),
-                (None, Some(at)) => text.push_str(&format!(" {}", at.format("%H:%M:%S"))),
-                (None, None) => {}
+            // "✗ gocd error 3m: connection refused", "⌛ jenkins stale 12m", "● demo ok 02:30:57".
+            let mut text = format!("{glyph} {} {}", source.name, source.summary);
+            if let (Freshness::Ok, Some(at)) = (source.state, source.last_success) {
+                text.push_str(&format!(" {}", at.format("%H:%M:%S")));
             }
             spans.push(Span::styled(text, style));
             spans.push(Span::raw("  "));

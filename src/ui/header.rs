@@ -17,6 +17,13 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, screen: &Screen, th
     if view.demo {
         title.push(Span::styled("  DEMO DATA", theme.building()));
     }
+    let insecure = crate::view::insecure_sources(view);
+    if !insecure.is_empty() {
+        title.push(Span::styled(
+            format!("  ⚠ TLS NOT VERIFIED: {}", insecure.join(", ")),
+            theme.status(crate::view::PipelineStatus::Failing),
+        ));
+    }
     if let Some(page) = &screen.page {
         let paused = if screen.paused { " ⏸ paused" } else { "" };
         title.push(Span::styled(

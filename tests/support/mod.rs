@@ -3,3 +3,5 @@
 
 pub mod ci;
 pub mod prometheus;
+pub mod raw;
+pub mod tmux;

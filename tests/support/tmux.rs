@@ -1,0 +1,175 @@
+//! `andon` in a real terminal: a tmux server of its own (own socket), whose pane stays after the
+//! process exits (remain-on-exit) so a test can check how the terminal was left.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Tmux {
+    socket: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    /// Runs `andon ARGS` at `width`x`height`; `env` is added to its environment.
+    pub fn start(name: &str, width: u16, height: u16, args: &[&str], env: &[(&str, &str)]) -> Tmux {
+        assert!(
+            Command::new("tmux").arg("-V").output().is_ok(),
+            "tmux is required for these tests: apt-get install tmux (scripts/test does it)"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("tmux.conf");
+        std::fs::write(&conf, "set -g remain-on-exit on\n").unwrap();
+        let socket = format!("andon-{name}-{}", std::process::id());
+        let mut command = format!(
+            "exec env XDG_STATE_HOME={} XDG_CONFIG_HOME=/nonexistent",
+            dir.path().display()
+        );
+        for (key, value) in env {
+            command.push_str(&format!(" {key}={value}"));
+        }
+        command.push_str(&format!(" {}", env!("CARGO_BIN_EXE_andon")));
+        for arg in args {
+            command.push_str(&format!(" '{arg}'"));
+        }
+        let status = Command::new("tmux")
+            .args(["-L", &socket, "-f"])
+            .arg(&conf)
+            .args([
+                "new-session",
+                "-d",
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ])
+            .args(["-e", "TERM=xterm-256color"])
+            .arg(command)
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux did not start");
+        Tmux { socket, _dir: dir }
+    }
+
+    pub fn capture(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A tmux format of the pane, e.g. `#{pane_pid}`, `#{alternate_on}`, `#{pane_dead}`.
+    pub fn format(&self, format: &str) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "display-message", "-p", format])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// From now on, everything the program writes to the terminal is appended to `path`.
+    pub fn record_output(&self, path: &std::path::Path) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "pipe-pane", "-o"])
+            .arg(format!("cat >> '{}'", path.display()))
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux pipe-pane");
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.format("#{pane_pid}").parse().expect("pane pid")
+    }
+
+    /// Waits (bounded) until the screen contains `needle`, and returns the screen.
+    pub fn wait_for(&self, needle: &str, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let screen = self.capture();
+            if screen.contains(needle) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{needle:?} never appeared:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until the process has exited; returns how long that took, or None if it did not.
+    pub fn wait_exit(&self, within: Duration) -> Option<Duration> {
+        let pid = self.pid();
+        let started = Instant::now();
+        while started.elapsed() < within {
+            // tmux sees the pty close before it reaps the process (sometimes much later): the
+            // process has exited once it is a zombie or gone.
+            if self.format("#{pane_dead}") == "1" && !running(pid) {
+                return Some(started.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+/// Whether `pid` is alive (not a zombie, not gone).
+pub fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let state = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .next()?
+                .to_string();
+            Some(state != "Z" && state != "X")
+        })
+        .unwrap_or(false)
+}
+
+impl Tmux {
+    /// The exit status of the pane's process once it has exited: "0" for a clean exit; a
+    /// process killed by a signal reads as "signal N". From tmux if it has reaped the
+    /// process, else from the zombie's /proc/PID/stat (its wait status, the last field).
+    pub fn exit_status(&self) -> String {
+        let status = self.format("#{pane_dead_status}");
+        if !status.is_empty() {
+            return status;
+        }
+        let signal = self.format("#{pane_dead_signal}");
+        if !signal.is_empty() {
+            return format!("signal {signal}");
+        }
+        let pid = self.pid();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        match stat
+            .split_whitespace()
+            .last()
+            .and_then(|w| w.parse::<i32>().ok())
+        {
+            Some(wait) if wait & 0x7f == 0 => ((wait >> 8) & 0xff).to_string(),
+            Some(wait) => format!("signal {}", wait & 0x7f),
+            None => "unknown".to_string(),
+        }
+    }
+}
+
+/// Sends `signal` (e.g. "TERM") to `pid` with kill(1).
+pub fn kill(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signal} {pid}");
+}
