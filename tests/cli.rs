@@ -17,6 +17,15 @@ fn andon(args: &[&str]) -> Output {
         .expect("andon runs")
 }
 
+fn once_json(config: &tempfile::NamedTempFile) -> Output {
+    andon(&[
+        "--config",
+        config.path().to_str().unwrap(),
+        "--once",
+        "--json",
+    ])
+}
+
 fn config_file(text: &str) -> tempfile::NamedTempFile {
     let mut file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
     file.write_all(text.as_bytes()).unwrap();
@@ -79,12 +88,7 @@ fn refused_url() -> String {
 async fn green_feed_exits_0_with_passing_pipelines() {
     let server = feed(CCTRAY_GREEN).await;
     let config = cctray_config(&[("jenkins", format!("{}/cc.xml", server.uri()))]);
-    let out = andon(&[
-        "--config",
-        config.path().to_str().unwrap(),
-        "--once",
-        "--json",
-    ]);
+    let out = once_json(&config);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -114,12 +118,7 @@ async fn a_failure_stops_the_line_exit_1_even_with_a_dead_source() {
         ("jenkins", format!("{}/cc.xml", server.uri())),
         ("gocd", refused_url()),
     ]);
-    let out = andon(&[
-        "--config",
-        config.path().to_str().unwrap(),
-        "--once",
-        "--json",
-    ]);
+    let out = once_json(&config);
     assert_eq!(out.status.code(), Some(1));
     let json = json_of(&out);
     assert_eq!(json["andon"], "red");
@@ -161,12 +160,7 @@ async fn an_unreadable_source_with_nothing_red_exits_3_never_green() {
 async fn a_malformed_feed_is_reported_with_its_reason() {
     let server = feed("<html><body>Login required</body></html>").await;
     let config = cctray_config(&[("jenkins", format!("{}/cc.xml", server.uri()))]);
-    let out = andon(&[
-        "--config",
-        config.path().to_str().unwrap(),
-        "--once",
-        "--json",
-    ]);
+    let out = once_json(&config);
     assert_eq!(out.status.code(), Some(3));
     let json = json_of(&out);
     assert_eq!(json["andon"], "unknown");
@@ -244,12 +238,7 @@ fn no_data_figures_are_null_not_zero() {
     let config = config_file(
         "[[source]]\nname = \"ci\"\nkind = \"cctray\"\nurl = \"http://127.0.0.1:9/cc.xml\"\ntimeout = \"1s\"\n",
     );
-    let out = andon(&[
-        "--config",
-        config.path().to_str().unwrap(),
-        "--once",
-        "--json",
-    ]);
+    let out = once_json(&config);
     let json = json_of(&out);
     let dora = &json["dora"];
     assert_eq!(dora["deployment_frequency"]["per_day"], Value::Null);
