@@ -262,7 +262,9 @@ fn on_a_250x70_wall_pages_rotate_until_a_key_pauses_them() {
         .lines()
         .next()
         .and_then(|l| l.split('▸').nth(1))
+        .and_then(|rest| rest.split('⏸').next())
         .unwrap()
+        .trim()
         .to_string();
     std::thread::sleep(Duration::from_secs(5));
     let later = tmux.capture(false);
