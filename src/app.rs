@@ -171,6 +171,7 @@ const RELOAD_EVERY: Duration = Duration::from_secs(2);
 
 pub async fn run(config: Config, theme: Theme, options: Options) -> std::io::Result<()> {
     let mut terminal = ratatui::try_init()?;
+    crate::panics::install_for_tui();
     let result = event_loop(&mut terminal, config, theme, &options).await;
     ratatui::restore();
     result
@@ -334,6 +335,7 @@ async fn event_loop(
             }
             event = keys.next() => match event {
                 Some(Ok(Event::Key(key))) => {
+                    crate::panics::inject("key");
                     match on_key(key, &mut screen, view.pipelines.len()) {
                         Action::Quit => return Ok(()),
                         Action::Refresh => {

@@ -10,6 +10,7 @@ pub mod format;
 pub mod logging;
 pub mod model;
 pub mod output;
+pub mod panics;
 pub mod poller;
 pub mod sources;
 pub mod state;

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use futures_util::FutureExt;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -24,8 +25,17 @@ pub async fn poll_once(
     timeout: Duration,
 ) -> (Timestamp, Result<Snapshot, SourceError>) {
     let at = Utc::now();
-    let result = match tokio::time::timeout(timeout, source.poll(at)).await {
-        Ok(result) => result,
+    let guarded = std::panic::AssertUnwindSafe(async {
+        crate::panics::inject("poll");
+        source.poll(at).await
+    })
+    .catch_unwind();
+    let result = match tokio::time::timeout(timeout, guarded).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(payload)) => Err(SourceError::new(format!(
+            "internal error, see the log: {}",
+            crate::panics::message(payload.as_ref())
+        ))),
         Err(_) => Err(SourceError::new(format!(
             "timed out after {}",
             humantime::format_duration(timeout)

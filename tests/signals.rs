@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::tmux::{Tmux, kill};
+use support::tmux::{Tmux, assert_restored, kill};
 
 fn stops_cleanly_on(signal: &str) {
     let tmux = Tmux::start(
@@ -38,28 +38,7 @@ fn stops_cleanly_on(signal: &str) {
         "0",
         "SIG{signal}: exit status 0, not killed by the signal"
     );
-    assert_eq!(
-        tmux.format("#{alternate_on}"),
-        "0",
-        "SIG{signal}: alternate screen left"
-    );
-    // tmux forgets a dead pane's cursor mode, so read what the program wrote last.
-    std::thread::sleep(Duration::from_millis(200));
-    let written = String::from_utf8_lossy(&std::fs::read(output.path()).unwrap()).into_owned();
-    let left = written
-        .rfind("\x1b[?1049l")
-        .unwrap_or_else(|| panic!("SIG{signal}: never left the alternate screen"));
-    assert!(
-        written[left..].contains("\x1b[?25h")
-            || written[..left].rfind("\x1b[?25h") > written[..left].rfind("\x1b[?25l"),
-        "SIG{signal}: cursor not shown again: {:?}",
-        &written[written.len().saturating_sub(200)..]
-    );
-    let screen = tmux.capture();
-    assert!(
-        !screen.contains("Deploy freq"),
-        "SIG{signal}: board left on screen:\n{screen}"
-    );
+    assert_restored(&tmux, output.path(), &format!("SIG{signal}"));
 }
 
 #[test]

@@ -173,3 +173,41 @@ pub fn kill(pid: u32, signal: &str) {
         .unwrap();
     assert!(status.success(), "kill -{signal} {pid}");
 }
+
+/// The terminal is as the radiator found it: the alternate screen left, the cursor shown (read
+/// from what the program wrote to `output`, as tmux forgets a dead pane's cursor mode), and the
+/// board gone from the visible screen. `what` names the case in failures.
+pub fn assert_restored(tmux: &Tmux, output: &std::path::Path, what: &str) {
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "0",
+        "{what}: alternate screen left"
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let written = String::from_utf8_lossy(&std::fs::read(output).unwrap()).into_owned();
+    let left = written
+        .rfind("\x1b[?1049l")
+        .unwrap_or_else(|| panic!("{what}: never left the alternate screen"));
+    assert!(
+        written[left..].contains("\x1b[?25h")
+            || written[..left].rfind("\x1b[?25h") > written[..left].rfind("\x1b[?25l"),
+        "{what}: cursor not shown again: {:?}",
+        &written[written.len().saturating_sub(200)..]
+    );
+    let screen = tmux.capture();
+    assert!(
+        !screen.contains("Deploy freq"),
+        "{what}: board left on screen:\n{screen}"
+    );
+}
+
+impl Tmux {
+    /// Sends keys as tmux names them ("x", "Enter", "C-c").
+    pub fn send(&self, keys: &str) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", keys])
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux send-keys {keys}");
+    }
+}
