@@ -76,6 +76,16 @@ impl Tmux {
         }
     }
 
+    /// From now on, each bell the program rings appends a line to `path`.
+    fn record_bells(&self, path: &std::path::Path) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "set-hook", "-g", "alert-bell"])
+            .arg(format!("run-shell \"echo bell >> '{}'\"", path.display()))
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux set-hook alert-bell");
+    }
+
     fn session_alive(&self) -> bool {
         Command::new("tmux")
             .args(["-L", &self.socket, "has-session"])
@@ -403,7 +413,7 @@ fn cctray(status: &str, breakers: &str) -> String {
 }
 
 #[test]
-fn a_break_and_a_fix_ring_once_each_and_run_the_command_with_context() {
+fn a_break_and_a_fix_ring_the_bell_once_each_and_run_the_command_with_context() {
     let feed = std::sync::Arc::new(std::sync::Mutex::new(cctray("Success", "")));
     let url = serve(feed.clone());
     let dir = tempfile::tempdir().unwrap();
@@ -433,6 +443,8 @@ interval = "1s"
         &[],
         &format!("--config {}", config.display()),
     );
+    let bells = dir.path().join("bells.log");
+    tmux.record_bells(&bells);
     tmux.wait_for("ALL GREEN");
     *feed.lock().unwrap() = cctray("Failure", "dara");
     tmux.wait_for("LINE STOPPED");
@@ -463,6 +475,10 @@ interval = "1s"
         assert!(Instant::now() < deadline, "the command ran {lines:?}");
         std::thread::sleep(Duration::from_millis(100));
     }
+    // Settle, then count: one bell going red, one back to green, none for the polls between.
+    std::thread::sleep(Duration::from_secs(2));
+    let rung = std::fs::read_to_string(&bells).unwrap_or_default();
+    assert_eq!(rung.lines().count(), 2, "bells rung: {rung:?}");
     tmux.send("q");
     tmux.wait_until_gone();
 }
