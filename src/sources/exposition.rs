@@ -15,22 +15,27 @@ use crate::sources::{SourceError, http};
 pub struct ExpositionSource {
     config: ExpositionConfig,
     client: reqwest::Client,
+    skipped: pelorus::SkippedLog,
 }
 
 impl ExpositionSource {
     pub fn new(config: ExpositionConfig, client: reqwest::Client) -> ExpositionSource {
-        ExpositionSource { config, client }
+        ExpositionSource {
+            config,
+            client,
+            skipped: pelorus::SkippedLog::default(),
+        }
     }
 
     pub async fn poll(&self) -> Result<Snapshot, SourceError> {
         let body = http::get_text(&self.client, &self.config.url).await?;
         let series = parse(&body)?;
         let conversion = pelorus::to_events(&series, &self.config.events);
-        if conversion.skipped > 0 {
+        if self.skipped.changed(conversion.skipped) {
             tracing::warn!(
                 url = %http::redact(&self.config.url),
                 skipped = conversion.skipped,
-                "event samples with unusable values or labels were skipped"
+                "event samples with unusable values or labels skipped (logged when the count changes)"
             );
         }
         Ok(Snapshot {

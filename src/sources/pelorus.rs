@@ -49,6 +49,22 @@ pub struct Conversion {
     pub skipped: usize,
 }
 
+/// Logs a source's count of skipped event series when it changes, not at every poll: the
+/// same bad series would otherwise fill the log every interval for as long as it is exposed.
+#[derive(Debug, Default)]
+pub struct SkippedLog {
+    last: std::sync::atomic::AtomicUsize,
+}
+
+impl SkippedLog {
+    /// Whether `skipped` differs from the count last seen (and remembers it).
+    pub fn changed(&self, skipped: usize) -> bool {
+        self.last
+            .swap(skipped, std::sync::atomic::Ordering::Relaxed)
+            != skipped
+    }
+}
+
 /// Event times before this are not DORA events: 2000-01-01.
 const EARLIEST_PLAUSIBLE: f64 = 946_684_800.0;
 /// Nor after this: 2100-01-01. Also rejects millisecond timestamps, a common exporter mistake.
@@ -427,5 +443,15 @@ mod tests {
     #[test]
     fn fractional_seconds_keep_millisecond_precision() {
         assert_eq!(at(T + 0.25).timestamp_subsec_millis(), 250);
+    }
+
+    #[test]
+    fn skipped_counts_are_logged_when_they_change_only() {
+        let log = SkippedLog::default();
+        assert!(!log.changed(0), "nothing skipped, nothing to say");
+        assert!(log.changed(3));
+        assert!(!log.changed(3));
+        assert!(log.changed(0), "the bad series went away: say so once");
+        assert!(!log.changed(0));
     }
 }

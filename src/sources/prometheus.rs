@@ -15,11 +15,16 @@ const WHAT: &str = "Prometheus response";
 pub struct PrometheusSource {
     config: PrometheusConfig,
     client: reqwest::Client,
+    skipped: pelorus::SkippedLog,
 }
 
 impl PrometheusSource {
     pub fn new(config: PrometheusConfig, client: reqwest::Client) -> PrometheusSource {
-        PrometheusSource { config, client }
+        PrometheusSource {
+            config,
+            client,
+            skipped: pelorus::SkippedLog::default(),
+        }
     }
 
     /// Every query is evaluated at `now`, so one poll is one consistent instant.
@@ -41,11 +46,11 @@ impl PrometheusSource {
         let queries = metrics.map(|metric| self.event_series(metric, now));
         let series: Vec<Series> = try_join_all(queries).await?.concat();
         let conversion = pelorus::to_events(&series, names);
-        if conversion.skipped > 0 {
+        if self.skipped.changed(conversion.skipped) {
             tracing::warn!(
                 url = %http::redact(&self.config.url),
                 skipped = conversion.skipped,
-                "event series with unusable values or labels were skipped"
+                "event series with unusable values or labels skipped (logged when the count changes)"
             );
         }
         Ok(conversion.events)
