@@ -16,7 +16,7 @@ fn stops_cleanly_on(signal: &str) {
         &["--config", "sample-config.toml"],
         &[],
     );
-    tmux.wait_for("DEMO DATA", Duration::from_secs(10));
+    tmux.wait_for("DEMO DATA");
     assert_eq!(
         tmux.format("#{alternate_on}"),
         "1",

@@ -129,7 +129,7 @@ async fn soak(seconds: u64) {
         &["--config", config.path().to_str().unwrap()],
         &[],
     );
-    tmux.wait_for("Soak", Duration::from_secs(10));
+    tmux.wait_for("Soak");
     let pid = tmux.pid();
     let started = Instant::now();
     let total = Duration::from_secs(seconds);

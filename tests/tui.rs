@@ -1,113 +1,19 @@
 //! The TUI in a real terminal: tmux runs `andon`, keys are sent, the screen is read back.
 
-use std::process::Command;
+mod support;
+
 use std::time::{Duration, Instant};
 
-/// A tmux server of its own (own socket), killed on drop.
-struct Tmux {
-    socket: String,
+use support::tmux::Tmux;
+
+fn start(name: &str, width: u16, height: u16, env: &[(&str, &str)]) -> Tmux {
+    start_with(name, width, height, env, "--config sample-config.toml")
 }
 
-impl Tmux {
-    fn start(name: &str, width: u16, height: u16, env: &[(&str, &str)]) -> Tmux {
-        Tmux::start_with(name, width, height, env, "--config sample-config.toml")
-    }
-
-    fn start_with(name: &str, width: u16, height: u16, env: &[(&str, &str)], args: &str) -> Tmux {
-        assert!(
-            Command::new("tmux").arg("-V").output().is_ok(),
-            "tmux is required for these tests: apt-get install tmux (scripts/test does it)"
-        );
-        let socket = format!("andon-test-{}-{name}", std::process::id());
-        let state = tempfile::tempdir().unwrap().keep();
-        let mut command = format!(
-            "env XDG_STATE_HOME={} XDG_CONFIG_HOME=/nonexistent",
-            state.display()
-        );
-        for (key, value) in env {
-            command.push_str(&format!(" {key}={value}"));
-        }
-        command.push_str(&format!(" {} {args}", env!("CARGO_BIN_EXE_andon")));
-        let status = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-x", &width.to_string(), "-y", &height.to_string()])
-            .args(["-e", "TERM=xterm-256color"])
-            .arg(command)
-            .status()
-            .unwrap();
-        assert!(status.success(), "tmux did not start");
-        Tmux { socket }
-    }
-
-    fn capture(&self, escapes: bool) -> String {
-        let mut args = vec!["-L", &self.socket, "capture-pane", "-p"];
-        if escapes {
-            args.push("-e");
-        }
-        let out = Command::new("tmux").args(&args).output().unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn send(&self, keys: &str) {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", keys])
-            .status()
-            .unwrap();
-    }
-
-    /// Waits (bounded) until the screen contains `needle` and has settled (two captures alike,
-    /// so a frame half written is never read), and returns the screen.
-    fn wait_for(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let screen = self.capture(false);
-            if screen.contains(needle) {
-                std::thread::sleep(Duration::from_millis(150));
-                let again = self.capture(false);
-                if again == screen {
-                    return screen;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{needle:?} never appeared:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// From now on, each bell the program rings appends a line to `path`.
-    fn record_bells(&self, path: &std::path::Path) {
-        let status = Command::new("tmux")
-            .args(["-L", &self.socket, "set-hook", "-g", "alert-bell"])
-            .arg(format!("run-shell \"echo bell >> '{}'\"", path.display()))
-            .status()
-            .unwrap();
-        assert!(status.success(), "tmux set-hook alert-bell");
-    }
-
-    fn session_alive(&self) -> bool {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "has-session"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }
-
-    fn wait_until_gone(&self) {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while self.session_alive() {
-            assert!(Instant::now() < deadline, "andon did not quit");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
+/// `args` split at spaces (the temporary paths used here have none).
+fn start_with(name: &str, width: u16, height: u16, env: &[(&str, &str)], args: &str) -> Tmux {
+    let args: Vec<&str> = args.split_whitespace().collect();
+    Tmux::start(name, width, height, &args, env)
 }
 
 fn assert_readable_board(screen: &str, width: usize) {
@@ -164,7 +70,7 @@ fn assert_readable_board(screen: &str, width: usize) {
 
 #[test]
 fn at_80x24_the_board_reads_and_q_quits() {
-    let tmux = Tmux::start("small", 80, 24, &[]);
+    let tmux = start("small", 80, 24, &[]);
     let screen = tmux.wait_for("● demo ok");
     assert_readable_board(&screen, 80);
     assert!(screen.contains("? help  q quit"), "{screen}");
@@ -174,12 +80,12 @@ fn at_80x24_the_board_reads_and_q_quits() {
     let screen = tmux.wait_for("Deploy freq");
     assert!(!screen.contains("andon help"));
     tmux.send("q");
-    tmux.wait_until_gone();
+    tmux.assert_quits();
 }
 
 #[test]
 fn at_120x40_enter_opens_the_detail_and_slash_filters() {
-    let tmux = Tmux::start("medium", 120, 40, &[]);
+    let tmux = start("medium", 120, 40, &[]);
     let screen = tmux.wait_for("● demo ok");
     assert_readable_board(&screen, 120);
     assert!(screen.contains("┌ build"), "{screen}");
@@ -212,16 +118,16 @@ fn at_120x40_enter_opens_the_detail_and_slash_filters() {
     tmux.send("Escape");
     tmux.wait_for("checkout-api");
     tmux.send("q");
-    tmux.wait_until_gone();
+    tmux.assert_quits();
 }
 
 #[test]
 fn at_200x60_the_board_reads_and_ctrl_c_quits() {
-    let tmux = Tmux::start("wide", 200, 60, &[]);
+    let tmux = start("wide", 200, 60, &[]);
     let screen = tmux.wait_for("● demo ok");
     assert_readable_board(&screen, 200);
     tmux.send("C-c");
-    tmux.wait_until_gone();
+    tmux.assert_quits();
 }
 
 const PAGES: &str = r#"title = "Demo delivery"
@@ -247,7 +153,7 @@ fn on_a_250x70_wall_pages_rotate_until_a_key_pauses_them() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("wall.toml");
     std::fs::write(&config, PAGES).unwrap();
-    let tmux = Tmux::start_with(
+    let tmux = start_with(
         "wall",
         250,
         70,
@@ -277,19 +183,19 @@ fn on_a_250x70_wall_pages_rotate_until_a_key_pauses_them() {
         .trim()
         .to_string();
     std::thread::sleep(Duration::from_secs(5));
-    let later = tmux.capture(false);
+    let later = tmux.capture();
     assert!(
         later.lines().next().unwrap().contains(&page),
         "rotation went on:\n{later}"
     );
     tmux.send("Space");
     let deadline = Instant::now() + Duration::from_secs(10);
-    while tmux.capture(false).lines().next().unwrap().contains(&page) {
+    while tmux.capture().lines().next().unwrap().contains(&page) {
         assert!(Instant::now() < deadline, "rotation did not resume");
         std::thread::sleep(Duration::from_millis(200));
     }
     tmux.send("q");
-    tmux.wait_until_gone();
+    tmux.assert_quits();
 }
 
 #[test]
@@ -301,7 +207,7 @@ fn a_config_edit_applies_live_and_a_broken_one_keeps_the_old() {
         std::fs::read_to_string("sample-config.toml").unwrap(),
     )
     .unwrap();
-    let tmux = Tmux::start_with(
+    let tmux = start_with(
         "reload",
         120,
         40,
@@ -326,13 +232,13 @@ fn a_config_edit_applies_live_and_a_broken_one_keeps_the_old() {
     assert!(screen.contains("Payments wall"), "{screen}");
     assert!(screen.contains("DEMO DATA"), "{screen}");
     tmux.send("q");
-    tmux.wait_until_gone();
+    tmux.assert_quits();
 }
 
 #[test]
 fn no_color_draws_without_colour_codes() {
     for theme in ["default", "colourblind"] {
-        let tmux = Tmux::start_with(
+        let tmux = start_with(
             &format!("mono-{theme}"),
             80,
             24,
@@ -340,7 +246,7 @@ fn no_color_draws_without_colour_codes() {
             &format!("--theme {theme} --config sample-config.toml"),
         );
         tmux.wait_for("● demo ok");
-        let screen = tmux.capture(true);
+        let screen = tmux.capture_escapes();
         // tmux -e renders colours as SGR 3x/4x/38/48 codes; bold and reverse are allowed.
         for code in [
             "[31m", "[32m", "[38;", "[48;", "[41m", "[42m", "[34m", "[33m",
@@ -350,15 +256,15 @@ fn no_color_draws_without_colour_codes() {
                 "colour {code} under NO_COLOR:\n{screen}"
             );
         }
-        assert!(tmux.capture(false).contains("passing"));
+        assert!(tmux.capture().contains("passing"));
         tmux.send("q");
-        tmux.wait_until_gone();
+        tmux.assert_quits();
     }
 }
 
 #[test]
 fn themes_draw_in_a_real_terminal_and_ansi_keeps_to_16_colours() {
-    let tmux = Tmux::start_with(
+    let tmux = start_with(
         "ansi",
         80,
         24,
@@ -366,7 +272,7 @@ fn themes_draw_in_a_real_terminal_and_ansi_keeps_to_16_colours() {
         "--theme ansi --config sample-config.toml",
     );
     tmux.wait_for("● demo ok");
-    let screen = tmux.capture(true);
+    let screen = tmux.capture_escapes();
     // tmux writes palette colours as 38;5;N / 48;5;N: all of them must be among the first 16.
     let mut palette = Vec::new();
     for prefix in ["[38;5;", "[48;5;"] {
@@ -382,7 +288,7 @@ fn themes_draw_in_a_real_terminal_and_ansi_keeps_to_16_colours() {
         "{screen}"
     );
     tmux.send("q");
-    tmux.wait_until_gone();
+    tmux.assert_quits();
 }
 
 /// A one-file HTTP server on 127.0.0.1 serving whatever `feed` holds at the moment.
@@ -436,7 +342,7 @@ interval = "1s"
         ),
     )
     .unwrap();
-    let tmux = Tmux::start_with(
+    let tmux = start_with(
         "attention",
         80,
         24,
@@ -480,5 +386,5 @@ interval = "1s"
     let rung = std::fs::read_to_string(&bells).unwrap_or_default();
     assert_eq!(rung.lines().count(), 2, "bells rung: {rung:?}");
     tmux.send("q");
-    tmux.wait_until_gone();
+    tmux.assert_quits();
 }

@@ -81,13 +81,26 @@ impl Tmux {
         self.format("#{pane_pid}").parse().expect("pane pid")
     }
 
-    /// Waits (bounded) until the screen contains `needle`, and returns the screen.
-    pub fn wait_for(&self, needle: &str, within: Duration) -> String {
-        let deadline = Instant::now() + within;
+    /// Everything on screen with its colours and attributes, as escape sequences.
+    pub fn capture_escapes(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-e"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits (at most 10 s) until the screen contains `needle` and has settled (two captures
+    /// alike, so a frame half written is never read), and returns the screen.
+    pub fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let screen = self.capture();
             if screen.contains(needle) {
-                return screen;
+                std::thread::sleep(Duration::from_millis(150));
+                if self.capture() == screen {
+                    return screen;
+                }
             }
             assert!(
                 Instant::now() < deadline,
@@ -95,6 +108,26 @@ impl Tmux {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// From now on, each bell the program rings appends a line to `path`.
+    pub fn record_bells(&self, path: &std::path::Path) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "set-hook", "-g", "alert-bell"])
+            .arg(format!("run-shell \"echo bell >> '{}'\"", path.display()))
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux set-hook alert-bell");
+    }
+
+    /// Asserts that the program quits within 5 s with status 0 (after a quit key).
+    pub fn assert_quits(&self) {
+        assert!(
+            self.wait_exit(Duration::from_secs(5)).is_some(),
+            "andon did not quit:\n{}",
+            self.capture()
+        );
+        assert_eq!(self.exit_status(), "0", "{}", self.capture());
     }
 
     /// Waits until the process has exited; returns how long that took, or None if it did not.
