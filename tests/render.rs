@@ -39,13 +39,7 @@ fn config() -> Config {
 fn pipeline(name: &str, stages: &[(&str, StageStatus)]) -> Pipeline {
     let mut p = Pipeline::from_stages(
         name,
-        stages
-            .iter()
-            .map(|(n, s)| StageRun {
-                name: n.to_string(),
-                status: *s,
-            })
-            .collect(),
+        stages.iter().map(|(n, s)| StageRun::new(*n, *s)).collect(),
     );
     p.label = Some("#42".into());
     p.last_build_at = Some(now() - chrono::Duration::minutes(12));
