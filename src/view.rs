@@ -623,6 +623,66 @@ mod tests {
     }
 
     #[test]
+    fn pass_rate_and_flow_come_from_the_run_history() {
+        let mut config = config(&["a"]);
+        config.board.wip_limits = [("test".to_string(), 1)].into_iter().collect();
+        let mut state = State::new(&config);
+        let run = |name: &str, label: &str, stages: &[(&str, StageStatus)]| {
+            let mut p = staged(name, stages);
+            p.label = Some(label.into());
+            p
+        };
+        let running = [
+            ("build", StageStatus::Passed),
+            ("test", StageStatus::Running),
+        ];
+        state.record(
+            0,
+            now(),
+            snap(vec![
+                run(
+                    "api",
+                    "#1",
+                    &[
+                        ("build", StageStatus::Passed),
+                        ("test", StageStatus::Failed),
+                    ],
+                ),
+                run("web", "#8", &running),
+                run("shop", "#3", &running),
+            ]),
+        );
+        state.record(
+            0,
+            now(),
+            snap(vec![
+                run(
+                    "api",
+                    "#2",
+                    &[
+                        ("build", StageStatus::Passed),
+                        ("test", StageStatus::Passed),
+                    ],
+                ),
+                run("web", "#8", &running),
+                run("shop", "#3", &running),
+            ]),
+        );
+        let v = view(&config, &state);
+        let api = v.pipelines.iter().find(|p| p.name == "api").unwrap();
+        let rate = api.pass_rate.unwrap();
+        assert_eq!((rate.passed, rate.runs), (1, 2));
+        let web = v.pipelines.iter().find(|p| p.name == "web").unwrap();
+        assert_eq!(web.pass_rate, None, "no finished run yet");
+        let test = v.flow.stage("test").unwrap();
+        assert_eq!((test.wip, test.breached), (2, true));
+        // A page with one of the two shows its own WIP, within the limit.
+        let page = select(&v, |p| p.name != "shop");
+        let test = page.flow.stage("test").unwrap();
+        assert_eq!((test.wip, test.breached), (1, false));
+    }
+
+    #[test]
     fn no_pipelines_from_healthy_sources_is_no_data() {
         let config = config(&["a"]);
         let mut state = State::new(&config);

@@ -298,6 +298,39 @@ mod tests {
     }
 
     #[test]
+    fn runs_carry_stage_times_commit_and_earlier_verdicts() {
+        let demo = DemoSource::new(7);
+        let mut retried = 0;
+        for minute in 0..30 {
+            let now = at(1_790_000_000 + minute * 60);
+            for p in demo.snapshot(now).pipelines {
+                assert_eq!(p.previous.len(), PREVIOUS_RUNS as usize);
+                assert_eq!(p.commit.as_ref().map(String::len), Some(40));
+                assert!(p.author.is_some());
+                for s in &p.stages {
+                    match s.status {
+                        StageStatus::Passed | StageStatus::Failed => {
+                            assert!(s.duration_seconds().unwrap() >= 8.0, "{s:?}");
+                            assert!(s.finished_at.unwrap() <= now);
+                        }
+                        StageStatus::Running => {
+                            assert!(s.started_at.unwrap() <= now && s.finished_at.is_none())
+                        }
+                        _ => assert!(s.started_at.is_none() && s.finished_at.is_none()),
+                    }
+                }
+                assert_eq!(p.finished_at.is_some(), !p.building, "{p:?}");
+                // The run just before this one, when it broke, may be retried on its commit.
+                if p.previous[0].commit == p.commit {
+                    assert!(!p.previous[0].passed, "only a broken run is retried");
+                    retried += 1;
+                }
+            }
+        }
+        assert!(retried > 0, "no retries in half an hour");
+    }
+
+    #[test]
     fn events_never_lie_in_the_future() {
         let now = at(1_790_000_000);
         let events = DemoSource::new(7).snapshot(now).events;
