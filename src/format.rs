@@ -153,36 +153,6 @@ pub fn key_figures(report: &DoraReport) -> [KeyFigure; 4] {
     ]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ages_are_compact() {
-        assert_eq!(age(-5), "<1m");
-        assert_eq!(age(59), "<1m");
-        assert_eq!(age(180), "3m");
-        assert_eq!(age(7300), "2h");
-        assert_eq!(age(400_000), "4d");
-    }
-
-    #[test]
-    fn durations_pick_a_readable_unit() {
-        assert_eq!(duration(45.0), "45 s");
-        assert_eq!(duration(720.0), "12 min");
-        assert_eq!(duration(2.1 * 3600.0), "2.1 h");
-        assert_eq!(duration(3.5 * 86_400.0), "3.5 d");
-    }
-
-    #[test]
-    fn building_adds_to_the_status_word() {
-        assert_eq!(
-            status_word(PipelineStatus::Failing, true),
-            "failing · building"
-        );
-    }
-}
-
 /// Marks the board's constraint: the stage where work waits longest.
 pub const CONSTRAINT_GLYPH: &str = "⧗";
 /// Marks a stage over its WIP limit, beside the word, never by colour alone.
@@ -213,5 +183,35 @@ pub fn median_figure(label: &str, seconds: Option<f64>, n: usize) -> String {
     match seconds {
         Some(s) => format!("{label} {} (n={n})", duration(s)),
         None => format!("{label} N/A (no timed runs)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_are_compact() {
+        assert_eq!(age(-5), "<1m");
+        assert_eq!(age(59), "<1m");
+        assert_eq!(age(180), "3m");
+        assert_eq!(age(7300), "2h");
+        assert_eq!(age(400_000), "4d");
+    }
+
+    #[test]
+    fn durations_pick_a_readable_unit() {
+        assert_eq!(duration(45.0), "45 s");
+        assert_eq!(duration(720.0), "12 min");
+        assert_eq!(duration(2.1 * 3600.0), "2.1 h");
+        assert_eq!(duration(3.5 * 86_400.0), "3.5 d");
+    }
+
+    #[test]
+    fn building_adds_to_the_status_word() {
+        assert_eq!(
+            status_word(PipelineStatus::Failing, true),
+            "failing · building"
+        );
     }
 }

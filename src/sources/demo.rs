@@ -158,7 +158,7 @@ fn commit_of(seed: u64, pipeline: usize, cycle: i64) -> u64 {
     let mut cycle = cycle;
     for _ in 0..PREVIOUS_RUNS {
         let retry = break_stage(seed, pipeline, cycle - 1).is_some()
-            && roll(seed, &[11, pipeline as u64, cycle as u64]) % 3 == 0;
+            && roll(seed, &[11, pipeline as u64, cycle as u64]).is_multiple_of(3);
         if !retry {
             break;
         }

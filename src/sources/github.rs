@@ -474,7 +474,7 @@ pub fn previous_runs(runs: &[Run], run: &Run) -> Vec<PastRun> {
         .iter()
         .filter(|r| r.name == run.name && r.id != run.id && r.created_at <= run.created_at)
         .collect();
-    earlier.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    earlier.sort_by_key(|r| std::cmp::Reverse(r.created_at));
     earlier
         .into_iter()
         .filter_map(|r| {
