@@ -42,7 +42,7 @@ pub struct RunHistory {
 /// The verdict of the run a card shows: only a finished run has one. While a run goes on,
 /// most sources report the previous run's status, which is not this run's.
 fn verdict(pipeline: &Pipeline) -> Option<bool> {
-    if pipeline.building {
+    if pipeline.building || pipeline.no_verdict {
         return None;
     }
     match pipeline.status {
@@ -206,6 +206,17 @@ mod tests {
             history.pass_rate().map(|r| (r.passed, r.runs)),
             Some((1, 2))
         );
+    }
+
+    #[test]
+    fn a_cancelled_run_showing_an_earlier_verdict_is_not_counted_again() {
+        let mut history = RunHistory::default();
+        let mut p = run("#563", BuildStatus::Failing, false);
+        p.no_verdict = true;
+        p.previous = vec![past("#562", false, "abc")];
+        history.observe(&p);
+        assert_eq!(verdicts(&history), [("#563", None), ("#562", Some(false))]);
+        assert_eq!(history.pass_rate().map(|r| r.runs), Some(1));
     }
 
     #[test]

@@ -104,6 +104,9 @@ pub struct Pipeline {
     pub finished_at: Option<Timestamp>,
     /// Earlier finished runs the source reported besides this one, newest first.
     pub previous: Vec<PastRun>,
+    /// The run ended without a verdict of its own (cancelled, skipped): it counts neither as a
+    /// pass nor as a failure, whatever status the card shows.
+    pub no_verdict: bool,
 }
 
 /// A finished run's verdict, keyed by the source's run id or number.
@@ -131,6 +134,7 @@ impl Pipeline {
             started_at: None,
             finished_at: None,
             previous: Vec::new(),
+            no_verdict: false,
         }
     }
 

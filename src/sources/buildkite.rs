@@ -133,6 +133,10 @@ pub fn pipeline_of(name: &str, build: &Build) -> Pipeline {
     pipeline.label = Some(format!("#{}", build.number));
     pipeline.last_build_at = build.finished_at.or(build.started_at).or(build.created_at);
     pipeline.commit = build.commit.clone().filter(|c| !c.is_empty());
+    pipeline.no_verdict = matches!(
+        build.state.as_str(),
+        "canceled" | "canceling" | "skipped" | "not_run"
+    );
     pipeline.author = build
         .author
         .as_ref()

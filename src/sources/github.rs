@@ -529,6 +529,8 @@ pub fn pipeline_of(app: &str, run: &Run, stages: Option<Vec<StageRun>>) -> Pipel
     pipeline.finished_at = run
         .updated_at
         .filter(|_| run.status.as_deref() == Some("completed"));
+    pipeline.no_verdict = run.status.as_deref() == Some("completed")
+        && !matches!(run_status, StageStatus::Passed | StageStatus::Failed);
     pipeline
 }
 
@@ -591,14 +593,25 @@ mod tests {
             (p.name.as_str(), p.status),
             ("shop/CI", BuildStatus::Failing)
         );
+        assert!(!p.no_verdict);
         let r = run(2, "CI", 0, "completed", Some("cancelled"));
-        assert_eq!(pipeline_of("shop", &r, None).status, BuildStatus::Unknown);
+        let cancelled = pipeline_of("shop", &r, None);
+        assert_eq!(cancelled.status, BuildStatus::Unknown);
+        assert!(
+            cancelled.no_verdict,
+            "a cancelled run is no pass and no failure"
+        );
         let runs = vec![
             r.clone(),
             run(1, "CI", -10, "completed", Some("failure")),
             run(0, "CI", -20, "completed", Some("success")),
         ];
         assert_eq!(last_verdict(&runs, &r), Some(BuildStatus::Failing));
+        let ids: Vec<(String, bool)> = previous_runs(&runs, &r)
+            .into_iter()
+            .map(|p| (p.id, p.passed))
+            .collect();
+        assert_eq!(ids, [("#1".to_string(), false), ("#0".to_string(), true)]);
     }
 
     #[test]

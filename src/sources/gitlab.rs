@@ -333,6 +333,7 @@ pub fn pipeline_of(app: &str, p: &GlPipeline, stages: Vec<StageRun>) -> Pipeline
     pipeline.label = Some(format!("#{}", p.iid.unwrap_or(p.id)));
     pipeline.last_build_at = p.updated_at.or(p.created_at);
     pipeline.commit = p.sha.clone();
+    pipeline.no_verdict = matches!(p.status.as_str(), "canceled" | "skipped");
     pipeline.started_at = pipeline.stages.iter().filter_map(|s| s.started_at).min();
     if finished(&p.status) {
         pipeline.finished_at = pipeline
