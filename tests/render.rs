@@ -716,9 +716,9 @@ fn the_board_shows_wip_against_its_limit_the_constraint_and_pass_rates() {
     }
     let ledger = row_of(&buffer, "✓ ledger");
     let card = row_text(&buffer, ledger + 1);
-    assert!(card.contains("passing ≈ flaky #42"), "{screen}");
+    assert!(card.contains("passing pass 1/2 ≈ flaky"), "{screen}");
     let search = row_text(&buffer, row_of(&buffer, "✓ search") + 1);
-    assert!(search.contains("passing #42 · pass 1/1"), "{screen}");
+    assert!(search.contains("passing pass 1/1 #42"), "{screen}");
 }
 
 #[test]

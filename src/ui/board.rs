@@ -340,6 +340,10 @@ fn draw_cards(
         if card.building {
             detail.push_str(&format!(" {BUILDING_GLYPH}"));
         }
+        // The pass rate before the run label: in a narrow column it is what must stay.
+        if let Some(pass) = pass_text(card) {
+            detail.push_str(&format!(" {pass}"));
+        }
         if flaky(card) {
             detail.push_str(&format!(" {FLAKY_GLYPH} flaky"));
         }
@@ -348,9 +352,6 @@ fn draw_cards(
         }
         if !card.breakers.is_empty() {
             detail.push_str(&format!(" by {}", card.breakers.join(", ")));
-        }
-        if let Some(pass) = pass_text(card) {
-            detail.push_str(&format!(" · {pass}"));
         }
         let detail_style = if card.building {
             theme.building()
