@@ -605,6 +605,60 @@ mod tests {
     }
 
     #[test]
+    fn flow_text_marks_a_breach_in_words_and_no_data_as_na() {
+        let config = config::parse(
+            "[board]\nstages = [\"build\", \"test\"]\nwip_limits = { test = 1 }\n[[source]]\nname = \"d\"\nkind = \"demo\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let mut state = State::new(&config);
+        let running = |name: &str| {
+            Pipeline::from_stages(
+                name,
+                vec![
+                    crate::model::StageRun::new("build", crate::model::StageStatus::Passed),
+                    crate::model::StageRun::new("test", crate::model::StageStatus::Running),
+                ],
+            )
+        };
+        state.record(
+            0,
+            at(0),
+            Ok(Snapshot {
+                pipelines: vec![running("api"), running("web")],
+                ..Snapshot::default()
+            }),
+        );
+        let v = view::build(
+            &config,
+            &state,
+            view::dora_report(&config, &state, at(0)),
+            at(0),
+        );
+        let text = text(&v, Paint(None));
+        assert!(
+            text.contains("  test   2/1 WIP ▲ over  median N/A (no timed runs)"),
+            "{text}"
+        );
+        assert!(text.contains("  build  0 WIP"), "{text}");
+        assert!(
+            !text.contains("constraint"),
+            "no data, no constraint:\n{text}"
+        );
+        let json = json(&v);
+        assert_eq!(json["flow"]["stages"][1]["breached"], true);
+        assert_eq!(
+            json["flow"]["stages"][1]["median_duration_seconds"],
+            Value::Null
+        );
+        assert_eq!(
+            json["pipelines"][0]["pass_rate"],
+            Value::Null,
+            "nothing finished"
+        );
+    }
+
+    #[test]
     fn since_counts_only_what_happened_in_the_period() {
         let config = config::load(None).unwrap();
         let mut state = State::new(&config);

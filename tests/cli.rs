@@ -174,9 +174,32 @@ fn text_once_on_the_demo_prints_board_dora_and_sources() {
     let text = String::from_utf8(out.stdout).unwrap();
     let code = out.status.code().unwrap();
     assert!(text.contains("[DEMO DATA]"), "{text}");
-    for section in ["BOARD", "DORA  last 30 days · 2023 benchmark", "SOURCES"] {
+    for section in [
+        "BOARD",
+        "FLOW",
+        "DORA  last 30 days · 2023 benchmark",
+        "SOURCES",
+    ] {
         assert!(text.contains(section), "{section} missing:\n{text}");
     }
+    // One flow line per stage, with its WIP and the median time in it.
+    let flow: Vec<&str> = text
+        .lines()
+        .skip_while(|l| *l != "FLOW")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(flow.len(), 4, "{text}");
+    assert!(
+        flow.iter()
+            .all(|l| l.contains(" WIP") && l.contains("median ")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("PASS") && l.contains("PIPELINE")),
+        "{text}"
+    );
     let expected = if text.contains("LINE STOPPED") { 1 } else { 0 };
     assert_eq!(code, expected, "{text}");
 }
