@@ -73,7 +73,12 @@ pub struct DoraConfig {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BoardConfig {
     pub stages: Vec<String>,
+    /// Most runs in progress at once per stage (`[board] wip_limits = { test = 3 }`).
+    pub wip_limits: std::collections::BTreeMap<String, usize>,
 }
+
+/// Largest WIP limit accepted; anything above is a typo, not a limit.
+pub const MAX_WIP_LIMIT: i64 = 10_000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceConfig {
@@ -353,6 +358,8 @@ struct RawDora {
 struct RawBoard {
     #[serde(default)]
     stages: Vec<String>,
+    #[serde(default)]
+    wip_limits: std::collections::BTreeMap<String, Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -493,6 +500,26 @@ fn validate(raw: RawConfig, file: &str, err: &Locate) -> Result<Config, ConfigEr
         let span = raw.display.rotate.as_ref().map_or(0..0, |r| r.span());
         return Err(err(span, "display.rotate", "must be at least 2s".into()));
     }
+    let mut wip_limits = std::collections::BTreeMap::new();
+    for (stage, limit) in &raw.board.wip_limits {
+        let field = format!("board.wip_limits.{stage}");
+        if stage.trim().is_empty() {
+            return Err(err(
+                limit.span(),
+                &field,
+                "names no stage: the stage name must not be empty".into(),
+            ));
+        }
+        let value = *limit.get_ref();
+        if !(1..=MAX_WIP_LIMIT).contains(&value) {
+            return Err(err(
+                limit.span(),
+                &field,
+                format!("must be a whole number from 1 to {MAX_WIP_LIMIT}, got {value}"),
+            ));
+        }
+        wip_limits.insert(stage.trim().to_string(), value as usize);
+    }
     let mut pages: Vec<PageConfig> = Vec::with_capacity(raw.page.len());
     for (index, page) in raw.page.into_iter().enumerate() {
         let name = page.name.get_ref().trim().to_string();
@@ -529,6 +556,7 @@ fn validate(raw: RawConfig, file: &str, err: &Locate) -> Result<Config, ConfigEr
         dora: DoraConfig { window, benchmark },
         board: BoardConfig {
             stages: raw.board.stages,
+            wip_limits,
         },
         sources,
     })
@@ -1082,6 +1110,34 @@ timeout = "5s"
         assert_eq!(prom.url, "http://127.0.0.1:9090");
         assert_eq!(prom.events, EventNames::default());
         assert_eq!(prom.lookback, Duration::from_secs(90 * 86_400));
+    }
+
+    #[test]
+    fn wip_limits_parse_and_bad_ones_are_located() {
+        let config = parse(
+            "[board]\nstages = [\"build\", \"test\"]\nwip_limits = { test = 3, \"code review\" = 1 }\n",
+            "a.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            config.board.wip_limits,
+            std::collections::BTreeMap::from([
+                ("code review".to_string(), 1),
+                ("test".to_string(), 3)
+            ])
+        );
+        let e = error_of("[board]\nwip_limits = { test = 0 }\n");
+        assert_eq!((e.line, e.column), (2, 23));
+        assert_eq!(e.field, "board.wip_limits.test");
+        assert!(e.message.contains("from 1 to"), "{e}");
+        let e = error_of("[board]\n\n[board.wip_limits]\ndeploy = -2\n");
+        assert_eq!((e.line, e.field.as_str()), (4, "board.wip_limits.deploy"));
+        let e = error_of("[board]\nwip_limits = { \" \" = 2 }\n");
+        assert!(e.message.contains("must not be empty"), "{e}");
+        let e = error_of("[board]\nwip_limits = { test = \"three\" }\n");
+        assert_eq!(e.line, 2, "{e}");
+        let e = error_of("[board]\nwip_limits = { test = 2.5 }\n");
+        assert_eq!(e.line, 2, "{e}");
     }
 
     #[test]

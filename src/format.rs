@@ -153,6 +153,39 @@ pub fn key_figures(report: &DoraReport) -> [KeyFigure; 4] {
     ]
 }
 
+/// Marks the board's constraint: the stage where work waits longest.
+pub const CONSTRAINT_GLYPH: &str = "⧗";
+/// Marks a stage over its WIP limit, beside the word, never by colour alone.
+pub const BREACH_GLYPH: &str = "▲";
+/// Marks a pipeline whose runs go red and green again by turns.
+pub const FLAKY_GLYPH: &str = "≈";
+
+/// "3/4 WIP", "5/4 WIP ▲ over", "3 WIP" without a limit.
+pub fn wip(stage: &crate::flow::StageFlow) -> String {
+    match stage.wip_limit {
+        Some(limit) if stage.breached => format!("{}/{limit} WIP {BREACH_GLYPH} over", stage.wip),
+        Some(limit) => format!("{}/{limit} WIP", stage.wip),
+        None => format!("{} WIP", stage.wip),
+    }
+}
+
+/// "pass 17/20", "pass 3/5 ≈ flaky".
+pub fn pass_rate(rate: crate::history::PassRate) -> String {
+    let mut text = format!("pass {}/{}", rate.passed, rate.runs);
+    if rate.flaky {
+        text.push_str(&format!(" {FLAKY_GLYPH} flaky"));
+    }
+    text
+}
+
+/// "median 4 min (n=12)", or "median N/A (no timed runs)": never a zero for no data.
+pub fn median_figure(label: &str, seconds: Option<f64>, n: usize) -> String {
+    match seconds {
+        Some(s) => format!("{label} {} (n={n})", duration(s)),
+        None => format!("{label} N/A (no timed runs)"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ pub enum BuildStatus {
 }
 
 /// State of one stage inside a pipeline run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StageStatus {
     Passed,
@@ -23,6 +23,7 @@ pub enum StageStatus {
     Running,
     Pending,
     Skipped,
+    #[default]
     Unknown,
 }
 
@@ -50,10 +51,34 @@ impl StageStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct StageRun {
     pub name: String,
     pub status: StageStatus,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    /// How long the stage waited for a runner before it started, when the source says.
+    pub queued: Option<std::time::Duration>,
+}
+
+impl StageRun {
+    pub fn new(name: impl Into<String>, status: StageStatus) -> StageRun {
+        StageRun {
+            name: name.into(),
+            status,
+            ..StageRun::default()
+        }
+    }
+
+    /// Finish minus start, when both are known and in order.
+    pub fn duration_seconds(&self) -> Option<f64> {
+        let seconds = (self.finished_at? - self.started_at?).num_milliseconds() as f64 / 1000.0;
+        (seconds >= 0.0).then_some(seconds)
+    }
+
+    pub fn queued_seconds(&self) -> Option<f64> {
+        self.queued.map(|q| q.as_secs_f64())
+    }
 }
 
 /// A pipeline's latest run.
@@ -70,6 +95,26 @@ pub struct Pipeline {
     pub stages: Vec<StageRun>,
     /// Who broke it, when the source says (GoCD breakers).
     pub breakers: Vec<String>,
+    /// The commit the run built, as the source names it (a full sha, usually).
+    pub commit: Option<String>,
+    /// Who wrote or pushed that commit, when the source says.
+    pub author: Option<String>,
+    pub started_at: Option<Timestamp>,
+    /// None while the run goes on, or when the source does not say.
+    pub finished_at: Option<Timestamp>,
+    /// Earlier finished runs the source reported besides this one, newest first.
+    pub previous: Vec<PastRun>,
+    /// The run ended without a verdict of its own (cancelled, skipped): it counts neither as a
+    /// pass nor as a failure, whatever status the card shows.
+    pub no_verdict: bool,
+}
+
+/// A finished run's verdict, keyed by the source's run id or number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastRun {
+    pub id: String,
+    pub passed: bool,
+    pub commit: Option<String>,
 }
 
 impl Pipeline {
@@ -84,7 +129,21 @@ impl Pipeline {
             label: None,
             stages: Vec::new(),
             breakers: Vec::new(),
+            commit: None,
+            author: None,
+            started_at: None,
+            finished_at: None,
+            previous: Vec::new(),
+            no_verdict: false,
         }
+    }
+
+    /// The key that tells this run from others of the same pipeline: the source's run label
+    /// ("#562"), else the time it ran.
+    pub fn run_id(&self) -> Option<String> {
+        self.label
+            .clone()
+            .or_else(|| self.last_build_at.map(|at| at.to_rfc3339()))
     }
 
     /// Derives status, building flag and current stage from the stages, in the order given.
@@ -175,10 +234,7 @@ mod tests {
     use super::*;
 
     fn stage(name: &str, status: StageStatus) -> StageRun {
-        StageRun {
-            name: name.into(),
-            status,
-        }
+        StageRun::new(name, status)
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::flow::{self, Flow};
 use crate::format::{self, key_figures};
 use crate::model::{DoraEvents, Timestamp};
 use crate::ui::Theme;
@@ -38,8 +39,22 @@ pub fn json(view: &ViewModel) -> Value {
             "stages": p.stages.iter().map(|s| json!({
                 "name": s.name,
                 "status": s.status,
+                "started_at": s.started_at.map(rfc3339),
+                "finished_at": s.finished_at.map(rfc3339),
+                "duration_seconds": s.duration_seconds(),
+                "queued_seconds": s.queued_seconds(),
             })).collect::<Vec<_>>(),
+            "commit": p.commit,
+            "author": p.author,
+            "started_at": p.started_at.map(rfc3339),
+            "finished_at": p.finished_at.map(rfc3339),
+            "pass_rate": p.pass_rate.map(|r| json!({
+                "passed": r.passed,
+                "runs": r.runs,
+                "flaky": r.flaky,
+            })),
         })).collect::<Vec<_>>(),
+        "flow": flow_json(&view.flow),
         "dora": {
             "window_days": dora.window_days,
             "benchmark": dora.benchmark.label(),
@@ -76,6 +91,30 @@ pub fn json(view: &ViewModel) -> Value {
             "since": s.trouble_since.map(rfc3339),
             "tls_verified": !s.insecure,
         })).collect::<Vec<_>>(),
+    })
+}
+
+/// Stage flow figures; a median without samples is null, and a missing constraint says why.
+fn flow_json(flow: &Flow) -> Value {
+    json!({
+        "stages": flow.stages.iter().map(|s| json!({
+            "name": s.name,
+            "wip": s.wip,
+            "wip_limit": s.wip_limit,
+            "breached": s.breached,
+            "median_duration_seconds": s.median_duration_seconds,
+            "n": s.duration_n,
+            "median_queue_seconds": s.median_queue_seconds,
+            "queue_n": s.queue_n,
+        })).collect::<Vec<_>>(),
+        "constraint": flow.constraint.as_ref().map(|c| json!({
+            "stage": c.stage,
+            "by": c.by.word(),
+            "median_seconds": c.median_seconds,
+        })),
+        "constraint_note": flow.constraint.is_none().then(|| format!(
+            "not enough data: needs two stages with {} timed runs each", flow::MIN_SAMPLES
+        )),
     })
 }
 
@@ -168,6 +207,7 @@ pub fn text(view: &ViewModel, paint: Paint) -> String {
         let _ = writeln!(out, "  {cause}");
     }
     write_board(&mut out, view, paint);
+    write_flow(&mut out, view);
     write_dora(&mut out, view);
     write_sources(&mut out, view);
     out
@@ -180,9 +220,9 @@ fn write_board(out: &mut String, view: &ViewModel, paint: Paint) {
         return;
     }
     let header = [
-        "STAGE", "PIPELINE", "STATUS", "RUN", "WHO", "LAST RUN", "LINK",
+        "STAGE", "PIPELINE", "STATUS", "PASS", "RUN", "WHO", "LAST RUN", "LINK",
     ];
-    let rows: Vec<(PipelineStatus, [String; 7])> = (0..view.columns.len())
+    let rows: Vec<(PipelineStatus, [String; 8])> = (0..view.columns.len())
         .flat_map(|column| view.cards_in(column).map(move |(_, p)| (column, p)))
         .map(|(column, p)| {
             let last = p.last_build_at.map_or(String::new(), |at| {
@@ -199,6 +239,7 @@ fn write_board(out: &mut String, view: &ViewModel, paint: Paint) {
                     view.columns[column].clone(),
                     format!("{} {}", format::status_glyph(p.status), p.name),
                     format::status_word(p.status, p.building),
+                    p.pass_rate.map_or(String::new(), format::pass_rate),
                     p.label.clone().unwrap_or_default(),
                     p.breakers.join(", "),
                     last,
@@ -224,6 +265,39 @@ fn write_board(out: &mut String, view: &ViewModel, paint: Paint) {
     let _ = writeln!(out, "{}", line(&header.map(String::from)));
     for (status, row) in &rows {
         let _ = writeln!(out, "{}", paint.status(*status, &line(row)));
+    }
+}
+
+/// One line per stage: WIP against its limit, median time in the stage and waiting for it.
+fn write_flow(out: &mut String, view: &ViewModel) {
+    if view.flow.stages.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nFLOW");
+    let name_width = column_width(view.flow.stages.iter().map(|s| s.name.as_str()));
+    for s in &view.flow.stages {
+        let mut line = format!("  {:<name_width$}  {:<14}", s.name, format::wip(s));
+        let _ = write!(
+            line,
+            "  {}",
+            format::median_figure("median", s.median_duration_seconds, s.duration_n)
+        );
+        if s.queue_n > 0 {
+            let _ = write!(
+                line,
+                " · {}",
+                format::median_figure("queue", s.median_queue_seconds, s.queue_n)
+            );
+        }
+        if let Some(c) = view.flow.constraint.as_ref().filter(|c| c.stage == s.name) {
+            let _ = write!(
+                line,
+                "  {} constraint (longest {})",
+                format::CONSTRAINT_GLYPH,
+                c.by.word()
+            );
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
     }
 }
 
@@ -528,6 +602,60 @@ mod tests {
         let mono = Paint(Some(Theme::monochrome()));
         assert_eq!(mono.andon(AndonState::Red, "x"), "\u{1b}[1;7mx\u{1b}[0m");
         assert_eq!(Paint(None).status(PipelineStatus::Failing, "x"), "x");
+    }
+
+    #[test]
+    fn flow_text_marks_a_breach_in_words_and_no_data_as_na() {
+        let config = config::parse(
+            "[board]\nstages = [\"build\", \"test\"]\nwip_limits = { test = 1 }\n[[source]]\nname = \"d\"\nkind = \"demo\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let mut state = State::new(&config);
+        let running = |name: &str| {
+            Pipeline::from_stages(
+                name,
+                vec![
+                    crate::model::StageRun::new("build", crate::model::StageStatus::Passed),
+                    crate::model::StageRun::new("test", crate::model::StageStatus::Running),
+                ],
+            )
+        };
+        state.record(
+            0,
+            at(0),
+            Ok(Snapshot {
+                pipelines: vec![running("api"), running("web")],
+                ..Snapshot::default()
+            }),
+        );
+        let v = view::build(
+            &config,
+            &state,
+            view::dora_report(&config, &state, at(0)),
+            at(0),
+        );
+        let text = text(&v, Paint(None));
+        assert!(
+            text.contains("  test   2/1 WIP ▲ over  median N/A (no timed runs)"),
+            "{text}"
+        );
+        assert!(text.contains("  build  0 WIP"), "{text}");
+        assert!(
+            !text.contains("constraint"),
+            "no data, no constraint:\n{text}"
+        );
+        let json = json(&v);
+        assert_eq!(json["flow"]["stages"][1]["breached"], true);
+        assert_eq!(
+            json["flow"]["stages"][1]["median_duration_seconds"],
+            Value::Null
+        );
+        assert_eq!(
+            json["pipelines"][0]["pass_rate"],
+            Value::Null,
+            "nothing finished"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::config::{Config, SourceConfig};
+use crate::history::RunHistory;
 use crate::model::{BuildStatus, Snapshot, Timestamp};
 use crate::sources::SourceError;
 
@@ -104,6 +105,8 @@ pub struct State {
     pub sources: Vec<SourceState>,
     /// When each failing pipeline was first seen failing, for "since when".
     pub failing_since: HashMap<PipelineKey, Timestamp>,
+    /// Each pipeline's last runs, for pass rates and stage flow figures.
+    pub history: HashMap<PipelineKey, RunHistory>,
     /// Bumped on every change to the data, so derived figures can be cached.
     pub generation: u64,
 }
@@ -113,6 +116,7 @@ impl State {
         State {
             sources: config.sources.iter().map(SourceState::new).collect(),
             failing_since: HashMap::new(),
+            history: HashMap::new(),
             generation: 0,
         }
     }
@@ -131,6 +135,7 @@ impl State {
                 source.error_since = None;
                 let name = source.name.clone();
                 self.track_failures(&name, &snapshot, at);
+                self.track_runs(&name, &snapshot);
                 self.sources[index].snapshot = Some(snapshot);
             }
             Err(err) => {
@@ -139,6 +144,19 @@ impl State {
                 }
                 source.error = Some(err.reason);
             }
+        }
+    }
+
+    /// Pipelines a source no longer reports are forgotten, so memory follows the board.
+    fn track_runs(&mut self, source: &str, snapshot: &Snapshot) {
+        self.history.retain(|(s, pipeline), _| {
+            s != source || snapshot.pipelines.iter().any(|p| &p.name == pipeline)
+        });
+        for p in &snapshot.pipelines {
+            self.history
+                .entry((source.to_string(), p.name.clone()))
+                .or_default()
+                .observe(p);
         }
     }
 
@@ -190,6 +208,7 @@ mod tests {
         State {
             sources: vec![source()],
             failing_since: HashMap::new(),
+            history: HashMap::new(),
             generation: 0,
         }
     }
@@ -236,6 +255,28 @@ mod tests {
         assert_eq!(state.sources[0].trouble_since(at(30)), None);
         // Stale: the age is that of the last success.
         assert_eq!(state.sources[0].trouble_since(at(100)), Some(at(30)));
+    }
+
+    #[test]
+    fn run_history_counts_each_run_once_and_forgets_vanished_pipelines() {
+        let mut state = state();
+        let run = |label: &str, status| {
+            let mut p = Pipeline::new("api", status);
+            p.label = Some(label.into());
+            Snapshot {
+                pipelines: vec![p],
+                ..Snapshot::default()
+            }
+        };
+        state.record(0, at(0), Ok(run("#1", BuildStatus::Passing)));
+        state.record(0, at(10), Ok(run("#1", BuildStatus::Passing)));
+        state.record(0, at(20), Ok(run("#2", BuildStatus::Failing)));
+        state.record(0, at(30), Err(SourceError::new("timed out")));
+        let key = ("ci".to_string(), "api".to_string());
+        let rate = state.history[&key].pass_rate().unwrap();
+        assert_eq!((rate.passed, rate.runs), (1, 2));
+        state.record(0, at(40), Ok(Snapshot::default()));
+        assert!(state.history.is_empty());
     }
 
     #[test]

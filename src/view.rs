@@ -2,6 +2,8 @@
 
 use crate::config::Config;
 use crate::dora::{self, DoraReport};
+use crate::flow::{self, Flow};
+use crate::history::PassRate;
 use crate::model::{BuildStatus, DoraEvents, StageRun, Timestamp};
 use crate::state::{Freshness, State};
 
@@ -67,6 +69,12 @@ pub struct PipelineView {
     pub failing_since: Option<Timestamp>,
     pub stages: Vec<StageRun>,
     pub breakers: Vec<String>,
+    pub commit: Option<String>,
+    pub author: Option<String>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    /// Over the pipeline's last finished runs; None before one has finished.
+    pub pass_rate: Option<PassRate>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,6 +128,8 @@ pub struct ViewModel {
     /// Pipelines in board order: by column, then failing first, then name.
     pub pipelines: Vec<PipelineView>,
     pub dora: DoraReport,
+    /// WIP, stage medians and the constraint, per board column.
+    pub flow: Flow,
     pub sources: Vec<SourceView>,
     /// True when any data comes from the simulated demo source.
     pub demo: bool,
@@ -196,6 +206,14 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
                     .copied(),
                 stages: p.stages.clone(),
                 breakers: p.breakers.clone(),
+                commit: p.commit.clone(),
+                author: p.author.clone(),
+                started_at: p.started_at,
+                finished_at: p.finished_at,
+                pass_rate: state
+                    .history
+                    .get(&(source.name.clone(), p.name.clone()))
+                    .and_then(|h| h.pass_rate()),
             });
         }
     }
@@ -231,9 +249,16 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
             s
         })
         .collect();
+    let flow = flow::compute(
+        &columns,
+        &pipelines,
+        &config.board.wip_limits,
+        state.history.values().flat_map(|h| h.stage_samples()),
+    );
     ViewModel {
         title: config.title.clone(),
         now,
+        flow,
         andon: andon(&pipelines, &sources),
         columns,
         demo: state.sources.iter().any(|s| s.kind == "demo"),
@@ -261,6 +286,7 @@ pub fn select(view: &ViewModel, keep: impl Fn(&PipelineView) -> bool) -> ViewMod
     }
     ViewModel {
         andon,
+        flow: flow::recount(&view.flow, &pipelines),
         pipelines,
         ..view.clone()
     }
@@ -376,6 +402,7 @@ mod tests {
             },
             board: BoardConfig {
                 stages: vec!["build".into(), "test".into()],
+                ..BoardConfig::default()
             },
             sources: sources
                 .iter()
@@ -397,13 +424,7 @@ mod tests {
     fn staged(name: &str, stages: &[(&str, StageStatus)]) -> Pipeline {
         Pipeline::from_stages(
             name,
-            stages
-                .iter()
-                .map(|(n, s)| StageRun {
-                    name: n.to_string(),
-                    status: *s,
-                })
-                .collect(),
+            stages.iter().map(|(n, s)| StageRun::new(*n, *s)).collect(),
         )
     }
 
@@ -599,6 +620,66 @@ mod tests {
         assert_eq!(none.andon.state, AndonState::Unknown);
         assert_eq!(none.andon.causes, ["no pipeline matches"]);
         assert_eq!(select(&v, |p| matches(p, " ")).pipelines.len(), 2);
+    }
+
+    #[test]
+    fn pass_rate_and_flow_come_from_the_run_history() {
+        let mut config = config(&["a"]);
+        config.board.wip_limits = [("test".to_string(), 1)].into_iter().collect();
+        let mut state = State::new(&config);
+        let run = |name: &str, label: &str, stages: &[(&str, StageStatus)]| {
+            let mut p = staged(name, stages);
+            p.label = Some(label.into());
+            p
+        };
+        let running = [
+            ("build", StageStatus::Passed),
+            ("test", StageStatus::Running),
+        ];
+        state.record(
+            0,
+            now(),
+            snap(vec![
+                run(
+                    "api",
+                    "#1",
+                    &[
+                        ("build", StageStatus::Passed),
+                        ("test", StageStatus::Failed),
+                    ],
+                ),
+                run("web", "#8", &running),
+                run("shop", "#3", &running),
+            ]),
+        );
+        state.record(
+            0,
+            now(),
+            snap(vec![
+                run(
+                    "api",
+                    "#2",
+                    &[
+                        ("build", StageStatus::Passed),
+                        ("test", StageStatus::Passed),
+                    ],
+                ),
+                run("web", "#8", &running),
+                run("shop", "#3", &running),
+            ]),
+        );
+        let v = view(&config, &state);
+        let api = v.pipelines.iter().find(|p| p.name == "api").unwrap();
+        let rate = api.pass_rate.unwrap();
+        assert_eq!((rate.passed, rate.runs), (1, 2));
+        let web = v.pipelines.iter().find(|p| p.name == "web").unwrap();
+        assert_eq!(web.pass_rate, None, "no finished run yet");
+        let test = v.flow.stage("test").unwrap();
+        assert_eq!((test.wip, test.breached), (2, true));
+        // A page with one of the two shows its own WIP, within the limit.
+        let page = select(&v, |p| p.name != "shop");
+        let test = page.flow.stage("test").unwrap();
+        assert_eq!((test.wip, test.breached), (1, false));
     }
 
     #[test]

@@ -5,7 +5,7 @@ mod support;
 
 use andon::config::{BuildkiteConfig, GithubConfig, GitlabConfig, JenkinsConfig};
 use andon::credentials::{Auth, Secret, TokenSource};
-use andon::model::{BuildStatus, Pipeline, StageStatus, Timestamp};
+use andon::model::{BuildStatus, PastRun, Pipeline, StageStatus, Timestamp};
 use andon::sources::buildkite::BuildkiteSource;
 use andon::sources::github::GithubSource;
 use andon::sources::gitlab::GitlabSource;
@@ -48,6 +48,14 @@ fn by_name<'a>(pipelines: &'a [Pipeline], name: &str) -> &'a Pipeline {
         .unwrap_or_else(|| panic!("no pipeline {name:?} in {pipelines:?}"))
 }
 
+/// Each stage's duration and queue time in seconds, as far as the source says.
+fn stage_times(p: &Pipeline) -> Vec<(String, Option<f64>, Option<f64>)> {
+    p.stages
+        .iter()
+        .map(|s| (s.name.clone(), s.duration_seconds(), s.queued_seconds()))
+        .collect()
+}
+
 fn stage_words(p: &Pipeline) -> Vec<(String, StageStatus)> {
     p.stages
         .iter()
@@ -82,11 +90,42 @@ async fn github_runs_jobs_deployments_and_incidents() {
         ci_run.url.as_deref(),
         Some("https://github.com/octo-org/shop/actions/runs/30433642")
     );
+    assert_eq!(
+        ci_run.commit.as_deref(),
+        Some("ddd4440b3c8ea0d4a1a9c5d1e3b0f27f2f6b1a22")
+    );
+    assert_eq!(ci_run.author.as_deref(), Some("Hubot"));
+    assert_eq!(ci_run.started_at, Some(utc(2026, 11, 20, 14, 0, 3)));
+    assert_eq!(ci_run.finished_at, Some(utc(2026, 11, 20, 14, 7, 31)));
+    assert_eq!(
+        stage_times(ci_run),
+        [
+            ("build".to_string(), Some(125.0), Some(4.0)),
+            ("test".to_string(), Some(305.0), Some(4.0)),
+            ("package".to_string(), None, None),
+        ],
+        "a skipped job did not run, whatever its times say"
+    );
+    assert_eq!(
+        ci_run.previous,
+        [PastRun {
+            id: "#561".into(),
+            passed: true,
+            commit: Some("ccc3330b3c8ea0d4a1a9c5d1e3b0f27f2f6b1a11".into()),
+        }]
+    );
     let deploy = by_name(&snapshot.pipelines, "shop/Deploy");
     assert_eq!(
         (deploy.status, deploy.building),
         (BuildStatus::Passing, true)
     );
+    assert_eq!(deploy.author.as_deref(), Some("Mona Octocat"));
+    assert_eq!(deploy.finished_at, None, "still running");
+    assert_eq!(
+        deploy.stages[1].started_at,
+        Some(utc(2026, 11, 20, 15, 2, 5))
+    );
+    assert_eq!(deploy.stages[1].finished_at, None);
     assert_eq!(
         stage_words(deploy),
         [
@@ -269,6 +308,30 @@ async fn gitlab_pipeline_stages_deployments_and_paged_incidents() {
         ],
         "lint may fail"
     );
+    assert_eq!(
+        p.commit.as_deref(),
+        Some("fff6660b3c8ea0d4a1a9c5d1e3b0f27f2f6b1a55")
+    );
+    assert_eq!(p.author.as_deref(), Some("Ana Lima"));
+    assert_eq!(p.started_at, Some(utc(2026, 11, 20, 16, 0, 5)));
+    assert_eq!(p.finished_at, None, "still running");
+    assert_eq!(
+        stage_times(p),
+        [
+            ("build".to_string(), Some(110.0), Some(0.5)),
+            ("test".to_string(), Some(115.0), Some(1.2)),
+            ("deploy".to_string(), None, Some(0.8)),
+        ],
+        "a stage spans its jobs and waited as long as its longest-waiting job"
+    );
+    assert_eq!(
+        p.previous,
+        [PastRun {
+            id: "#309".into(),
+            passed: true,
+            commit: Some("eee5550b3c8ea0d4a1a9c5d1e3b0f27f2f6b1a66".into()),
+        }]
+    );
     let events = &snapshot.events;
     let deployed: Vec<Timestamp> = events.deployments.iter().map(|d| d.finished_at).collect();
     assert_eq!(
@@ -312,11 +375,36 @@ async fn jenkins_folders_multibranch_and_wfapi_stages_with_basic_auth() {
     let infra = by_name(&snapshot.pipelines, "platform/infra");
     assert_eq!(infra.status, BuildStatus::Failing);
     assert_eq!(infra.stage.as_deref(), Some("Apply"));
+    assert_eq!(
+        infra.commit.as_deref(),
+        Some("9f8e7d6c5b4a39281706f5e4d3c2b1a098765432")
+    );
+    assert_eq!(infra.author.as_deref(), Some("Grace Hopper, Alan Kay"));
+    assert_eq!(infra.started_at, Some(utc(2025, 11, 20, 13, 0, 0)));
+    assert_eq!(infra.finished_at, Some(utc(2025, 11, 20, 13, 1, 35)));
+    assert_eq!(
+        stage_times(infra),
+        [
+            ("Plan".to_string(), Some(30.0), None),
+            ("Apply".to_string(), Some(60.0), None)
+        ]
+    );
 
     let web = by_name(&snapshot.pipelines, "web/main");
     assert_eq!((web.status, web.building), (BuildStatus::Passing, true));
     assert_eq!(web.stage.as_deref(), Some("Test"));
     assert_eq!(web.stages.len(), 3);
+    assert_eq!(
+        stage_times(web),
+        [
+            ("Build".to_string(), Some(40.0), None),
+            ("Test".to_string(), None, None),
+            ("Deploy".to_string(), None, None)
+        ],
+        "a running stage has no duration yet, one not run has no times"
+    );
+    assert!(web.stages[1].started_at.is_some() && web.stages[2].started_at.is_none());
+    assert_eq!(web.finished_at, None);
 
     let legacy = by_name(&snapshot.pipelines, "legacy");
     assert_eq!(legacy.status, BuildStatus::Unknown);
@@ -382,6 +470,27 @@ async fn buildkite_latest_build_and_its_jobs() {
     );
     assert_eq!(p.last_build_at, Some(utc(2026, 11, 20, 17, 6, 1)));
     assert_eq!(p.label.as_deref(), Some("#812"));
+    assert_eq!(
+        p.commit.as_deref(),
+        Some("abcd0b72a1e580e90712cdd9eb26d3fb41cd09c8")
+    );
+    assert_eq!(p.author.as_deref(), Some("Keith Pitt"));
+    assert_eq!(
+        (p.started_at, p.finished_at),
+        (
+            Some(utc(2026, 11, 20, 17, 0, 5)),
+            Some(utc(2026, 11, 20, 17, 6, 1))
+        )
+    );
+    assert_eq!(
+        stage_times(p),
+        [
+            (":package: Build".to_string(), Some(115.0), Some(4.0)),
+            (":rspec: Test".to_string(), Some(235.0), None),
+            (":rocket: Deploy".to_string(), None, None)
+        ],
+        "queue time runs from runnable to started, when the job says"
+    );
 }
 
 #[tokio::test]

@@ -174,9 +174,32 @@ fn text_once_on_the_demo_prints_board_dora_and_sources() {
     let text = String::from_utf8(out.stdout).unwrap();
     let code = out.status.code().unwrap();
     assert!(text.contains("[DEMO DATA]"), "{text}");
-    for section in ["BOARD", "DORA  last 30 days · 2023 benchmark", "SOURCES"] {
+    for section in [
+        "BOARD",
+        "FLOW",
+        "DORA  last 30 days · 2023 benchmark",
+        "SOURCES",
+    ] {
         assert!(text.contains(section), "{section} missing:\n{text}");
     }
+    // One flow line per stage, with its WIP and the median time in it.
+    let flow: Vec<&str> = text
+        .lines()
+        .skip_while(|l| *l != "FLOW")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(flow.len(), 4, "{text}");
+    assert!(
+        flow.iter()
+            .all(|l| l.contains(" WIP") && l.contains("median ")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("PASS") && l.contains("PIPELINE")),
+        "{text}"
+    );
     let expected = if text.contains("LINE STOPPED") { 1 } else { 0 };
     assert_eq!(code, expected, "{text}");
 }
@@ -202,9 +225,48 @@ fn json_once_on_the_demo_has_every_schema_field() {
         "url",
         "last_build_at",
         "stages",
+        "commit",
+        "author",
+        "started_at",
+        "finished_at",
+        "pass_rate",
     ] {
         assert!(p.get(key).is_some(), "pipeline lacks {key}: {p}");
     }
+    for key in [
+        "name",
+        "status",
+        "started_at",
+        "finished_at",
+        "duration_seconds",
+        "queued_seconds",
+    ] {
+        assert!(p["stages"][0].get(key).is_some(), "stage lacks {key}: {p}");
+    }
+    // The demo lists each pipeline's earlier runs: a pass rate from the first poll.
+    let rate = &p["pass_rate"];
+    assert!(rate["runs"].as_u64().unwrap() >= 19, "{rate}");
+    assert!(rate["passed"].as_u64().unwrap() <= rate["runs"].as_u64().unwrap());
+    assert!(rate["flaky"].is_boolean());
+    let flow = &json["flow"];
+    let stages = flow["stages"].as_array().unwrap();
+    assert_eq!(stages.len(), 4, "{flow}");
+    for key in [
+        "name",
+        "wip",
+        "wip_limit",
+        "breached",
+        "median_duration_seconds",
+        "n",
+        "median_queue_seconds",
+        "queue_n",
+    ] {
+        assert!(
+            stages[0].get(key).is_some(),
+            "flow stage lacks {key}: {flow}"
+        );
+    }
+    assert!(flow.get("constraint").is_some() && flow.get("constraint_note").is_some());
     let dora = &json["dora"];
     assert_eq!(dora["window_days"], 30.0);
     assert_eq!(dora["benchmark"], "2023");
@@ -246,8 +308,62 @@ fn no_data_figures_are_null_not_zero() {
     assert_eq!(dora["lead_time"]["median_seconds"], Value::Null);
     assert_eq!(dora["change_failure_rate"]["ratio"], Value::Null);
     assert_eq!(dora["time_to_restore"]["median_seconds"], Value::Null);
+    assert_eq!(json["flow"]["constraint"], Value::Null);
+    assert!(
+        json["flow"]["constraint_note"]
+            .as_str()
+            .unwrap()
+            .contains("not enough data")
+    );
     assert_eq!(json["andon"], "unknown");
     assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn wip_limits_reach_the_json_and_a_breach_is_more_than_the_limit() {
+    let config = config_file(
+        "[board]\nstages = [\"build\", \"test\", \"deploy\", \"verify\"]\nwip_limits = { test = 1, verify = 2 }\n[[source]]\nname = \"d\"\nkind = \"demo\"\n",
+    );
+    let json = json_of(&once_json(&config));
+    let stages = json["flow"]["stages"].as_array().unwrap();
+    let names: Vec<&str> = stages.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["build", "test", "deploy", "verify"]);
+    for stage in stages {
+        let limit = match stage["name"].as_str().unwrap() {
+            "test" => Some(1),
+            "verify" => Some(2),
+            _ => None,
+        };
+        assert_eq!(stage["wip_limit"].as_u64(), limit, "{stage}");
+        let wip = stage["wip"].as_u64().unwrap();
+        assert_eq!(
+            stage["breached"].as_bool().unwrap(),
+            limit.is_some_and(|l| wip > l),
+            "{stage}"
+        );
+    }
+    // WIP is the cards in the column whose run is in progress.
+    let building = json["pipelines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["building"] == true)
+        .count() as u64;
+    let wip: u64 = stages.iter().map(|s| s["wip"].as_u64().unwrap()).sum();
+    assert_eq!(wip, building, "{json}");
+}
+
+#[test]
+fn a_bad_wip_limit_names_file_line_and_field() {
+    let config = config_file("[board]\nwip_limits = { test = 0 }\n");
+    let file = config.path().to_str().unwrap();
+    let out = andon(&["check", "--config", file]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("{file}:2:23: field `board.wip_limits.test`")),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -39,13 +39,7 @@ fn config() -> Config {
 fn pipeline(name: &str, stages: &[(&str, StageStatus)]) -> Pipeline {
     let mut p = Pipeline::from_stages(
         name,
-        stages
-            .iter()
-            .map(|(n, s)| StageRun {
-                name: n.to_string(),
-                status: *s,
-            })
-            .collect(),
+        stages.iter().map(|(n, s)| StageRun::new(*n, *s)).collect(),
     );
     p.label = Some("#42".into());
     p.last_build_at = Some(now() - chrono::Duration::minutes(12));
@@ -622,4 +616,176 @@ fn unverified_tls_is_warned_about_in_the_header_and_a_stale_source_shows_its_age
     );
     assert!(screen.contains("STALE"), "{screen}");
     assert!(!screen.contains("ALL GREEN"), "{screen}");
+}
+
+/// A board with flow: two runs in test over its WIP limit of 1, and finished runs whose test
+/// stage waited longest for a runner; ledger failed and then passed on the same commit.
+fn flow_view() -> ViewModel {
+    let mut config = config();
+    config.board.wip_limits = [("test".to_string(), 1)].into_iter().collect();
+    let start = now() - chrono::Duration::minutes(30);
+    let timed = |name: &str, status, from: i64, to: Option<i64>, queued: u64| {
+        let mut stage = StageRun::new(name, status);
+        stage.started_at = Some(start + chrono::Duration::seconds(from));
+        stage.finished_at = to.map(|to| start + chrono::Duration::seconds(to));
+        stage.queued = Some(Duration::from_secs(queued));
+        stage
+    };
+    let mut pipelines = Vec::new();
+    for name in ["api", "web"] {
+        let mut p = Pipeline::from_stages(
+            name,
+            vec![
+                timed("build", StageStatus::Passed, 0, Some(60), 5),
+                timed("test", StageStatus::Running, 60, None, 0),
+            ],
+        );
+        p.label = Some("#7".into());
+        pipelines.push(p);
+    }
+    for name in ["ledger", "search", "auth"] {
+        let mut p = Pipeline::from_stages(
+            name,
+            vec![
+                timed("build", StageStatus::Passed, 0, Some(60), 5),
+                timed("test", StageStatus::Passed, 180, Some(480), 120),
+                timed("deploy", StageStatus::Passed, 480, Some(510), 2),
+            ],
+        );
+        p.label = Some("#42".into());
+        p.commit = Some("0123456789abcdef0123456789abcdef01234567".into());
+        p.author = Some("Mona Octocat".into());
+        p.started_at = Some(start);
+        p.finished_at = Some(start + chrono::Duration::seconds(510));
+        p.url = Some(format!("https://ci.example.com/{name}/42"));
+        if name == "ledger" {
+            p.previous = vec![andon::model::PastRun {
+                id: "#41".into(),
+                passed: false,
+                commit: p.commit.clone(),
+            }];
+        }
+        pipelines.push(p);
+    }
+    let mut state = State::new(&config);
+    state.record(
+        0,
+        now(),
+        Ok(Snapshot {
+            pipelines,
+            ..Snapshot::default()
+        }),
+    );
+    view::build(
+        &config,
+        &state,
+        view::dora_report(&config, &state, now()),
+        now(),
+    )
+}
+
+#[test]
+fn the_board_shows_wip_against_its_limit_the_constraint_and_pass_rates() {
+    let view = flow_view();
+    let theme = Theme::default_theme();
+    let buffer = render(&view, &Screen::default(), &theme, 120, 40);
+    let screen = text(&buffer);
+    let header_row = row_of(&buffer, " test 2 ");
+    let header = row_text(&buffer, header_row);
+    assert!(header.contains("· 2/1 WIP ▲ over"), "{header}");
+    assert!(header.contains(" build 0 · 0 WIP"), "{header}");
+    // The breach is in the failing colour, and bold, besides its glyph and word.
+    let over = char_column(&header, "2/1 WIP") as u16;
+    assert_eq!(buffer[(over, header_row)].fg, theme.failing);
+    assert!(buffer[(over, header_row)].modifier.contains(Modifier::BOLD));
+    // Under the titles: the constraint mark sits in the test column, with the medians.
+    let flow = row_text(&buffer, header_row + 1);
+    let constraint = char_column(&flow, "⧗ constraint");
+    assert!(
+        constraint >= char_column(&header, " test 2 ")
+            && constraint < char_column(&header, " deploy"),
+        "{screen}"
+    );
+    assert_eq!(flow.matches('⧗').count(), 1, "{flow}");
+    for part in [
+        "med 60 s · queue 5 s",
+        "⧗ constraint queue 2 min",
+        "med 30 s",
+    ] {
+        assert!(flow.contains(part), "{part:?} not in {flow:?}");
+    }
+    let ledger = row_of(&buffer, "✓ ledger");
+    let card = row_text(&buffer, ledger + 1);
+    assert!(card.contains("passing pass 1/2 ≈ flaky"), "{screen}");
+    let search = row_text(&buffer, row_of(&buffer, "✓ search") + 1);
+    assert!(search.contains("passing pass 1/1 #42"), "{screen}");
+}
+
+#[test]
+fn the_wall_and_the_compact_list_keep_the_constraint_breach_and_flaky_marks() {
+    let view = flow_view();
+    let theme = Theme::default_theme();
+    let wall = text(&render(&view, &Screen::default(), &theme, 250, 70));
+    for part in [
+        "TEST · 2",
+        "2/1 WIP ▲ over",
+        "⧗ constraint",
+        "≈ flaky",
+        "pass 1/2",
+    ] {
+        assert!(wall.contains(part), "{part:?} not on the wall:\n{wall}");
+    }
+    let buffer = render(&view, &Screen::default(), &theme, 80, 24);
+    let compact = text(&buffer);
+    let header = row_text(&buffer, row_of(&buffer, "pipeline "));
+    assert!(header.contains("⧗ test"), "{header}");
+    assert!(header.contains("▲ test 2/1 WIP"), "{header}");
+    let ledger = row_text(&buffer, row_of(&buffer, "✓ ledger"));
+    assert!(ledger.contains("≈flaky"), "{ledger}");
+    assert!(ledger.chars().count() <= 80, "{ledger}");
+    let search = row_text(&buffer, row_of(&buffer, "✓ search"));
+    assert!(!search.contains("flaky"), "{search}\n{compact}");
+}
+
+#[test]
+fn detail_shows_commit_author_run_times_and_what_each_stage_took() {
+    let view = flow_view();
+    let index = view
+        .pipelines
+        .iter()
+        .position(|p| p.name == "ledger")
+        .unwrap();
+    let screen = Screen {
+        selected: Some(index),
+        detail: true,
+        ..Screen::default()
+    };
+    for (width, height) in SIZES {
+        let buffer = render(&view, &screen, &Theme::default_theme(), width, height);
+        let shown = text(&buffer);
+        for part in [
+            "commit    0123456789ab",
+            "author    Mona Octocat",
+            "started   Fri 20 Nov 13:35 UTC (30 min ago)",
+            "finished  Fri 20 Nov 13:43 UTC (22 min ago), took 8 min",
+            "pass 1/2 ≈ flaky",
+            "✓ build            passed   60 s       13:35:00–13:36:00  queued 5 s",
+            "✓ test             passed   5 min      13:38:00–13:43:00  queued 2 min",
+            "https://ci.example.com/ledger/42",
+        ] {
+            assert!(
+                shown.contains(part),
+                "{part:?} at {width}x{height}:\n{shown}"
+            );
+        }
+        assert!(
+            !shown.contains("0123456789abc"),
+            "the commit is shortened:\n{shown}"
+        );
+        let area = ratatui::layout::Rect::new(0, 0, width, height);
+        assert!(
+            ui::hyperlink(area, &view, &screen).is_some(),
+            "link at {width}x{height}"
+        );
+    }
 }

@@ -20,6 +20,14 @@ pub struct Build {
     pub finished_at: Option<Timestamp>,
     #[serde(default)]
     pub jobs: Vec<Job>,
+    pub commit: Option<String>,
+    pub author: Option<Person>,
+    pub creator: Option<Person>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Person {
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -32,6 +40,11 @@ pub struct Job {
     pub state: Option<String>,
     #[serde(default)]
     pub soft_failed: bool,
+    /// When the job could run (its dependencies done); it then waits for an agent.
+    pub runnable_at: Option<Timestamp>,
+    pub scheduled_at: Option<Timestamp>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
 }
 
 pub struct BuildkiteSource {
@@ -101,6 +114,12 @@ pub fn pipeline_of(name: &str, build: &Build) -> Pipeline {
                 .or(j.step_key.clone())
                 .unwrap_or_else(|| j.kind.clone()),
             status: job_status(j.state.as_deref().unwrap_or(""), j.soft_failed),
+            started_at: j.started_at,
+            finished_at: j.finished_at.filter(|_| j.started_at.is_some()),
+            queued: j
+                .started_at
+                .zip(j.runnable_at.or(j.scheduled_at))
+                .and_then(|(started, ready)| (started - ready).to_std().ok()),
         })
         .collect();
     let mut pipeline = Pipeline::from_stages(name, stages);
@@ -113,6 +132,18 @@ pub fn pipeline_of(name: &str, build: &Build) -> Pipeline {
     pipeline.url = build.web_url.clone();
     pipeline.label = Some(format!("#{}", build.number));
     pipeline.last_build_at = build.finished_at.or(build.started_at).or(build.created_at);
+    pipeline.commit = build.commit.clone().filter(|c| !c.is_empty());
+    pipeline.no_verdict = matches!(
+        build.state.as_str(),
+        "canceled" | "canceling" | "skipped" | "not_run"
+    );
+    pipeline.author = build
+        .author
+        .as_ref()
+        .and_then(|a| a.name.clone())
+        .or_else(|| build.creator.as_ref()?.name.clone());
+    pipeline.started_at = build.started_at;
+    pipeline.finished_at = build.finished_at;
     pipeline
 }
 

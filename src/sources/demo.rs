@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::model::{
-    BuildStatus, Change, Deployment, DoraEvents, Incident, Pipeline, Snapshot, StageRun,
+    BuildStatus, Change, Deployment, DoraEvents, Incident, PastRun, Pipeline, Snapshot, StageRun,
     StageStatus, Timestamp, UNATTRIBUTED_APP,
 };
 
@@ -23,6 +23,9 @@ const SERVICES: usize = 4;
 const HISTORY_DAYS: i64 = 60;
 /// Chance, in percent, that a run breaks at some stage.
 const BREAK_PERCENT: u64 = 12;
+/// Earlier runs each pipeline reports besides its latest.
+pub const PREVIOUS_RUNS: i64 = 19;
+const AUTHORS: [&str; 4] = ["alice", "bob", "chen", "dara"];
 
 pub struct DemoSource {
     seed: u64,
@@ -87,6 +90,7 @@ fn pipeline(seed: u64, index: usize, name: &str, now: Timestamp) -> Pipeline {
     let mut stages = Vec::with_capacity(STAGES.len());
     let mut clock = 0;
     let mut stopped = false;
+    let mut finished_at = None;
     for (s, stage) in STAGES.iter().enumerate() {
         let length = stage_seconds(seed, index, s);
         let status = if stopped {
@@ -101,11 +105,19 @@ fn pipeline(seed: u64, index: usize, name: &str, now: Timestamp) -> Pipeline {
         } else {
             StageStatus::Passed
         };
-        clock += length;
-        stages.push(StageRun {
-            name: stage.to_string(),
+        let mut run = StageRun::new(*stage, status);
+        if matches!(
             status,
-        });
+            StageStatus::Running | StageStatus::Passed | StageStatus::Failed
+        ) {
+            run.started_at = Some(started_at + Duration::seconds(clock));
+        }
+        if matches!(status, StageStatus::Passed | StageStatus::Failed) {
+            run.finished_at = Some(started_at + Duration::seconds(clock + length));
+            finished_at = run.finished_at;
+        }
+        clock += length;
+        stages.push(run);
     }
 
     let mut p = Pipeline::from_stages(name, stages);
@@ -117,16 +129,54 @@ fn pipeline(seed: u64, index: usize, name: &str, now: Timestamp) -> Pipeline {
             BuildStatus::Passing
         };
     }
-    let run_number = cycle.rem_euclid(100_000) as u64 + 1000;
+    let run_number = run_number_of(cycle);
     p.label = Some(format!("#{run_number}"));
     p.url = Some(format!("https://ci.example.com/{name}/runs/{run_number}"));
     p.last_build_at = Some(started_at);
+    p.started_at = Some(started_at);
+    p.finished_at = finished_at.filter(|_| stopped || elapsed >= clock);
+    let commit = commit_of(seed, index, cycle);
+    p.author = Some(AUTHORS[(mix(commit) % AUTHORS.len() as u64) as usize].to_string());
+    p.commit = Some(sha(commit));
     if p.status == BuildStatus::Failing {
-        let who = ["alice", "bob", "chen", "dara"];
         let r = roll(seed, &[5, index as u64, cycle as u64]) as usize;
-        p.breakers = vec![who[r % who.len()].to_string()];
+        p.breakers = vec![AUTHORS[r % AUTHORS.len()].to_string()];
     }
+    p.previous = (1..=PREVIOUS_RUNS)
+        .map(|k| PastRun {
+            id: format!("#{}", run_number_of(cycle - k)),
+            passed: break_stage(seed, index, cycle - k).is_none(),
+            commit: Some(sha(commit_of(seed, index, cycle - k))),
+        })
+        .collect();
     p
+}
+
+/// The commit a cycle builds: a new one, except that a third of the runs after a broken one
+/// retry the same commit (and a retry that passes shows the break was flaky).
+fn commit_of(seed: u64, pipeline: usize, cycle: i64) -> u64 {
+    let mut cycle = cycle;
+    for _ in 0..PREVIOUS_RUNS {
+        let retry = break_stage(seed, pipeline, cycle - 1).is_some()
+            && roll(seed, &[11, pipeline as u64, cycle as u64]).is_multiple_of(3);
+        if !retry {
+            break;
+        }
+        cycle -= 1;
+    }
+    roll(seed, &[10, pipeline as u64, cycle as u64])
+}
+
+fn sha(commit: u64) -> String {
+    format!(
+        "{commit:016x}{:016x}{:08x}",
+        mix(commit),
+        mix(!commit) >> 32
+    )
+}
+
+fn run_number_of(cycle: i64) -> u64 {
+    cycle.rem_euclid(100_000) as u64 + 1000
 }
 
 fn day_start(now: Timestamp, days_ago: i64) -> DateTime<Utc> {
@@ -245,6 +295,39 @@ mod tests {
             STAGES.len(),
             "work does not flow through every stage"
         );
+    }
+
+    #[test]
+    fn runs_carry_stage_times_commit_and_earlier_verdicts() {
+        let demo = DemoSource::new(7);
+        let mut retried = 0;
+        for minute in 0..30 {
+            let now = at(1_790_000_000 + minute * 60);
+            for p in demo.snapshot(now).pipelines {
+                assert_eq!(p.previous.len(), PREVIOUS_RUNS as usize);
+                assert_eq!(p.commit.as_ref().map(String::len), Some(40));
+                assert!(p.author.is_some());
+                for s in &p.stages {
+                    match s.status {
+                        StageStatus::Passed | StageStatus::Failed => {
+                            assert!(s.duration_seconds().unwrap() >= 8.0, "{s:?}");
+                            assert!(s.finished_at.unwrap() <= now);
+                        }
+                        StageStatus::Running => {
+                            assert!(s.started_at.unwrap() <= now && s.finished_at.is_none())
+                        }
+                        _ => assert!(s.started_at.is_none() && s.finished_at.is_none()),
+                    }
+                }
+                assert_eq!(p.finished_at.is_some(), !p.building, "{p:?}");
+                // The run just before this one, when it broke, may be retried on its commit.
+                if p.previous[0].commit == p.commit {
+                    assert!(!p.previous[0].passed, "only a broken run is retried");
+                    retried += 1;
+                }
+            }
+        }
+        assert!(retried > 0, "no retries in half an hour");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::config::GithubConfig;
 use crate::model::{
-    BuildStatus, Change, Deployment, DoraEvents, Incident, Pipeline, Snapshot, StageRun,
+    BuildStatus, Change, Deployment, DoraEvents, Incident, PastRun, Pipeline, Snapshot, StageRun,
     StageStatus, Timestamp,
 };
 use crate::sources::SourceError;
@@ -44,6 +44,27 @@ pub struct Run {
     pub html_url: Option<String>,
     pub created_at: Option<Timestamp>,
     pub updated_at: Option<Timestamp>,
+    #[serde(default)]
+    pub run_started_at: Option<Timestamp>,
+    #[serde(default)]
+    pub head_commit: Option<HeadCommit>,
+    #[serde(default)]
+    pub actor: Option<Actor>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HeadCommit {
+    pub author: Option<CommitAuthor>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CommitAuthor {
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Actor {
+    pub login: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -56,6 +77,13 @@ pub struct Job {
     pub name: String,
     pub status: Option<String>,
     pub conclusion: Option<String>,
+    /// When the job was queued.
+    #[serde(default)]
+    pub created_at: Option<Timestamp>,
+    #[serde(default)]
+    pub started_at: Option<Timestamp>,
+    #[serde(default)]
+    pub completed_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -216,6 +244,7 @@ impl GithubSource {
                 None => None,
             };
             let mut pipeline = pipeline_of(self.app(), run, stages);
+            pipeline.previous = previous_runs(&runs.workflow_runs, run);
             // A cancelled or skipped newest run says nothing about the line: show the verdict
             // of the newest run that has one.
             if !pipeline.building
@@ -417,9 +446,48 @@ pub fn stage_status(status: Option<&str>, conclusion: Option<&str>) -> StageStat
 
 pub fn stages_of(jobs: &[Job]) -> Vec<StageRun> {
     jobs.iter()
-        .map(|j| StageRun {
-            name: j.name.clone(),
-            status: stage_status(j.status.as_deref(), j.conclusion.as_deref()),
+        .map(|j| {
+            let status = stage_status(j.status.as_deref(), j.conclusion.as_deref());
+            let ran = matches!(
+                status,
+                StageStatus::Passed | StageStatus::Failed | StageStatus::Running
+            );
+            let started_at = j.started_at.filter(|_| ran);
+            StageRun {
+                name: j.name.clone(),
+                status,
+                started_at,
+                finished_at: j
+                    .completed_at
+                    .filter(|_| ran && status != StageStatus::Running),
+                queued: started_at
+                    .zip(j.created_at)
+                    .and_then(|(started, queued)| (started - queued).to_std().ok()),
+            }
+        })
+        .collect()
+}
+
+/// Verdicts of the workflow's earlier finished runs in the listing, newest first.
+pub fn previous_runs(runs: &[Run], run: &Run) -> Vec<PastRun> {
+    let mut earlier: Vec<&Run> = runs
+        .iter()
+        .filter(|r| r.name == run.name && r.id != run.id && r.created_at <= run.created_at)
+        .collect();
+    earlier.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+    earlier
+        .into_iter()
+        .filter_map(|r| {
+            let passed = match stage_status(r.status.as_deref(), r.conclusion.as_deref()) {
+                StageStatus::Passed => true,
+                StageStatus::Failed => false,
+                _ => return None,
+            };
+            Some(PastRun {
+                id: format!("#{}", r.run_number.unwrap_or(r.id)),
+                passed,
+                commit: r.head_sha.clone(),
+            })
         })
         .collect()
 }
@@ -451,6 +519,18 @@ pub fn pipeline_of(app: &str, run: &Run, stages: Option<Vec<StageRun>>) -> Pipel
     pipeline.url = run.html_url.clone();
     pipeline.label = run.run_number.map(|n| format!("#{n}"));
     pipeline.last_build_at = run.updated_at.or(run.created_at);
+    pipeline.commit = run.head_sha.clone();
+    pipeline.author = run
+        .head_commit
+        .as_ref()
+        .and_then(|c| c.author.as_ref()?.name.clone())
+        .or_else(|| run.actor.as_ref()?.login.clone());
+    pipeline.started_at = run.run_started_at.or(run.created_at);
+    pipeline.finished_at = run
+        .updated_at
+        .filter(|_| run.status.as_deref() == Some("completed"));
+    pipeline.no_verdict = run.status.as_deref() == Some("completed")
+        && !matches!(run_status, StageStatus::Passed | StageStatus::Failed);
     pipeline
 }
 
@@ -486,6 +566,9 @@ mod tests {
             html_url: None,
             created_at: chrono::DateTime::from_timestamp(created, 0),
             updated_at: None,
+            run_started_at: None,
+            head_commit: None,
+            actor: None,
         }
     }
 
@@ -510,14 +593,25 @@ mod tests {
             (p.name.as_str(), p.status),
             ("shop/CI", BuildStatus::Failing)
         );
+        assert!(!p.no_verdict);
         let r = run(2, "CI", 0, "completed", Some("cancelled"));
-        assert_eq!(pipeline_of("shop", &r, None).status, BuildStatus::Unknown);
+        let cancelled = pipeline_of("shop", &r, None);
+        assert_eq!(cancelled.status, BuildStatus::Unknown);
+        assert!(
+            cancelled.no_verdict,
+            "a cancelled run is no pass and no failure"
+        );
         let runs = vec![
             r.clone(),
             run(1, "CI", -10, "completed", Some("failure")),
             run(0, "CI", -20, "completed", Some("success")),
         ];
         assert_eq!(last_verdict(&runs, &r), Some(BuildStatus::Failing));
+        let ids: Vec<(String, bool)> = previous_runs(&runs, &r)
+            .into_iter()
+            .map(|p| (p.id, p.passed))
+            .collect();
+        assert_eq!(ids, [("#1".to_string(), false), ("#0".to_string(), true)]);
     }
 
     #[test]

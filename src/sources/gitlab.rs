@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::config::GitlabConfig;
 use crate::model::{
-    BuildStatus, Change, Deployment, DoraEvents, Incident, Pipeline, Snapshot, StageRun,
+    BuildStatus, Change, Deployment, DoraEvents, Incident, PastRun, Pipeline, Snapshot, StageRun,
     StageStatus, Timestamp,
 };
 use crate::sources::SourceError;
@@ -23,6 +23,7 @@ use crate::sources::polite::{Polite, sensitive};
 pub struct GlPipeline {
     pub id: u64,
     pub iid: Option<u64>,
+    pub sha: Option<String>,
     pub status: String,
     pub web_url: Option<String>,
     pub created_at: Option<Timestamp>,
@@ -37,6 +38,35 @@ pub struct GlJob {
     pub status: String,
     #[serde(default)]
     pub allow_failure: bool,
+    #[serde(default)]
+    pub started_at: Option<Timestamp>,
+    #[serde(default)]
+    pub finished_at: Option<Timestamp>,
+    /// Seconds the job waited for a runner.
+    #[serde(default)]
+    pub queued_duration: Option<f64>,
+    #[serde(default)]
+    pub commit: Option<JobCommit>,
+    #[serde(default)]
+    pub user: Option<GlUser>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobCommit {
+    pub author_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GlUser {
+    pub username: Option<String>,
+    pub name: Option<String>,
+}
+
+/// What the jobs of a pipeline tell: its stages, and who wrote the commit it runs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobsRead {
+    pub stages: Vec<StageRun>,
+    pub author: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,7 +99,7 @@ pub struct GlIssue {
 }
 
 /// Stages of the last finished pipeline read, keyed by (id, updated_at).
-type StageMemo = Option<((u64, Option<Timestamp>), Vec<StageRun>)>;
+type StageMemo = Option<((u64, Option<Timestamp>), JobsRead)>;
 
 pub struct GitlabSource {
     config: GitlabConfig,
@@ -121,8 +151,11 @@ impl GitlabSource {
             self.http.get_json(&url, &headers, "pipelines").await?;
         let mut pipelines = Vec::new();
         if let Some(latest) = listed.first() {
-            let stages = self.stages(latest, &headers).await?;
-            pipelines.push(pipeline_of(self.app(), latest, stages));
+            let jobs = self.stages(latest, &headers).await?;
+            let mut pipeline = pipeline_of(self.app(), latest, jobs.stages);
+            pipeline.author = jobs.author;
+            pipeline.previous = previous_runs(&listed[1..]);
+            pipelines.push(pipeline);
         }
         let mut events = DoraEvents::default();
         if !self.config.environment.is_empty() {
@@ -162,13 +195,13 @@ impl GitlabSource {
         &self,
         pipeline: &GlPipeline,
         headers: &HeaderMap,
-    ) -> Result<Vec<StageRun>, SourceError> {
+    ) -> Result<JobsRead, SourceError> {
         let key = (pipeline.id, pipeline.updated_at);
         if let Ok(memo) = self.memo.lock()
-            && let Some((known, stages)) = memo.as_ref()
+            && let Some((known, read)) = memo.as_ref()
             && *known == key
         {
-            return Ok(stages.clone());
+            return Ok(read.clone());
         }
         let url = format!(
             "{}/pipelines/{}/jobs?per_page=100",
@@ -176,13 +209,16 @@ impl GitlabSource {
             pipeline.id
         );
         let jobs: Vec<GlJob> = self.http.get_pages(&url, headers, "jobs").await?;
-        let stages = stages_of(&jobs);
+        let read = JobsRead {
+            stages: stages_of(&jobs),
+            author: author_of(&jobs),
+        };
         if finished(&pipeline.status)
             && let Ok(mut memo) = self.memo.lock()
         {
-            *memo = Some((key, stages.clone()));
+            *memo = Some((key, read.clone()));
         }
-        Ok(stages)
+        Ok(read)
     }
 }
 
@@ -190,26 +226,81 @@ fn finished(status: &str) -> bool {
     matches!(status, "success" | "failed" | "canceled" | "skipped")
 }
 
-/// Jobs grouped by stage, stages in the order their first job was created.
+/// Jobs grouped by stage, stages in the order their first job was created. A stage starts
+/// with its first job and finishes with its last; its queue time is its longest job wait, as
+/// the stage cannot finish before that job has had a runner.
 pub fn stages_of(jobs: &[GlJob]) -> Vec<StageRun> {
     let mut jobs: Vec<&GlJob> = jobs.iter().collect();
     jobs.sort_by_key(|j| j.id);
-    let mut stages: Vec<(String, Vec<StageStatus>)> = Vec::new();
+    let mut stages: Vec<(String, Vec<(StageStatus, &GlJob)>)> = Vec::new();
     for job in jobs {
         let status = match StageStatus::from_word(&job.status) {
             StageStatus::Failed if job.allow_failure => StageStatus::Passed,
             other => other,
         };
         match stages.iter_mut().find(|(name, _)| *name == job.stage) {
-            Some((_, statuses)) => statuses.push(status),
-            None => stages.push((job.stage.clone(), vec![status])),
+            Some((_, members)) => members.push((status, job)),
+            None => stages.push((job.stage.clone(), vec![(status, job)])),
         }
     }
     stages
         .into_iter()
-        .map(|(name, statuses)| StageRun {
-            name,
-            status: stage_status(&statuses),
+        .map(|(name, members)| {
+            let statuses: Vec<StageStatus> = members.iter().map(|(s, _)| *s).collect();
+            let status = stage_status(&statuses);
+            let ran: Vec<&GlJob> = members
+                .iter()
+                .filter(|(_, j)| j.started_at.is_some())
+                .map(|(_, j)| *j)
+                .collect();
+            let done = matches!(status, StageStatus::Passed | StageStatus::Failed);
+            StageRun {
+                name,
+                status,
+                started_at: ran.iter().filter_map(|j| j.started_at).min(),
+                finished_at: ran
+                    .iter()
+                    .filter_map(|j| j.finished_at)
+                    .max()
+                    .filter(|_| done && ran.iter().all(|j| j.finished_at.is_some())),
+                queued: ran
+                    .iter()
+                    .filter_map(|j| j.queued_duration)
+                    .filter(|q| q.is_finite() && *q >= 0.0)
+                    .max_by(f64::total_cmp)
+                    .map(std::time::Duration::from_secs_f64),
+            }
+        })
+        .collect()
+}
+
+/// The commit's author as the jobs carry it, else who started the pipeline.
+pub fn author_of(jobs: &[GlJob]) -> Option<String> {
+    jobs.iter()
+        .find_map(|j| j.commit.as_ref()?.author_name.clone())
+        .or_else(|| {
+            jobs.iter().find_map(|j| {
+                let user = j.user.as_ref()?;
+                user.name.clone().or(user.username.clone())
+            })
+        })
+}
+
+/// Verdicts of the earlier pipelines listed, newest first; unfinished ones say nothing.
+pub fn previous_runs(listed: &[GlPipeline]) -> Vec<PastRun> {
+    listed
+        .iter()
+        .filter_map(|p| {
+            let passed = match StageStatus::from_word(&p.status) {
+                StageStatus::Passed => true,
+                StageStatus::Failed => false,
+                _ => return None,
+            };
+            Some(PastRun {
+                id: format!("#{}", p.iid.unwrap_or(p.id)),
+                passed,
+                commit: p.sha.clone(),
+            })
         })
         .collect()
 }
@@ -241,6 +332,17 @@ pub fn pipeline_of(app: &str, p: &GlPipeline, stages: Vec<StageRun>) -> Pipeline
     pipeline.url = p.web_url.clone();
     pipeline.label = Some(format!("#{}", p.iid.unwrap_or(p.id)));
     pipeline.last_build_at = p.updated_at.or(p.created_at);
+    pipeline.commit = p.sha.clone();
+    pipeline.no_verdict = matches!(p.status.as_str(), "canceled" | "skipped");
+    pipeline.started_at = pipeline.stages.iter().filter_map(|s| s.started_at).min();
+    if finished(&p.status) {
+        pipeline.finished_at = pipeline
+            .stages
+            .iter()
+            .filter_map(|s| s.finished_at)
+            .max()
+            .or(p.updated_at);
+    }
     pipeline
 }
 
@@ -292,6 +394,11 @@ mod tests {
             stage: stage.into(),
             status: status.into(),
             allow_failure: false,
+            started_at: None,
+            finished_at: None,
+            queued_duration: None,
+            commit: None,
+            user: None,
         }
     }
 

@@ -21,7 +21,8 @@ use crate::sources::polite::{Polite, sensitive};
 /// Most wfapi requests in one poll.
 pub const MAX_WFAPI: usize = 10;
 
-const BUILD_FIELDS: &str = "lastBuild[number,result,building,timestamp,duration,url]";
+const BUILD_FIELDS: &str = "lastBuild[number,result,building,timestamp,duration,url,\
+culprits[fullName],actions[lastBuiltRevision[SHA1]]]";
 
 /// The `tree` parameter: jobs and their builds, three folder levels deep.
 pub fn tree() -> String {
@@ -60,6 +61,30 @@ pub struct Build {
     /// Milliseconds; 0 while building.
     pub duration: Option<i64>,
     pub url: Option<String>,
+    /// People whose changes are in the build.
+    #[serde(default)]
+    pub culprits: Vec<Culprit>,
+    /// The git plugin's `BuildData` names the revision built; other actions are empty objects.
+    #[serde(default)]
+    pub actions: Vec<Option<Action>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Culprit {
+    #[serde(rename = "fullName")]
+    pub full_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Action {
+    #[serde(rename = "lastBuiltRevision")]
+    pub last_built_revision: Option<Revision>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Revision {
+    #[serde(rename = "SHA1")]
+    pub sha1: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,6 +97,11 @@ pub struct Describe {
 pub struct WfStage {
     pub name: String,
     pub status: String,
+    /// 0 for a stage not started.
+    #[serde(rename = "startTimeMillis", default)]
+    pub start_time_millis: i64,
+    #[serde(rename = "durationMillis", default)]
+    pub duration_millis: i64,
 }
 
 #[derive(Default)]
@@ -169,14 +199,7 @@ impl JenkinsSource {
             }
             Err(err) => return Err(err),
         };
-        let stages: Vec<StageRun> = describe
-            .stages
-            .iter()
-            .map(|s| StageRun {
-                name: s.name.clone(),
-                status: wf_status(&s.status),
-            })
-            .collect();
+        let stages: Vec<StageRun> = describe.stages.iter().map(stage_of).collect();
         if !build.building
             && let Ok(mut memo) = self.memo.lock()
         {
@@ -279,6 +302,21 @@ pub fn wf_status(status: &str) -> StageStatus {
     }
 }
 
+/// A wfapi stage: started when its start is set, finished (start + duration) once it has a
+/// verdict. Jenkins does not say how long a stage waited for an executor.
+pub fn stage_of(stage: &WfStage) -> StageRun {
+    let status = wf_status(&stage.status);
+    let mut run = StageRun::new(stage.name.clone(), status);
+    if stage.start_time_millis > 0 {
+        run.started_at = DateTime::from_timestamp_millis(stage.start_time_millis);
+        if matches!(status, StageStatus::Passed | StageStatus::Failed) {
+            run.finished_at =
+                DateTime::from_timestamp_millis(stage.start_time_millis + stage.duration_millis);
+        }
+    }
+    run
+}
+
 pub fn pipeline_of(name: &str, job: &Job, stages: Option<Vec<StageRun>>) -> Pipeline {
     let (color, color_building) = color_status(job.color.as_deref().unwrap_or("notbuilt"));
     let build = job.last_build.as_ref();
@@ -310,6 +348,21 @@ pub fn pipeline_of(name: &str, job: &Job, stages: Option<Vec<StageRun>>) -> Pipe
             };
         DateTime::from_timestamp_millis(end)
     });
+    pipeline.started_at = build.and_then(|b| DateTime::from_timestamp_millis(b.timestamp?));
+    pipeline.finished_at = pipeline.last_build_at.filter(|_| !building);
+    if let Some(b) = build {
+        pipeline.commit = b
+            .actions
+            .iter()
+            .flatten()
+            .find_map(|a| a.last_built_revision.as_ref()?.sha1.clone());
+        let culprits: Vec<String> = b
+            .culprits
+            .iter()
+            .filter_map(|c| c.full_name.clone())
+            .collect();
+        pipeline.author = (!culprits.is_empty()).then(|| culprits.join(", "));
+    }
     pipeline
 }
 

@@ -303,10 +303,7 @@ impl PipelineParts {
     fn add_stage_status(&mut self, stage: &str, status: StageStatus) {
         match self.stages.iter_mut().find(|s| s.name == stage) {
             Some(existing) => existing.status = worst(existing.status, status),
-            None => self.stages.push(StageRun {
-                name: stage.to_string(),
-                status,
-            }),
+            None => self.stages.push(StageRun::new(stage, status)),
         }
     }
 

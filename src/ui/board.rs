@@ -8,7 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use super::{Screen, Theme, ago, fit};
-use crate::format::{BUILDING_GLYPH, stage_glyph, status_glyph};
+use crate::flow::{Flow, WaitKind};
+use crate::format::{
+    self, BREACH_GLYPH, BUILDING_GLYPH, CONSTRAINT_GLYPH, FLAKY_GLYPH, stage_glyph, status_glyph,
+};
 use crate::view::{PipelineStatus, PipelineView, ViewModel};
 
 const CARD_LINES: u16 = 2;
@@ -60,6 +63,84 @@ fn more_line(hidden: &[(usize, &PipelineView)], width: usize, theme: &Theme) -> 
     Line::from(Span::styled(fit(&more, width), theme.muted()))
 }
 
+/// A column's title: its name and cards, then its WIP against the limit; a breach in the
+/// failing style with a glyph and a word.
+fn column_title(
+    view: &ViewModel,
+    column: usize,
+    name: &str,
+    cards: usize,
+    theme: &Theme,
+) -> Vec<Span<'static>> {
+    let mut spans = vec![Span::styled(format!(" {name} {cards} "), theme.accent())];
+    if let Some(stage) = view.flow.stages.get(column) {
+        let style = if stage.breached {
+            theme
+                .status(PipelineStatus::Failing)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            theme.muted()
+        };
+        spans.push(Span::styled(format!("· {} ", format::wip(stage)), style));
+    }
+    spans
+}
+
+/// Whether any column has a flow figure to show under its title.
+fn has_flow_line(flow: &Flow) -> bool {
+    flow.constraint.is_some() || flow.stages.iter().any(|s| s.duration_n + s.queue_n > 0)
+}
+
+/// Under a column's title: the constraint mark, then median duration and queue time.
+fn flow_line(flow: &Flow, column: usize, width: usize, theme: &Theme) -> Line<'static> {
+    let Some(stage) = flow.stages.get(column) else {
+        return Line::from("");
+    };
+    let mut spans = Vec::new();
+    let mut used = 0;
+    if flow.is_constraint(&stage.name) {
+        let mark = format!("{CONSTRAINT_GLYPH} constraint ");
+        used += mark.chars().count();
+        spans.push(Span::styled(
+            fit(&mark, width),
+            theme.accent().add_modifier(Modifier::BOLD),
+        ));
+    }
+    let mut figures = Vec::new();
+    if let Some(median) = stage.median_duration_seconds {
+        figures.push(format!("med {}", format::duration(median)));
+    }
+    if let Some(queue) = stage.median_queue_seconds {
+        figures.push(format!("queue {}", format::duration(queue)));
+    }
+    // The constraint's column leads with the figure it was judged by.
+    if flow
+        .constraint
+        .as_ref()
+        .is_some_and(|c| c.stage == stage.name && c.by == WaitKind::Queue)
+    {
+        figures.reverse();
+    }
+    if figures.is_empty() {
+        figures.push("med N/A".to_string());
+    }
+    spans.push(Span::styled(
+        fit(&figures.join(" · "), width.saturating_sub(used)),
+        theme.muted(),
+    ));
+    Line::from(spans)
+}
+
+/// "pass 17/20" for a card, or nothing before a run has finished.
+fn pass_text(card: &PipelineView) -> Option<String> {
+    card.pass_rate
+        .map(|r| format!("pass {}/{}", r.passed, r.runs))
+}
+
+fn flaky(card: &PipelineView) -> bool {
+    card.pass_rate.is_some_and(|r| r.flaky)
+}
+
 /// One glyph per board column: where the run is, at a glance ("✓✓✗·").
 fn stage_strip(view: &ViewModel, card: &PipelineView) -> String {
     view.columns
@@ -101,19 +182,42 @@ pub fn draw_list(
         .unwrap_or(0)
         .clamp(5, 12);
     let strips = view.pipelines.iter().any(|p| !p.stages.is_empty());
-    let mut lines = vec![Line::styled(
-        fit(
-            &format!(
-                "  {:<name_width$} {:<9}  {:<stage_width$} {}",
-                "pipeline",
-                "status",
-                "stage",
-                if strips { "stages" } else { "" }
-            ),
-            width,
-        ),
-        theme.muted(),
-    )];
+    let header = format!(
+        "  {:<name_width$} {:<9}  {:<stage_width$} {}",
+        "pipeline",
+        "status",
+        "stage",
+        if strips { "stages" } else { "" }
+    );
+    // The flow in brief on the header line: the constraint and any stage over its WIP limit.
+    let mut flow = Vec::new();
+    if let Some(c) = &view.flow.constraint {
+        flow.push(format!("{CONSTRAINT_GLYPH} {}", c.stage));
+    }
+    for stage in view.flow.stages.iter().filter(|s| s.breached) {
+        flow.push(format!(
+            "{BREACH_GLYPH} {} {}/{} WIP",
+            stage.name,
+            stage.wip,
+            stage.wip_limit.unwrap_or_default()
+        ));
+    }
+    let header_width = header.trim_end().chars().count() + 2;
+    let mut header_spans = vec![Span::styled(fit(header.trim_end(), width), theme.muted())];
+    if !flow.is_empty() && width > header_width {
+        let breached = view.flow.stages.iter().any(|s| s.breached);
+        header_spans.push(Span::styled(
+            fit(&format!("  {}", flow.join("  ")), width - header_width + 2),
+            if breached {
+                theme
+                    .status(PipelineStatus::Failing)
+                    .add_modifier(Modifier::BOLD)
+            } else {
+                theme.accent()
+            },
+        ));
+    }
+    let mut lines = vec![Line::from(header_spans)];
     let capacity = (area.height as usize).saturating_sub(1);
     let shown_count = if cards.len() > capacity {
         capacity.saturating_sub(1)
@@ -136,6 +240,9 @@ pub fn draw_list(
         if strips {
             rest.push_str(&stage_strip(view, card));
             rest.push(' ');
+        }
+        if flaky(card) {
+            rest.push_str(&format!(" {FLAKY_GLYPH}flaky"));
         }
         if let Some(label) = &card.label {
             rest.push_str(&format!(" {label}"));
@@ -173,16 +280,35 @@ pub fn draw(
     }
     let constraints = vec![Constraint::Fill(1); view.columns.len()];
     let areas = Layout::horizontal(constraints).split(area);
+    let flow_lines = u16::from(has_flow_line(&view.flow));
     for (column, (name, column_area)) in view.columns.iter().zip(areas.iter()).enumerate() {
         let cards = visible(view, shown, Some(column));
-        let title = format!(" {name} {} ", cards.len());
         let block = Block::default()
             .borders(Borders::TOP | Borders::LEFT)
-            .title(Span::styled(title, theme.accent()))
+            .title(Line::from(column_title(
+                view,
+                column,
+                name,
+                cards.len(),
+                theme,
+            )))
             .border_style(theme.muted());
         let inner = block.inner(*column_area);
         frame.render_widget(block, *column_area);
-        draw_cards(frame, inner, &cards, screen, theme);
+        let [flow_area, cards_area] =
+            Layout::vertical([Constraint::Length(flow_lines), Constraint::Min(0)]).areas(inner);
+        if flow_lines > 0 {
+            frame.render_widget(
+                Paragraph::new(flow_line(
+                    &view.flow,
+                    column,
+                    flow_area.width as usize,
+                    theme,
+                )),
+                flow_area,
+            );
+        }
+        draw_cards(frame, cards_area, &cards, screen, theme);
     }
 }
 
@@ -213,6 +339,13 @@ fn draw_cards(
         let mut detail = format!("  {}", card.status.word());
         if card.building {
             detail.push_str(&format!(" {BUILDING_GLYPH}"));
+        }
+        // The pass rate before the run label: in a narrow column it is what must stay.
+        if let Some(pass) = pass_text(card) {
+            detail.push_str(&format!(" {pass}"));
+        }
+        if flaky(card) {
+            detail.push_str(&format!(" {FLAKY_GLYPH} flaky"));
         }
         if let Some(label) = &card.label {
             detail.push_str(&format!(" {label}"));
@@ -250,7 +383,8 @@ pub fn draw_tiles(
         empty(frame, area, view, theme);
         return;
     }
-    let capacity = (area.height.saturating_sub(1) / TILE_LINES).max(1) as usize;
+    let flow_lines = u16::from(has_flow_line(&view.flow));
+    let capacity = (area.height.saturating_sub(1 + flow_lines) / TILE_LINES).max(1) as usize;
     let columns: Vec<Vec<(usize, &PipelineView)>> = (0..view.columns.len())
         .map(|column| visible(view, shown, Some(column)))
         .collect();
@@ -262,16 +396,29 @@ pub fn draw_tiles(
     let areas = Layout::horizontal(constraints).spacing(1).split(area);
     for (column, (name, column_area)) in view.columns.iter().zip(areas.iter()).enumerate() {
         let cards = &columns[column];
-        let [title_area, tiles_area] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(*column_area);
-        let title = format!(" {} · {} ", name.to_uppercase(), cards.len());
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                title,
-                theme.accent().add_modifier(Modifier::UNDERLINED),
-            )),
-            title_area,
+        let [title_area, flow_area, tiles_area] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(flow_lines),
+            Constraint::Min(0),
+        ])
+        .areas(*column_area);
+        let mut title = column_title(view, column, &name.to_uppercase(), cards.len(), theme);
+        title[0] = Span::styled(
+            format!(" {} · {} ", name.to_uppercase(), cards.len()),
+            theme.accent().add_modifier(Modifier::UNDERLINED),
         );
+        frame.render_widget(Paragraph::new(Line::from(title)), title_area);
+        if flow_lines > 0 {
+            frame.render_widget(
+                Paragraph::new(flow_line(
+                    &view.flow,
+                    column,
+                    flow_area.width as usize,
+                    theme,
+                )),
+                flow_area,
+            );
+        }
         let across = (weights[column]).min((tiles_area.width / 22).max(1)) as usize;
         let slots = across * capacity;
         let count = if cards.len() > slots {
@@ -340,6 +487,9 @@ fn draw_tile(
     if card.building {
         state.push_str(&format!("  {BUILDING_GLYPH} building"));
     }
+    if flaky(card) {
+        state.push_str(&format!("  {FLAKY_GLYPH} flaky"));
+    }
     let stages: Vec<String> = card
         .stages
         .iter()
@@ -351,6 +501,9 @@ fn draw_tile(
     }
     if !card.breakers.is_empty() {
         about.push(format!("by {}", card.breakers.join(", ")));
+    }
+    if let Some(pass) = pass_text(card) {
+        about.push(pass);
     }
     if let Some(at) = card
         .failing_since

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::{Theme, ago, fit};
 use crate::format::{BUILDING_GLYPH, stage_glyph, status_glyph};
+use crate::model::{StageRun, StageStatus, Timestamp};
 use crate::view::{PipelineStatus, PipelineView, ViewModel};
 
 const LINK_LABEL: &str = "link      ";
@@ -16,7 +17,7 @@ fn popup(area: Rect, pipeline: &PipelineView) -> Rect {
     let [popup] = Layout::horizontal([Constraint::Max(90)])
         .flex(Flex::Center)
         .areas(area);
-    let height = (pipeline.stages.len() as u16 + 12).min(area.height);
+    let height = (pipeline.stages.len() as u16 + 17).min(area.height);
     let [popup] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(popup);
@@ -75,6 +76,48 @@ pub fn link(
     })
 }
 
+/// The first twelve characters of a commit id, as people quote them.
+fn short_sha(commit: &str) -> String {
+    commit.chars().take(12).collect()
+}
+
+/// "Fri 20 Nov 14:05 UTC (12 min ago)".
+fn when(view: &ViewModel, at: Timestamp) -> String {
+    format!("{} ({})", at.format("%a %d %b %H:%M UTC"), ago(view, at))
+}
+
+/// "✓ build  passed  2 min  14:00:05–14:02:10  queued 3 s": what the stage took and when.
+fn stage_line(view: &ViewModel, stage: &StageRun) -> String {
+    let mut line = format!(
+        "  {} {:<16} {:<8}",
+        stage_glyph(stage.status),
+        stage.name,
+        crate::format::stage_word(stage.status)
+    );
+    let took = match (stage.duration_seconds(), stage.started_at) {
+        (Some(seconds), _) => crate::format::duration(seconds),
+        (None, Some(start)) if stage.status == StageStatus::Running => format!(
+            "{} so far",
+            crate::format::duration((view.now - start).num_seconds().max(0) as f64)
+        ),
+        _ => String::new(),
+    };
+    line.push_str(&format!(" {took:<10}"));
+    match (stage.started_at, stage.finished_at) {
+        (Some(start), Some(end)) => line.push_str(&format!(
+            " {}–{}",
+            start.format("%H:%M:%S"),
+            end.format("%H:%M:%S")
+        )),
+        (Some(start), None) => line.push_str(&format!(" from {}", start.format("%H:%M:%S"))),
+        _ => {}
+    }
+    if let Some(queued) = stage.queued_seconds() {
+        line.push_str(&format!("  queued {}", crate::format::duration(queued)));
+    }
+    line.trim_end().to_string()
+}
+
 fn lines(
     view: &ViewModel,
     pipeline: &PipelineView,
@@ -104,6 +147,40 @@ fn lines(
     if let Some(label) = &pipeline.label {
         lines.push(field("run", label.clone()));
     }
+    if let Some(commit) = &pipeline.commit {
+        lines.push(field("commit", short_sha(commit)));
+    }
+    if let Some(author) = &pipeline.author {
+        lines.push(field("author", author.clone()));
+    }
+    if let Some(at) = pipeline.started_at {
+        lines.push(field("started", when(view, at)));
+    }
+    match (pipeline.started_at, pipeline.finished_at) {
+        (_, Some(end)) => {
+            let took = pipeline
+                .started_at
+                .map(|start| (end - start).num_seconds())
+                .filter(|s| *s >= 0)
+                .map_or(String::new(), |s| {
+                    format!(", took {}", crate::format::duration(s as f64))
+                });
+            lines.push(field("finished", format!("{}{took}", when(view, end))));
+        }
+        (Some(_), None) if pipeline.building => {
+            lines.push(field("finished", "not yet: running".into()));
+        }
+        _ => {}
+    }
+    if let Some(rate) = pipeline.pass_rate {
+        lines.push(field(
+            "history",
+            format!(
+                "{} of the last finished runs",
+                crate::format::pass_rate(rate)
+            ),
+        ));
+    }
     if let Some(at) = pipeline.last_build_at {
         lines.push(field(
             "built",
@@ -128,12 +205,7 @@ fn lines(
     } else {
         lines.push(field("stages", String::new()));
         for stage in &pipeline.stages {
-            lines.push(Line::from(format!(
-                "  {} {:<16} {}",
-                stage_glyph(stage.status),
-                stage.name,
-                crate::format::stage_word(stage.status)
-            )));
+            lines.push(Line::from(fit(&stage_line(view, stage), width)));
         }
     }
     let link_row = pipeline.url.as_ref().map(|url| {

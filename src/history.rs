@@ -1,0 +1,332 @@
+//! The last runs of each pipeline: their verdicts and commits (for a pass rate and flakiness)
+//! and how long their stages took and waited (for the board's flow figures). Pure and bounded:
+//! at most `RUNS_KEPT` runs per pipeline, each known once by its run id.
+
+use crate::model::{BuildStatus, Pipeline, StageStatus};
+
+/// Runs remembered per pipeline.
+pub const RUNS_KEPT: usize = 20;
+
+/// What one finished stage of a run took.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageSample {
+    pub name: String,
+    pub duration_seconds: Option<f64>,
+    pub queued_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    pub id: String,
+    /// None while the run goes on, or when it ended without a verdict.
+    pub passed: Option<bool>,
+    pub commit: Option<String>,
+    pub stages: Vec<StageSample>,
+}
+
+/// Passed runs out of the runs with a verdict, and whether the pipeline looks flaky.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassRate {
+    pub passed: usize,
+    pub runs: usize,
+    /// A run failed and the next one passed on the same commit: the failure was not the code's.
+    pub flaky: bool,
+}
+
+/// A pipeline's runs, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunHistory {
+    pub runs: Vec<RunRecord>,
+}
+
+/// The verdict of the run a card shows: only a finished run has one. While a run goes on,
+/// most sources report the previous run's status, which is not this run's.
+fn verdict(pipeline: &Pipeline) -> Option<bool> {
+    if pipeline.building || pipeline.no_verdict {
+        return None;
+    }
+    match pipeline.status {
+        BuildStatus::Passing => Some(true),
+        BuildStatus::Failing => Some(false),
+        BuildStatus::Unknown => None,
+    }
+}
+
+fn sample(stage: &crate::model::StageRun) -> Option<StageSample> {
+    if !matches!(stage.status, StageStatus::Passed | StageStatus::Failed) {
+        return None;
+    }
+    let duration_seconds = stage.duration_seconds();
+    let queued_seconds = stage.queued_seconds();
+    (duration_seconds.is_some() || queued_seconds.is_some()).then(|| StageSample {
+        name: stage.name.clone(),
+        duration_seconds,
+        queued_seconds,
+    })
+}
+
+impl RunHistory {
+    /// Takes in what one poll says of the pipeline: its current run (with the stages finished so
+    /// far) and the earlier runs the source listed. The source's order wins; runs it no longer
+    /// lists are kept after them, as older.
+    pub fn observe(&mut self, pipeline: &Pipeline) {
+        let Some(current) = pipeline.run_id() else {
+            return;
+        };
+        let mut listed = vec![(current, verdict(pipeline), pipeline.commit.clone())];
+        listed.extend(
+            pipeline
+                .previous
+                .iter()
+                .map(|r| (r.id.clone(), Some(r.passed), r.commit.clone())),
+        );
+        let mut next: Vec<RunRecord> = Vec::with_capacity(RUNS_KEPT);
+        for (id, passed, commit) in listed {
+            if next.iter().any(|r| r.id == id) {
+                continue;
+            }
+            let mut record = match self.runs.iter().position(|r| r.id == id) {
+                Some(at) => self.runs.remove(at),
+                None => RunRecord {
+                    id,
+                    passed: None,
+                    commit: None,
+                    stages: Vec::new(),
+                },
+            };
+            if passed.is_some() {
+                record.passed = passed;
+            }
+            if commit.is_some() {
+                record.commit = commit;
+            }
+            next.push(record);
+        }
+        for stage in pipeline.stages.iter().filter_map(sample) {
+            let stages = &mut next[0].stages;
+            match stages.iter_mut().find(|s| s.name == stage.name) {
+                Some(known) => *known = stage,
+                None => stages.push(stage),
+            }
+        }
+        next.append(&mut self.runs);
+        next.truncate(RUNS_KEPT);
+        self.runs = next;
+    }
+
+    /// None until a run has a verdict.
+    pub fn pass_rate(&self) -> Option<PassRate> {
+        let finished: Vec<&RunRecord> = self.runs.iter().filter(|r| r.passed.is_some()).collect();
+        if finished.is_empty() {
+            return None;
+        }
+        // Newest first: a pass right before (newer than) a failure of the same commit.
+        let flaky = finished.windows(2).any(|w| {
+            w[0].passed == Some(true)
+                && w[1].passed == Some(false)
+                && w[0].commit.is_some()
+                && w[0].commit == w[1].commit
+        });
+        Some(PassRate {
+            passed: finished.iter().filter(|r| r.passed == Some(true)).count(),
+            runs: finished.len(),
+            flaky,
+        })
+    }
+
+    pub fn stage_samples(&self) -> impl Iterator<Item = &StageSample> {
+        self.runs.iter().flat_map(|r| r.stages.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{PastRun, StageRun};
+    use chrono::{TimeZone, Utc};
+
+    fn run(label: &str, status: BuildStatus, building: bool) -> Pipeline {
+        let mut p = Pipeline::new("api", status);
+        p.label = Some(label.into());
+        p.building = building;
+        p
+    }
+
+    fn past(id: &str, passed: bool, commit: &str) -> PastRun {
+        PastRun {
+            id: id.into(),
+            passed,
+            commit: Some(commit.into()),
+        }
+    }
+
+    fn verdicts(history: &RunHistory) -> Vec<(&str, Option<bool>)> {
+        history
+            .runs
+            .iter()
+            .map(|r| (r.id.as_str(), r.passed))
+            .collect()
+    }
+
+    #[test]
+    fn a_run_polled_again_counts_once() {
+        let mut history = RunHistory::default();
+        for _ in 0..3 {
+            history.observe(&run("#1", BuildStatus::Passing, false));
+        }
+        history.observe(&run("#2", BuildStatus::Failing, false));
+        history.observe(&run("#2", BuildStatus::Failing, false));
+        assert_eq!(
+            verdicts(&history),
+            [("#2", Some(false)), ("#1", Some(true))]
+        );
+        assert_eq!(
+            history.pass_rate(),
+            Some(PassRate {
+                passed: 1,
+                runs: 2,
+                flaky: false
+            })
+        );
+    }
+
+    #[test]
+    fn a_run_in_progress_has_no_verdict_yet() {
+        let mut history = RunHistory::default();
+        history.observe(&run("#1", BuildStatus::Failing, false));
+        // The source still says failing (the last finished run) while #2 builds.
+        history.observe(&run("#2", BuildStatus::Failing, true));
+        assert_eq!(verdicts(&history), [("#2", None), ("#1", Some(false))]);
+        assert_eq!(
+            history.pass_rate().map(|r| (r.passed, r.runs)),
+            Some((0, 1))
+        );
+        history.observe(&run("#2", BuildStatus::Passing, false));
+        assert_eq!(
+            history.pass_rate().map(|r| (r.passed, r.runs)),
+            Some((1, 2))
+        );
+    }
+
+    #[test]
+    fn a_cancelled_run_showing_an_earlier_verdict_is_not_counted_again() {
+        let mut history = RunHistory::default();
+        let mut p = run("#563", BuildStatus::Failing, false);
+        p.no_verdict = true;
+        p.previous = vec![past("#562", false, "abc")];
+        history.observe(&p);
+        assert_eq!(verdicts(&history), [("#563", None), ("#562", Some(false))]);
+        assert_eq!(history.pass_rate().map(|r| r.runs), Some(1));
+    }
+
+    #[test]
+    fn nothing_finished_is_no_pass_rate_not_zero() {
+        let mut history = RunHistory::default();
+        history.observe(&run("#1", BuildStatus::Unknown, true));
+        assert_eq!(history.pass_rate(), None);
+        let mut nameless = Pipeline::new("api", BuildStatus::Passing);
+        nameless.label = None;
+        history.observe(&nameless);
+        assert_eq!(
+            history.runs.len(),
+            1,
+            "a run without id or time is not kept"
+        );
+    }
+
+    #[test]
+    fn memory_is_bounded_to_the_last_runs() {
+        let mut history = RunHistory::default();
+        for n in 0..(RUNS_KEPT + 15) {
+            history.observe(&run(&format!("#{n}"), BuildStatus::Passing, false));
+        }
+        assert_eq!(history.runs.len(), RUNS_KEPT);
+        assert_eq!(history.runs[0].id, format!("#{}", RUNS_KEPT + 14));
+    }
+
+    #[test]
+    fn listed_earlier_runs_join_in_the_sources_order() {
+        let mut history = RunHistory::default();
+        history.observe(&run("#3", BuildStatus::Passing, false));
+        let mut p = run("#5", BuildStatus::Passing, false);
+        p.commit = Some("e".into());
+        p.previous = vec![
+            past("#4", false, "d"),
+            past("#3", true, "c"),
+            past("#2", false, "b"),
+        ];
+        history.observe(&p);
+        let ids: Vec<&str> = history.runs.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["#5", "#4", "#3", "#2"]);
+        let rate = history.pass_rate().unwrap();
+        assert_eq!(
+            (rate.passed, rate.runs, rate.flaky),
+            (2, 4, false),
+            "every fix came with a new commit"
+        );
+    }
+
+    #[test]
+    fn a_failure_that_passes_again_on_the_same_commit_is_flaky() {
+        let mut history = RunHistory::default();
+        let mut p = run("#7", BuildStatus::Passing, false);
+        p.commit = Some("abc".into());
+        p.previous = vec![past("#6", false, "abc"), past("#5", true, "abb")];
+        history.observe(&p);
+        let rate = history.pass_rate().unwrap();
+        assert_eq!((rate.passed, rate.runs, rate.flaky), (2, 3, true));
+        // Seen over polls: a source that lists no earlier runs (Jenkins, cctray).
+        let mut polled = RunHistory::default();
+        for (label, status) in [("#1", BuildStatus::Failing), ("#2", BuildStatus::Passing)] {
+            let mut p = run(label, status, false);
+            p.commit = Some("abc".into());
+            polled.observe(&p);
+        }
+        assert!(polled.pass_rate().unwrap().flaky);
+    }
+
+    #[test]
+    fn a_break_without_known_commits_is_not_called_flaky() {
+        let mut history = RunHistory::default();
+        for (n, status) in [
+            BuildStatus::Passing,
+            BuildStatus::Failing,
+            BuildStatus::Passing,
+            BuildStatus::Failing,
+            BuildStatus::Passing,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            history.observe(&run(&format!("#{n}"), status, false));
+        }
+        let rate = history.pass_rate().unwrap();
+        assert_eq!((rate.passed, rate.runs, rate.flaky), (3, 5, false));
+    }
+
+    #[test]
+    fn finished_stages_leave_their_duration_and_queue_time() {
+        let t = |s: i64| Utc.timestamp_opt(1_790_000_000 + s, 0).unwrap();
+        let mut build = StageRun::new("build", StageStatus::Passed);
+        build.started_at = Some(t(0));
+        build.finished_at = Some(t(90));
+        build.queued = Some(std::time::Duration::from_millis(2500));
+        let mut test = StageRun::new("test", StageStatus::Running);
+        test.started_at = Some(t(95));
+        let mut p = Pipeline::from_stages("api", vec![build, test]);
+        p.label = Some("#9".into());
+        let mut history = RunHistory::default();
+        history.observe(&p);
+        history.observe(&p);
+        let samples: Vec<&StageSample> = history.stage_samples().collect();
+        assert_eq!(
+            samples,
+            [&StageSample {
+                name: "build".into(),
+                duration_seconds: Some(90.0),
+                queued_seconds: Some(2.5),
+            }],
+            "the running stage has no duration yet; a re-poll adds nothing"
+        );
+    }
+}
