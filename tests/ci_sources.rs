@@ -107,9 +107,13 @@ async fn github_runs_jobs_deployments_and_incidents() {
         .iter()
         .map(|c| (c.commit[..6].to_string(), c.committed_at))
         .collect();
+    // 103 delivers the three commits after 101's (102 failed, so its commit ships with 103);
+    // 101, the oldest listed, counts its own commit only.
     assert_eq!(
         commits,
         [
+            ("bbb222".to_string(), utc(2026, 11, 19, 8, 0, 0)),
+            ("bbb555".to_string(), utc(2026, 11, 19, 20, 0, 0)),
             ("ccc333".to_string(), utc(2026, 11, 20, 13, 6, 0)),
             ("aaa111".to_string(), utc(2026, 11, 18, 8, 0, 0))
         ]
@@ -134,7 +138,7 @@ async fn github_second_poll_is_conditional_and_skips_immutable_details() {
     let source = GithubSource::new(github_config(&server), client());
     let first = source.poll(Utc::now()).await.unwrap();
     let after_first = requests(&server).await;
-    // runs, 2 jobs, deployments, 3 statuses, 2 commits, 2 pages of issues
+    // runs, 2 jobs, deployments, 3 statuses, 1 commit, 1 comparison, 2 pages of issues
     assert_eq!(after_first, 11);
     let second = source.poll(Utc::now()).await.unwrap();
     assert_eq!(first, second, "304s reuse the cached bodies");
@@ -154,6 +158,91 @@ async fn github_second_poll_is_conditional_and_skips_immutable_details() {
     assert_eq!(
         conditional, 3,
         "every list with an ETag is asked conditionally"
+    );
+}
+
+#[tokio::test]
+async fn github_lead_time_counts_every_commit_a_deployment_delivers() {
+    let server = MockServer::start().await;
+    ci::github(&server, Some(TOKEN)).await;
+    let source = GithubSource::new(github_config(&server), client());
+    let snapshot = source.poll(Utc::now()).await.unwrap();
+    let now = utc(2026, 11, 21, 0, 0, 0);
+    let report = andon::dora::compute(
+        &snapshot.events,
+        now,
+        std::time::Duration::from_secs(30 * 86_400),
+        andon::dora::Benchmark::Dora2023,
+    );
+    // 101 at 11-18 10:04 delivers aaa111 (08:00): 2h04m. 103 at 11-20 15:06 delivers bbb222
+    // (11-19 08:00): 31h06m, bbb555 (11-19 20:00): 19h06m, ccc333 (11-20 13:06): 2h.
+    let lead = &report.lead_time;
+    assert_eq!(lead.n, 4, "{lead:?}");
+    let median = (2 * 3600 + 4 * 60 + 19 * 3600 + 6 * 60) as f64 / 2.0;
+    assert_eq!(lead.median_seconds, Some(median), "10h35m");
+    // The deployed commit alone would have said n=2, median 2h02m.
+    assert_ne!(lead.median_seconds, Some((2 * 3600 + 2 * 60) as f64));
+}
+
+#[tokio::test]
+async fn github_comparisons_are_asked_once() {
+    let server = MockServer::start().await;
+    ci::github(&server, Some(TOKEN)).await;
+    let source = GithubSource::new(github_config(&server), client());
+    let compares = |received: &[wiremock::Request]| {
+        received
+            .iter()
+            .filter(|r| r.url.path().contains("/compare/"))
+            .count()
+    };
+    let first = source.poll(Utc::now()).await.unwrap();
+    assert_eq!(compares(&server.received_requests().await.unwrap()), 1);
+    for _ in 0..3 {
+        let again = source.poll(Utc::now()).await.unwrap();
+        assert_eq!(again.events, first.events);
+    }
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(compares(&received), 1, "immutable: kept, not asked again");
+    assert!(
+        !received.iter().any(|r| r
+            .url
+            .path()
+            .ends_with("/commits/ccc3330b3c8ea0d4a1a9c5d1e3b0f27f2f6b1a11")),
+        "the compared head needs no commit lookup of its own"
+    );
+}
+
+#[tokio::test]
+async fn github_comparison_that_cannot_be_made_falls_back_to_the_deployed_commit() {
+    let server = MockServer::start().await;
+    // A deployed commit gone after a force push: GitHub answers 404, for good.
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex("/compare/"))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_string(r#"{"message":"Not Found","status":"404"}"#),
+        )
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    ci::github(&server, Some(TOKEN)).await;
+    let source = GithubSource::new(github_config(&server), client());
+    let snapshot = source.poll(Utc::now()).await.unwrap();
+    let commits: Vec<&str> = snapshot
+        .events
+        .changes
+        .iter()
+        .map(|c| &c.commit[..6])
+        .collect();
+    assert_eq!(commits, ["ccc333", "aaa111"]);
+    source.poll(Utc::now()).await.unwrap();
+    let received = server.received_requests().await.unwrap();
+    let compares = received
+        .iter()
+        .filter(|r| r.url.path().contains("/compare/"))
+        .count();
+    assert_eq!(
+        compares, 1,
+        "a comparison that cannot be made is not asked again"
     );
 }
 
@@ -252,10 +341,8 @@ async fn gitlab_pipeline_stages_deployments_and_paged_incidents() {
         incident_label: None,
         auth: inline("glpat-test0nly"),
     };
-    let snapshot = GitlabSource::new(config, client())
-        .poll(Utc::now())
-        .await
-        .unwrap();
+    let source = GitlabSource::new(config, client());
+    let snapshot = source.poll(Utc::now()).await.unwrap();
     let p = by_name(&snapshot.pipelines, "payments");
     assert_eq!((p.status, p.building), (BuildStatus::Passing, true));
     assert_eq!(p.stage.as_deref(), Some("deploy"));
@@ -275,13 +362,37 @@ async fn gitlab_pipeline_stages_deployments_and_paged_incidents() {
         deployed,
         [utc(2026, 11, 17, 10, 0, 0), utc(2026, 11, 15, 10, 0, 0)]
     );
-    let committed: Vec<Timestamp> = events.changes.iter().map(|c| c.committed_at).collect();
+    // The newer deployment delivers the two commits after the older one's.
+    let committed: Vec<(&str, Timestamp)> = events
+        .changes
+        .iter()
+        .map(|c| (&c.commit[..6], c.committed_at))
+        .collect();
     assert_eq!(
         committed,
-        [utc(2026, 11, 17, 9, 0, 0), utc(2026, 11, 14, 10, 0, 0)]
+        [
+            ("fff666", utc(2026, 11, 16, 12, 0, 0)),
+            ("eee555", utc(2026, 11, 17, 9, 0, 0)),
+            ("ddd444", utc(2026, 11, 14, 10, 0, 0))
+        ]
     );
     let incidents: Vec<&str> = events.incidents.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(incidents, ["#12", "#11"], "both pages read");
+
+    source.poll(Utc::now()).await.unwrap();
+    let received = server.received_requests().await.unwrap();
+    let compares: Vec<String> = received
+        .iter()
+        .filter(|r| r.url.path().ends_with("/repository/compare"))
+        .map(|r| r.url.query().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        compares,
+        [
+            "from=ddd4440b3c8ea0d4a1a9c5d1e3b0f27f2f6b1a77&to=eee5550b3c8ea0d4a1a9c5d1e3b0f27f2f6b1a66"
+        ],
+        "asked once, from the previous deployment's commit"
+    );
 }
 
 #[tokio::test]

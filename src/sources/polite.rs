@@ -222,6 +222,12 @@ pub struct Page {
     pub not_modified: bool,
 }
 
+/// Why one answer will not come however often it is asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unavailable {
+    pub reason: String,
+}
+
 /// A source's polite HTTP client: its own ETag cache, the shared per-host state.
 pub struct Polite {
     client: reqwest::Client,
@@ -238,6 +244,18 @@ impl Polite {
 
     /// GET `url` with `headers` (credentials among them, marked sensitive by the caller).
     pub async fn get(&self, url: &str, headers: &HeaderMap) -> Result<Page, SourceError> {
+        self.fetch(url, headers)
+            .await?
+            .map_err(|missing| SourceError::new(missing.reason))
+    }
+
+    /// Like `get`, but an answer that will never come (404, 422, a body over the cap) is the
+    /// inner error rather than a failed poll: for details the caller can do without.
+    async fn fetch(
+        &self,
+        url: &str,
+        headers: &HeaderMap,
+    ) -> Result<Result<Page, Unavailable>, SourceError> {
         let host = host_of(url);
         admit(&host, Utc::now())?;
         let cached = self
@@ -257,26 +275,39 @@ impl Polite {
         }
         if status == StatusCode::NOT_MODIFIED {
             if let Some(cached) = cached {
-                return Ok(Page {
+                return Ok(Ok(Page {
                     body: cached.body,
                     next: cached.next,
                     not_modified: true,
-                });
+                }));
             }
             return Err(SourceError::new(
                 "HTTP 304 for a request never answered before",
             ));
         }
-        let body = http::read_capped(response, http::body_limit()).await?;
+        let body = match http::read_capped(response, http::body_limit()).await {
+            Ok(body) => body,
+            Err(err) if err.reason.starts_with(http::TOO_LARGE) => {
+                return Ok(Err(Unavailable { reason: err.reason }));
+            }
+            Err(err) => return Err(err),
+        };
         if !status.is_success() {
             let excerpt = http::excerpt(&body);
-            return Err(SourceError::new(match status {
+            let reason = match status {
                 StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
                     format!("HTTP {status}: check the source's token ({excerpt})")
                 }
                 _ if excerpt.is_empty() => format!("HTTP {status}"),
                 _ => format!("HTTP {status}: {excerpt}"),
-            }));
+            };
+            if matches!(
+                status,
+                StatusCode::NOT_FOUND | StatusCode::UNPROCESSABLE_ENTITY
+            ) {
+                return Ok(Err(Unavailable { reason }));
+            }
+            return Err(SourceError::new(reason));
         }
         let next =
             link_next(&response_headers).or_else(|| next_page_number(url, &response_headers));
@@ -292,10 +323,25 @@ impl Polite {
                 },
             );
         }
-        Ok(Page {
+        Ok(Ok(Page {
             body,
             next,
             not_modified: false,
+        }))
+    }
+
+    /// GET `url` as JSON, or why this one answer cannot be had (missing, refused as
+    /// unprocessable, too large, not the JSON expected); rate limits, network and server
+    /// failures still fail the poll.
+    pub async fn get_json_if_available<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        headers: &HeaderMap,
+        what: &str,
+    ) -> Result<Result<T, Unavailable>, SourceError> {
+        Ok(match self.fetch(url, headers).await? {
+            Ok(page) => parse_json(&page.body, what).map_err(|e| Unavailable { reason: e.reason }),
+            Err(missing) => Err(missing),
         })
     }
 
