@@ -566,3 +566,87 @@ async fn pagination_is_bounded_even_when_the_server_always_has_more() {
         1 + andon::sources::polite::MAX_PAGES
     );
 }
+
+/// A GitHub source polling only the runs list (one request a poll) every second.
+fn runs_only(name: &str, server: &MockServer) -> String {
+    format!(
+        "[[source]]\nname = \"{name}\"\nkind = \"github\"\nrepo = \"octo-org/shop\"\n\
+         api_url = \"{}\"\ninterval = \"1s\"\nenvironment = \"\"\nincident_label = \"\"\n",
+        server.uri()
+    )
+}
+
+async fn serve_runs_with_limit(server: &MockServer, limit: &str, remaining: &str, reset_in: i64) {
+    let reset = (Utc::now().timestamp() + reset_in).to_string();
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ratelimit-limit", limit)
+                .insert_header("x-ratelimit-remaining", remaining)
+                .insert_header("x-ratelimit-reset", reset.as_str())
+                .set_body_string(r#"{"total_count":0,"workflow_runs":[]}"#),
+        )
+        .mount(server)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_remaining_limit_stretches_the_interval_instead_of_running_out() {
+    // 16 of 60 left for 10 minutes, a tenth kept: 10 requests spread, one a minute.
+    let low = rested_server().await;
+    serve_runs_with_limit(&low, "60", "16", 600).await;
+    // 4990 of 5000 left for an hour: about one request every 0.8 s, under the interval.
+    let roomy = rested_server().await;
+    serve_runs_with_limit(&roomy, "5000", "4990", 3600).await;
+    let text = format!("{}{}", runs_only("low", &low), runs_only("roomy", &roomy));
+    let config = andon::config::parse(&text, "andon.toml").unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let (_refresh, refresh_rx) = tokio::sync::watch::channel(0u64);
+    let tasks = andon::poller::spawn(&config, tx, refresh_rx);
+    let drain = tokio::spawn(async move {
+        let mut failures = Vec::new();
+        while let Some(update) = rx.recv().await {
+            if let Err(e) = update.result {
+                failures.push(e.reason);
+            }
+        }
+        failures
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    for task in &tasks {
+        task.abort();
+    }
+    let failures = drain.await.unwrap();
+    assert!(failures.is_empty(), "pacing is not a failure: {failures:?}");
+    assert_eq!(requests(&low).await, 1, "the next poll waits a minute");
+    assert!(
+        requests(&roomy).await >= 3,
+        "plenty left keeps the interval: {}",
+        requests(&roomy).await
+    );
+}
+
+#[tokio::test]
+async fn the_configured_host_budget_is_spent_then_named() {
+    let server = rested_server().await;
+    serve_runs_with_limit(&server, "5000", "4990", 3600).await;
+    let host = server.uri().trim_start_matches("http://").to_string();
+    let text = format!(
+        "[http.hosts.\"{host}\"]\nbudget_per_hour = 2\n{}",
+        runs_only("shop", &server)
+    );
+    let config = andon::config::parse(&text, "andon.toml").unwrap();
+    assert_eq!(config.sources[0].transport.budget_per_hour, 2);
+    let source = andon::sources::Source::from_config(&config.sources[0], &client());
+    source.poll(Utc::now()).await.unwrap();
+    source.poll(Utc::now()).await.unwrap();
+    let err = source.poll(Utc::now()).await.unwrap_err();
+    assert!(err.reason.starts_with("rate limited until "), "{err}");
+    assert!(
+        err.reason.contains(&format!(
+            "andon's budget of 2 requests/h to {host} is spent"
+        )),
+        "{err}"
+    );
+    assert_eq!(requests(&server).await, 2);
+}

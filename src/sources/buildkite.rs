@@ -47,6 +47,11 @@ impl BuildkiteSource {
         }
     }
 
+    /// Its HTTP client, for the budget and pace the poller follows.
+    pub fn http(&self) -> &Polite {
+        &self.http
+    }
+
     pub async fn poll(&self) -> Result<Snapshot, SourceError> {
         let mut headers = HeaderMap::new();
         if let Some(token) = self.config.auth.token().map_err(SourceError::new)? {

@@ -160,6 +160,11 @@ impl GithubSource {
         }
     }
 
+    /// Its HTTP client, for the budget and pace the poller follows.
+    pub fn http(&self) -> &Polite {
+        &self.http
+    }
+
     fn headers(&self) -> Result<HeaderMap, SourceError> {
         let mut headers = HeaderMap::new();
         headers.insert(
