@@ -378,8 +378,12 @@ async fn gitlab_pipeline_stages_deployments_and_paged_incidents() {
     );
     let incidents: Vec<&str> = events.incidents.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(incidents, ["#12", "#11"], "both pages read");
+    // pipelines, jobs, deployments, 1 comparison, 2 pages of issues
+    assert_eq!(requests(&server).await, 6);
 
     source.poll(Utc::now()).await.unwrap();
+    // pipelines, jobs of the running pipeline, deployments, 2 pages of issues: no comparison
+    assert_eq!(requests(&server).await, 6 + 5);
     let received = server.received_requests().await.unwrap();
     let compares: Vec<String> = received
         .iter()

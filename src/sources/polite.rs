@@ -46,6 +46,8 @@ struct HostState {
     pace: Option<Pace>,
     /// Polls of this host's sources wait until then (each request pushes it back).
     ready_at: Option<Timestamp>,
+    /// The last answer's remaining requests and reset, to tell whether a 304 was counted.
+    last_limit: Option<(u64, Timestamp)>,
     window_start: Option<Timestamp>,
     used_in_window: u32,
     /// Requests made over the process's life, for tests and measurements.
@@ -143,11 +145,33 @@ pub fn ready_at(host: &str, now: Timestamp) -> Option<Timestamp> {
     hosts.get(host)?.ready_at.filter(|&at| at > now)
 }
 
+/// Whether an answer was counted against the limit: any but a 304, and a 304 when the
+/// remaining count dropped (GitHub counts 304s of requests without a token).
+pub fn counted(
+    not_modified: bool,
+    previous: Option<(u64, Timestamp)>,
+    now: (u64, Timestamp),
+) -> bool {
+    match previous {
+        _ if !not_modified => true,
+        Some((remaining, reset)) if reset == now.1 => now.0 < remaining,
+        _ => false,
+    }
+}
+
 /// Records the host's pace from an answer at `now`; an answer that counted against the limit
 /// pushes the host's next poll back by one spacing.
-fn set_pace(host: &str, pace: Option<Pace>, counted: bool, now: Timestamp) {
+fn set_pace(
+    host: &str,
+    pace: Option<Pace>,
+    not_modified: bool,
+    limit: (u64, Timestamp),
+    now: Timestamp,
+) {
     if let Ok(mut hosts) = HOSTS.lock() {
         let state = hosts.entry(host.to_string()).or_default();
+        let counted = counted(not_modified, state.last_limit, limit);
+        state.last_limit = Some(limit);
         if let Some(pace) = pace.filter(|_| counted) {
             state.ready_at = Some(ready_after(state.ready_at, now, pace));
         }
@@ -226,21 +250,21 @@ fn observe(
         rest(host, until);
         return Some(until);
     }
-    // GitHub does not count a 304 against the limit.
-    let counted = status != StatusCode::NOT_MODIFIED;
+    let not_modified = status == StatusCode::NOT_MODIFIED;
     if let (Some(remaining), Some(reset)) = (remaining, reset) {
+        let seen = (remaining, reset);
         match spacing(remaining, limit, reset - now) {
-            Some(spacing) => set_pace(host, Some(Pace { spacing, reset }), counted, now),
+            Some(spacing) => set_pace(host, Some(Pace { spacing, reset }), not_modified, seen, now),
             None if reset > now => {
                 tracing::warn!(
                     host,
                     remaining,
                     "rate limit nearly spent; resting until the reset"
                 );
-                set_pace(host, None, counted, now);
+                set_pace(host, None, not_modified, seen, now);
                 rest(host, reset);
             }
-            None => set_pace(host, None, counted, now),
+            None => set_pace(host, None, not_modified, seen, now),
         }
     }
     None
@@ -663,6 +687,20 @@ mod tests {
     }
 
     #[test]
+    fn a_304_counts_only_when_the_remaining_count_drops() {
+        let reset = at(600);
+        assert!(counted(false, None, (10, reset)));
+        assert!(counted(false, Some((10, reset)), (10, reset)));
+        // Authorized 304s on GitHub leave the count alone.
+        assert!(!counted(true, Some((10, reset)), (10, reset)));
+        // Without a token they are counted.
+        assert!(counted(true, Some((10, reset)), (9, reset)));
+        // A new window, or nothing to compare with: not known to count.
+        assert!(!counted(true, Some((3, at(0))), (59, reset)));
+        assert!(!counted(true, None, (9, reset)));
+    }
+
+    #[test]
     fn each_request_pushes_the_next_poll_back_by_one_spacing_up_to_the_reset() {
         let pace = Pace {
             spacing: TimeDelta::seconds(60),
@@ -696,10 +734,12 @@ mod tests {
             Some(at(1) + TimeDelta::milliseconds(3 * 59_900))
         );
         assert_eq!(ready_at(host, at(200)), None, "paid off");
-        // A 304 does not count against the limit, so it adds no wait.
+        // A 304 that the server did not count (remaining unchanged) adds no wait.
         let cached = "paced-304.example:443";
+        observe(cached, StatusCode::OK, &low, at(1));
+        let after_one = ready_at(cached, at(1));
         observe(cached, StatusCode::NOT_MODIFIED, &low, at(1));
-        assert_eq!(ready_at(cached, at(1)), None);
+        assert_eq!(ready_at(cached, at(1)), after_one);
 
         let roomy = "roomy.example:443";
         let plenty = headers(&[
