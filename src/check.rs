@@ -71,6 +71,14 @@ pub fn describe(config: &Config) -> String {
             humantime::format_duration(s.interval),
             humantime::format_duration(s.timeout)
         );
+        if let SourceKind::Buildkite(c) = &s.kind
+            && c.deploy_pipeline
+        {
+            let _ = writeln!(
+                out,
+                "    DORA: passed builds are production deployments (no lead time: builds carry no commit time)"
+            );
+        }
         if let Some(ca) = &s.transport.ca_file {
             let _ = writeln!(out, "    TLS: system roots and {}", ca.display());
         }
@@ -119,6 +127,8 @@ mod tests {
              [[source]]\nname = \"shop\"\nkind = \"github\"\nrepo = \"o/shop\"\n\
              [[source]]\nname = \"web\"\nkind = \"github\"\nrepo = \"o/web\"\n\
              [[source]]\nname = \"ci\"\nkind = \"jenkins\"\nurl = \"http://ci.example.org:8080\"\n\
+             [[source]]\nname = \"ship\"\nkind = \"buildkite\"\norganization = \"o\"\npipeline = \"ship\"\n\
+             deploy_pipeline = true\n\
              [[source]]\nname = \"demo\"\nkind = \"demo\"\n",
             "a.toml",
         )
@@ -132,9 +142,14 @@ mod tests {
             budgets,
             [
                 "request budget per host (shared by its sources):",
+                "  api.buildkite.com  1500 requests/h  (ship)",
                 "  api.github.com  1000 requests/h  (shop, web)",
                 "  ci.example.org:8080  1500 requests/h  (ci)",
             ]
+        );
+        assert!(
+            text.contains("    DORA: passed builds are production deployments (no lead time"),
+            "{text}"
         );
     }
 

@@ -295,6 +295,9 @@ pub struct BuildkiteConfig {
     pub pipeline: String,
     pub branch: String,
     pub auth: Auth,
+    /// The pipeline deploys to production: its passed builds on the branch are DORA
+    /// deployments (frequency and failure rate; no lead time, which needs commit times).
+    pub deploy_pipeline: bool,
 }
 
 /// A configuration problem, located in its file.
@@ -427,6 +430,7 @@ struct RawSource {
     ca_file: Option<Spanned<String>>,
     insecure: Option<bool>,
     backoff_max: Option<Spanned<String>>,
+    deploy_pipeline: Option<Spanned<bool>>,
 }
 
 const DEFAULT_WINDOW: Duration = Duration::from_secs(30 * 86_400);
@@ -787,6 +791,7 @@ fn validate_source(
             ("token", raw.token.is_some()),
             ("token_env", raw.token_env.is_some()),
             ("token_file", raw.token_file.is_some()),
+            ("deploy_pipeline", raw.deploy_pipeline.is_some()),
         ];
         for (key, present) in ci_only {
             only_for(present, key, "github, gitlab, jenkins and buildkite")?;
@@ -866,6 +871,12 @@ fn ci_kind(
             .map_or("production".to_string(), |e| e.get_ref().trim().to_string())
     };
     let auth = auth(raw, kind, index, err)?;
+    if kind != "buildkite" {
+        not_for(
+            raw.deploy_pipeline.as_ref().map(|d| d.span()),
+            "deploy_pipeline",
+        )?;
+    }
     Ok(match kind {
         "github" => {
             not_for(span_of(&raw.project), "project")?;
@@ -958,6 +969,7 @@ fn ci_kind(
                 pipeline: required(&raw.pipeline, "pipeline", "my-pipeline")?,
                 branch: branch(),
                 auth,
+                deploy_pipeline: raw.deploy_pipeline.as_ref().is_some_and(|d| *d.get_ref()),
             })
         }
     })
@@ -1392,6 +1404,7 @@ token = "bkua_inline"
             panic!()
         };
         assert_eq!(bk.branch, "trunk");
+        assert!(!bk.deploy_pipeline, "opt-in");
         assert!(!format!("{config:?}").contains("bkua_inline"));
     }
 
@@ -1432,6 +1445,32 @@ token = "bkua_inline"
             "[[source]]\nname = \"c\"\nkind = \"cctray\"\nurl = \"http://x\"\ntoken_env = \"T\"\n",
         );
         assert_eq!(e.field, "source[0].token_env");
+    }
+
+    #[test]
+    fn deploy_pipeline_is_buildkite_only_and_opt_in() {
+        let config = parse(
+            "[[source]]\nname = \"b\"\nkind = \"buildkite\"\norganization = \"o\"\npipeline = \"deploy\"\ndeploy_pipeline = true\n",
+            "a.toml",
+        )
+        .unwrap();
+        let SourceKind::Buildkite(bk) = &config.sources[0].kind else {
+            panic!()
+        };
+        assert!(bk.deploy_pipeline);
+        let e = error_of(
+            "[[source]]\nname = \"g\"\nkind = \"github\"\nrepo = \"a/b\"\ndeploy_pipeline = true\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (5, "source[0].deploy_pipeline"));
+        assert!(e.message.contains("does not apply to github"), "{e}");
+        let e = error_of(
+            "[[source]]\nname = \"c\"\nkind = \"cctray\"\nurl = \"http://x\"\ndeploy_pipeline = true\n",
+        );
+        assert_eq!(e.field, "source[0].deploy_pipeline");
+        let e = error_of(
+            "[[source]]\nname = \"b\"\nkind = \"buildkite\"\norganization = \"o\"\npipeline = \"p\"\ndeploy_pipeline = \"yes\"\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (6, "source[0].deploy_pipeline"));
     }
 
     #[test]

@@ -482,6 +482,7 @@ async fn buildkite_latest_build_and_its_jobs() {
         pipeline: "checkout".into(),
         branch: "main".into(),
         auth: inline("bkua_test0nly"),
+        deploy_pipeline: false,
     };
     let snapshot = BuildkiteSource::new(config, client()).poll().await.unwrap();
     let p = by_name(&snapshot.pipelines, "checkout");
@@ -497,6 +498,73 @@ async fn buildkite_latest_build_and_its_jobs() {
     );
     assert_eq!(p.last_build_at, Some(utc(2026, 11, 20, 17, 6, 1)));
     assert_eq!(p.label.as_deref(), Some("#812"));
+}
+
+#[tokio::test]
+async fn buildkite_deploy_pipeline_gives_deployments_and_no_made_up_lead_time() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(ci::BUILDKITE_BUILDS))
+        .and(wiremock::matchers::query_param("state", "passed"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(ci::fixture("buildkite", "builds-passed.json")),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    ci::buildkite(&server, Some("bkua_test0nly")).await;
+    let mut config = BuildkiteConfig {
+        api_url: server.uri(),
+        organization: "my-great-org".into(),
+        pipeline: "checkout".into(),
+        branch: "main".into(),
+        auth: inline("bkua_test0nly"),
+        deploy_pipeline: true,
+    };
+    let snapshot = BuildkiteSource::new(config.clone(), client())
+        .poll()
+        .await
+        .unwrap();
+    assert_eq!(
+        by_name(&snapshot.pipelines, "checkout").status,
+        BuildStatus::Failing,
+        "the card is still the latest build"
+    );
+    let deployed: Vec<(Option<&str>, Timestamp)> = snapshot
+        .events
+        .deployments
+        .iter()
+        .map(|d| (d.commit.as_deref().map(|c| &c[..4]), d.finished_at))
+        .collect();
+    assert_eq!(
+        deployed,
+        [
+            (Some("9f1e"), utc(2026, 11, 20, 9, 7, 30)),
+            (Some("7a3c"), utc(2026, 11, 19, 15, 6, 0)),
+            (Some("5b2d"), utc(2026, 11, 17, 11, 5, 10))
+        ]
+    );
+    assert!(snapshot.events.changes.is_empty());
+    let report = andon::dora::compute(
+        &snapshot.events,
+        utc(2026, 11, 21, 0, 0, 0),
+        std::time::Duration::from_secs(30 * 86_400),
+        andon::dora::Benchmark::Dora2023,
+    );
+    assert_eq!(report.deployment_frequency.deployments, 3);
+    assert_eq!(
+        (report.lead_time.n, report.lead_time.median_seconds),
+        (0, None)
+    );
+    assert!(report.lead_time.missing.is_some(), "N/A with its reason");
+
+    // Off by default: one request, no deployments.
+    let before = requests(&server).await;
+    config.deploy_pipeline = false;
+    let plain = BuildkiteSource::new(config, client()).poll().await.unwrap();
+    assert!(plain.events.deployments.is_empty());
+    assert_eq!(requests(&server).await - before, 1);
 }
 
 #[tokio::test]
