@@ -57,6 +57,20 @@ pub fn bases(deployments: &[(&str, Seen)]) -> Vec<Option<Base>> {
     out
 }
 
+/// `bases` for deployments listed in any order, each with a key that orders them in time;
+/// the result follows the list's order.
+pub fn bases_in_time_order<K: Ord>(listed: &[(K, &str, Seen)]) -> Vec<Option<Base>> {
+    let mut order: Vec<usize> = (0..listed.len()).collect();
+    order.sort_by(|&a, &b| listed[a].0.cmp(&listed[b].0));
+    let oldest_first: Vec<(&str, Seen)> =
+        order.iter().map(|&i| (listed[i].1, listed[i].2)).collect();
+    let mut out = vec![None; listed.len()];
+    for (&i, base) in order.iter().zip(bases(&oldest_first)) {
+        out[i] = base;
+    }
+    out
+}
+
 /// The commits between two deployed commits, with their times, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Compared {
@@ -202,6 +216,20 @@ mod tests {
                 Some(Base::Unknown),
                 Some(Base::After("c".into()))
             ]
+        );
+    }
+
+    #[test]
+    fn bases_follow_time_whatever_the_listing_order() {
+        // Newest first, as the APIs list them.
+        let listed = [
+            (3, "c", Seen::Succeeded),
+            (2, "b", Seen::NotDelivered),
+            (1, "a", Seen::Succeeded),
+        ];
+        assert_eq!(
+            bases_in_time_order(&listed),
+            [Some(Base::After("a".into())), None, Some(Base::None)]
         );
     }
 

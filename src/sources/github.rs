@@ -22,7 +22,7 @@ use crate::model::{
 };
 use crate::sources::SourceError;
 use crate::sources::delivery::{
-    Base, CompareCache, Compared, MAX_COMPARE_COMMITS, Seen, bases, changes_of,
+    Base, CompareCache, Compared, MAX_COMPARE_COMMITS, Seen, bases_in_time_order, changes_of,
 };
 use crate::sources::polite::{Polite, sensitive};
 
@@ -285,17 +285,13 @@ impl GithubSource {
         for d in &listed {
             outcomes.push(self.outcome(d, headers, details).await?);
         }
-        // Bases are found walking from the oldest deployment.
-        let mut order: Vec<usize> = (0..listed.len()).collect();
-        order.sort_by_key(|&i| (listed[i].created_at, listed[i].id));
-        let seen: Vec<(&str, Seen)> = order
-            .iter()
-            .map(|&i| (listed[i].sha.as_str(), seen_of(outcomes[i])))
-            .collect();
-        let mut base_of = vec![None; listed.len()];
-        for (&i, base) in order.iter().zip(bases(&seen)) {
-            base_of[i] = base;
-        }
+        let base_of = bases_in_time_order(
+            &listed
+                .iter()
+                .zip(&outcomes)
+                .map(|(d, &outcome)| ((d.created_at, d.id), d.sha.as_str(), seen_of(outcome)))
+                .collect::<Vec<_>>(),
+        );
         let mut deployments = Vec::new();
         let mut changes = Vec::new();
         for (i, d) in listed.iter().enumerate() {

@@ -20,7 +20,7 @@ use crate::model::{
 };
 use crate::sources::SourceError;
 use crate::sources::delivery::{
-    Base, CompareCache, Compared, MAX_COMPARE_COMMITS, Seen, bases, changes_of,
+    Base, CompareCache, Compared, MAX_COMPARE_COMMITS, Seen, bases_in_time_order, changes_of,
 };
 use crate::sources::github::encode;
 use crate::sources::polite::{Polite, sensitive};
@@ -207,23 +207,23 @@ impl GitlabSource {
         listed: &[GlDeployment],
         headers: &HeaderMap,
     ) -> Result<Vec<Option<Vec<(String, Timestamp)>>>, SourceError> {
-        let successful: Vec<usize> = (0..listed.len())
-            .filter(|&i| delivers(&listed[i]))
-            .collect();
-        let mut order = successful.clone();
-        order.sort_by_key(|&i| (finished_at(&listed[i]), listed[i].created_at));
-        let seen: Vec<(&str, Seen)> = order
-            .iter()
-            .map(|&i| (listed[i].sha.as_str(), Seen::Succeeded))
-            .collect();
-        let mut base_of = vec![None; listed.len()];
-        for (&i, base) in order.iter().zip(bases(&seen)) {
-            base_of[i] = base;
-        }
+        let base_of = bases_in_time_order(
+            &listed
+                .iter()
+                .map(|d| {
+                    let seen = if delivers(d) {
+                        Seen::Succeeded
+                    } else {
+                        Seen::NotDelivered
+                    };
+                    ((finished_at(d), d.created_at), d.sha.as_str(), seen)
+                })
+                .collect::<Vec<_>>(),
+        );
         let mut asked = 0usize;
         let mut delivered = vec![None; listed.len()];
         // Newest first (the list's order), so that a long history fills in from the recent end.
-        for i in successful {
+        for i in (0..listed.len()).filter(|&i| delivers(&listed[i])) {
             let head = listed[i].sha.as_str();
             delivered[i] = match &base_of[i] {
                 Some(Base::After(base)) if base == head => Some(Vec::new()),
