@@ -71,6 +71,14 @@ pub fn describe(config: &Config) -> String {
             humantime::format_duration(s.interval),
             humantime::format_duration(s.timeout)
         );
+        if let SourceKind::Buildkite(c) = &s.kind
+            && c.deploy_pipeline
+        {
+            let _ = writeln!(
+                out,
+                "    DORA: passed builds are production deployments (no lead time: builds carry no commit time)"
+            );
+        }
         if let Some(ca) = &s.transport.ca_file {
             let _ = writeln!(out, "    TLS: system roots and {}", ca.display());
         }
@@ -81,5 +89,73 @@ pub fn describe(config: &Config) -> String {
     if config.sources.is_empty() {
         let _ = writeln!(out, "  (none: the screen will show NO DATA)");
     }
+    let budgets = host_budgets(config);
+    if !budgets.is_empty() {
+        let _ = writeln!(out, "request budget per host (shared by its sources):");
+        for (host, budget, names) in budgets {
+            let _ = writeln!(out, "  {host}  {budget} requests/h  ({})", names.join(", "));
+        }
+    }
     out
+}
+
+/// Each CI API host with its budget and the sources sharing it, in host order.
+fn host_budgets(config: &Config) -> Vec<(String, u32, Vec<String>)> {
+    let mut hosts: Vec<(String, u32, Vec<String>)> = Vec::new();
+    for s in &config.sources {
+        let Some(host) = s.kind.api_host() else {
+            continue;
+        };
+        match hosts.iter_mut().find(|(h, _, _)| *h == host) {
+            Some((_, _, names)) => names.push(s.name.clone()),
+            None => hosts.push((host, s.transport.budget_per_hour, vec![s.name.clone()])),
+        }
+    }
+    hosts.sort();
+    hosts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_of_each_api_host_is_printed_with_the_sources_sharing_it() {
+        let config = crate::config::parse(
+            "[http]\nbudget_per_hour = 1500\n\
+             [http.hosts.\"api.github.com\"]\nbudget_per_hour = 1000\n\
+             [[source]]\nname = \"shop\"\nkind = \"github\"\nrepo = \"o/shop\"\n\
+             [[source]]\nname = \"web\"\nkind = \"github\"\nrepo = \"o/web\"\n\
+             [[source]]\nname = \"ci\"\nkind = \"jenkins\"\nurl = \"http://ci.example.org:8080\"\n\
+             [[source]]\nname = \"ship\"\nkind = \"buildkite\"\norganization = \"o\"\npipeline = \"ship\"\n\
+             deploy_pipeline = true\n\
+             [[source]]\nname = \"demo\"\nkind = \"demo\"\n",
+            "a.toml",
+        )
+        .unwrap();
+        let text = describe(&config);
+        let budgets: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("request budget per host"))
+            .collect();
+        assert_eq!(
+            budgets,
+            [
+                "request budget per host (shared by its sources):",
+                "  api.buildkite.com  1500 requests/h  (ship)",
+                "  api.github.com  1000 requests/h  (shop, web)",
+                "  ci.example.org:8080  1500 requests/h  (ci)",
+            ]
+        );
+        assert!(
+            text.contains("    DORA: passed builds are production deployments (no lead time"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn no_api_host_no_budget_lines() {
+        let config = crate::config::load(None).unwrap();
+        assert!(!describe(&config).contains("request budget"));
+    }
 }

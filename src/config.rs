@@ -105,6 +105,9 @@ pub struct Transport {
     pub insecure: bool,
     /// Longest wait between retries of a failing source (never below its interval).
     pub backoff_max: Duration,
+    /// Requests per hour that all sources on this source's API host may make together
+    /// (`[http] budget_per_hour`, or the host's own in `[http.hosts."host"]`).
+    pub budget_per_hour: u32,
 }
 
 pub const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(300);
@@ -116,6 +119,7 @@ impl Default for Transport {
             ca_file: None,
             insecure: false,
             backoff_max: DEFAULT_BACKOFF_MAX,
+            budget_per_hour: crate::sources::polite::HOST_BUDGET_PER_HOUR,
         }
     }
 }
@@ -144,6 +148,24 @@ impl SourceKind {
             SourceKind::Jenkins(_) => "jenkins",
             SourceKind::Buildkite(_) => "buildkite",
         }
+    }
+
+    /// The host (and port, when not the scheme's) of a CI API source, whose request budget it
+    /// shares with every other source on that host.
+    pub fn api_host(&self) -> Option<String> {
+        let url = match self {
+            SourceKind::Github(c) => &c.api_url,
+            SourceKind::Gitlab(c) => &c.api_url,
+            SourceKind::Jenkins(c) => &c.url,
+            SourceKind::Buildkite(c) => &c.api_url,
+            _ => return None,
+        };
+        let parsed = reqwest::Url::parse(url).ok()?;
+        let host = parsed.host_str()?;
+        Some(match parsed.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        })
     }
 
     /// The source's credentials, for kinds that have them.
@@ -278,6 +300,9 @@ pub struct BuildkiteConfig {
     pub pipeline: String,
     pub branch: String,
     pub auth: Auth,
+    /// The pipeline deploys to production: its passed builds on the branch are DORA
+    /// deployments (frequency and failure rate; no lead time, which needs commit times).
+    pub deploy_pipeline: bool,
 }
 
 /// A configuration problem, located in its file.
@@ -321,6 +346,22 @@ struct RawConfig {
     display: RawDisplay,
     #[serde(default)]
     page: Vec<RawPage>,
+    #[serde(default)]
+    http: RawHttp,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    budget_per_hour: Option<Spanned<i64>>,
+    #[serde(default)]
+    hosts: std::collections::BTreeMap<String, Spanned<RawHost>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHost {
+    budget_per_hour: Spanned<i64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -396,6 +437,7 @@ struct RawSource {
     ca_file: Option<Spanned<String>>,
     insecure: Option<bool>,
     backoff_max: Option<Spanned<String>>,
+    deploy_pipeline: Option<Spanned<bool>>,
 }
 
 const DEFAULT_WINDOW: Duration = Duration::from_secs(30 * 86_400);
@@ -448,7 +490,11 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
     let deserializer = toml::Deserializer::parse(text)
         .map_err(|err| locate_err(err.span(), String::new(), clean_message(err.message())))?;
     let raw: RawConfig = serde_path_to_error::deserialize(deserializer).map_err(|err| {
-        let field = err.path().to_string();
+        // A `Spanned` value adds a private step to the path; the user wrote the field.
+        let field = err
+            .path()
+            .to_string()
+            .replace(".$__serde_spanned_private_value", "");
         let field = if field == "." { String::new() } else { field };
         let inner = err.into_inner();
         locate_err(inner.span(), field, clean_message(inner.message()))
@@ -492,6 +538,7 @@ fn validate(raw: RawConfig, file: &str, err: &Locate) -> Result<Config, ConfigEr
         }
         sources.push(parsed);
     }
+    budgets(&raw.http, &mut sources, err)?;
     let rotate = match &raw.display.rotate {
         Some(r) => duration(r, "display.rotate", err)?,
         None => DisplayConfig::default().rotate,
@@ -560,6 +607,80 @@ fn validate(raw: RawConfig, file: &str, err: &Locate) -> Result<Config, ConfigEr
         },
         sources,
     })
+}
+
+const MAX_BUDGET_PER_HOUR: i64 = 1_000_000;
+
+/// Gives each CI API source its host's request budget: the host's own, else `[http]`'s.
+fn budgets(raw: &RawHttp, sources: &mut [SourceConfig], err: &Locate) -> Result<(), ConfigError> {
+    let budget = |value: &Spanned<i64>, field: &str| {
+        let n = *value.get_ref();
+        if !(1..=MAX_BUDGET_PER_HOUR).contains(&n) {
+            return Err(err(
+                value.span(),
+                field,
+                format!("must be between 1 and {MAX_BUDGET_PER_HOUR} requests per hour"),
+            ));
+        }
+        Ok(n as u32)
+    };
+    let default = match &raw.budget_per_hour {
+        Some(v) => budget(v, "http.budget_per_hour")?,
+        None => crate::sources::polite::HOST_BUDGET_PER_HOUR,
+    };
+    let hosts: Vec<String> = sources.iter().filter_map(|s| s.kind.api_host()).collect();
+    let mut per_host = Vec::with_capacity(raw.hosts.len());
+    for (name, table) in &raw.hosts {
+        let field = format!("http.hosts.{name:?}");
+        let bare = name.trim();
+        if bare.is_empty() || bare.contains("://") || bare.contains('/') {
+            return Err(err(
+                table.span(),
+                &field,
+                format!("{name:?} is not a host; write the host alone, e.g. \"api.github.com\""),
+            ));
+        }
+        if !hosts.iter().any(|host| host_matches(bare, host)) {
+            let known = if hosts.is_empty() {
+                "no CI API source is configured".to_string()
+            } else {
+                let mut known = hosts.clone();
+                known.sort();
+                known.dedup();
+                format!("the CI API hosts are {}", known.join(", "))
+            };
+            return Err(err(
+                table.span(),
+                &field,
+                format!("no source talks to {bare:?}; {known}"),
+            ));
+        }
+        let n = budget(
+            &table.get_ref().budget_per_hour,
+            &format!("{field}.budget_per_hour"),
+        )?;
+        per_host.push((bare.to_string(), n));
+    }
+    for source in sources.iter_mut() {
+        let Some(host) = source.kind.api_host() else {
+            continue;
+        };
+        source.transport.budget_per_hour = per_host
+            .iter()
+            .find(|(key, _)| host_matches(key, &host))
+            .map_or(default, |(_, n)| *n);
+    }
+    Ok(())
+}
+
+/// Whether a `[http.hosts]` key names `host` as `SourceKind::api_host` gives it; the scheme's
+/// default port may be written or not.
+fn host_matches(key: &str, host: &str) -> bool {
+    let key = key
+        .strip_suffix(":443")
+        .or_else(|| key.strip_suffix(":80"))
+        .unwrap_or(key);
+    key.eq_ignore_ascii_case(host)
 }
 
 fn validate_source(
@@ -698,6 +819,7 @@ fn validate_source(
             ("token", raw.token.is_some()),
             ("token_env", raw.token_env.is_some()),
             ("token_file", raw.token_file.is_some()),
+            ("deploy_pipeline", raw.deploy_pipeline.is_some()),
         ];
         for (key, present) in ci_only {
             only_for(present, key, "github, gitlab, jenkins and buildkite")?;
@@ -777,6 +899,12 @@ fn ci_kind(
             .map_or("production".to_string(), |e| e.get_ref().trim().to_string())
     };
     let auth = auth(raw, kind, index, err)?;
+    if kind != "buildkite" {
+        not_for(
+            raw.deploy_pipeline.as_ref().map(|d| d.span()),
+            "deploy_pipeline",
+        )?;
+    }
     Ok(match kind {
         "github" => {
             not_for(span_of(&raw.project), "project")?;
@@ -869,6 +997,7 @@ fn ci_kind(
                 pipeline: required(&raw.pipeline, "pipeline", "my-pipeline")?,
                 branch: branch(),
                 auth,
+                deploy_pipeline: raw.deploy_pipeline.as_ref().is_some_and(|d| *d.get_ref()),
             })
         }
     })
@@ -1331,6 +1460,7 @@ token = "bkua_inline"
             panic!()
         };
         assert_eq!(bk.branch, "trunk");
+        assert!(!bk.deploy_pipeline, "opt-in");
         assert!(!format!("{config:?}").contains("bkua_inline"));
     }
 
@@ -1371,6 +1501,32 @@ token = "bkua_inline"
             "[[source]]\nname = \"c\"\nkind = \"cctray\"\nurl = \"http://x\"\ntoken_env = \"T\"\n",
         );
         assert_eq!(e.field, "source[0].token_env");
+    }
+
+    #[test]
+    fn deploy_pipeline_is_buildkite_only_and_opt_in() {
+        let config = parse(
+            "[[source]]\nname = \"b\"\nkind = \"buildkite\"\norganization = \"o\"\npipeline = \"deploy\"\ndeploy_pipeline = true\n",
+            "a.toml",
+        )
+        .unwrap();
+        let SourceKind::Buildkite(bk) = &config.sources[0].kind else {
+            panic!()
+        };
+        assert!(bk.deploy_pipeline);
+        let e = error_of(
+            "[[source]]\nname = \"g\"\nkind = \"github\"\nrepo = \"a/b\"\ndeploy_pipeline = true\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (5, "source[0].deploy_pipeline"));
+        assert!(e.message.contains("does not apply to github"), "{e}");
+        let e = error_of(
+            "[[source]]\nname = \"c\"\nkind = \"cctray\"\nurl = \"http://x\"\ndeploy_pipeline = true\n",
+        );
+        assert_eq!(e.field, "source[0].deploy_pipeline");
+        let e = error_of(
+            "[[source]]\nname = \"b\"\nkind = \"buildkite\"\norganization = \"o\"\npipeline = \"p\"\ndeploy_pipeline = \"yes\"\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (6, "source[0].deploy_pipeline"));
     }
 
     #[test]
@@ -1423,6 +1579,91 @@ token = "bkua_inline"
         std::fs::write(not_pem.path(), "hello").unwrap();
         let e = error_of(&format!("{base}ca_file = {:?}\n", not_pem.path()));
         assert!(e.message.contains("no certificate"), "{e}");
+    }
+
+    const TWO_ON_GITHUB: &str = "[[source]]\nname = \"a\"\nkind = \"github\"\nrepo = \"o/a\"\n\
+         [[source]]\nname = \"b\"\nkind = \"github\"\nrepo = \"o/b\"\n\
+         [[source]]\nname = \"gl\"\nkind = \"gitlab\"\nproject = \"g/p\"\n\
+         api_url = \"https://gitlab.example.com:8443/api/v4\"\n";
+
+    #[test]
+    fn request_budgets_default_per_host_and_configured() {
+        let config = parse(TWO_ON_GITHUB, "a.toml").unwrap();
+        assert!(
+            config
+                .sources
+                .iter()
+                .all(|s| s.transport.budget_per_hour == 2000)
+        );
+        let config = parse(
+            &format!(
+                "[http]\nbudget_per_hour = 500\n\
+                 [http.hosts.\"api.github.com\"]\nbudget_per_hour = 1000\n{TWO_ON_GITHUB}"
+            ),
+            "a.toml",
+        )
+        .unwrap();
+        let budgets: Vec<(Option<String>, u32)> = config
+            .sources
+            .iter()
+            .map(|s| (s.kind.api_host(), s.transport.budget_per_hour))
+            .collect();
+        assert_eq!(
+            budgets,
+            [
+                (Some("api.github.com".to_string()), 1000),
+                (Some("api.github.com".to_string()), 1000),
+                (Some("gitlab.example.com:8443".to_string()), 500)
+            ]
+        );
+        // The scheme's default port may be written.
+        let config = parse(
+            &format!("[http.hosts.\"api.github.com:443\"]\nbudget_per_hour = 60\n{TWO_ON_GITHUB}"),
+            "a.toml",
+        )
+        .unwrap();
+        assert_eq!(config.sources[0].transport.budget_per_hour, 60);
+    }
+
+    #[test]
+    fn bad_request_budgets_are_located() {
+        let e = error_of(&format!("[http]\nbudget_per_hour = 0\n{TWO_ON_GITHUB}"));
+        assert_eq!(
+            (e.line, e.column, e.field.as_str()),
+            (2, 19, "http.budget_per_hour")
+        );
+        assert!(e.message.contains("between 1 and 1000000"), "{e}");
+        let e = error_of(&format!("[http]\nbudget_per_hour = -5\n{TWO_ON_GITHUB}"));
+        assert_eq!(e.field, "http.budget_per_hour");
+        let e = error_of(&format!(
+            "[http]\nbudget_per_hour = \"lots\"\n{TWO_ON_GITHUB}"
+        ));
+        assert_eq!((e.line, e.field.as_str()), (2, "http.budget_per_hour"));
+        let e = error_of(&format!(
+            "[http.hosts.\"api.github.com\"]\nbudget_per_hour = 2000000\n{TWO_ON_GITHUB}"
+        ));
+        assert_eq!(
+            (e.line, e.field.as_str()),
+            (2, "http.hosts.\"api.github.com\".budget_per_hour")
+        );
+        let e = error_of(&format!(
+            "[http.hosts.\"api.github.co\"]\nbudget_per_hour = 100\n{TWO_ON_GITHUB}"
+        ));
+        assert_eq!(e.field, "http.hosts.\"api.github.co\"");
+        assert!(
+            e.message
+                .contains("no source talks to \"api.github.co\"; the CI API hosts are api.github.com, gitlab.example.com:8443"),
+            "{e}"
+        );
+        let e = error_of(&format!(
+            "[http.hosts.\"https://api.github.com\"]\nbudget_per_hour = 100\n{TWO_ON_GITHUB}"
+        ));
+        assert!(e.message.contains("is not a host"), "{e}");
+        let e = error_of(&format!("[http]\nbudget = 100\n{TWO_ON_GITHUB}"));
+        assert!(e.to_string().contains("budget"), "{e}");
+        assert_eq!(e.line, 2);
+        let e = error_of(&format!("[http.hosts.\"api.github.com\"]\n{TWO_ON_GITHUB}"));
+        assert!(e.message.contains("budget_per_hour"), "{e}");
     }
 
     #[test]

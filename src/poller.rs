@@ -65,6 +65,15 @@ pub fn backoff(failures: u32, interval: Duration, max: Duration, jitter: f64) ->
         .max(interval)
 }
 
+/// The wait before the next poll: `delay`, or longer when a server's rate limit asks the
+/// source's host to be paced until `ready_at`.
+pub fn paced(delay: Duration, ready_at: Option<Timestamp>, now: Timestamp) -> Duration {
+    let wait = ready_at
+        .and_then(|at| (at - now).to_std().ok())
+        .unwrap_or_default();
+    delay.max(wait)
+}
+
 /// A small seedable random source for backoff jitter (xorshift64*): tests pin the seed, the
 /// poller seeds it from the source's name and the clock.
 #[derive(Debug, Clone)]
@@ -116,6 +125,10 @@ impl Poller {
             timeout: config.timeout,
             max_body: config.transport.max_body,
         }
+    }
+
+    fn ready_at(&self, now: Timestamp) -> Option<Timestamp> {
+        self.source.as_ref().ok()?.ready_at(now)
     }
 
     async fn poll(&self) -> (Timestamp, Result<Snapshot, SourceError>) {
@@ -178,6 +191,16 @@ pub fn spawn(
                         return;
                     }
                     let delay = backoff(failures, interval, backoff_max, jitter.next_unit());
+                    let now = Utc::now();
+                    let stretched = paced(delay, poller.ready_at(now), now);
+                    if stretched > delay {
+                        tracing::info!(
+                            source = %name,
+                            wait = %humantime::format_duration(Duration::from_secs(stretched.as_secs())),
+                            "next poll later, so the server's rate limit lasts until its reset"
+                        );
+                    }
+                    let delay = stretched;
                     tokio::select! {
                         _ = tokio::time::sleep(delay) => {}
                         changed = refresh.changed() => if changed.is_err() { return },
@@ -195,6 +218,17 @@ mod tests {
 
     const S: Duration = Duration::from_secs(1);
     const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn a_paced_host_stretches_the_wait_and_never_shortens_it() {
+        let now = Utc::now();
+        let later = now + chrono::TimeDelta::seconds(90);
+        assert_eq!(paced(30 * S, Some(later), now), 90 * S);
+        assert_eq!(paced(120 * S, Some(later), now), 120 * S);
+        assert_eq!(paced(30 * S, None, now), 30 * S);
+        let past = now - chrono::TimeDelta::seconds(5);
+        assert_eq!(paced(30 * S, Some(past), now), 30 * S);
+    }
 
     #[test]
     fn backoff_doubles_from_the_second_failure_up_to_the_cap() {

@@ -180,14 +180,18 @@ async fn four_ci_servers_on_one_board_with_dora_and_no_leaks() {
     );
     assert_eq!(pipeline(&json, "web/main")["building"], true);
 
-    // GitHub: 2 successful deployments (lead 2h04m and 2h), incident #7 after deploy 101,
-    // restored in 90 min. GitLab: 2 deployments (lead 24h and 1h), incident #12 after the
-    // first, restored in 2h, and #11 before any deployment, restored in 1h.
+    // GitHub: 2 successful deployments delivering 4 commits (lead 2h04m; 31h06m, 19h06m, 2h),
+    // incident #7 after deploy 101, restored in 90 min. GitLab: 2 deployments delivering 3
+    // commits (lead 24h; 22h, 1h), incident #12 after the first, restored in 2h, and #11
+    // before any deployment, restored in 1h. Median of 7: 19h06m.
     let dora = &json["dora"];
     assert_eq!(dora["deployment_frequency"]["deployments"], 4, "{dora:#}");
-    assert_eq!(dora["lead_time"]["n"], 4, "{dora:#}");
-    let median = dora["lead_time"]["median_seconds"].as_f64().unwrap();
-    assert!((7200.0..=7440.0).contains(&median), "{dora:#}");
+    assert_eq!(dora["lead_time"]["n"], 7, "{dora:#}");
+    assert_eq!(
+        dora["lead_time"]["median_seconds"].as_f64(),
+        Some(19.0 * 3600.0 + 6.0 * 60.0),
+        "{dora:#}"
+    );
     assert_eq!(dora["change_failure_rate"]["deployments"], 4, "{dora:#}");
     assert_eq!(dora["change_failure_rate"]["failed"], 2, "{dora:#}");
     assert_eq!(dora["time_to_restore"]["n"], 3, "{dora:#}");

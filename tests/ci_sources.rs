@@ -146,9 +146,13 @@ async fn github_runs_jobs_deployments_and_incidents() {
         .iter()
         .map(|c| (c.commit[..6].to_string(), c.committed_at))
         .collect();
+    // 103 delivers the three commits after 101's (102 failed, so its commit ships with 103);
+    // 101, the oldest listed, counts its own commit only.
     assert_eq!(
         commits,
         [
+            ("bbb222".to_string(), utc(2026, 11, 19, 8, 0, 0)),
+            ("bbb555".to_string(), utc(2026, 11, 19, 20, 0, 0)),
             ("ccc333".to_string(), utc(2026, 11, 20, 13, 6, 0)),
             ("aaa111".to_string(), utc(2026, 11, 18, 8, 0, 0))
         ]
@@ -173,7 +177,7 @@ async fn github_second_poll_is_conditional_and_skips_immutable_details() {
     let source = GithubSource::new(github_config(&server), client());
     let first = source.poll(Utc::now()).await.unwrap();
     let after_first = requests(&server).await;
-    // runs, 2 jobs, deployments, 3 statuses, 2 commits, 2 pages of issues
+    // runs, 2 jobs, deployments, 3 statuses, 1 commit, 1 comparison, 2 pages of issues
     assert_eq!(after_first, 11);
     let second = source.poll(Utc::now()).await.unwrap();
     assert_eq!(first, second, "304s reuse the cached bodies");
@@ -193,6 +197,91 @@ async fn github_second_poll_is_conditional_and_skips_immutable_details() {
     assert_eq!(
         conditional, 3,
         "every list with an ETag is asked conditionally"
+    );
+}
+
+#[tokio::test]
+async fn github_lead_time_counts_every_commit_a_deployment_delivers() {
+    let server = MockServer::start().await;
+    ci::github(&server, Some(TOKEN)).await;
+    let source = GithubSource::new(github_config(&server), client());
+    let snapshot = source.poll(Utc::now()).await.unwrap();
+    let now = utc(2026, 11, 21, 0, 0, 0);
+    let report = andon::dora::compute(
+        &snapshot.events,
+        now,
+        std::time::Duration::from_secs(30 * 86_400),
+        andon::dora::Benchmark::Dora2023,
+    );
+    // 101 at 11-18 10:04 delivers aaa111 (08:00): 2h04m. 103 at 11-20 15:06 delivers bbb222
+    // (11-19 08:00): 31h06m, bbb555 (11-19 20:00): 19h06m, ccc333 (11-20 13:06): 2h.
+    let lead = &report.lead_time;
+    assert_eq!(lead.n, 4, "{lead:?}");
+    let median = (2 * 3600 + 4 * 60 + 19 * 3600 + 6 * 60) as f64 / 2.0;
+    assert_eq!(lead.median_seconds, Some(median), "10h35m");
+    // The deployed commit alone would have said n=2, median 2h02m.
+    assert_ne!(lead.median_seconds, Some((2 * 3600 + 2 * 60) as f64));
+}
+
+#[tokio::test]
+async fn github_comparisons_are_asked_once() {
+    let server = MockServer::start().await;
+    ci::github(&server, Some(TOKEN)).await;
+    let source = GithubSource::new(github_config(&server), client());
+    let compares = |received: &[wiremock::Request]| {
+        received
+            .iter()
+            .filter(|r| r.url.path().contains("/compare/"))
+            .count()
+    };
+    let first = source.poll(Utc::now()).await.unwrap();
+    assert_eq!(compares(&server.received_requests().await.unwrap()), 1);
+    for _ in 0..3 {
+        let again = source.poll(Utc::now()).await.unwrap();
+        assert_eq!(again.events, first.events);
+    }
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(compares(&received), 1, "immutable: kept, not asked again");
+    assert!(
+        !received.iter().any(|r| r
+            .url
+            .path()
+            .ends_with("/commits/ccc3330b3c8ea0d4a1a9c5d1e3b0f27f2f6b1a11")),
+        "the compared head needs no commit lookup of its own"
+    );
+}
+
+#[tokio::test]
+async fn github_comparison_that_cannot_be_made_falls_back_to_the_deployed_commit() {
+    let server = MockServer::start().await;
+    // A deployed commit gone after a force push: GitHub answers 404, for good.
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex("/compare/"))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_string(r#"{"message":"Not Found","status":"404"}"#),
+        )
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    ci::github(&server, Some(TOKEN)).await;
+    let source = GithubSource::new(github_config(&server), client());
+    let snapshot = source.poll(Utc::now()).await.unwrap();
+    let commits: Vec<&str> = snapshot
+        .events
+        .changes
+        .iter()
+        .map(|c| &c.commit[..6])
+        .collect();
+    assert_eq!(commits, ["ccc333", "aaa111"]);
+    source.poll(Utc::now()).await.unwrap();
+    let received = server.received_requests().await.unwrap();
+    let compares = received
+        .iter()
+        .filter(|r| r.url.path().contains("/compare/"))
+        .count();
+    assert_eq!(
+        compares, 1,
+        "a comparison that cannot be made is not asked again"
     );
 }
 
@@ -291,10 +380,8 @@ async fn gitlab_pipeline_stages_deployments_and_paged_incidents() {
         incident_label: None,
         auth: inline("glpat-test0nly"),
     };
-    let snapshot = GitlabSource::new(config, client())
-        .poll(Utc::now())
-        .await
-        .unwrap();
+    let source = GitlabSource::new(config, client());
+    let snapshot = source.poll(Utc::now()).await.unwrap();
     let p = by_name(&snapshot.pipelines, "payments");
     assert_eq!((p.status, p.building), (BuildStatus::Passing, true));
     assert_eq!(p.stage.as_deref(), Some("deploy"));
@@ -338,13 +425,41 @@ async fn gitlab_pipeline_stages_deployments_and_paged_incidents() {
         deployed,
         [utc(2026, 11, 17, 10, 0, 0), utc(2026, 11, 15, 10, 0, 0)]
     );
-    let committed: Vec<Timestamp> = events.changes.iter().map(|c| c.committed_at).collect();
+    // The newer deployment delivers the two commits after the older one's.
+    let committed: Vec<(&str, Timestamp)> = events
+        .changes
+        .iter()
+        .map(|c| (&c.commit[..6], c.committed_at))
+        .collect();
     assert_eq!(
         committed,
-        [utc(2026, 11, 17, 9, 0, 0), utc(2026, 11, 14, 10, 0, 0)]
+        [
+            ("fff666", utc(2026, 11, 16, 12, 0, 0)),
+            ("eee555", utc(2026, 11, 17, 9, 0, 0)),
+            ("ddd444", utc(2026, 11, 14, 10, 0, 0))
+        ]
     );
     let incidents: Vec<&str> = events.incidents.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(incidents, ["#12", "#11"], "both pages read");
+    // pipelines, jobs, deployments, 1 comparison, 2 pages of issues
+    assert_eq!(requests(&server).await, 6);
+
+    source.poll(Utc::now()).await.unwrap();
+    // pipelines, jobs of the running pipeline, deployments, 2 pages of issues: no comparison
+    assert_eq!(requests(&server).await, 6 + 5);
+    let received = server.received_requests().await.unwrap();
+    let compares: Vec<String> = received
+        .iter()
+        .filter(|r| r.url.path().ends_with("/repository/compare"))
+        .map(|r| r.url.query().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        compares,
+        [
+            "from=ddd4440b3c8ea0d4a1a9c5d1e3b0f27f2f6b1a77&to=eee5550b3c8ea0d4a1a9c5d1e3b0f27f2f6b1a66"
+        ],
+        "asked once, from the previous deployment's commit"
+    );
 }
 
 #[tokio::test]
@@ -455,6 +570,7 @@ async fn buildkite_latest_build_and_its_jobs() {
         pipeline: "checkout".into(),
         branch: "main".into(),
         auth: inline("bkua_test0nly"),
+        deploy_pipeline: false,
     };
     let snapshot = BuildkiteSource::new(config, client()).poll().await.unwrap();
     let p = by_name(&snapshot.pipelines, "checkout");
@@ -491,6 +607,73 @@ async fn buildkite_latest_build_and_its_jobs() {
         ],
         "queue time runs from runnable to started, when the job says"
     );
+}
+
+#[tokio::test]
+async fn buildkite_deploy_pipeline_gives_deployments_and_no_made_up_lead_time() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(ci::BUILDKITE_BUILDS))
+        .and(wiremock::matchers::query_param("state", "passed"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(ci::fixture("buildkite", "builds-passed.json")),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    ci::buildkite(&server, Some("bkua_test0nly")).await;
+    let mut config = BuildkiteConfig {
+        api_url: server.uri(),
+        organization: "my-great-org".into(),
+        pipeline: "checkout".into(),
+        branch: "main".into(),
+        auth: inline("bkua_test0nly"),
+        deploy_pipeline: true,
+    };
+    let snapshot = BuildkiteSource::new(config.clone(), client())
+        .poll()
+        .await
+        .unwrap();
+    assert_eq!(
+        by_name(&snapshot.pipelines, "checkout").status,
+        BuildStatus::Failing,
+        "the card is still the latest build"
+    );
+    let deployed: Vec<(Option<&str>, Timestamp)> = snapshot
+        .events
+        .deployments
+        .iter()
+        .map(|d| (d.commit.as_deref().map(|c| &c[..4]), d.finished_at))
+        .collect();
+    assert_eq!(
+        deployed,
+        [
+            (Some("9f1e"), utc(2026, 11, 20, 9, 7, 30)),
+            (Some("7a3c"), utc(2026, 11, 19, 15, 6, 0)),
+            (Some("5b2d"), utc(2026, 11, 17, 11, 5, 10))
+        ]
+    );
+    assert!(snapshot.events.changes.is_empty());
+    let report = andon::dora::compute(
+        &snapshot.events,
+        utc(2026, 11, 21, 0, 0, 0),
+        std::time::Duration::from_secs(30 * 86_400),
+        andon::dora::Benchmark::Dora2023,
+    );
+    assert_eq!(report.deployment_frequency.deployments, 3);
+    assert_eq!(
+        (report.lead_time.n, report.lead_time.median_seconds),
+        (0, None)
+    );
+    assert!(report.lead_time.missing.is_some(), "N/A with its reason");
+
+    // Off by default: one request, no deployments.
+    let before = requests(&server).await;
+    config.deploy_pipeline = false;
+    let plain = BuildkiteSource::new(config, client()).poll().await.unwrap();
+    assert!(plain.events.deployments.is_empty());
+    assert_eq!(requests(&server).await - before, 1);
 }
 
 #[tokio::test]
@@ -563,4 +746,88 @@ async fn pagination_is_bounded_even_when_the_server_always_has_more() {
         requests(&server).await,
         1 + andon::sources::polite::MAX_PAGES
     );
+}
+
+/// A GitHub source polling only the runs list (one request a poll) every second.
+fn runs_only(name: &str, server: &MockServer) -> String {
+    format!(
+        "[[source]]\nname = \"{name}\"\nkind = \"github\"\nrepo = \"octo-org/shop\"\n\
+         api_url = \"{}\"\ninterval = \"1s\"\nenvironment = \"\"\nincident_label = \"\"\n",
+        server.uri()
+    )
+}
+
+async fn serve_runs_with_limit(server: &MockServer, limit: &str, remaining: &str, reset_in: i64) {
+    let reset = (Utc::now().timestamp() + reset_in).to_string();
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ratelimit-limit", limit)
+                .insert_header("x-ratelimit-remaining", remaining)
+                .insert_header("x-ratelimit-reset", reset.as_str())
+                .set_body_string(r#"{"total_count":0,"workflow_runs":[]}"#),
+        )
+        .mount(server)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_remaining_limit_stretches_the_interval_instead_of_running_out() {
+    // 16 of 60 left for 10 minutes, a tenth kept: 10 requests spread, one a minute.
+    let low = rested_server().await;
+    serve_runs_with_limit(&low, "60", "16", 600).await;
+    // 4990 of 5000 left for an hour: about one request every 0.8 s, under the interval.
+    let roomy = rested_server().await;
+    serve_runs_with_limit(&roomy, "5000", "4990", 3600).await;
+    let text = format!("{}{}", runs_only("low", &low), runs_only("roomy", &roomy));
+    let config = andon::config::parse(&text, "andon.toml").unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let (_refresh, refresh_rx) = tokio::sync::watch::channel(0u64);
+    let tasks = andon::poller::spawn(&config, tx, refresh_rx);
+    let drain = tokio::spawn(async move {
+        let mut failures = Vec::new();
+        while let Some(update) = rx.recv().await {
+            if let Err(e) = update.result {
+                failures.push(e.reason);
+            }
+        }
+        failures
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    for task in &tasks {
+        task.abort();
+    }
+    let failures = drain.await.unwrap();
+    assert!(failures.is_empty(), "pacing is not a failure: {failures:?}");
+    assert_eq!(requests(&low).await, 1, "the next poll waits a minute");
+    assert!(
+        requests(&roomy).await >= 3,
+        "plenty left keeps the interval: {}",
+        requests(&roomy).await
+    );
+}
+
+#[tokio::test]
+async fn the_configured_host_budget_is_spent_then_named() {
+    let server = rested_server().await;
+    serve_runs_with_limit(&server, "5000", "4990", 3600).await;
+    let host = server.uri().trim_start_matches("http://").to_string();
+    let text = format!(
+        "[http.hosts.\"{host}\"]\nbudget_per_hour = 2\n{}",
+        runs_only("shop", &server)
+    );
+    let config = andon::config::parse(&text, "andon.toml").unwrap();
+    assert_eq!(config.sources[0].transport.budget_per_hour, 2);
+    let source = andon::sources::Source::from_config(&config.sources[0], &client());
+    source.poll(Utc::now()).await.unwrap();
+    source.poll(Utc::now()).await.unwrap();
+    let err = source.poll(Utc::now()).await.unwrap_err();
+    assert!(err.reason.starts_with("rate limited until "), "{err}");
+    assert!(
+        err.reason.contains(&format!(
+            "andon's budget of 2 requests/h to {host} is spent"
+        )),
+        "{err}"
+    );
+    assert_eq!(requests(&server).await, 2);
 }

@@ -1,14 +1,16 @@
 //! GitHub Actions (and GitHub Enterprise via `api_url`): the latest run of each workflow on the
 //! branch with its jobs as stages; deployments to the production environment with their
-//! statuses as DORA deployments; lead time from the commit each deployment ships (its `sha`);
-//! incidents from issues carrying a label.
+//! statuses as DORA deployments; lead time from every commit each deployment delivers (the
+//! comparison of its `sha` with the previous successful deployment's; the oldest listed one
+//! counts its own `sha` only); incidents from issues carrying a label.
 //!
 //! Requests per poll, steady state: runs (1) + jobs of runs still in progress (0..workflows) +
-//! deployments (1) + issues (1), all conditional. Jobs of finished runs, deployment outcomes
-//! and commit times never change and are fetched once; at most `MAX_DETAILS` of those per poll.
+//! deployments (1) + issues (1), all conditional. Jobs of finished runs, deployment outcomes,
+//! commit times and comparisons never change and are fetched once; at most `MAX_DETAILS` of
+//! those per poll.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Deserialize;
@@ -19,9 +21,13 @@ use crate::model::{
     StageStatus, Timestamp,
 };
 use crate::sources::SourceError;
+use crate::sources::delivery::{
+    Base, CompareCache, Compared, MAX_COMPARE_COMMITS, Seen, bases_in_time_order, changes_of,
+};
 use crate::sources::polite::{Polite, sensitive};
 
-/// Most detail requests (jobs of a new run, a deployment's statuses, a commit) in one poll.
+/// Most detail requests (jobs of a new run, a deployment's statuses, a commit, a comparison)
+/// in one poll.
 pub const MAX_DETAILS: usize = 20;
 /// Most workflows shown from one repository.
 const MAX_WORKFLOWS: usize = 20;
@@ -115,6 +121,31 @@ pub struct Signature {
     pub date: Option<Timestamp>,
 }
 
+impl CommitInner {
+    /// When the commit was made: committer date (when it reached the branch), else author date.
+    pub fn time(&self) -> Option<Timestamp> {
+        self.committer
+            .as_ref()
+            .and_then(|s| s.date)
+            .or(self.author.as_ref().and_then(|s| s.date))
+    }
+}
+
+/// `GET /repos/{owner}/{repo}/compare/{base}...{head}`: the commits reachable from head and not
+/// from base, oldest first.
+#[derive(Debug, Deserialize)]
+pub struct Comparison {
+    pub total_commits: Option<usize>,
+    #[serde(default)]
+    pub commits: Vec<ComparedCommit>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ComparedCommit {
+    pub sha: String,
+    pub commit: CommitInner,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct Issue {
     pub number: u64,
@@ -139,6 +170,7 @@ struct Memo {
     jobs: HashMap<u64, Vec<StageRun>>,
     outcomes: HashMap<u64, Outcome>,
     commit_times: HashMap<String, Timestamp>,
+    compares: CompareCache,
 }
 
 pub struct GithubSource {
@@ -154,6 +186,11 @@ impl GithubSource {
             http: Polite::new(client),
             memo: Mutex::default(),
         }
+    }
+
+    /// Its HTTP client, for the budget and pace the poller follows.
+    pub fn http(&self) -> &Polite {
+        &self.http
     }
 
     fn headers(&self) -> Result<HeaderMap, SourceError> {
@@ -272,78 +309,172 @@ impl GithubSource {
             encode(&self.config.environment)
         );
         let listed: Vec<GhDeployment> = self.http.get_pages(&url, headers, "deployments").await?;
+        // Outcomes newest first, so that a long history fills in from the recent end.
+        let mut outcomes = Vec::with_capacity(listed.len());
+        for d in &listed {
+            outcomes.push(self.outcome(d, headers, details).await?);
+        }
+        let base_of = bases_in_time_order(
+            &listed
+                .iter()
+                .zip(&outcomes)
+                .map(|(d, &outcome)| ((d.created_at, d.id), d.sha.as_str(), seen_of(outcome)))
+                .collect::<Vec<_>>(),
+        );
         let mut deployments = Vec::new();
         let mut changes = Vec::new();
-        for d in &listed {
-            let known = self
-                .memo
-                .lock()
-                .ok()
-                .and_then(|m| m.outcomes.get(&d.id).copied());
-            let outcome = match known {
-                Some(outcome) => Some(outcome),
-                None if *details < MAX_DETAILS => {
-                    *details += 1;
-                    let url = format!(
-                        "{}/deployments/{}/statuses?per_page=100",
-                        self.repo_url(),
-                        d.id
-                    );
-                    let (statuses, _): (Vec<DeploymentStatus>, _) = self
-                        .http
-                        .get_json(&url, headers, "deployment statuses")
-                        .await?;
-                    let outcome = outcome_of(&statuses);
-                    if let (Some(outcome), Ok(mut memo)) = (outcome, self.memo.lock()) {
-                        memo.outcomes.insert(d.id, outcome);
-                    }
-                    outcome
-                }
-                None => None,
-            };
-            let Some(Outcome::Succeeded(finished_at)) = outcome else {
+        for (i, d) in listed.iter().enumerate() {
+            let Some(Outcome::Succeeded(finished_at)) = outcomes[i].flatten() else {
                 continue;
             };
             deployments.push(Deployment {
                 app: self.app().to_string(),
-                image_sha: None,
+                image_sha: Some(d.sha.clone()),
                 commit: Some(d.sha.clone()),
                 finished_at,
             });
-            let known = self
-                .memo
-                .lock()
-                .ok()
-                .and_then(|m| m.commit_times.get(&d.sha).copied());
-            let committed_at = match known {
-                Some(at) => Some(at),
-                None if *details < MAX_DETAILS => {
-                    *details += 1;
-                    let url = format!("{}/commits/{}", self.repo_url(), d.sha);
-                    let (commit, _): (CommitDetail, _) =
-                        self.http.get_json(&url, headers, "commit").await?;
-                    let at = commit
-                        .commit
-                        .committer
-                        .and_then(|s| s.date)
-                        .or(commit.commit.author.and_then(|s| s.date));
-                    if let (Some(at), Ok(mut memo)) = (at, self.memo.lock()) {
-                        memo.commit_times.insert(d.sha.clone(), at);
+            let delivered = match &base_of[i] {
+                Some(Base::None) => self.own_commit(&d.sha, headers, details).await?,
+                // A redeployment of the same commit delivers nothing new.
+                Some(Base::After(base)) if *base == d.sha => Vec::new(),
+                Some(Base::After(base)) => {
+                    match self.compare(base, &d.sha, headers, details).await? {
+                        Some(c) if c.unavailable.is_none() => c.commits.clone(),
+                        Some(_) => self.own_commit(&d.sha, headers, details).await?,
+                        None => Vec::new(),
                     }
-                    at
                 }
-                None => None,
+                Some(Base::Unknown) | None => Vec::new(),
             };
-            if let Some(committed_at) = committed_at {
-                changes.push(Change {
-                    app: self.app().to_string(),
-                    commit: d.sha.clone(),
-                    image_sha: None,
-                    committed_at,
-                });
-            }
+            changes.extend(changes_of(self.app(), &d.sha, &delivered));
         }
         Ok((deployments, changes))
+    }
+
+    /// A deployment's outcome: `None` when not looked at this poll (too many details already),
+    /// `Some(None)` while it is still going.
+    async fn outcome(
+        &self,
+        d: &GhDeployment,
+        headers: &HeaderMap,
+        details: &mut usize,
+    ) -> Result<Option<Option<Outcome>>, SourceError> {
+        let known = self
+            .memo
+            .lock()
+            .ok()
+            .and_then(|m| m.outcomes.get(&d.id).copied());
+        if let Some(outcome) = known {
+            return Ok(Some(Some(outcome)));
+        }
+        if *details >= MAX_DETAILS {
+            return Ok(None);
+        }
+        *details += 1;
+        let url = format!(
+            "{}/deployments/{}/statuses?per_page=100",
+            self.repo_url(),
+            d.id
+        );
+        let (statuses, _): (Vec<DeploymentStatus>, _) = self
+            .http
+            .get_json(&url, headers, "deployment statuses")
+            .await?;
+        let outcome = outcome_of(&statuses);
+        if let (Some(outcome), Ok(mut memo)) = (outcome, self.memo.lock()) {
+            memo.outcomes.insert(d.id, outcome);
+        }
+        Ok(Some(outcome))
+    }
+
+    /// The deployed commit alone, when that is all that is known of a delivery.
+    async fn own_commit(
+        &self,
+        sha: &str,
+        headers: &HeaderMap,
+        details: &mut usize,
+    ) -> Result<Vec<(String, Timestamp)>, SourceError> {
+        let at = self.commit_time(sha, headers, details).await?;
+        Ok(at.map(|at| (sha.to_string(), at)).into_iter().collect())
+    }
+
+    /// The commit time of `sha`, fetched once.
+    async fn commit_time(
+        &self,
+        sha: &str,
+        headers: &HeaderMap,
+        details: &mut usize,
+    ) -> Result<Option<Timestamp>, SourceError> {
+        let known = self
+            .memo
+            .lock()
+            .ok()
+            .and_then(|m| m.commit_times.get(sha).copied());
+        if known.is_some() || *details >= MAX_DETAILS {
+            return Ok(known);
+        }
+        *details += 1;
+        let url = format!("{}/commits/{}", self.repo_url(), encode(sha));
+        let (commit, _): (CommitDetail, _) = self.http.get_json(&url, headers, "commit").await?;
+        let at = commit.commit.time();
+        if let (Some(at), Ok(mut memo)) = (at, self.memo.lock()) {
+            memo.commit_times.insert(sha.to_string(), at);
+        }
+        Ok(at)
+    }
+
+    /// The commits after `base` up to `head`, fetched once per pair.
+    async fn compare(
+        &self,
+        base: &str,
+        head: &str,
+        headers: &HeaderMap,
+        details: &mut usize,
+    ) -> Result<Option<Arc<Compared>>, SourceError> {
+        let known = self
+            .memo
+            .lock()
+            .ok()
+            .and_then(|mut m| m.compares.get(base, head));
+        if known.is_some() || *details >= MAX_DETAILS {
+            return Ok(known);
+        }
+        *details += 1;
+        let url = format!(
+            "{}/compare/{}...{}",
+            self.repo_url(),
+            encode(base),
+            encode(head)
+        );
+        let compared = match self
+            .http
+            .get_json_if_available::<Comparison>(&url, headers, "comparison")
+            .await?
+        {
+            Ok(comparison) => compared_of(comparison),
+            Err(missing) => {
+                tracing::warn!(
+                    repo = %self.config.repo,
+                    base,
+                    head,
+                    reason = %missing.reason,
+                    "cannot compare; lead time counts the deployed commit only"
+                );
+                Compared::unavailable(missing.reason)
+            }
+        };
+        if let Some(note) = compared.truncation() {
+            tracing::warn!(
+                repo = %self.config.repo,
+                base,
+                head,
+                "comparison {note}"
+            );
+        }
+        Ok(Some(match self.memo.lock() {
+            Ok(mut memo) => memo.compares.insert(base, head, compared),
+            Err(_) => Arc::new(compared),
+        }))
     }
 
     async fn incidents(&self, headers: &HeaderMap) -> Result<Vec<Incident>, SourceError> {
@@ -534,6 +665,32 @@ pub fn pipeline_of(app: &str, run: &Run, stages: Option<Vec<StageRun>>) -> Pipel
     pipeline
 }
 
+/// A deployment as the delivery pairing sees it: `None` when its statuses were not read.
+fn seen_of(outcome: Option<Option<Outcome>>) -> Seen {
+    match outcome {
+        None => Seen::NotLooked,
+        Some(Some(Outcome::Succeeded(_))) => Seen::Succeeded,
+        Some(_) => Seen::NotDelivered,
+    }
+}
+
+/// A comparison's commits with their times, at most `MAX_COMPARE_COMMITS`; commits without a
+/// time are left out (and counted in the total, so the cut shows).
+pub fn compared_of(comparison: Comparison) -> Compared {
+    let listed = comparison.commits.len();
+    let commits: Vec<(String, Timestamp)> = comparison
+        .commits
+        .into_iter()
+        .take(MAX_COMPARE_COMMITS)
+        .filter_map(|c| Some((c.sha, c.commit.time()?)))
+        .collect();
+    Compared {
+        total: comparison.total_commits.unwrap_or(listed).max(listed),
+        commits,
+        unavailable: None,
+    }
+}
+
 /// A deployment's outcome once its statuses settle it; None while it is still going.
 pub fn outcome_of(statuses: &[DeploymentStatus]) -> Option<Outcome> {
     if let Some(first_success) = statuses
@@ -628,6 +785,38 @@ mod tests {
             ))
         );
         assert_eq!(outcome_of(&[s("failure", 5)]), Some(Outcome::NotSucceeded));
+    }
+
+    #[test]
+    fn a_cut_comparison_says_so_and_keeps_what_it_lists() {
+        let comparison: Comparison = serde_json::from_str(
+            r#"{"status": "ahead", "ahead_by": 812, "behind_by": 0, "total_commits": 812,
+                "commits": [
+                  {"sha": "a1", "commit": {"author": {"date": "2026-11-01T10:00:00Z"},
+                                           "committer": {"date": "2026-11-01T11:00:00Z"}}},
+                  {"sha": "a2", "commit": {"author": {"date": "2026-11-02T10:00:00Z"},
+                                           "committer": null}}
+                ], "files": []}"#,
+        )
+        .unwrap();
+        let compared = compared_of(comparison);
+        let shas: Vec<(&str, String)> = compared
+            .commits
+            .iter()
+            .map(|(sha, at)| (sha.as_str(), at.to_rfc3339()))
+            .collect();
+        assert_eq!(
+            shas,
+            [
+                ("a1", "2026-11-01T11:00:00+00:00".to_string()),
+                ("a2", "2026-11-02T10:00:00+00:00".to_string())
+            ],
+            "committer date, else author date"
+        );
+        assert_eq!(
+            compared.truncation().as_deref(),
+            Some("lists 2 of 812 commits; lead time counts those")
+        );
     }
 
     #[test]

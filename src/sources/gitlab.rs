@@ -1,11 +1,14 @@
 //! GitLab (gitlab.com or self-hosted via `api_url`): the branch's latest pipeline with its jobs
-//! grouped by stage; successful production deployments with the deployed commit's time; and
-//! incidents (issues of type incident, or issues with a configured label).
+//! grouped by stage; successful production deployments with every commit each delivers (the
+//! repository comparison with the previous deployment's commit; the oldest listed deployment
+//! counts its own commit only); and incidents (issues of type incident, or issues with a
+//! configured label).
 //!
 //! Requests per poll, steady state: pipelines (1) + jobs of the latest pipeline unless it
 //! finished and was already read (0..1) + deployments (1) + issues (1), all conditional.
+//! Comparisons never change: each is asked once, at most `MAX_COMPARES` in one poll.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
@@ -16,6 +19,9 @@ use crate::model::{
     StageStatus, Timestamp,
 };
 use crate::sources::SourceError;
+use crate::sources::delivery::{
+    Base, CompareCache, Compared, MAX_COMPARE_COMMITS, Seen, bases_in_time_order, changes_of,
+};
 use crate::sources::github::encode;
 use crate::sources::polite::{Polite, sensitive};
 
@@ -91,6 +97,34 @@ pub struct GlCommit {
     pub authored_date: Option<Timestamp>,
 }
 
+/// `GET /projects/:id/repository/compare?from=&to=`: the commits after `from` up to `to`.
+#[derive(Debug, Deserialize)]
+pub struct GlComparison {
+    #[serde(default)]
+    pub commits: Vec<GlComparedCommit>,
+    /// True when GitLab gave up before listing everything.
+    #[serde(default)]
+    pub compare_timeout: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GlComparedCommit {
+    pub id: String,
+    #[serde(flatten)]
+    pub times: GlCommit,
+}
+
+impl GlCommit {
+    fn time(&self) -> Option<Timestamp> {
+        self.committed_date
+            .or(self.created_at)
+            .or(self.authored_date)
+    }
+}
+
+/// Most comparisons asked in one poll; the rest follow on later polls.
+pub const MAX_COMPARES: usize = 20;
+
 #[derive(Debug, Deserialize)]
 pub struct GlIssue {
     pub iid: u64,
@@ -105,6 +139,7 @@ pub struct GitlabSource {
     config: GitlabConfig,
     http: Polite,
     memo: Mutex<StageMemo>,
+    compares: Mutex<CompareCache>,
 }
 
 impl GitlabSource {
@@ -113,7 +148,13 @@ impl GitlabSource {
             config,
             http: Polite::new(client),
             memo: Mutex::default(),
+            compares: Mutex::default(),
         }
+    }
+
+    /// Its HTTP client, for the budget and pace the poller follows.
+    pub fn http(&self) -> &Polite {
+        &self.http
     }
 
     fn headers(&self) -> Result<HeaderMap, SourceError> {
@@ -166,7 +207,8 @@ impl GitlabSource {
             );
             let listed: Vec<GlDeployment> =
                 self.http.get_pages(&url, &headers, "deployments").await?;
-            let (deployments, changes) = dora_of(self.app(), &listed);
+            let delivered = self.delivered(&listed, &headers).await?;
+            let (deployments, changes) = dora_of(self.app(), &listed, &delivered);
             events.deployments = deployments;
             events.changes = changes;
         }
@@ -189,6 +231,92 @@ impl GitlabSource {
             })
             .collect();
         Ok(Snapshot { pipelines, events })
+    }
+
+    /// The commits each listed deployment delivers, where a comparison says; `None` where the
+    /// deployed commit alone stands for the delivery.
+    async fn delivered(
+        &self,
+        listed: &[GlDeployment],
+        headers: &HeaderMap,
+    ) -> Result<Vec<Option<Vec<(String, Timestamp)>>>, SourceError> {
+        let base_of = bases_in_time_order(
+            &listed
+                .iter()
+                .map(|d| {
+                    let seen = if delivers(d) {
+                        Seen::Succeeded
+                    } else {
+                        Seen::NotDelivered
+                    };
+                    ((finished_at(d), d.created_at), d.sha.as_str(), seen)
+                })
+                .collect::<Vec<_>>(),
+        );
+        let mut asked = 0usize;
+        let mut delivered = vec![None; listed.len()];
+        // Newest first (the list's order), so that a long history fills in from the recent end.
+        for i in (0..listed.len()).filter(|&i| delivers(&listed[i])) {
+            let head = listed[i].sha.as_str();
+            delivered[i] = match &base_of[i] {
+                Some(Base::After(base)) if base == head => Some(Vec::new()),
+                Some(Base::After(base)) => self
+                    .compare(base, head, headers, &mut asked)
+                    .await?
+                    .filter(|c| c.unavailable.is_none())
+                    .map(|c| c.commits.clone()),
+                _ => None,
+            };
+        }
+        Ok(delivered)
+    }
+
+    async fn compare(
+        &self,
+        base: &str,
+        head: &str,
+        headers: &HeaderMap,
+        asked: &mut usize,
+    ) -> Result<Option<Arc<Compared>>, SourceError> {
+        let known = self
+            .compares
+            .lock()
+            .ok()
+            .and_then(|mut c| c.get(base, head));
+        if known.is_some() || *asked >= MAX_COMPARES {
+            return Ok(known);
+        }
+        *asked += 1;
+        let url = format!(
+            "{}/repository/compare?from={}&to={}",
+            self.project_url(),
+            encode(base),
+            encode(head)
+        );
+        let compared = match self
+            .http
+            .get_json_if_available::<GlComparison>(&url, headers, "comparison")
+            .await?
+        {
+            Ok(comparison) => compared_of(comparison),
+            Err(missing) => {
+                tracing::warn!(
+                    project = %self.config.project,
+                    base,
+                    head,
+                    reason = %missing.reason,
+                    "cannot compare; lead time counts the deployed commit only"
+                );
+                Compared::unavailable(missing.reason)
+            }
+        };
+        if let Some(note) = compared.truncation() {
+            tracing::warn!(project = %self.config.project, base, head, "comparison {note}");
+        }
+        Ok(Some(match self.compares.lock() {
+            Ok(mut cache) => cache.insert(base, head, compared),
+            Err(_) => Arc::new(compared),
+        }))
     }
 
     async fn stages(
@@ -346,39 +474,66 @@ pub fn pipeline_of(app: &str, p: &GlPipeline, stages: Vec<StageRun>) -> Pipeline
     pipeline
 }
 
-/// Successful deployments, and the deployed commit as a change when its time is known.
-pub fn dora_of(app: &str, listed: &[GlDeployment]) -> (Vec<Deployment>, Vec<Change>) {
+fn delivers(d: &GlDeployment) -> bool {
+    d.status.as_deref().is_none_or(|s| s == "success")
+}
+
+fn finished_at(d: &GlDeployment) -> Timestamp {
+    d.deployable
+        .as_ref()
+        .and_then(|j| j.finished_at)
+        .or(d.updated_at)
+        .unwrap_or(d.created_at)
+}
+
+/// A comparison's commits with their times, at most `MAX_COMPARE_COMMITS`. GitLab gives no
+/// total; a comparison it gave up on (`compare_timeout`) is not trusted to be whole.
+pub fn compared_of(comparison: GlComparison) -> Compared {
+    if comparison.compare_timeout {
+        return Compared::unavailable("GitLab timed out comparing".into());
+    }
+    let listed = comparison.commits.len();
+    Compared {
+        commits: comparison
+            .commits
+            .into_iter()
+            .take(MAX_COMPARE_COMMITS)
+            .filter_map(|c| Some((c.id, c.times.time()?)))
+            .collect(),
+        total: listed,
+        unavailable: None,
+    }
+}
+
+/// Successful deployments and the changes they deliver: `delivered[i]` (from a comparison)
+/// when known, else the deployed commit itself when its time is known.
+pub fn dora_of(
+    app: &str,
+    listed: &[GlDeployment],
+    delivered: &[Option<Vec<(String, Timestamp)>>],
+) -> (Vec<Deployment>, Vec<Change>) {
     let mut deployments = Vec::new();
     let mut changes = Vec::new();
-    for d in listed
-        .iter()
-        .filter(|d| d.status.as_deref().is_none_or(|s| s == "success"))
-    {
-        let finished_at = d
-            .deployable
-            .as_ref()
-            .and_then(|j| j.finished_at)
-            .or(d.updated_at)
-            .unwrap_or(d.created_at);
+    for (i, d) in listed.iter().enumerate().filter(|(_, d)| delivers(d)) {
         deployments.push(Deployment {
             app: app.to_string(),
-            image_sha: None,
+            image_sha: Some(d.sha.clone()),
             commit: Some(d.sha.clone()),
-            finished_at,
+            finished_at: finished_at(d),
         });
-        let committed_at = d
-            .deployable
-            .as_ref()
-            .and_then(|j| j.commit.as_ref())
-            .and_then(|c| c.committed_date.or(c.created_at).or(c.authored_date));
-        if let Some(committed_at) = committed_at {
-            changes.push(Change {
-                app: app.to_string(),
-                commit: d.sha.clone(),
-                image_sha: None,
-                committed_at,
-            });
-        }
+        let own = || {
+            d.deployable
+                .as_ref()
+                .and_then(|j| j.commit.as_ref())
+                .and_then(GlCommit::time)
+                .map(|at| vec![(d.sha.clone(), at)])
+                .unwrap_or_default()
+        };
+        let commits = match delivered.get(i) {
+            Some(Some(commits)) => commits.clone(),
+            _ => own(),
+        };
+        changes.extend(changes_of(app, &d.sha, &commits));
     }
     (deployments, changes)
 }
@@ -425,7 +580,7 @@ mod tests {
                  "deployable": null}]"#,
         )
         .unwrap();
-        let (deployments, changes) = dora_of("payments", &listed);
+        let (deployments, changes) = dora_of("payments", &listed, &[]);
         assert_eq!(deployments.len(), 1);
         assert_eq!(
             deployments[0].finished_at.to_rfc3339(),

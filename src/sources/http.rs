@@ -147,8 +147,11 @@ pub async fn read_capped(
     })
 }
 
+/// How the reason for a body over the cap starts.
+pub const TOO_LARGE: &str = "response larger than ";
+
 fn too_large(limit: usize) -> SourceError {
-    SourceError::new(format!("response larger than {} refused", size(limit)))
+    SourceError::new(format!("{TOO_LARGE}{} refused", size(limit)))
 }
 
 /// A byte count as written in the config: "16 MiB", "512 KiB", "100 B".

@@ -127,6 +127,11 @@ impl JenkinsSource {
         }
     }
 
+    /// Its HTTP client, for the budget and pace the poller follows.
+    pub fn http(&self) -> &Polite {
+        &self.http
+    }
+
     fn headers(&self) -> Result<HeaderMap, SourceError> {
         let mut headers = HeaderMap::new();
         if let Some(token) = self.config.auth.token().map_err(SourceError::new)? {

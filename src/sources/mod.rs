@@ -5,6 +5,7 @@ pub mod http;
 
 pub mod buildkite;
 pub mod cctray;
+pub mod delivery;
 pub mod demo;
 pub mod exposition;
 pub mod github;
@@ -32,6 +33,14 @@ pub enum Source {
 
 impl Source {
     pub fn from_config(config: &SourceConfig, client: &reqwest::Client) -> Source {
+        let source = Source::of_kind(config, client);
+        if let Some(http) = source.polite() {
+            http.set_budget(config.transport.budget_per_hour);
+        }
+        source
+    }
+
+    fn of_kind(config: &SourceConfig, client: &reqwest::Client) -> Source {
         match &config.kind {
             SourceKind::Demo { seed } => Source::Demo(demo::DemoSource::new(*seed)),
             SourceKind::Prometheus(c) => {
@@ -56,6 +65,22 @@ impl Source {
                 Source::Buildkite(buildkite::BuildkiteSource::new(c.clone(), client.clone()))
             }
         }
+    }
+
+    /// The polite HTTP client of a CI API source.
+    fn polite(&self) -> Option<&polite::Polite> {
+        match self {
+            Source::Github(s) => Some(s.http()),
+            Source::Gitlab(s) => Some(s.http()),
+            Source::Jenkins(s) => Some(s.http()),
+            Source::Buildkite(s) => Some(s.http()),
+            _ => None,
+        }
+    }
+
+    /// When the next poll may start without outrunning a server's rate limit; None when now.
+    pub fn ready_at(&self, now: Timestamp) -> Option<Timestamp> {
+        self.polite()?.ready_at(now)
     }
 
     /// One poll. `now` is the poll's clock: sources that compute time windows use it.

@@ -2,16 +2,23 @@
 //!
 //! - conditional requests: the last `ETag` of every URL is sent back as `If-None-Match`, and a
 //!   304 reuses the cached body (GitHub does not count such answers against the rate limit);
-//! - rate-limit headers (`x-ratelimit-*`, `ratelimit-*`) are read on every answer; when fewer
-//!   than a tenth of the requests are left, the host is rested until the reset, before the limit
-//!   is reached; 429, and 403 with `retry-after` or nothing remaining, rest it as the server says;
-//! - a budget of requests per host and hour, shared by every source talking to that host;
+//! - rate-limit headers (`x-ratelimit-*`, `ratelimit-*`) are read on every answer. A tenth of the
+//!   limit is kept in reserve for the team's other tools; the rest is spread evenly until the
+//!   reset: each request pushes the host's next poll back by (time to reset) / (requests left
+//!   beyond the reserve), and pollers wait for that (`ready_at`) when it is later than their
+//!   interval. So a screen slows down long before the limit instead of running into it. With
+//!   the reserve reached, the host is rested until the reset; 429, and 403 with `retry-after` or
+//!   nothing remaining, rest it as the server says;
+//! - a budget of requests per host and hour (configurable, 2,000 by default), shared by every
+//!   source talking to that host;
 //! - bounded pagination following `link: rel="next"` or GitLab's `x-next-page`.
 //!
 //! A rested host fails the poll with "rate limited until 14:05"; the radiator keeps the last
-//! data on screen, marked stale, with that reason.
+//! data on screen, marked stale, with that reason. A paced host is not limited: its sources
+//! simply poll less often.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{LazyLock, Mutex};
 
 use chrono::{DateTime, Local, TimeDelta, Utc};
@@ -21,7 +28,8 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use crate::model::Timestamp;
 use crate::sources::{SourceError, http};
 
-/// Requests per host and rolling hour that all andon sources together may make.
+/// Requests per host and rolling hour that all andon sources together may make, unless the
+/// config says otherwise (`[http] budget_per_hour`).
 pub const HOST_BUDGET_PER_HOUR: u32 = 2000;
 /// Most pages read of any one list.
 pub const MAX_PAGES: usize = 3;
@@ -34,6 +42,12 @@ const DEFAULT_REST: TimeDelta = TimeDelta::seconds(60);
 struct HostState {
     /// No request before this time.
     rest_until: Option<Timestamp>,
+    /// Even spacing of requests that makes the server's remaining budget last until its reset.
+    pace: Option<Pace>,
+    /// Polls of this host's sources wait until then (each request pushes it back).
+    ready_at: Option<Timestamp>,
+    /// The last answer's remaining requests and reset, to tell whether a 304 was counted.
+    last_limit: Option<(u64, Timestamp)>,
     window_start: Option<Timestamp>,
     used_in_window: u32,
     /// Requests made over the process's life, for tests and measurements.
@@ -69,8 +83,35 @@ pub fn limited_until(at: Timestamp) -> String {
     format!("rate limited until {}", local.format("%H:%M"))
 }
 
+/// How requests to a host are spread: one per `spacing`, until `reset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pace {
+    pub spacing: TimeDelta,
+    pub reset: Timestamp,
+}
+
+/// The spacing between requests that makes `remaining` requests, less a tenth of `limit` kept
+/// in reserve, last the `until_reset` left. None when nothing beyond the reserve is left (the
+/// host is then rested) or the reset has passed.
+pub fn spacing(remaining: u64, limit: Option<u64>, until_reset: TimeDelta) -> Option<TimeDelta> {
+    let reserve = limit.map_or(1, |l| (l / RESERVE_DIVISOR).max(1));
+    let usable = remaining.checked_sub(reserve).filter(|&u| u > 0)?;
+    let millis = u64::try_from(until_reset.num_milliseconds())
+        .ok()
+        .filter(|&ms| ms > 0)?;
+    let each = i64::try_from(millis.div_ceil(usable)).ok()?;
+    Some(TimeDelta::milliseconds(each))
+}
+
+/// When the host's next poll may start, after a request at `now`: the previous debt, or now,
+/// plus one spacing, never beyond the reset (when the server's budget is whole again).
+pub fn ready_after(previous: Option<Timestamp>, now: Timestamp, pace: Pace) -> Timestamp {
+    let from = previous.map_or(now, |p| p.max(now));
+    (from + pace.spacing).min(pace.reset.max(now))
+}
+
 /// Takes one request from the host's budget, or says why not.
-fn admit(host: &str, now: Timestamp) -> Result<(), SourceError> {
+fn admit(host: &str, now: Timestamp, budget: u32) -> Result<(), SourceError> {
     let mut hosts = HOSTS
         .lock()
         .map_err(|_| SourceError::new("internal lock poisoned"))?;
@@ -86,16 +127,66 @@ fn admit(host: &str, now: Timestamp) -> Result<(), SourceError> {
         state.window_start = Some(now);
         state.used_in_window = 0;
     }
-    if state.used_in_window >= HOST_BUDGET_PER_HOUR {
+    if state.used_in_window >= budget {
         let until = start + TimeDelta::hours(1);
         return Err(SourceError::new(format!(
-            "{} (andon's budget of {HOST_BUDGET_PER_HOUR} requests/h to {host} is spent)",
+            "{} (andon's budget of {budget} requests/h to {host} is spent)",
             limited_until(until)
         )));
     }
     state.used_in_window += 1;
     state.total += 1;
     Ok(())
+}
+
+/// When a poll of `host` may start without outrunning its server's rate limit; None when now.
+pub fn ready_at(host: &str, now: Timestamp) -> Option<Timestamp> {
+    let hosts = HOSTS.lock().ok()?;
+    hosts.get(host)?.ready_at.filter(|&at| at > now)
+}
+
+/// Whether an answer was counted against the limit: any but a 304, and a 304 when the
+/// remaining count dropped (GitHub counts 304s of requests without a token).
+pub fn counted(
+    not_modified: bool,
+    previous: Option<(u64, Timestamp)>,
+    now: (u64, Timestamp),
+) -> bool {
+    match previous {
+        _ if !not_modified => true,
+        Some((remaining, reset)) if reset == now.1 => now.0 < remaining,
+        _ => false,
+    }
+}
+
+/// Records the host's pace from an answer at `now`; an answer that counted against the limit
+/// pushes the host's next poll back by one spacing.
+fn set_pace(
+    host: &str,
+    pace: Option<Pace>,
+    not_modified: bool,
+    limit: (u64, Timestamp),
+    now: Timestamp,
+) {
+    if let Ok(mut hosts) = HOSTS.lock() {
+        let state = hosts.entry(host.to_string()).or_default();
+        let counted = counted(not_modified, state.last_limit, limit);
+        state.last_limit = Some(limit);
+        if let Some(pace) = pace.filter(|_| counted) {
+            state.ready_at = Some(ready_after(state.ready_at, now, pace));
+        }
+        if pace != state.pace
+            && let Some(p) = pace
+            && p.spacing >= TimeDelta::seconds(1)
+        {
+            tracing::debug!(
+                host,
+                spacing_ms = p.spacing.num_milliseconds(),
+                "pacing requests to last until the rate limit resets"
+            );
+        }
+        state.pace = pace;
+    }
 }
 
 fn rest(host: &str, until: Timestamp) {
@@ -159,15 +250,21 @@ fn observe(
         rest(host, until);
         return Some(until);
     }
+    let not_modified = status == StatusCode::NOT_MODIFIED;
     if let (Some(remaining), Some(reset)) = (remaining, reset) {
-        let reserve = limit.map_or(1, |l| (l / RESERVE_DIVISOR).max(1));
-        if remaining <= reserve && reset > now {
-            tracing::warn!(
-                host,
-                remaining,
-                "rate limit nearly spent; resting until the reset"
-            );
-            rest(host, reset);
+        let seen = (remaining, reset);
+        match spacing(remaining, limit, reset - now) {
+            Some(spacing) => set_pace(host, Some(Pace { spacing, reset }), not_modified, seen, now),
+            None if reset > now => {
+                tracing::warn!(
+                    host,
+                    remaining,
+                    "rate limit nearly spent; resting until the reset"
+                );
+                set_pace(host, None, not_modified, seen, now);
+                rest(host, reset);
+            }
+            None => set_pace(host, None, not_modified, seen, now),
         }
     }
     None
@@ -222,10 +319,19 @@ pub struct Page {
     pub not_modified: bool,
 }
 
+/// Why one answer will not come however often it is asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unavailable {
+    pub reason: String,
+}
+
 /// A source's polite HTTP client: its own ETag cache, the shared per-host state.
 pub struct Polite {
     client: reqwest::Client,
     cache: Mutex<HashMap<String, Cached>>,
+    budget_per_hour: AtomicU32,
+    /// Hosts this client has talked to, whose pace its source follows.
+    hosts: Mutex<BTreeSet<String>>,
 }
 
 impl Polite {
@@ -233,13 +339,48 @@ impl Polite {
         Polite {
             client,
             cache: Mutex::default(),
+            budget_per_hour: AtomicU32::new(HOST_BUDGET_PER_HOUR),
+            hosts: Mutex::default(),
         }
+    }
+
+    /// The requests per hour this client's hosts may take (the config's `[http]` budget).
+    pub fn set_budget(&self, per_hour: u32) {
+        self.budget_per_hour
+            .store(per_hour.max(1), Ordering::Relaxed);
+    }
+
+    /// When the next poll may start without outrunning a host's rate limit; None when now.
+    pub fn ready_at(&self, now: Timestamp) -> Option<Timestamp> {
+        let hosts = self.hosts.lock().ok()?.clone();
+        hosts.iter().filter_map(|host| ready_at(host, now)).max()
     }
 
     /// GET `url` with `headers` (credentials among them, marked sensitive by the caller).
     pub async fn get(&self, url: &str, headers: &HeaderMap) -> Result<Page, SourceError> {
+        self.fetch(url, headers)
+            .await?
+            .map_err(|missing| SourceError::new(missing.reason))
+    }
+
+    /// Like `get`, but an answer that will never come (404, 422, a body over the cap) is the
+    /// inner error rather than a failed poll: for details the caller can do without.
+    async fn fetch(
+        &self,
+        url: &str,
+        headers: &HeaderMap,
+    ) -> Result<Result<Page, Unavailable>, SourceError> {
         let host = host_of(url);
-        admit(&host, Utc::now())?;
+        if let Ok(mut hosts) = self.hosts.lock()
+            && !hosts.contains(&host)
+        {
+            hosts.insert(host.clone());
+        }
+        admit(
+            &host,
+            Utc::now(),
+            self.budget_per_hour.load(Ordering::Relaxed),
+        )?;
         let cached = self
             .cache
             .lock()
@@ -257,26 +398,39 @@ impl Polite {
         }
         if status == StatusCode::NOT_MODIFIED {
             if let Some(cached) = cached {
-                return Ok(Page {
+                return Ok(Ok(Page {
                     body: cached.body,
                     next: cached.next,
                     not_modified: true,
-                });
+                }));
             }
             return Err(SourceError::new(
                 "HTTP 304 for a request never answered before",
             ));
         }
-        let body = http::read_capped(response, http::body_limit()).await?;
+        let body = match http::read_capped(response, http::body_limit()).await {
+            Ok(body) => body,
+            Err(err) if err.reason.starts_with(http::TOO_LARGE) => {
+                return Ok(Err(Unavailable { reason: err.reason }));
+            }
+            Err(err) => return Err(err),
+        };
         if !status.is_success() {
             let excerpt = http::excerpt(&body);
-            return Err(SourceError::new(match status {
+            let reason = match status {
                 StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
                     format!("HTTP {status}: check the source's token ({excerpt})")
                 }
                 _ if excerpt.is_empty() => format!("HTTP {status}"),
                 _ => format!("HTTP {status}: {excerpt}"),
-            }));
+            };
+            if matches!(
+                status,
+                StatusCode::NOT_FOUND | StatusCode::UNPROCESSABLE_ENTITY
+            ) {
+                return Ok(Err(Unavailable { reason }));
+            }
+            return Err(SourceError::new(reason));
         }
         let next =
             link_next(&response_headers).or_else(|| next_page_number(url, &response_headers));
@@ -292,10 +446,25 @@ impl Polite {
                 },
             );
         }
-        Ok(Page {
+        Ok(Ok(Page {
             body,
             next,
             not_modified: false,
+        }))
+    }
+
+    /// GET `url` as JSON, or why this one answer cannot be had (missing, refused as
+    /// unprocessable, too large, not the JSON expected); rate limits, network and server
+    /// failures still fail the poll.
+    pub async fn get_json_if_available<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        headers: &HeaderMap,
+        what: &str,
+    ) -> Result<Result<T, Unavailable>, SourceError> {
+        Ok(match self.fetch(url, headers).await? {
+            Ok(page) => parse_json(&page.body, what).map_err(|e| Unavailable { reason: e.reason }),
+            Err(missing) => Err(missing),
         })
     }
 
@@ -420,9 +589,9 @@ mod tests {
             ("x-ratelimit-reset", "1790000900"),
         ]);
         assert_eq!(observe(host, StatusCode::OK, &h, at(0)), None);
-        let err = admit(host, at(10)).unwrap_err();
+        let err = admit(host, at(10), HOST_BUDGET_PER_HOUR).unwrap_err();
         assert!(err.reason.starts_with("rate limited until "), "{err}");
-        assert!(admit(host, at(901)).is_ok());
+        assert!(admit(host, at(901), HOST_BUDGET_PER_HOUR).is_ok());
     }
 
     #[test]
@@ -434,7 +603,7 @@ mod tests {
             ("x-ratelimit-reset", "1790000900"),
         ]);
         assert_eq!(observe(host, StatusCode::OK, &h, at(0)), None);
-        assert!(admit(host, at(1)).is_ok());
+        assert!(admit(host, at(1), HOST_BUDGET_PER_HOUR).is_ok());
     }
 
     #[test]
@@ -464,12 +633,125 @@ mod tests {
     fn the_host_budget_is_shared_and_bounded() {
         let host = "budget.example:443";
         for _ in 0..HOST_BUDGET_PER_HOUR {
-            admit(host, at(0)).unwrap();
+            admit(host, at(0), HOST_BUDGET_PER_HOUR).unwrap();
         }
-        let err = admit(host, at(5)).unwrap_err();
+        let err = admit(host, at(5), HOST_BUDGET_PER_HOUR).unwrap_err();
         assert!(err.reason.contains("budget"), "{err}");
-        assert!(admit(host, at(3600)).is_ok());
+        assert!(admit(host, at(3600), HOST_BUDGET_PER_HOUR).is_ok());
         assert_eq!(requests_sent(host), u64::from(HOST_BUDGET_PER_HOUR) + 1);
+    }
+
+    #[test]
+    fn a_configured_budget_is_the_one_spent() {
+        let host = "small-budget.example:443";
+        for _ in 0..3 {
+            admit(host, at(0), 3).unwrap();
+        }
+        let err = admit(host, at(1), 3).unwrap_err();
+        assert!(err.reason.contains("budget of 3 requests/h"), "{err}");
+    }
+
+    #[test]
+    fn spacing_spreads_what_is_left_beyond_the_reserve_until_the_reset() {
+        let hour = TimeDelta::hours(1);
+        // 5000/h, 4500 left, reserve 500: 4000 requests over an hour, one per 900 ms.
+        assert_eq!(
+            spacing(4500, Some(5000), hour),
+            Some(TimeDelta::milliseconds(900))
+        );
+        // 60/h without a token, 16 left, reserve 6: 10 requests over 10 minutes, one a minute.
+        assert_eq!(
+            spacing(16, Some(60), TimeDelta::minutes(10)),
+            Some(TimeDelta::minutes(1))
+        );
+        // Fewer left: wider apart.
+        assert_eq!(
+            spacing(1000, Some(5000), hour),
+            Some(TimeDelta::milliseconds(7200))
+        );
+        // The reserve reached, or the reset passed: no pace (the host is rested instead).
+        assert_eq!(spacing(500, Some(5000), hour), None);
+        assert_eq!(spacing(10, Some(60), hour), Some(TimeDelta::minutes(15)));
+        assert_eq!(spacing(6, Some(60), hour), None);
+        assert_eq!(spacing(4500, Some(5000), TimeDelta::zero()), None);
+        // No limit header: keep one in reserve.
+        assert_eq!(
+            spacing(3, None, TimeDelta::seconds(10)),
+            Some(TimeDelta::seconds(5))
+        );
+        // Rounded up, never zero while something is left to spread.
+        assert_eq!(
+            spacing(u64::MAX, Some(10), TimeDelta::seconds(1)),
+            Some(TimeDelta::milliseconds(1))
+        );
+    }
+
+    #[test]
+    fn a_304_counts_only_when_the_remaining_count_drops() {
+        let reset = at(600);
+        assert!(counted(false, None, (10, reset)));
+        assert!(counted(false, Some((10, reset)), (10, reset)));
+        // Authorized 304s on GitHub leave the count alone.
+        assert!(!counted(true, Some((10, reset)), (10, reset)));
+        // Without a token they are counted.
+        assert!(counted(true, Some((10, reset)), (9, reset)));
+        // A new window, or nothing to compare with: not known to count.
+        assert!(!counted(true, Some((3, at(0))), (59, reset)));
+        assert!(!counted(true, None, (9, reset)));
+    }
+
+    #[test]
+    fn each_request_pushes_the_next_poll_back_by_one_spacing_up_to_the_reset() {
+        let pace = Pace {
+            spacing: TimeDelta::seconds(60),
+            reset: at(600),
+        };
+        let first = ready_after(None, at(0), pace);
+        assert_eq!(first, at(60));
+        // A burst of requests accumulates.
+        let second = ready_after(Some(first), at(1), pace);
+        assert_eq!(second, at(120));
+        // A request long after the debt starts from now.
+        assert_eq!(ready_after(Some(second), at(300), pace), at(360));
+        // Never beyond the reset, when the server's budget is whole again.
+        assert_eq!(ready_after(Some(at(590)), at(580), pace), at(600));
+    }
+
+    #[test]
+    fn low_remaining_paces_the_host_and_plenty_hardly_does() {
+        let host = "paced.example:443";
+        let low = headers(&[
+            ("x-ratelimit-limit", "60"),
+            ("x-ratelimit-remaining", "16"),
+            ("x-ratelimit-reset", "1790000600"),
+        ]);
+        for _ in 0..3 {
+            assert_eq!(observe(host, StatusCode::OK, &low, at(1)), None);
+        }
+        // 10 usable over 599 s: 59.9 s each, three answers.
+        assert_eq!(
+            ready_at(host, at(2)),
+            Some(at(1) + TimeDelta::milliseconds(3 * 59_900))
+        );
+        assert_eq!(ready_at(host, at(200)), None, "paid off");
+        // A 304 that the server did not count (remaining unchanged) adds no wait.
+        let cached = "paced-304.example:443";
+        observe(cached, StatusCode::OK, &low, at(1));
+        let after_one = ready_at(cached, at(1));
+        observe(cached, StatusCode::NOT_MODIFIED, &low, at(1));
+        assert_eq!(ready_at(cached, at(1)), after_one);
+
+        let roomy = "roomy.example:443";
+        let plenty = headers(&[
+            ("x-ratelimit-limit", "5000"),
+            ("x-ratelimit-remaining", "4990"),
+            ("x-ratelimit-reset", "1790003600"),
+        ]);
+        for _ in 0..10 {
+            observe(roomy, StatusCode::OK, &plenty, at(0));
+        }
+        let ready = ready_at(roomy, at(0)).unwrap();
+        assert!(ready - at(0) < TimeDelta::seconds(10), "{ready}");
     }
 
     #[test]

@@ -86,6 +86,10 @@ pub async fn github(server: &MockServer, token: Option<&str>) {
             "commits/ccc3330b3c8ea0d4a1a9c5d1e3b0f27f2f6b1a11",
             "commit-ccc333.json",
         ),
+        (
+            "compare/aaa1110b3c8ea0d4a1a9c5d1e3b0f27f2f6b1a44...ccc3330b3c8ea0d4a1a9c5d1e3b0f27f2f6b1a11",
+            "compare-aaa111...ccc333.json",
+        ),
     ];
     for (at, file) in files {
         serve(
@@ -137,6 +141,7 @@ pub async fn gitlab(server: &MockServer, token: Option<&str>) {
         ("pipelines", "pipelines.json"),
         ("pipelines/1001/jobs", "jobs-1001.json"),
         ("deployments", "deployments.json"),
+        ("repository/compare", "compare-ddd444...eee555.json"),
     ] {
         serve(
             server,
