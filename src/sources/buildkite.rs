@@ -30,7 +30,6 @@ pub struct Build {
     pub finished_at: Option<Timestamp>,
     #[serde(default)]
     pub jobs: Vec<Job>,
-    pub commit: Option<String>,
     pub author: Option<Person>,
     pub creator: Option<Person>,
 }
