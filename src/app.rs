@@ -332,6 +332,7 @@ async fn event_loop(
         tokio::select! {
             Some(update) = polling.updates.recv() => {
                 state.record(update.index, update.at, update.result);
+                state.pace(update.index, update.paced_until);
             }
             event = keys.next() => match event {
                 Some(Ok(Event::Key(key))) => {

@@ -90,6 +90,7 @@ pub fn json(view: &ViewModel) -> Value {
             "last_success": s.last_success.map(rfc3339),
             "since": s.trouble_since.map(rfc3339),
             "tls_verified": !s.insecure,
+            "next_poll": s.paced_until.map(rfc3339),
         })).collect::<Vec<_>>(),
     })
 }

@@ -17,6 +17,8 @@ pub struct Update {
     pub index: usize,
     pub at: Timestamp,
     pub result: Result<Snapshot, SourceError>,
+    /// When the next poll is, if the server's rate limit pushed it past the interval.
+    pub paced_until: Option<Timestamp>,
 }
 
 /// One poll; a source slower than `timeout` fails with a reason instead of holding anything up.
@@ -151,7 +153,12 @@ pub async fn poll_all_once(config: &Config) -> Vec<Update> {
             let poller = Poller::new(source_config);
             async move {
                 let (at, result) = poller.poll().await;
-                Update { index, at, result }
+                Update {
+                    index,
+                    at,
+                    result,
+                    paced_until: None,
+                }
             }
         });
     futures_util::future::join_all(polls).await
@@ -187,18 +194,25 @@ pub fn spawn(
                             tracing::warn!(source = %name, reason = %err, failures, "poll failed");
                         }
                     }
-                    if updates.send(Update { index, at, result }).await.is_err() {
-                        return;
-                    }
                     let delay = backoff(failures, interval, backoff_max, jitter.next_unit());
                     let now = Utc::now();
                     let stretched = paced(delay, poller.ready_at(now), now);
-                    if stretched > delay {
+                    let paced_until = (stretched > delay).then(|| {
                         tracing::info!(
                             source = %name,
                             wait = %humantime::format_duration(Duration::from_secs(stretched.as_secs())),
                             "next poll later, so the server's rate limit lasts until its reset"
                         );
+                        now + stretched
+                    });
+                    let update = Update {
+                        index,
+                        at,
+                        result,
+                        paced_until,
+                    };
+                    if updates.send(update).await.is_err() {
+                        return;
                     }
                     let delay = stretched;
                     tokio::select! {

@@ -52,6 +52,8 @@ pub struct SourceState {
     pub insecure: bool,
     /// The last successful snapshot, kept through failures so the screen can show it as stale.
     pub snapshot: Option<Snapshot>,
+    /// When the next poll is, while the server's rate limit holds it back past the interval.
+    pub paced_until: Option<Timestamp>,
 }
 
 impl SourceState {
@@ -69,6 +71,7 @@ impl SourceState {
             error_since: None,
             insecure: config.transport.insecure,
             snapshot: None,
+            paced_until: None,
         }
     }
 
@@ -144,6 +147,16 @@ impl State {
                 }
                 source.error = Some(err.reason);
             }
+        }
+    }
+
+    /// Notes when a source's next poll is, if pacing for a rate limit moved it past the interval.
+    pub fn pace(&mut self, index: usize, until: Option<Timestamp>) {
+        if let Some(source) = self.sources.get_mut(index)
+            && source.paced_until != until
+        {
+            source.paced_until = until;
+            self.generation += 1;
         }
     }
 

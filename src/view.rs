@@ -88,6 +88,8 @@ pub struct SourceView {
     pub trouble_since: Option<Timestamp>,
     /// Certificates are not verified: the screen shows a warning.
     pub insecure: bool,
+    /// The next poll, when the server's rate limit holds it back past the interval.
+    pub paced_until: Option<Timestamp>,
     /// `status_line` at the time the view was built.
     pub summary: String,
 }
@@ -104,6 +106,13 @@ impl SourceView {
         if let Some(error) = &self.error {
             text.push_str(": ");
             text.push_str(error);
+        }
+        if let Some(next) = self.paced_until.filter(|next| *next > now) {
+            let local = next.with_timezone(&chrono::Local);
+            text.push_str(&format!(
+                " · next poll {} (paced for the rate limit)",
+                local.format("%H:%M:%S")
+            ));
         }
         text
     }
@@ -242,6 +251,7 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
             last_success: s.last_success,
             trouble_since: s.trouble_since(now),
             insecure: s.insecure,
+            paced_until: s.paced_until,
             summary: String::new(),
         })
         .map(|mut s| {
@@ -578,6 +588,43 @@ mod tests {
         let v = view(&config, &state);
         assert_eq!(v.sources[0].status_line(now()), "stale 3h");
         assert_eq!(v.andon.headline, "STALE");
+    }
+
+    #[test]
+    fn a_source_held_back_by_its_rate_limit_says_when_it_polls_next() {
+        let config = config(&["a"]);
+        let mut state = State::new(&config);
+        state.record(
+            0,
+            now() - chrono::Duration::seconds(3 * 3600 + 60),
+            snap(vec![Pipeline::new("api", BuildStatus::Passing)]),
+        );
+        let next = now() + chrono::Duration::seconds(600);
+        state.pace(0, Some(next));
+        let v = view(&config, &state);
+        let at = next.with_timezone(&chrono::Local).format("%H:%M:%S");
+        assert_eq!(
+            v.sources[0].status_line(now()),
+            format!("stale 3h · next poll {at} (paced for the rate limit)")
+        );
+        assert_eq!(
+            v.pipelines[0].status,
+            PipelineStatus::Stale,
+            "still not green"
+        );
+        assert_eq!(
+            v.sources[0].status_line(next + chrono::Duration::seconds(1)),
+            "stale 3h",
+            "a time gone by is not announced"
+        );
+        let generation = state.generation;
+        state.pace(0, Some(next));
+        assert_eq!(state.generation, generation, "no change, no redraw");
+        state.pace(0, None);
+        assert_eq!(
+            view(&config, &state).sources[0].status_line(now()),
+            "stale 3h"
+        );
     }
 
     #[test]

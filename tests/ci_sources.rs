@@ -786,19 +786,33 @@ async fn a_low_remaining_limit_stretches_the_interval_instead_of_running_out() {
     let tasks = andon::poller::spawn(&config, tx, refresh_rx);
     let drain = tokio::spawn(async move {
         let mut failures = Vec::new();
+        let mut paced = Vec::new();
         while let Some(update) = rx.recv().await {
+            paced.push((update.index, update.paced_until.is_some()));
             if let Err(e) = update.result {
                 failures.push(e.reason);
             }
         }
-        failures
+        (failures, paced)
     });
     tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
     for task in &tasks {
         task.abort();
     }
-    let failures = drain.await.unwrap();
+    let (failures, paced) = drain.await.unwrap();
     assert!(failures.is_empty(), "pacing is not a failure: {failures:?}");
+    assert_eq!(
+        paced.iter().find(|(index, _)| *index == 0),
+        Some(&(0, true)),
+        "the screen is told when the next poll is"
+    );
+    assert!(
+        paced
+            .iter()
+            .filter(|(index, _)| *index == 1)
+            .all(|(_, p)| !p),
+        "a roomy host is not announced as paced: {paced:?}"
+    );
     assert_eq!(requests(&low).await, 1, "the next poll waits a minute");
     assert!(
         requests(&roomy).await >= 3,
