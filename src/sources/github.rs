@@ -295,6 +295,9 @@ impl GithubSource {
             }
             pipelines.push(pipeline);
         }
+        if let Ok(mut memo) = self.memo.lock() {
+            super::forget_unlisted(&mut memo.jobs, runs.workflow_runs.iter().map(|r| r.id));
+        }
         Ok(pipelines)
     }
 
@@ -310,6 +313,10 @@ impl GithubSource {
         );
         let listed: Vec<GhDeployment> = self.http.get_pages(&url, headers, "deployments").await?;
         // Outcomes newest first, so that a long history fills in from the recent end.
+        if let Ok(mut memo) = self.memo.lock() {
+            super::forget_unlisted(&mut memo.outcomes, listed.iter().map(|d| d.id));
+            super::forget_unlisted(&mut memo.commit_times, listed.iter().map(|d| d.sha.clone()));
+        }
         let mut outcomes = Vec::with_capacity(listed.len());
         for d in &listed {
             outcomes.push(self.outcome(d, headers, details).await?);

@@ -160,6 +160,10 @@ impl JenkinsSource {
             };
             pipelines.push(pipeline_of(&name, job, stages));
         }
+        if let Ok(mut memo) = self.memo.lock() {
+            let listed = pipelines.iter().filter_map(|p| p.url.clone());
+            super::forget_unlisted(&mut memo.stages, listed);
+        }
         Ok(Snapshot {
             pipelines,
             ..Snapshot::default()

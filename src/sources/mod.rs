@@ -97,3 +97,28 @@ impl Source {
         }
     }
 }
+
+/// Drops what was remembered about runs or deployments the server no longer lists, so a
+/// source polled for weeks holds only what its current listing can ask for.
+pub fn forget_unlisted<K: std::hash::Hash + Eq, V>(
+    memo: &mut std::collections::HashMap<K, V>,
+    listed: impl Iterator<Item = K>,
+) {
+    let listed: std::collections::HashSet<K> = listed.collect();
+    memo.retain(|key, _| listed.contains(key));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn memos_keep_only_what_the_listing_still_names() {
+        let mut memo: HashMap<u64, &str> = (1..=5).map(|id| (id, "jobs")).collect();
+        forget_unlisted(&mut memo, [4, 5, 6].into_iter());
+        let mut kept: Vec<u64> = memo.into_keys().collect();
+        kept.sort_unstable();
+        assert_eq!(kept, [4, 5], "nothing invented for 6, 1..3 forgotten");
+    }
+}
