@@ -21,8 +21,9 @@ use crate::model::{
     StageStatus, Timestamp,
 };
 use crate::sources::SourceError;
+use crate::sources::comparisons::{CompareRequest, Comparisons};
 use crate::sources::delivery::{
-    Base, CompareCache, Compared, MAX_COMPARE_COMMITS, Seen, bases_in_time_order, changes_of,
+    Base, Compared, MAX_COMPARE_COMMITS, Seen, bases_in_time_order, changes_of,
 };
 use crate::sources::polite::{Polite, sensitive};
 
@@ -170,13 +171,13 @@ struct Memo {
     jobs: HashMap<u64, Vec<StageRun>>,
     outcomes: HashMap<u64, Outcome>,
     commit_times: HashMap<String, Timestamp>,
-    compares: CompareCache,
 }
 
 pub struct GithubSource {
     config: GithubConfig,
     http: Polite,
     memo: Mutex<Memo>,
+    compares: Comparisons,
 }
 
 impl GithubSource {
@@ -185,6 +186,7 @@ impl GithubSource {
             config,
             http: Polite::new(client),
             memo: Mutex::default(),
+            compares: Comparisons::default(),
         }
     }
 
@@ -438,50 +440,21 @@ impl GithubSource {
         headers: &HeaderMap,
         details: &mut usize,
     ) -> Result<Option<Arc<Compared>>, SourceError> {
-        let known = self
-            .memo
-            .lock()
-            .ok()
-            .and_then(|mut m| m.compares.get(base, head));
-        if known.is_some() || *details >= MAX_DETAILS {
-            return Ok(known);
-        }
-        *details += 1;
-        let url = format!(
-            "{}/compare/{}...{}",
-            self.repo_url(),
-            encode(base),
-            encode(head)
-        );
-        let compared = match self
-            .http
-            .get_json_if_available::<Comparison>(&url, headers, "comparison")
-            .await?
-        {
-            Ok(comparison) => compared_of(comparison),
-            Err(missing) => {
-                tracing::warn!(
-                    repo = %self.config.repo,
-                    base,
-                    head,
-                    reason = %missing.reason,
-                    "cannot compare; lead time counts the deployed commit only"
-                );
-                Compared::unavailable(missing.reason)
-            }
+        let request = CompareRequest {
+            base,
+            head,
+            url: format!(
+                "{}/compare/{}...{}",
+                self.repo_url(),
+                encode(base),
+                encode(head)
+            ),
+            headers,
+            origin: &self.config.repo,
         };
-        if let Some(note) = compared.truncation() {
-            tracing::warn!(
-                repo = %self.config.repo,
-                base,
-                head,
-                "comparison {note}"
-            );
-        }
-        Ok(Some(match self.memo.lock() {
-            Ok(mut memo) => memo.compares.insert(base, head, compared),
-            Err(_) => Arc::new(compared),
-        }))
+        self.compares
+            .get(&self.http, request, details, MAX_DETAILS, compared_of)
+            .await
     }
 
     async fn incidents(&self, headers: &HeaderMap) -> Result<Vec<Incident>, SourceError> {

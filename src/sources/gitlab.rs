@@ -19,8 +19,9 @@ use crate::model::{
     StageStatus, Timestamp,
 };
 use crate::sources::SourceError;
+use crate::sources::comparisons::{CompareRequest, Comparisons};
 use crate::sources::delivery::{
-    Base, CompareCache, Compared, MAX_COMPARE_COMMITS, Seen, bases_in_time_order, changes_of,
+    Base, Compared, MAX_COMPARE_COMMITS, Seen, bases_in_time_order, changes_of,
 };
 use crate::sources::github::encode;
 use crate::sources::polite::{Polite, sensitive};
@@ -139,7 +140,7 @@ pub struct GitlabSource {
     config: GitlabConfig,
     http: Polite,
     memo: Mutex<StageMemo>,
-    compares: Mutex<CompareCache>,
+    compares: Comparisons,
 }
 
 impl GitlabSource {
@@ -148,7 +149,7 @@ impl GitlabSource {
             config,
             http: Polite::new(client),
             memo: Mutex::default(),
-            compares: Mutex::default(),
+            compares: Comparisons::default(),
         }
     }
 
@@ -278,45 +279,21 @@ impl GitlabSource {
         headers: &HeaderMap,
         asked: &mut usize,
     ) -> Result<Option<Arc<Compared>>, SourceError> {
-        let known = self
-            .compares
-            .lock()
-            .ok()
-            .and_then(|mut c| c.get(base, head));
-        if known.is_some() || *asked >= MAX_COMPARES {
-            return Ok(known);
-        }
-        *asked += 1;
-        let url = format!(
-            "{}/repository/compare?from={}&to={}",
-            self.project_url(),
-            encode(base),
-            encode(head)
-        );
-        let compared = match self
-            .http
-            .get_json_if_available::<GlComparison>(&url, headers, "comparison")
-            .await?
-        {
-            Ok(comparison) => compared_of(comparison),
-            Err(missing) => {
-                tracing::warn!(
-                    project = %self.config.project,
-                    base,
-                    head,
-                    reason = %missing.reason,
-                    "cannot compare; lead time counts the deployed commit only"
-                );
-                Compared::unavailable(missing.reason)
-            }
+        let request = CompareRequest {
+            base,
+            head,
+            url: format!(
+                "{}/repository/compare?from={}&to={}",
+                self.project_url(),
+                encode(base),
+                encode(head)
+            ),
+            headers,
+            origin: &self.config.project,
         };
-        if let Some(note) = compared.truncation() {
-            tracing::warn!(project = %self.config.project, base, head, "comparison {note}");
-        }
-        Ok(Some(match self.compares.lock() {
-            Ok(mut cache) => cache.insert(base, head, compared),
-            Err(_) => Arc::new(compared),
-        }))
+        self.compares
+            .get(&self.http, request, asked, MAX_COMPARES, compared_of)
+            .await
     }
 
     async fn stages(
