@@ -389,16 +389,7 @@ fn hide_green_shows_only_what_needs_attention_or_a_clear_all_green() {
 #[test]
 fn detail_shows_stages_times_who_and_links_the_run() {
     let view = red();
-    let index = view
-        .pipelines
-        .iter()
-        .position(|p| p.name == "checkout-api")
-        .unwrap();
-    let screen = Screen {
-        selected: Some(index),
-        detail: true,
-        ..Screen::default()
-    };
+    let screen = detail_of(&view, "checkout-api");
     for (width, height) in SIZES {
         let buffer = render(&view, &screen, &Theme::default_theme(), width, height);
         let shown = text(&buffer);
@@ -750,16 +741,7 @@ fn the_wall_and_the_compact_list_keep_the_constraint_breach_and_flaky_marks() {
 #[test]
 fn detail_shows_commit_author_run_times_and_what_each_stage_took() {
     let view = flow_view();
-    let index = view
-        .pipelines
-        .iter()
-        .position(|p| p.name == "ledger")
-        .unwrap();
-    let screen = Screen {
-        selected: Some(index),
-        detail: true,
-        ..Screen::default()
-    };
+    let screen = detail_of(&view, "ledger");
     for (width, height) in SIZES {
         let buffer = render(&view, &screen, &Theme::default_theme(), width, height);
         let shown = text(&buffer);
@@ -787,5 +769,15 @@ fn detail_shows_commit_author_run_times_and_what_each_stage_took() {
             ui::hyperlink(area, &view, &screen).is_some(),
             "link at {width}x{height}"
         );
+    }
+}
+
+/// The screen with `name`'s detail open.
+fn detail_of(view: &ViewModel, name: &str) -> Screen {
+    let index = view.pipelines.iter().position(|p| p.name == name).unwrap();
+    Screen {
+        selected: Some(index),
+        detail: true,
+        ..Screen::default()
     }
 }

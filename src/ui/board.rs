@@ -91,6 +91,11 @@ fn has_flow_line(flow: &Flow) -> bool {
     flow.constraint.is_some() || flow.stages.iter().any(|s| s.duration_n + s.queue_n > 0)
 }
 
+fn draw_flow_line(frame: &mut Frame, area: Rect, view: &ViewModel, column: usize, theme: &Theme) {
+    let line = flow_line(&view.flow, column, area.width as usize, theme);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
 /// Under a column's title: the constraint mark, then median duration and queue time.
 fn flow_line(flow: &Flow, column: usize, width: usize, theme: &Theme) -> Line<'static> {
     let Some(stage) = flow.stages.get(column) else {
@@ -298,15 +303,7 @@ pub fn draw(
         let [flow_area, cards_area] =
             Layout::vertical([Constraint::Length(flow_lines), Constraint::Min(0)]).areas(inner);
         if flow_lines > 0 {
-            frame.render_widget(
-                Paragraph::new(flow_line(
-                    &view.flow,
-                    column,
-                    flow_area.width as usize,
-                    theme,
-                )),
-                flow_area,
-            );
+            draw_flow_line(frame, flow_area, view, column, theme);
         }
         draw_cards(frame, cards_area, &cards, screen, theme);
     }
@@ -409,15 +406,7 @@ pub fn draw_tiles(
         );
         frame.render_widget(Paragraph::new(Line::from(title)), title_area);
         if flow_lines > 0 {
-            frame.render_widget(
-                Paragraph::new(flow_line(
-                    &view.flow,
-                    column,
-                    flow_area.width as usize,
-                    theme,
-                )),
-                flow_area,
-            );
+            draw_flow_line(frame, flow_area, view, column, theme);
         }
         let across = (weights[column]).min((tiles_area.width / 22).max(1)) as usize;
         let slots = across * capacity;
