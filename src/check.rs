@@ -79,6 +79,15 @@ pub fn describe(config: &Config) -> String {
                 "    DORA: passed builds are production deployments (no lead time: builds carry no commit time)"
             );
         }
+        if let SourceKind::Jenkins(c) = &s.kind
+            && let Some(job) = &c.deploy_job
+        {
+            let _ = writeln!(
+                out,
+                "    DORA: successful builds of {job} are production deployments of app {job:?}; \
+                 lead time from their change sets"
+            );
+        }
         if let Some(ca) = &s.transport.ca_file {
             let _ = writeln!(out, "    TLS: system roots and {}", ca.display());
         }
@@ -127,6 +136,7 @@ mod tests {
              [[source]]\nname = \"shop\"\nkind = \"github\"\nrepo = \"o/shop\"\n\
              [[source]]\nname = \"web\"\nkind = \"github\"\nrepo = \"o/web\"\n\
              [[source]]\nname = \"ci\"\nkind = \"jenkins\"\nurl = \"http://ci.example.org:8080\"\n\
+             deploy_job = \"team/deploy-prod\"\n\
              [[source]]\nname = \"ship\"\nkind = \"buildkite\"\norganization = \"o\"\npipeline = \"ship\"\n\
              deploy_pipeline = true\n\
              [[source]]\nname = \"demo\"\nkind = \"demo\"\n",
@@ -149,6 +159,13 @@ mod tests {
         );
         assert!(
             text.contains("    DORA: passed builds are production deployments (no lead time"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "    DORA: successful builds of team/deploy-prod are production deployments \
+                 of app \"team/deploy-prod\"; lead time from their change sets"
+            ),
             "{text}"
         );
     }

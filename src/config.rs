@@ -290,6 +290,9 @@ pub struct JenkinsConfig {
     /// Full job names or folder prefixes to show; empty shows every job.
     pub jobs: Vec<String>,
     pub auth: Auth,
+    /// The full name of the job that deploys to production: its successful builds are DORA
+    /// deployments of the app of that name, its change sets the commits they deliver.
+    pub deploy_job: Option<String>,
 }
 
 /// Buildkite: the latest build of a pipeline on a branch, with its jobs.
@@ -438,6 +441,7 @@ struct RawSource {
     insecure: Option<bool>,
     backoff_max: Option<Spanned<String>>,
     deploy_pipeline: Option<Spanned<bool>>,
+    deploy_job: Option<Spanned<String>>,
 }
 
 const DEFAULT_WINDOW: Duration = Duration::from_secs(30 * 86_400);
@@ -820,6 +824,7 @@ fn validate_source(
             ("token_env", raw.token_env.is_some()),
             ("token_file", raw.token_file.is_some()),
             ("deploy_pipeline", raw.deploy_pipeline.is_some()),
+            ("deploy_job", raw.deploy_job.is_some()),
         ];
         for (key, present) in ci_only {
             only_for(present, key, "github, gitlab, jenkins and buildkite")?;
@@ -905,6 +910,9 @@ fn ci_kind(
             "deploy_pipeline",
         )?;
     }
+    if kind != "jenkins" {
+        not_for(span_of(&raw.deploy_job), "deploy_job")?;
+    }
     Ok(match kind {
         "github" => {
             not_for(span_of(&raw.project), "project")?;
@@ -978,6 +986,10 @@ fn ci_kind(
                     .as_ref()
                     .map_or(Vec::new(), |j| j.get_ref().clone()),
                 auth,
+                deploy_job: match &raw.deploy_job {
+                    Some(_) => Some(required(&raw.deploy_job, "deploy_job", "deploy-prod")?),
+                    None => None,
+                },
             })
         }
         _ => {
@@ -1527,6 +1539,30 @@ token = "bkua_inline"
             "[[source]]\nname = \"b\"\nkind = \"buildkite\"\norganization = \"o\"\npipeline = \"p\"\ndeploy_pipeline = \"yes\"\n",
         );
         assert_eq!((e.line, e.field.as_str()), (6, "source[0].deploy_pipeline"));
+    }
+
+    #[test]
+    fn deploy_job_is_jenkins_only_and_not_empty() {
+        let config = parse(
+            "[[source]]\nname = \"j\"\nkind = \"jenkins\"\nurl = \"http://ci\"\ndeploy_job = \"team/deploy\"\n",
+            "a.toml",
+        )
+        .unwrap();
+        let SourceKind::Jenkins(jenkins) = &config.sources[0].kind else {
+            panic!()
+        };
+        assert_eq!(jenkins.deploy_job.as_deref(), Some("team/deploy"));
+        let e = error_of(
+            "[[source]]\nname = \"g\"\nkind = \"gitlab\"\nproject = \"a/b\"\ndeploy_job = \"d\"\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (5, "source[0].deploy_job"));
+        assert!(e.message.contains("does not apply to gitlab"), "{e}");
+        let e = error_of("[[source]]\nname = \"d\"\nkind = \"demo\"\ndeploy_job = \"d\"\n");
+        assert_eq!(e.field, "source[0].deploy_job");
+        let e = error_of(
+            "[[source]]\nname = \"j\"\nkind = \"jenkins\"\nurl = \"http://ci\"\ndeploy_job = \" \"\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (5, "source[0].deploy_job"));
     }
 
     #[test]

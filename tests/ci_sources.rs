@@ -474,6 +474,7 @@ async fn jenkins_folders_multibranch_and_wfapi_stages_with_basic_auth() {
             user: Some("ci".into()),
             token: Some(TokenSource::Inline(Secret::new("tok"))),
         },
+        deploy_job: None,
     };
     let source = JenkinsSource::new(config, client());
     let snapshot = source.poll().await.unwrap();
@@ -532,6 +533,43 @@ async fn jenkins_folders_multibranch_and_wfapi_stages_with_basic_auth() {
 }
 
 #[tokio::test]
+async fn jenkins_deploy_job_gives_deployments_and_lead_time_from_change_sets() {
+    let server = MockServer::start().await;
+    ci::jenkins(&server, None).await;
+    let config = JenkinsConfig {
+        url: server.uri(),
+        jobs: vec!["api".into()],
+        auth: Auth::default(),
+        deploy_job: Some("deploy-prod".into()),
+    };
+    let source = JenkinsSource::new(config, client());
+    let snapshot = source.poll().await.unwrap();
+    let deployments = &snapshot.events.deployments;
+    let numbers: Vec<&str> = deployments
+        .iter()
+        .filter_map(|d| d.image_sha.as_deref())
+        .collect();
+    assert_eq!(
+        numbers,
+        ["jenkins:deploy-prod#21", "jenkins:deploy-prod#23"],
+        "successful builds only; #22 failed, #24 is running"
+    );
+    assert!(deployments.iter().all(|d| d.app == "deploy-prod"));
+    assert_eq!(deployments[1].finished_at, utc(2025, 11, 20, 14, 5, 0));
+    let report = andon::dora::compute(
+        &snapshot.events,
+        utc(2025, 11, 21, 0, 0, 0),
+        std::time::Duration::from_secs(30 * 86_400),
+        andon::dora::Benchmark::Dora2023,
+    );
+    // #21 (10:05) delivers 08:05 and 09:05: 2 h, 1 h. #23 (14:05) delivers #22's 11:05 (3 h,
+    // its own deploy failed) and 13:05 (1 h). Sorted 1, 1, 2, 3 h: median 1.5 h.
+    assert_eq!(report.lead_time.n, 4, "{:?}", report.lead_time);
+    assert_eq!(report.lead_time.median_seconds, Some(5_400.0));
+    assert_eq!(report.deployment_frequency.deployments, 2);
+}
+
+#[tokio::test]
 async fn jenkins_without_wfapi_is_asked_once() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
@@ -545,6 +583,7 @@ async fn jenkins_without_wfapi_is_asked_once() {
         url: server.uri(),
         jobs: vec!["web".into(), "platform".into()],
         auth: Auth::default(),
+        deploy_job: None,
     };
     let source = JenkinsSource::new(config, client());
     let snapshot = source.poll().await.unwrap();

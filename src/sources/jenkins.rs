@@ -3,8 +3,8 @@
 //! Stage View API (`wfapi/describe`) where the server has it.
 //!
 //! Requests per poll, steady state: api/json (1) + wfapi of builds still running, or new since
-//! the last poll (at most `MAX_WFAPI`). Stages of finished builds are read once; a server
-//! without wfapi is asked once.
+//! the last poll (at most `MAX_WFAPI`) + the deploy job's builds when `deploy_job` is set (1).
+//! Stages of finished builds are read once; a server without wfapi is asked once.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -14,8 +14,9 @@ use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
 use crate::config::JenkinsConfig;
-use crate::model::{BuildStatus, Pipeline, Snapshot, StageRun, StageStatus};
+use crate::model::{BuildStatus, DoraEvents, Pipeline, Snapshot, StageRun, StageStatus};
 use crate::sources::SourceError;
+use crate::sources::jenkins_deploys;
 use crate::sources::polite::{Polite, sensitive};
 
 /// Most wfapi requests in one poll.
@@ -164,9 +165,30 @@ impl JenkinsSource {
             let listed = pipelines.iter().filter_map(|p| p.url.clone());
             super::forget_unlisted(&mut memo.stages, listed);
         }
-        Ok(Snapshot {
-            pipelines,
-            ..Snapshot::default()
+        let events = match &self.config.deploy_job {
+            Some(job) => self.deliveries(job, &headers).await?,
+            None => DoraEvents::default(),
+        };
+        Ok(Snapshot { pipelines, events })
+    }
+
+    /// The deploy job's successful builds and the commits they deliver (one request).
+    async fn deliveries(&self, job: &str, headers: &HeaderMap) -> Result<DoraEvents, SourceError> {
+        let url = format!(
+            "{}{}/api/json?tree={}",
+            self.config.url,
+            jenkins_deploys::job_path(job),
+            jenkins_deploys::tree()
+        );
+        let (deploy_job, _): (jenkins_deploys::DeployJob, _) = self
+            .http
+            .get_json(&url, headers, "Jenkins deploy job")
+            .await?;
+        let (deployments, changes) = jenkins_deploys::deliveries(job, job, &deploy_job.builds);
+        Ok(DoraEvents {
+            deployments,
+            changes,
+            ..DoraEvents::default()
         })
     }
 

@@ -12,6 +12,7 @@ pub mod exposition;
 pub mod github;
 pub mod gitlab;
 pub mod jenkins;
+pub mod jenkins_deploys;
 pub mod pelorus;
 pub mod polite;
 pub mod prometheus;

@@ -199,6 +199,7 @@ pub async fn jenkins(server: &MockServer, basic: Option<&str>) {
             "/job/platform/job/infra/17/wfapi/describe",
             "wfapi-platform-infra-17.json",
         ),
+        ("/job/deploy-prod/api/json", "deploy-prod.json"),
     ] {
         serve(server, at, fixture("jenkins", file), auth.clone(), plain).await;
     }
