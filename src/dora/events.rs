@@ -62,6 +62,40 @@ impl Hasher for FxHasher {
     }
 }
 
+/// An (app, name) pair with the name's hash, so sorting and joining compare integers and
+/// only look at the text when two hashes are equal.
+#[derive(Clone, Copy)]
+struct HashedKey<'a> {
+    hash: u64,
+    app: u32,
+    name: &'a str,
+}
+
+impl<'a> HashedKey<'a> {
+    fn new(app: u32, name: &'a str) -> HashedKey<'a> {
+        let mut hasher = FxHasher::default();
+        hasher.add(u64::from(app));
+        hasher.write(name.as_bytes());
+        HashedKey {
+            hash: hasher.finish(),
+            app,
+            name,
+        }
+    }
+
+    fn cmp(&self, other: &HashedKey) -> std::cmp::Ordering {
+        (self.hash, self.app)
+            .cmp(&(other.hash, other.app))
+            .then_with(|| self.name.cmp(other.name))
+    }
+}
+
+/// Sorts keyed items so equal keys are adjacent: hash joins by sorting, which touches memory
+/// in order where a hash map of a million strings would miss the cache at every probe.
+fn sort_by_key<T>(items: &mut [(HashedKey, T)]) {
+    items.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+}
+
 /// The half-open interval `(start, end]`.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Window {
@@ -78,6 +112,11 @@ impl Window {
             .and_then(|length| end.checked_sub_signed(length))
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
         Window { start, end, length }
+    }
+
+    /// The window of the same length that ends where this one starts.
+    pub fn preceding(self) -> Window {
+        Window::ending_at(self.start, self.length)
     }
 
     pub fn contains(self, t: Timestamp) -> bool {
@@ -119,8 +158,17 @@ impl<'a> Apps<'a> {
         *self.ids.entry(app).or_insert(next)
     }
 
-    fn get(&self, app: &str) -> Option<u32> {
-        self.ids.get(app).copied()
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Names indexed by id.
+    pub fn names(&self) -> Vec<&'a str> {
+        let mut names = vec![""; self.ids.len()];
+        for (&name, &id) in &self.ids {
+            names[id as usize] = name;
+        }
+        names
     }
 }
 
@@ -169,11 +217,15 @@ impl<'a> DeploymentIndex<'a> {
         self.finished[position]
     }
 
-    pub fn finished_in(&self, window: Window) -> impl Iterator<Item = Timestamp> + '_ {
-        self.finished
-            .iter()
-            .copied()
-            .filter(move |&t| window.contains(t))
+    /// Positions of the app's deployments finished inside the window (they are contiguous).
+    pub fn app_finished_in(&self, app: usize, window: Window) -> Range<usize> {
+        let Some(range) = self.by_app.get(app).cloned() else {
+            return 0..0;
+        };
+        let times = &self.finished[range.clone()];
+        let first = times.partition_point(|&t| t <= window.start);
+        let end = times.partition_point(|&t| t <= window.end);
+        range.start + first..range.start + end.max(first)
     }
 
     /// Position of the app's latest deployment finished at or before `t`. Among deployments
@@ -235,6 +287,7 @@ impl<'a> DeliveryTimes<'a> {
 
 /// A distinct change, identified by (app, commit), and its first delivery.
 pub(super) struct Delivery {
+    pub app: u32,
     /// The earliest commit time among the change's records.
     pub committed_at: Timestamp,
     /// The earliest deployment of the change finished at or after `committed_at`.
@@ -252,67 +305,107 @@ impl Delivery {
     }
 }
 
+/// Every distinct change with its first delivery, and which deployments carry a known change.
+pub(super) struct Deliveries {
+    pub changes: Vec<Delivery>,
+    /// By deployment position: some change shares the deployment's app and its commit or image.
+    pub deployment_matched: Vec<bool>,
+}
+
 /// Joins changes to deployments of the same app on commit or on any image sha recorded
-/// for the change. Changes of apps without deployments are left out.
-pub(super) fn first_deliveries(
-    changes: &[Change],
+/// for the change.
+pub(super) fn first_deliveries<'a>(
+    changes: &'a [Change],
     deployments: &DeploymentIndex,
-    apps: &Apps,
-) -> Vec<Delivery> {
-    let mut positions: FastMap<(u32, &str), usize> =
-        FastMap::with_capacity_and_hasher(changes.len(), Default::default());
-    let mut distinct: Vec<(u32, Delivery)> = Vec::with_capacity(changes.len());
+    apps: &mut Apps<'a>,
+) -> Deliveries {
+    let mut keyed: Vec<(HashedKey, &Change)> = changes
+        .iter()
+        .map(|change| (HashedKey::new(apps.id(&change.app), &change.commit), change))
+        .collect();
+    sort_by_key(&mut keyed);
+    // One entry per distinct (app, commit), in the sorted order of their keys.
+    let mut keys: Vec<HashedKey> = Vec::with_capacity(keyed.len());
+    let mut distinct: Vec<Delivery> = Vec::with_capacity(keyed.len());
     let mut image_shas: Vec<(usize, &str)> = Vec::new();
-    for change in changes {
-        let Some(app) = apps.get(&change.app) else {
-            continue;
-        };
-        let next = distinct.len();
-        let position = *positions
-            .entry((app, change.commit.as_str()))
-            .or_insert(next);
-        if position == next {
-            let delivery = Delivery {
-                committed_at: change.committed_at,
-                delivered_at: None,
-            };
-            distinct.push((app, delivery));
-        }
-        let committed_at = &mut distinct[position].1.committed_at;
-        *committed_at = (*committed_at).min(change.committed_at);
-        if let Some(sha) = change.image_sha.as_deref() {
-            image_shas.push((position, sha));
-        }
+    for group in keyed.chunk_by(|a, b| a.0.cmp(&b.0).is_eq()) {
+        let position = distinct.len();
+        keys.push(group[0].0);
+        distinct.push(Delivery {
+            app: group[0].0.app,
+            committed_at: group
+                .iter()
+                .map(|(_, c)| c.committed_at)
+                .min()
+                .unwrap_or_default(),
+            delivered_at: None,
+        });
+        image_shas.extend(
+            group
+                .iter()
+                .filter_map(|(_, c)| Some((position, c.image_sha.as_deref()?))),
+        );
     }
+    let mut deployment_matched = vec![false; deployments.len()];
     if distinct.is_empty() {
-        return Vec::new();
+        return Deliveries {
+            changes: distinct,
+            deployment_matched,
+        };
     }
 
-    // Each (app, commit) is one distinct change, so a pass over the deployments finds every
-    // change's deliveries by commit.
-    for (i, deployment) in deployments.deployments.iter().enumerate() {
-        if let Some(commit) = deployment.commit.as_deref()
-            && let Some(&position) = positions.get(&(deployments.app_ids[i], commit))
-        {
-            distinct[position].1.consider(deployments.finished[i]);
+    // Each (app, commit) is one distinct change: join the deployments' commits to them by
+    // walking both sorted lists.
+    let mut by_commit: Vec<(HashedKey, usize)> = deployments
+        .deployments
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| {
+            let commit = d.commit.as_deref()?;
+            Some((HashedKey::new(deployments.app_ids[i], commit), i))
+        })
+        .collect();
+    sort_by_key(&mut by_commit);
+    let mut next_key = 0;
+    for (key, i) in by_commit {
+        while next_key < keys.len() && keys[next_key].cmp(&key).is_lt() {
+            next_key += 1;
+        }
+        if next_key < keys.len() && keys[next_key].cmp(&key).is_eq() {
+            distinct[next_key].consider(deployments.finished[i]);
+            deployment_matched[i] = true;
         }
     }
     // Many changes may share an image, so search each one's deliveries by image instead.
     if !image_shas.is_empty() {
         let by_image = DeliveryTimes::new(deployments, |d| d.image_sha.as_deref());
-        for (position, sha) in image_shas {
-            let (app, ref delivery) = distinct[position];
-            if let Some(t) = by_image.first_at_or_after(app, sha, delivery.committed_at) {
-                distinct[position].1.consider(t);
+        let mut change_images: FastMap<(u32, &str), ()> =
+            FastMap::with_capacity_and_hasher(image_shas.len(), Default::default());
+        for &(position, sha) in &image_shas {
+            let delivery = &distinct[position];
+            change_images.insert((delivery.app, sha), ());
+            if let Some(t) = by_image.first_at_or_after(delivery.app, sha, delivery.committed_at) {
+                distinct[position].consider(t);
+            }
+        }
+        for (i, deployment) in deployments.deployments.iter().enumerate() {
+            if let Some(sha) = deployment.image_sha.as_deref()
+                && change_images.contains_key(&(deployments.app_ids[i], sha))
+            {
+                deployment_matched[i] = true;
             }
         }
     }
-    distinct.into_iter().map(|(_, delivery)| delivery).collect()
+    Deliveries {
+        changes: distinct,
+        deployment_matched,
+    }
 }
 
 /// An incident identified by (app, id), merged over every record of it: opened at the
 /// earliest time seen, resolved at the latest.
 pub(super) struct DistinctIncident {
+    pub app: u32,
     /// None for incidents of the unattributed app.
     pub attributable_app: Option<u32>,
     pub opened_at: Timestamp,
@@ -323,24 +416,45 @@ pub(super) fn distinct_incidents<'a>(
     incidents: &'a [Incident],
     apps: &mut Apps<'a>,
 ) -> Vec<DistinctIncident> {
-    let mut positions: FastMap<(u32, &str), usize> =
-        FastMap::with_capacity_and_hasher(incidents.len(), Default::default());
-    let mut distinct: Vec<DistinctIncident> = Vec::with_capacity(incidents.len());
-    for incident in incidents {
-        let app = apps.id(&incident.app);
-        let next = distinct.len();
-        let position = *positions.entry((app, incident.id.as_str())).or_insert(next);
-        if position == next {
-            distinct.push(DistinctIncident {
-                attributable_app: (incident.app != UNATTRIBUTED_APP).then_some(app),
-                opened_at: incident.opened_at,
-                resolved_at: incident.resolved_at,
-            });
-        }
-        let merged = &mut distinct[position];
-        merged.opened_at = merged.opened_at.min(incident.opened_at);
-        // `None < Some`, so a resolution is kept over its absence.
-        merged.resolved_at = merged.resolved_at.max(incident.resolved_at);
-    }
-    distinct
+    let mut keyed: Vec<(HashedKey, &Incident)> = incidents
+        .iter()
+        .map(|incident| {
+            (
+                HashedKey::new(apps.id(&incident.app), &incident.id),
+                incident,
+            )
+        })
+        .collect();
+    sort_by_key(&mut keyed);
+    keyed
+        .chunk_by(|a, b| a.0.cmp(&b.0).is_eq())
+        .map(|group| {
+            let (key, first) = group[0];
+            DistinctIncident {
+                app: key.app,
+                attributable_app: (first.app != UNATTRIBUTED_APP).then_some(key.app),
+                opened_at: group
+                    .iter()
+                    .map(|(_, i)| i.opened_at)
+                    .min()
+                    .unwrap_or_default(),
+                // `None < Some`, so a resolution is kept over its absence.
+                resolved_at: group.iter().map(|(_, i)| i.resolved_at).max().flatten(),
+            }
+        })
+        .collect()
+}
+
+/// The deployment each incident is attributed to: the latest of its app finished at or
+/// before the incident opened. None for unattributed incidents and those before any deploy.
+pub(super) fn attribute(
+    incidents: &[DistinctIncident],
+    deployments: &DeploymentIndex,
+) -> Vec<Option<usize>> {
+    incidents
+        .iter()
+        .map(|incident| {
+            deployments.latest_at_or_before(incident.attributable_app?, incident.opened_at)
+        })
+        .collect()
 }
