@@ -66,6 +66,14 @@ pub fn on_key(key: KeyEvent, screen: &mut Screen, pipelines: usize) -> Action {
             screen.help = false;
             Action::Redraw
         }
+        KeyCode::Esc if screen.services => {
+            screen.services = false;
+            Action::Redraw
+        }
+        KeyCode::Char('s') => {
+            screen.services = !screen.services;
+            Action::Redraw
+        }
         KeyCode::Esc if screen.detail => {
             screen.detail = false;
             Action::Redraw
