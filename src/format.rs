@@ -181,6 +181,15 @@ pub fn low_samples(keys: &Keys) -> [bool; 4] {
     samples_and_reasons(keys).map(|(n, missing)| missing.is_none() && n < LOW_SAMPLE)
 }
 
+/// "2.5/day"; under 0.1 a day, per week, so a rare deploy never reads as "0.0/day".
+fn per_day(v: f64) -> String {
+    if v < 0.1 {
+        format!("{:.1}/week", v * 7.0)
+    } else {
+        format!("{v:.1}/day")
+    }
+}
+
 pub fn key_figures(report: &DoraReport) -> [KeyFigure; 4] {
     scope_figures(&report.keys(), &report.trend)
 }
@@ -196,9 +205,7 @@ pub fn scope_figures(keys: &Keys, trends: &Trends) -> [KeyFigure; 4] {
         KeyFigure {
             name: "Deploy frequency",
             short_name: "Deploy freq",
-            value: df
-                .per_day
-                .map_or_else(|| na(df.missing), |v| format!("{v:.1}/day")),
+            value: df.per_day.map_or_else(|| na(df.missing), per_day),
             tier: tier(df.tier),
             trend: trend_text(&trends.deployment_frequency),
             evidence: [sample(df.deployments, " deploys", df.per_day.is_some())]

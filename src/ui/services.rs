@@ -22,7 +22,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
-    let name_width = (width / 5).max(10);
+    let name_width = (width / 8).max(10);
     let key_width = width.saturating_sub(name_width) / 4;
     let row = |name: &str, cells: [String; 4]| -> String {
         let mut text = format!("{:<name_width$}", fit(name, name_width.saturating_sub(1)));
@@ -46,9 +46,9 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
             .iter()
             .map(|s| (s.app.as_str(), scope_figures(&s.keys, &s.trend))),
     );
-    // Two lines a service; keep room for the data-quality lines.
+    // Three lines a service (value and tier, trend, sample); keep room for the data quality.
     let room = (inner.height as usize).saturating_sub(1 + quality.len() + 1);
-    let fitting = room / 2;
+    let fitting = room / 3;
     for (i, (name, figures)) in scopes.iter().enumerate() {
         if i >= fitting {
             lines.push(Line::styled(
@@ -67,13 +67,20 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
                 format!("{} {}", f.value, f.tier)
             }
         });
-        let evidence = figures.clone().map(|f| {
-            let n = f
-                .evidence
+        let trends = figures.clone().map(|f| match f.trend.change {
+            Some(change) => format!("{}{} {change}", f.trend.arrow, f.trend.word),
+            None => format!("{}{}", f.trend.arrow, f.trend.word),
+        });
+        let samples = figures.clone().map(|f| {
+            f.evidence
                 .first()
-                .map(|e| e.replace("median · ", "").replace(" deploys", ""))
-                .unwrap_or_default();
-            format!("{} {n}", f.trend.short())
+                .map(|e| {
+                    e.replace("median · ", "")
+                        .replace(" deploys", "")
+                        .replace(" of ", "/")
+                        .replace(", low sample", " (low)")
+                })
+                .unwrap_or_default()
         });
         let style = if i == 0 {
             theme.accent()
@@ -81,7 +88,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
             ratatui::style::Style::default()
         };
         lines.push(Line::styled(row(name, values), style));
-        lines.push(Line::styled(row("", evidence), theme.muted()));
+        lines.push(Line::from(row("", trends)));
+        lines.push(Line::styled(row("", samples), theme.muted()));
     }
     lines.push(Line::from(""));
     lines.extend(
@@ -95,14 +103,16 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
 /// What the figures could not see, one short line each; N/A figures with their reasons.
 pub fn quality_lines(view: &ViewModel) -> Vec<String> {
     let q = &view.dora.data_quality;
-    let mut lines = vec![format!(
-        "Data quality: {} deploys with no matching commit · {} incidents of no service · \
-         {} incidents before any deploy · {} changes not deployed",
-        q.deployments_without_change,
-        q.incidents_unattributed,
-        q.incidents_without_deployment,
-        q.changes_not_deployed
-    )];
+    let mut lines = vec![
+        format!(
+            "Data quality: {} deploys with no matching commit · {} changes not deployed",
+            q.deployments_without_change, q.changes_not_deployed
+        ),
+        format!(
+            "  {} incidents of no service · {} incidents before any deploy",
+            q.incidents_unattributed, q.incidents_without_deployment
+        ),
+    ];
     for na in &q.not_available {
         lines.push(format!("{} N/A: {}", na.key.replace('_', " "), na.reason));
     }
