@@ -62,38 +62,49 @@ impl Hasher for FxHasher {
     }
 }
 
-/// An (app, name) pair with the name's hash, so sorting and joining compare integers and
-/// only look at the text when two hashes are equal.
-#[derive(Clone, Copy)]
-struct HashedKey<'a> {
+/// An (app, name) key by position, with the name's hash: sorting and joining compare the
+/// hash and app and only read the text when those are equal. Sorting takes the place of a
+/// hash map, which with a million strings would miss the cache at every probe.
+#[derive(Debug, Clone, Copy)]
+struct Keyed<'a> {
     hash: u64,
     app: u32,
+    index: u32,
     name: &'a str,
 }
 
-impl<'a> HashedKey<'a> {
-    fn new(app: u32, name: &'a str) -> HashedKey<'a> {
-        let mut hasher = FxHasher::default();
-        hasher.add(u64::from(app));
-        hasher.write(name.as_bytes());
-        HashedKey {
-            hash: hasher.finish(),
-            app,
-            name,
-        }
-    }
-
-    fn cmp(&self, other: &HashedKey) -> std::cmp::Ordering {
+impl Keyed<'_> {
+    /// Equal keys are adjacent in this order.
+    fn order(&self, other: &Keyed) -> std::cmp::Ordering {
         (self.hash, self.app)
             .cmp(&(other.hash, other.app))
             .then_with(|| self.name.cmp(other.name))
     }
 }
 
-/// Sorts keyed items so equal keys are adjacent: hash joins by sorting, which touches memory
-/// in order where a hash map of a million strings would miss the cache at every probe.
-fn sort_by_key<T>(items: &mut [(HashedKey, T)]) {
-    items.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+/// Positions `0..n` with their keys, ordered so that equal (app, name) keys are adjacent.
+fn sorted_keys<'a>(n: usize, key: impl Fn(usize) -> (u32, &'a str)) -> Vec<Keyed<'a>> {
+    let mut keyed: Vec<Keyed> = (0..n)
+        .map(|i| {
+            let (app, name) = key(i);
+            let mut hasher = FxHasher::default();
+            hasher.add(u64::from(app));
+            hasher.write(name.as_bytes());
+            Keyed {
+                hash: hasher.finish(),
+                app,
+                index: i as u32,
+                name,
+            }
+        })
+        .collect();
+    keyed.sort_unstable_by_key(|k| (k.hash, k.app));
+    for run in keyed.chunk_by_mut(|a, b| (a.hash, a.app) == (b.hash, b.app)) {
+        if run.len() > 1 {
+            run.sort_unstable_by(|a, b| a.name.cmp(b.name));
+        }
+    }
+    keyed
 }
 
 /// The half-open interval `(start, end]`.
@@ -180,21 +191,39 @@ pub(super) struct DeploymentIndex<'a> {
     finished: Vec<Timestamp>,
     /// Each app's positions, indexed by app id.
     by_app: Vec<Range<usize>>,
+    /// The records as given, with each one's app id and position (duplicates share one), so
+    /// a pass over them reads memory in order.
+    inputs: &'a [Deployment],
+    input_apps: Vec<u32>,
+    input_positions: Vec<u32>,
 }
 
 impl<'a> DeploymentIndex<'a> {
     pub fn new(deployments: &'a [Deployment], apps: &mut Apps<'a>) -> DeploymentIndex<'a> {
-        let mut keyed: Vec<(u32, Timestamp, &Deployment)> = deployments
+        let input_apps: Vec<u32> = deployments.iter().map(|d| apps.id(&d.app)).collect();
+        let mut sorted: Vec<(u32, Timestamp, &Deployment, u32)> = deployments
             .iter()
-            .map(|d| (apps.id(&d.app), d.finished_at, d))
+            .enumerate()
+            .map(|(i, d)| (input_apps[i], d.finished_at, d, i as u32))
             .collect();
         // The order covers every field, so equal deployments end up adjacent.
-        keyed.sort_unstable_by(|a, b| {
+        sorted.sort_unstable_by(|a, b| {
             (a.0, a.1)
                 .cmp(&(b.0, b.1))
                 .then_with(|| (&a.2.image_sha, &a.2.commit).cmp(&(&b.2.image_sha, &b.2.commit)))
         });
-        keyed.dedup_by(|a, b| a.0 == b.0 && a.2 == b.2);
+        let mut input_positions = vec![0u32; deployments.len()];
+        let mut keyed: Vec<(u32, Timestamp, &Deployment)> = Vec::with_capacity(sorted.len());
+        for (app, finished, deployment, input) in sorted {
+            // Times first: comparing them is cheaper than the strings inside the records.
+            let repeat = keyed
+                .last()
+                .is_some_and(|last| last.0 == app && last.1 == finished && last.2 == deployment);
+            if !repeat {
+                keyed.push((app, finished, deployment));
+            }
+            input_positions[input as usize] = (keyed.len() - 1) as u32;
+        }
         let mut by_app = vec![0..0; apps.ids.len()];
         let mut start = 0;
         for group in keyed.chunk_by(|a, b| a.0 == b.0) {
@@ -206,6 +235,9 @@ impl<'a> DeploymentIndex<'a> {
             finished: keyed.iter().map(|k| k.1).collect(),
             deployments: keyed.into_iter().map(|k| k.2).collect(),
             by_app,
+            inputs: deployments,
+            input_apps,
+            input_positions,
         }
     }
 
@@ -319,32 +351,33 @@ pub(super) fn first_deliveries<'a>(
     deployments: &DeploymentIndex,
     apps: &mut Apps<'a>,
 ) -> Deliveries {
-    let mut keyed: Vec<(HashedKey, &Change)> = changes
-        .iter()
-        .map(|change| (HashedKey::new(apps.id(&change.app), &change.commit), change))
-        .collect();
-    sort_by_key(&mut keyed);
+    let change_apps: Vec<u32> = changes.iter().map(|c| apps.id(&c.app)).collect();
+    let commit = |i: usize| changes[i].commit.as_str();
+    let keyed = sorted_keys(changes.len(), |i| (change_apps[i], commit(i)));
     // One entry per distinct (app, commit), in the sorted order of their keys.
-    let mut keys: Vec<HashedKey> = Vec::with_capacity(keyed.len());
+    let mut keys: Vec<Keyed> = Vec::with_capacity(keyed.len());
     let mut distinct: Vec<Delivery> = Vec::with_capacity(keyed.len());
     let mut image_shas: Vec<(usize, &str)> = Vec::new();
-    for group in keyed.chunk_by(|a, b| a.0.cmp(&b.0).is_eq()) {
-        let position = distinct.len();
-        keys.push(group[0].0);
+    let mut distinct_of = vec![0u32; changes.len()];
+    for group in keyed.chunk_by(|a, b| a.order(b).is_eq()) {
+        for k in group {
+            distinct_of[k.index as usize] = distinct.len() as u32;
+        }
+        keys.push(group[0]);
         distinct.push(Delivery {
-            app: group[0].0.app,
-            committed_at: group
-                .iter()
-                .map(|(_, c)| c.committed_at)
-                .min()
-                .unwrap_or_default(),
+            app: group[0].app,
+            committed_at: DateTime::<Utc>::MAX_UTC,
             delivered_at: None,
         });
-        image_shas.extend(
-            group
-                .iter()
-                .filter_map(|(_, c)| Some((position, c.image_sha.as_deref()?))),
-        );
+    }
+    // The records' times and images in their own order: reading them in key order would
+    // miss the cache at every one.
+    for (change, &position) in changes.iter().zip(&distinct_of) {
+        let delivery = &mut distinct[position as usize];
+        delivery.committed_at = delivery.committed_at.min(change.committed_at);
+        if let Some(sha) = change.image_sha.as_deref() {
+            image_shas.push((position as usize, sha));
+        }
     }
     let mut deployment_matched = vec![false; deployments.len()];
     if distinct.is_empty() {
@@ -356,22 +389,21 @@ pub(super) fn first_deliveries<'a>(
 
     // Each (app, commit) is one distinct change: join the deployments' commits to them by
     // walking both sorted lists.
-    let mut by_commit: Vec<(HashedKey, usize)> = deployments
-        .deployments
-        .iter()
-        .enumerate()
-        .filter_map(|(i, d)| {
-            let commit = d.commit.as_deref()?;
-            Some((HashedKey::new(deployments.app_ids[i], commit), i))
-        })
+    let with_commit: Vec<usize> = (0..deployments.inputs.len())
+        .filter(|&i| deployments.inputs[i].commit.is_some())
         .collect();
-    sort_by_key(&mut by_commit);
+    let by_commit = sorted_keys(with_commit.len(), |j| {
+        let i = with_commit[j];
+        let commit = deployments.inputs[i].commit.as_deref().unwrap_or_default();
+        (deployments.input_apps[i], commit)
+    });
     let mut next_key = 0;
-    for (key, i) in by_commit {
-        while next_key < keys.len() && keys[next_key].cmp(&key).is_lt() {
+    for key in &by_commit {
+        while next_key < keys.len() && keys[next_key].order(key).is_lt() {
             next_key += 1;
         }
-        if next_key < keys.len() && keys[next_key].cmp(&key).is_eq() {
+        if next_key < keys.len() && keys[next_key].order(key).is_eq() {
+            let i = deployments.input_positions[with_commit[key.index as usize]] as usize;
             distinct[next_key].consider(deployments.finished[i]);
             deployment_matched[i] = true;
         }
@@ -416,30 +448,20 @@ pub(super) fn distinct_incidents<'a>(
     incidents: &'a [Incident],
     apps: &mut Apps<'a>,
 ) -> Vec<DistinctIncident> {
-    let mut keyed: Vec<(HashedKey, &Incident)> = incidents
-        .iter()
-        .map(|incident| {
-            (
-                HashedKey::new(apps.id(&incident.app), &incident.id),
-                incident,
-            )
-        })
-        .collect();
-    sort_by_key(&mut keyed);
+    let incident_apps: Vec<u32> = incidents.iter().map(|i| apps.id(&i.app)).collect();
+    let id = |i: usize| incidents[i].id.as_str();
+    let keyed = sorted_keys(incidents.len(), |i| (incident_apps[i], id(i)));
     keyed
-        .chunk_by(|a, b| a.0.cmp(&b.0).is_eq())
+        .chunk_by(|a, b| a.order(b).is_eq())
         .map(|group| {
-            let (key, first) = group[0];
+            let records = || group.iter().map(|k| &incidents[k.index as usize]);
+            let first = &incidents[group[0].index as usize];
             DistinctIncident {
-                app: key.app,
-                attributable_app: (first.app != UNATTRIBUTED_APP).then_some(key.app),
-                opened_at: group
-                    .iter()
-                    .map(|(_, i)| i.opened_at)
-                    .min()
-                    .unwrap_or_default(),
+                app: group[0].app,
+                attributable_app: (first.app != UNATTRIBUTED_APP).then_some(group[0].app),
+                opened_at: records().map(|i| i.opened_at).min().unwrap_or_default(),
                 // `None < Some`, so a resolution is kept over its absence.
-                resolved_at: group.iter().map(|(_, i)| i.resolved_at).max().flatten(),
+                resolved_at: records().map(|i| i.resolved_at).max().flatten(),
             }
         })
         .collect()

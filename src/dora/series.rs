@@ -62,15 +62,11 @@ fn daily_medians(
     days: usize,
     bucket: impl Fn(Timestamp) -> Option<usize>,
 ) -> Vec<Option<f64>> {
-    let mut by_day: Vec<(usize, TimeDelta)> = samples
-        .iter()
-        .filter_map(|&(t, d)| Some((bucket(t)?, d)))
-        .collect();
-    by_day.sort_unstable();
-    let mut medians = vec![None; days];
-    for group in by_day.chunk_by(|a, b| a.0 == b.0) {
-        let durations: Vec<TimeDelta> = group.iter().map(|&(_, d)| d).collect();
-        medians[group[0].0] = median_seconds(&durations);
+    let mut by_day: Vec<Vec<TimeDelta>> = vec![Vec::new(); days];
+    for &(t, duration) in samples {
+        if let Some(day) = bucket(t) {
+            by_day[day].push(duration);
+        }
     }
-    medians
+    by_day.iter_mut().map(|day| median_seconds(day)).collect()
 }

@@ -454,16 +454,19 @@ fn lead_time_median_odd_and_p90_nearest_rank() {
 #[test]
 fn median_and_p90_helpers() {
     let d = |s: &[i64]| s.iter().map(|&s| TimeDelta::seconds(s)).collect::<Vec<_>>();
-    assert_eq!(median_seconds(&d(&[])), None);
-    assert_eq!(p90_seconds(&d(&[])), None);
-    assert_eq!(median_seconds(&d(&[7])), Some(7.0));
-    assert_eq!(p90_seconds(&d(&[7])), Some(7.0));
-    assert_eq!(median_seconds(&d(&[1, 4])), Some(2.5));
-    assert_eq!(p90_seconds(&d(&[1, 4])), Some(4.0));
-    assert_eq!(median_seconds(&d(&[1, 2, 100])), Some(2.0));
+    assert_eq!(median_seconds(&mut d(&[])), None);
+    assert_eq!(p90_seconds(&mut d(&[])), None);
+    assert_eq!(median_seconds(&mut d(&[7])), Some(7.0));
+    assert_eq!(p90_seconds(&mut d(&[7])), Some(7.0));
+    assert_eq!(median_seconds(&mut d(&[1, 4])), Some(2.5));
+    assert_eq!(p90_seconds(&mut d(&[1, 4])), Some(4.0));
+    assert_eq!(median_seconds(&mut d(&[1, 2, 100])), Some(2.0));
     let twenty: Vec<i64> = (1..=20).collect();
-    assert_eq!(p90_seconds(&d(&twenty)), Some(18.0));
-    assert_eq!(median_seconds(&[TimeDelta::milliseconds(1_500)]), Some(1.5));
+    assert_eq!(p90_seconds(&mut d(&twenty)), Some(18.0));
+    assert_eq!(
+        median_seconds(&mut [TimeDelta::milliseconds(1_500)]),
+        Some(1.5)
+    );
 }
 
 #[test]
@@ -1366,8 +1369,18 @@ proptest! {
     fn median_lies_between_min_and_max(mut samples in prop::collection::vec(0i64..1_000_000_000, 1..50)) {
         samples.sort_unstable();
         let sorted: Vec<TimeDelta> = samples.iter().map(|&s| TimeDelta::milliseconds(s)).collect();
-        let median = median_seconds(&sorted).unwrap();
-        let p90 = p90_seconds(&sorted).unwrap();
+        let median = median_seconds(&mut sorted.clone()).unwrap();
+        let p90 = p90_seconds(&mut sorted.clone()).unwrap();
+        // Selection in any order gives what the sorted definition gives.
+        let mut reversed: Vec<TimeDelta> = sorted.iter().rev().copied().collect();
+        let n = sorted.len();
+        let sorted_median = if n % 2 == 1 {
+            seconds(sorted[n / 2])
+        } else {
+            (seconds(sorted[n / 2 - 1]) + seconds(sorted[n / 2])) / 2.0
+        };
+        prop_assert_eq!(median_seconds(&mut reversed).unwrap(), sorted_median);
+        prop_assert_eq!(p90_seconds(&mut reversed).unwrap(), seconds(sorted[(9 * n).div_ceil(10) - 1]));
         let (min, max) = (seconds(sorted[0]), seconds(sorted[sorted.len() - 1]));
         prop_assert!(min <= median && median <= max);
         prop_assert!(median <= p90 && p90 <= max);
