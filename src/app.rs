@@ -466,6 +466,25 @@ mod tests {
     }
 
     #[test]
+    fn s_toggles_the_service_table_and_esc_closes_it_before_quitting() {
+        let mut screen = Screen::default();
+        assert_eq!(
+            on_key(press(KeyCode::Char('s')), &mut screen, 0),
+            Action::Redraw
+        );
+        assert!(screen.services);
+        on_key(press(KeyCode::Char('s')), &mut screen, 0);
+        assert!(!screen.services);
+        on_key(press(KeyCode::Char('s')), &mut screen, 0);
+        assert_eq!(on_key(press(KeyCode::Esc), &mut screen, 0), Action::Redraw);
+        assert!(!screen.services);
+        // While a filter is typed, s is a letter.
+        on_key(press(KeyCode::Char('/')), &mut screen, 0);
+        on_key(press(KeyCode::Char('s')), &mut screen, 0);
+        assert_eq!((screen.filter.as_str(), screen.services), ("s", false));
+    }
+
+    #[test]
     fn selection_wraps_both_ways() {
         let mut screen = Screen::default();
         on_key(press(KeyCode::Tab), &mut screen, 3);

@@ -18,11 +18,12 @@ fn rfc3339(t: Timestamp) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn trend_json(trend: &Trend) -> Value {
-    let (percent, points) = match trend.change {
-        Some(Difference::Percent(p)) => (Some(p), None),
-        Some(Difference::Points(p)) => (None, Some(p)),
-        None => (None, None),
+/// `points`: the change is a difference of rates in percentage points (change failure rate),
+/// not a percent of the previous figure.
+fn trend_json(trend: &Trend, points: bool) -> Value {
+    let change = match trend.change {
+        Some(Difference::Percent(p) | Difference::Points(p)) => Some(p),
+        None => None,
     };
     let mut out = json!({
         "previous": trend.previous,
@@ -30,12 +31,12 @@ fn trend_json(trend: &Trend) -> Value {
         "direction": trend.direction,
         "missing": trend.missing,
     });
-    // The rate's change is in percentage points, the others' in percent.
-    if let Some(points) = points {
-        out["change_points"] = json!(points);
+    let field = if points {
+        "change_points"
     } else {
-        out["change_percent"] = json!(percent);
-    }
+        "change_percent"
+    };
+    out[field] = json!(change);
     out
 }
 
@@ -51,7 +52,7 @@ fn service_json(service: &ServiceReport) -> Value {
             "deploy_days_per_week": k.deployment_frequency.deploy_days_per_week,
             "tier": k.deployment_frequency.tier,
             "missing": k.deployment_frequency.missing,
-            "trend": trend_json(&t.deployment_frequency),
+            "trend": trend_json(&t.deployment_frequency, false),
         },
         "lead_time": {
             "n": k.lead_time.n,
@@ -59,7 +60,7 @@ fn service_json(service: &ServiceReport) -> Value {
             "p90_seconds": k.lead_time.p90_seconds,
             "tier": k.lead_time.tier,
             "missing": k.lead_time.missing,
-            "trend": trend_json(&t.lead_time),
+            "trend": trend_json(&t.lead_time, false),
         },
         "change_failure_rate": {
             "deployments": k.change_failure_rate.deployments,
@@ -67,14 +68,14 @@ fn service_json(service: &ServiceReport) -> Value {
             "ratio": k.change_failure_rate.ratio,
             "tier": k.change_failure_rate.tier,
             "missing": k.change_failure_rate.missing,
-            "trend": trend_json(&t.change_failure_rate),
+            "trend": trend_json(&t.change_failure_rate, true),
         },
         "time_to_restore": {
             "n": k.time_to_restore.n,
             "median_seconds": k.time_to_restore.median_seconds,
             "tier": k.time_to_restore.tier,
             "missing": k.time_to_restore.missing,
-            "trend": trend_json(&t.time_to_restore),
+            "trend": trend_json(&t.time_to_restore, false),
         },
     })
 }
@@ -123,7 +124,7 @@ pub fn json(view: &ViewModel) -> Value {
                 "deploy_days_per_week": df.deploy_days_per_week,
                 "tier": df.tier,
                 "missing": df.missing,
-                "trend": trend_json(&dora.trend.deployment_frequency),
+                "trend": trend_json(&dora.trend.deployment_frequency, false),
             },
             "lead_time": {
                 "n": lt.n,
@@ -131,7 +132,7 @@ pub fn json(view: &ViewModel) -> Value {
                 "p90_seconds": lt.p90_seconds,
                 "tier": lt.tier,
                 "missing": lt.missing,
-                "trend": trend_json(&dora.trend.lead_time),
+                "trend": trend_json(&dora.trend.lead_time, false),
             },
             "change_failure_rate": {
                 "deployments": cfr.deployments,
@@ -139,14 +140,14 @@ pub fn json(view: &ViewModel) -> Value {
                 "ratio": cfr.ratio,
                 "tier": cfr.tier,
                 "missing": cfr.missing,
-                "trend": trend_json(&dora.trend.change_failure_rate),
+                "trend": trend_json(&dora.trend.change_failure_rate, true),
             },
             "time_to_restore": {
                 "n": ttr.n,
                 "median_seconds": ttr.median_seconds,
                 "tier": ttr.tier,
                 "missing": ttr.missing,
-                "trend": trend_json(&dora.trend.time_to_restore),
+                "trend": trend_json(&dora.trend.time_to_restore, false),
             },
             "series": {
                 "days": dora.series.days(),
@@ -738,6 +739,34 @@ mod tests {
         assert!(report.opened[0].ends_with("still open"));
         assert_eq!(report.resolved.len(), 1);
         assert!(report.resolved[0].contains("after 20.0 h"));
+        let once = text(&v, Paint(None));
+        assert!(once.contains("SERVICES  worst first"), "{once}");
+        let services = once.split("SERVICES").nth(1).unwrap_or_default();
+        let row = |name: &str| {
+            services
+                .lines()
+                .position(|l| l.starts_with(&format!("  {name} ")))
+                .unwrap_or_else(|| panic!("no {name} row: {once}"))
+        };
+        assert!(
+            row("service") < row("overall") && row("overall") < row("api"),
+            "{once}"
+        );
+        assert!(row("api") < row("web"), "{once}");
+        assert!(once.contains("1 incidents before any deploy"), "{once}");
+        let j = json(&v);
+        assert_eq!(j["dora"]["by_service"][0]["app"], "api");
+        assert_eq!(
+            j["dora"]["by_service"][0]["change_failure_rate"]["failed"],
+            1
+        );
+        assert_eq!(j["dora"]["by_service"][1]["app"], "web");
+        let trend = &j["dora"]["change_failure_rate"]["trend"];
+        assert_eq!(trend["missing"], "no figure in the previous window");
+        assert_eq!(trend["change_points"], Value::Null);
+        assert!(trend.get("change_percent").is_none(), "{trend}");
+        assert_eq!(j["dora"]["data_quality"]["incidents_without_deployment"], 1);
+        assert_eq!(j["dora"]["deployment_frequency"]["missing"], Value::Null);
         let text = since(&v, &events, Duration::from_secs(24 * 3600), Paint(None));
         assert!(text.contains("(last 24h)"), "{text}");
         assert!(text.contains("  deploys      2  api ×2"), "{text}");
