@@ -710,7 +710,7 @@ fn the_service_table_puts_the_worst_first_under_the_overall_row_and_fits_80x24()
         "{screen}"
     );
     assert!(
-        row_text(&buffer, overall + 1).contains("▼better -30.0 pp"),
+        row_text(&buffer, overall + 1).contains("▼better -30.0pp"),
         "{screen}"
     );
     assert!(row_text(&buffer, overall + 2).contains("n=5 "), "{screen}");
@@ -719,7 +719,7 @@ fn the_service_table_puts_the_worst_first_under_the_overall_row_and_fits_80x24()
         "{screen}"
     );
     assert!(
-        row_text(&buffer, ledger + 2).contains("1/1 failed (low)"),
+        row_text(&buffer, ledger + 2).contains("1/1 fail (low)"),
         "{screen}"
     );
     assert!(

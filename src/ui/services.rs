@@ -22,8 +22,9 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
-    let name_width = (width / 8).max(10);
-    let key_width = width.saturating_sub(name_width) / 4;
+    // At 80 columns: 14 for the name ("notifications"), 16 for each key.
+    let key_width = (width.saturating_sub(14) / 4).max(8);
+    let name_width = width.saturating_sub(4 * key_width);
     let row = |name: &str, cells: [String; 4]| -> String {
         let mut text = format!("{:<name_width$}", fit(name, name_width.saturating_sub(1)));
         for cell in cells {
@@ -68,7 +69,12 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
             }
         });
         let trends = figures.clone().map(|f| match f.trend.change {
-            Some(change) => format!("{}{} {change}", f.trend.arrow, f.trend.word),
+            Some(change) => format!(
+                "{}{} {}",
+                f.trend.arrow,
+                f.trend.word,
+                change.replace(" pp", "pp")
+            ),
             None => format!("{}{}", f.trend.arrow, f.trend.word),
         });
         let samples = figures.clone().map(|f| {
@@ -78,6 +84,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
                     e.replace("median · ", "")
                         .replace(" deploys", "")
                         .replace(" of ", "/")
+                        .replace(" failed, low sample", " fail (low)")
                         .replace(", low sample", " (low)")
                 })
                 .unwrap_or_default()
