@@ -66,6 +66,14 @@ pub fn on_key(key: KeyEvent, screen: &mut Screen, pipelines: usize) -> Action {
             screen.help = false;
             Action::Redraw
         }
+        KeyCode::Esc if screen.services => {
+            screen.services = false;
+            Action::Redraw
+        }
+        KeyCode::Char('s') => {
+            screen.services = !screen.services;
+            Action::Redraw
+        }
         KeyCode::Esc if screen.detail => {
             screen.detail = false;
             Action::Redraw
@@ -458,6 +466,25 @@ mod tests {
         assert!(screen.help);
         assert_eq!(on_key(press(KeyCode::Esc), &mut screen, 0), Action::Redraw);
         assert!(!screen.help);
+    }
+
+    #[test]
+    fn s_toggles_the_service_table_and_esc_closes_it_before_quitting() {
+        let mut screen = Screen::default();
+        assert_eq!(
+            on_key(press(KeyCode::Char('s')), &mut screen, 0),
+            Action::Redraw
+        );
+        assert!(screen.services);
+        on_key(press(KeyCode::Char('s')), &mut screen, 0);
+        assert!(!screen.services);
+        on_key(press(KeyCode::Char('s')), &mut screen, 0);
+        assert_eq!(on_key(press(KeyCode::Esc), &mut screen, 0), Action::Redraw);
+        assert!(!screen.services);
+        // While a filter is typed, s is a letter.
+        on_key(press(KeyCode::Char('/')), &mut screen, 0);
+        on_key(press(KeyCode::Char('s')), &mut screen, 0);
+        assert_eq!((screen.filter.as_str(), screen.services), ("s", false));
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! Words and numbers as every output shows them.
 
-use crate::dora::{DoraReport, Tier};
+use crate::dora::Tier;
+use crate::dora::{
+    Difference, Direction, DoraReport, Keys, LOW_SAMPLE, Trend, Trends, samples_and_reasons,
+};
 use crate::model::StageStatus;
 use crate::view::{AndonState, PipelineStatus};
 
@@ -100,23 +103,112 @@ pub struct KeyFigure {
     pub tier: &'static str,
     /// Sample size and spread, one short line each.
     pub evidence: Vec<String>,
+    /// Against the previous window.
+    pub trend: TrendText,
+}
+
+/// A trend as shown: "▲ better +12%", "▼ worse +2.5 pp", "N/A: no figure in the previous window".
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendText {
+    /// ▲ the figure rose, ▼ it fell, = the same; "?" when unknown.
+    pub arrow: &'static str,
+    /// "better", "worse", "same" or "N/A".
+    pub word: &'static str,
+    /// "+12%" or "-2.5 pp", when there is one.
+    pub change: Option<String>,
+    /// Why there is no trend, when there is none.
+    pub missing: Option<&'static str>,
+}
+
+impl TrendText {
+    /// "▲ better +12%": arrow, word and change.
+    pub fn short(&self) -> String {
+        match &self.change {
+            Some(change) => format!("{} {} {change}", self.arrow, self.word),
+            None => format!("{} {}", self.arrow, self.word),
+        }
+    }
+
+    /// The short form, or "trend N/A: why".
+    pub fn long(&self) -> String {
+        match (self.missing, &self.change) {
+            (Some(why), None) if self.word == "N/A" => format!("trend N/A: {why}"),
+            _ => self.short(),
+        }
+    }
+}
+
+pub fn trend_text(trend: &Trend) -> TrendText {
+    let change = trend.change.map(|change| match change {
+        Difference::Percent(p) => format!("{p:+.0}%"),
+        Difference::Points(p) => format!("{p:+.1} pp"),
+    });
+    let rose = match trend.change {
+        Some(Difference::Percent(p) | Difference::Points(p)) => Some(p > 0.0),
+        None => None,
+    };
+    let (arrow, word) = match trend.direction {
+        None => ("?", "N/A"),
+        Some(Direction::Same) => ("=", "same"),
+        Some(direction) => {
+            let arrow = match rose {
+                Some(true) => "▲",
+                Some(false) => "▼",
+                None => "?",
+            };
+            (arrow, direction.word())
+        }
+    };
+    TrendText {
+        arrow,
+        word,
+        change,
+        missing: trend.missing,
+    }
+}
+
+/// "n=3 deploys" or, under `LOW_SAMPLE` samples, "n=3 deploys, low sample".
+fn sample(n: usize, what: &str, has_figure: bool) -> String {
+    if has_figure && n < LOW_SAMPLE {
+        format!("n={n}{what}, low sample")
+    } else {
+        format!("n={n}{what}")
+    }
+}
+
+/// Whether a key's figure stands on fewer than `LOW_SAMPLE` samples, in key order.
+pub fn low_samples(keys: &Keys) -> [bool; 4] {
+    samples_and_reasons(keys).map(|(n, missing)| missing.is_none() && n < LOW_SAMPLE)
+}
+
+/// "2.5/day"; under 0.1 a day, per week, so a rare deploy never reads as "0.0/day".
+fn per_day(v: f64) -> String {
+    if v < 0.1 {
+        format!("{:.1}/week", v * 7.0)
+    } else {
+        format!("{v:.1}/day")
+    }
 }
 
 pub fn key_figures(report: &DoraReport) -> [KeyFigure; 4] {
+    scope_figures(&report.keys(), &report.trend)
+}
+
+/// The four figures of one scope (everything, or one service).
+pub fn scope_figures(keys: &Keys, trends: &Trends) -> [KeyFigure; 4] {
     let na = |reason: Option<&'static str>| format!("N/A: {}", reason.unwrap_or("no data"));
-    let df = &report.deployment_frequency;
-    let lt = &report.lead_time;
-    let cfr = &report.change_failure_rate;
-    let ttr = &report.time_to_restore;
+    let df = &keys.deployment_frequency;
+    let lt = &keys.lead_time;
+    let cfr = &keys.change_failure_rate;
+    let ttr = &keys.time_to_restore;
     [
         KeyFigure {
             name: "Deploy frequency",
             short_name: "Deploy freq",
-            value: df
-                .per_day
-                .map_or_else(|| na(df.missing), |v| format!("{v:.1}/day")),
+            value: df.per_day.map_or_else(|| na(df.missing), per_day),
             tier: tier(df.tier),
-            evidence: [format!("n={} deploys", df.deployments)]
+            trend: trend_text(&trends.deployment_frequency),
+            evidence: [sample(df.deployments, " deploys", df.per_day.is_some())]
                 .into_iter()
                 .chain(
                     df.deploy_days_per_week
@@ -129,10 +221,14 @@ pub fn key_figures(report: &DoraReport) -> [KeyFigure; 4] {
             short_name: "Lead time",
             value: lt.median_seconds.map_or_else(|| na(lt.missing), duration),
             tier: tier(lt.tier),
-            evidence: [format!("median · n={}", lt.n)]
-                .into_iter()
-                .chain(lt.p90_seconds.map(|p90| format!("p90 {}", duration(p90))))
-                .collect(),
+            trend: trend_text(&trends.lead_time),
+            evidence: [format!(
+                "median · {}",
+                sample(lt.n, "", lt.median_seconds.is_some())
+            )]
+            .into_iter()
+            .chain(lt.p90_seconds.map(|p90| format!("p90 {}", duration(p90))))
+            .collect(),
         },
         KeyFigure {
             name: "Change fail rate",
@@ -141,14 +237,23 @@ pub fn key_figures(report: &DoraReport) -> [KeyFigure; 4] {
                 .ratio
                 .map_or_else(|| na(cfr.missing), |r| format!("{:.1}%", r * 100.0)),
             tier: tier(cfr.tier),
-            evidence: vec![format!("{} of {} failed", cfr.failed, cfr.deployments)],
+            trend: trend_text(&trends.change_failure_rate),
+            evidence: vec![if cfr.ratio.is_some() && cfr.deployments < LOW_SAMPLE {
+                format!("{} of {} failed, low sample", cfr.failed, cfr.deployments)
+            } else {
+                format!("{} of {} failed", cfr.failed, cfr.deployments)
+            }],
         },
         KeyFigure {
             name: "Time to restore",
             short_name: "Restore",
             value: ttr.median_seconds.map_or_else(|| na(ttr.missing), duration),
             tier: tier(ttr.tier),
-            evidence: vec![format!("median · n={}", ttr.n)],
+            trend: trend_text(&trends.time_to_restore),
+            evidence: vec![format!(
+                "median · {}",
+                sample(ttr.n, "", ttr.median_seconds.is_some())
+            )],
         },
     ]
 }

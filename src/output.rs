@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::dora::{DataQuality, Difference, LOW_SAMPLE, ServiceReport, Trend};
 use crate::flow::{self, Flow};
-use crate::format::{self, key_figures};
+use crate::format::{self, key_figures, scope_figures};
 use crate::model::{DoraEvents, Timestamp};
 use crate::ui::Theme;
 use crate::view::{AndonState, PipelineStatus, ViewModel};
@@ -16,6 +17,80 @@ pub const JSON_SCHEMA: u32 = 1;
 
 fn rfc3339(t: Timestamp) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// `points`: the change is a difference of rates in percentage points (change failure rate),
+/// not a percent of the previous figure.
+fn trend_json(trend: &Trend, points: bool) -> Value {
+    let change = match trend.change {
+        Some(Difference::Percent(p) | Difference::Points(p)) => Some(p),
+        None => None,
+    };
+    let mut out = json!({
+        "previous": trend.previous,
+        "previous_n": trend.previous_n,
+        "direction": trend.direction,
+        "missing": trend.missing,
+    });
+    let field = if points {
+        "change_points"
+    } else {
+        "change_percent"
+    };
+    out[field] = json!(change);
+    out
+}
+
+fn service_json(service: &ServiceReport) -> Value {
+    let k = &service.keys;
+    let t = &service.trend;
+    json!({
+        "app": service.app,
+        "worst_tier": service.worst_tier(),
+        "deployment_frequency": {
+            "deployments": k.deployment_frequency.deployments,
+            "per_day": k.deployment_frequency.per_day,
+            "deploy_days_per_week": k.deployment_frequency.deploy_days_per_week,
+            "tier": k.deployment_frequency.tier,
+            "missing": k.deployment_frequency.missing,
+            "trend": trend_json(&t.deployment_frequency, false),
+        },
+        "lead_time": {
+            "n": k.lead_time.n,
+            "median_seconds": k.lead_time.median_seconds,
+            "p90_seconds": k.lead_time.p90_seconds,
+            "tier": k.lead_time.tier,
+            "missing": k.lead_time.missing,
+            "trend": trend_json(&t.lead_time, false),
+        },
+        "change_failure_rate": {
+            "deployments": k.change_failure_rate.deployments,
+            "failed": k.change_failure_rate.failed,
+            "ratio": k.change_failure_rate.ratio,
+            "tier": k.change_failure_rate.tier,
+            "missing": k.change_failure_rate.missing,
+            "trend": trend_json(&t.change_failure_rate, true),
+        },
+        "time_to_restore": {
+            "n": k.time_to_restore.n,
+            "median_seconds": k.time_to_restore.median_seconds,
+            "tier": k.time_to_restore.tier,
+            "missing": k.time_to_restore.missing,
+            "trend": trend_json(&t.time_to_restore, false),
+        },
+    })
+}
+
+fn quality_json(q: &DataQuality) -> Value {
+    json!({
+        "deployments_without_change": q.deployments_without_change,
+        "changes_not_deployed": q.changes_not_deployed,
+        "incidents_unattributed": q.incidents_unattributed,
+        "incidents_without_deployment": q.incidents_without_deployment,
+        "low_sample_threshold": LOW_SAMPLE,
+        "low_samples": q.low_samples.iter().map(|l| json!({"key": l.key, "n": l.n})).collect::<Vec<_>>(),
+        "not_available": q.not_available.iter().map(|na| json!({"key": na.key, "reason": na.reason})).collect::<Vec<_>>(),
+    })
 }
 
 pub fn json(view: &ViewModel) -> Value {
@@ -63,24 +138,41 @@ pub fn json(view: &ViewModel) -> Value {
                 "per_day": df.per_day,
                 "deploy_days_per_week": df.deploy_days_per_week,
                 "tier": df.tier,
+                "missing": df.missing,
+                "trend": trend_json(&dora.trend.deployment_frequency, false),
             },
             "lead_time": {
                 "n": lt.n,
                 "median_seconds": lt.median_seconds,
                 "p90_seconds": lt.p90_seconds,
                 "tier": lt.tier,
+                "missing": lt.missing,
+                "trend": trend_json(&dora.trend.lead_time, false),
             },
             "change_failure_rate": {
                 "deployments": cfr.deployments,
                 "failed": cfr.failed,
                 "ratio": cfr.ratio,
                 "tier": cfr.tier,
+                "missing": cfr.missing,
+                "trend": trend_json(&dora.trend.change_failure_rate, true),
             },
             "time_to_restore": {
                 "n": ttr.n,
                 "median_seconds": ttr.median_seconds,
                 "tier": ttr.tier,
+                "missing": ttr.missing,
+                "trend": trend_json(&dora.trend.time_to_restore, false),
             },
+            "series": {
+                "days": dora.series.days(),
+                "deployments": dora.series.deployments,
+                "lead_time_seconds": dora.series.lead_time_seconds,
+                "change_failure_rate": dora.series.change_failure_rate,
+                "time_to_restore_seconds": dora.series.time_to_restore_seconds,
+            },
+            "by_service": dora.by_service.iter().map(service_json).collect::<Vec<_>>(),
+            "data_quality": quality_json(&dora.data_quality),
         },
         "sources": view.sources.iter().map(|s| json!({
             "name": s.name,
@@ -311,15 +403,75 @@ fn write_dora(out: &mut String, view: &ViewModel) {
     );
     let figures = key_figures(&view.dora);
     let value_width = column_width(figures.iter().map(|f| f.value.as_str()));
+    let trend_width = column_width(
+        figures
+            .iter()
+            .map(|f| f.trend.short())
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
+    );
     for f in figures {
         let _ = writeln!(
             out,
-            "  {:<17} {:<value_width$}  {:<8}  {}",
+            "  {:<17} {:<value_width$}  {:<8}  {:<trend_width$}  {}",
             f.name,
             f.value,
             f.tier,
+            f.trend.short(),
             f.evidence.join(" · ")
         );
+    }
+    let _ = writeln!(
+        out,
+        "  trend: against the previous {:.0} days (fail rate in percentage points)",
+        view.dora.window_days
+    );
+    if view.dora.by_service.len() > 1 {
+        write_services(out, view);
+    }
+    for line in crate::ui::quality_lines(view) {
+        let _ = writeln!(out, "  {line}");
+    }
+}
+
+/// One line per service, worst first, after the overall line: value, tier and trend per key.
+fn write_services(out: &mut String, view: &ViewModel) {
+    let _ = writeln!(out, "\nSERVICES  worst first");
+    let mut rows: Vec<(String, [String; 4])> = Vec::new();
+    let cells = |figures: [format::KeyFigure; 4]| {
+        figures.map(|f| {
+            if f.value.starts_with("N/A") {
+                "N/A".to_string()
+            } else {
+                format!("{} {} {}", f.value, f.tier, f.trend.short())
+            }
+        })
+    };
+    rows.push(("overall".to_string(), cells(key_figures(&view.dora))));
+    for s in &view.dora.by_service {
+        rows.push((s.app.clone(), cells(scope_figures(&s.keys, &s.trend))));
+    }
+    let name_width = column_width(rows.iter().map(|(n, _)| n.as_str())).max(7);
+    let mut widths = [0usize; 4];
+    for (i, title) in ["deploy freq", "lead time", "fail rate", "restore"]
+        .iter()
+        .enumerate()
+    {
+        widths[i] = column_width(rows.iter().map(|(_, c)| c[i].as_str())).max(title.len());
+    }
+    let header = ["deploy freq", "lead time", "fail rate", "restore"];
+    let mut line = format!("  {:<name_width$}", "service");
+    for (title, width) in header.iter().zip(widths) {
+        let _ = write!(line, "  {title:<width$}");
+    }
+    let _ = writeln!(out, "{}", line.trim_end());
+    for (name, cells) in rows {
+        let mut line = format!("  {name:<name_width$}");
+        for (cell, width) in cells.iter().zip(widths) {
+            let _ = write!(line, "  {cell:<width$}");
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
     }
 }
 
@@ -716,6 +868,34 @@ mod tests {
         assert!(report.opened[0].ends_with("still open"));
         assert_eq!(report.resolved.len(), 1);
         assert!(report.resolved[0].contains("after 20.0 h"));
+        let once = text(&v, Paint(None));
+        assert!(once.contains("SERVICES  worst first"), "{once}");
+        let services = once.split("SERVICES").nth(1).unwrap_or_default();
+        let row = |name: &str| {
+            services
+                .lines()
+                .position(|l| l.starts_with(&format!("  {name} ")))
+                .unwrap_or_else(|| panic!("no {name} row: {once}"))
+        };
+        assert!(
+            row("service") < row("overall") && row("overall") < row("api"),
+            "{once}"
+        );
+        assert!(row("api") < row("web"), "{once}");
+        assert!(once.contains("1 incidents before any deploy"), "{once}");
+        let j = json(&v);
+        assert_eq!(j["dora"]["by_service"][0]["app"], "api");
+        assert_eq!(
+            j["dora"]["by_service"][0]["change_failure_rate"]["failed"],
+            1
+        );
+        assert_eq!(j["dora"]["by_service"][1]["app"], "web");
+        let trend = &j["dora"]["change_failure_rate"]["trend"];
+        assert_eq!(trend["missing"], "no figure in the previous window");
+        assert_eq!(trend["change_points"], Value::Null);
+        assert!(trend.get("change_percent").is_none(), "{trend}");
+        assert_eq!(j["dora"]["data_quality"]["incidents_without_deployment"], 1);
+        assert_eq!(j["dora"]["deployment_frequency"]["missing"], Value::Null);
         let text = since(&v, &events, Duration::from_secs(24 * 3600), Paint(None));
         assert!(text.contains("(last 24h)"), "{text}");
         assert!(text.contains("  deploys      2  api ×2"), "{text}");

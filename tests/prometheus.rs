@@ -52,7 +52,79 @@ pub mod expected_dora {
     pub const CFR_TOTAL: usize = 5;
     pub const TIME_TO_RESTORE_N: usize = 5;
     pub const TIME_TO_RESTORE_MEDIAN_SECONDS: f64 = 10_800.0;
+
+    /// The previous window `(now - 60d, now - 30d]`, with `PREVIOUS_WINDOW` added to the
+    /// fixture: deployments P1 (-55d), P2 (-50d), P3 (-45d) and D0 (-40d), all checkout, so
+    /// search 5 still predates every search deployment and 99 still goes to D0.
+    /// - Deployment frequency: 4 / 30 per day; trend (5 - 4) / 4 = +25%, better.
+    /// - Lead time: 7200 (P1), 14400 (P2), 43200 (P3), 86400 (z0 by D0): median 28800 s;
+    ///   trend (21600 - 28800) / 28800 = -25%, better.
+    /// - Change failure rate: P2 (incident 98) and D0 (99) failed: 2 / 4 = 0.5; trend
+    ///   0.6 - 0.5 = +10 percentage points, worse.
+    /// - Time to restore: 98 (7200 s) and 99 (3600 s): median 5400 s; trend
+    ///   (10800 - 5400) / 5400 = +100%, worse.
+    pub mod previous {
+        pub const DEPLOYMENTS: usize = 4;
+        pub const DEPLOYS_PER_DAY: f64 = 4.0 / 30.0;
+        pub const DEPLOY_CHANGE_PERCENT: f64 = 25.0;
+        pub const LEAD_TIME_N: usize = 4;
+        pub const LEAD_TIME_MEDIAN_SECONDS: f64 = 28_800.0;
+        pub const LEAD_TIME_CHANGE_PERCENT: f64 = -25.0;
+        pub const CFR_RATIO: f64 = 0.5;
+        pub const CFR_CHANGE_POINTS: f64 = 10.0;
+        pub const TIME_TO_RESTORE_N: usize = 2;
+        pub const TIME_TO_RESTORE_MEDIAN_SECONDS: f64 = 5_400.0;
+        pub const TIME_TO_RESTORE_CHANGE_PERCENT: f64 = 100.0;
+    }
 }
+
+/// A second window of history, before the first: see `expected_dora::previous`. Each
+/// deployment's series ended a day after it, as D0's did.
+const PREVIOUS_WINDOW: &[Gauge] = &[
+    Gauge {
+        metric: DEPLOY,
+        labels: &[("app", "checkout"), ("image_sha", "p1")],
+        at: -55 * DAY,
+        until: -54 * DAY,
+    },
+    Gauge {
+        metric: DEPLOY,
+        labels: &[("app", "checkout"), ("image_sha", "p2")],
+        at: -50 * DAY,
+        until: -49 * DAY,
+    },
+    Gauge {
+        metric: DEPLOY,
+        labels: &[("app", "checkout"), ("image_sha", "p3")],
+        at: -45 * DAY,
+        until: -44 * DAY,
+    },
+    written_until_now(
+        COMMIT,
+        &[("app", "checkout"), ("commit", "p1a"), ("image_sha", "p1")],
+        -55 * DAY - 2 * HOUR, // 7200 s
+    ),
+    written_until_now(
+        COMMIT,
+        &[("app", "checkout"), ("commit", "p2a"), ("image_sha", "p2")],
+        -50 * DAY - 4 * HOUR, // 14400 s
+    ),
+    written_until_now(
+        COMMIT,
+        &[("app", "checkout"), ("commit", "p3a"), ("image_sha", "p3")],
+        -45 * DAY - 12 * HOUR, // 43200 s
+    ),
+    written_until_now(
+        CREATED,
+        &[("app", "checkout"), ("issue_number", "98")],
+        -50 * DAY + HOUR,
+    ),
+    written_until_now(
+        RESOLVED,
+        &[("app", "checkout"), ("issue_number", "98")],
+        -50 * DAY + 3 * HOUR,
+    ),
+];
 
 /// An event gauge: its value is the event time `at`; the exporter wrote it from `at` until
 /// `until` (both offsets from now, in seconds).
@@ -269,7 +341,11 @@ fn add_unusable_series(history: &mut OpenMetrics, now: i64) {
 }
 
 fn add_events(history: &mut OpenMetrics, now: i64) {
-    for gauge in EVENTS {
+    add_gauges(history, now, EVENTS);
+}
+
+fn add_gauges(history: &mut OpenMetrics, now: i64, gauges: &[Gauge]) {
+    for gauge in gauges {
         let event_time = now + gauge.at;
         let end = now + gauge.until;
         // Scrapes on a shared grid keep the backfill to few TSDB blocks (one per 2 h touched),
@@ -593,6 +669,7 @@ async fn once_json_gives_the_expected_dora_figures_and_board() {
     let (now_s, _) = test_now();
     let mut history = OpenMetrics::new();
     add_events(&mut history, now_s);
+    add_gauges(&mut history, now_s, PREVIOUS_WINDOW);
     add_unusable_series(&mut history, now_s);
     add_jobs(&mut history, now_s);
     let prometheus = TestPrometheus::start(&history).await;
@@ -657,6 +734,55 @@ async fn once_json_gives_the_expected_dora_figures_and_board() {
     assert_eq!(ttr["n"], want::TIME_TO_RESTORE_N);
     close(&ttr["median_seconds"], want::TIME_TO_RESTORE_MEDIAN_SECONDS);
     assert_eq!(ttr["tier"], "high");
+
+    use expected_dora::previous as before;
+    let trend = &df["trend"];
+    assert_eq!(trend["previous_n"], before::DEPLOYMENTS, "{trend}");
+    close(&trend["previous"], before::DEPLOYS_PER_DAY);
+    close(&trend["change_percent"], before::DEPLOY_CHANGE_PERCENT);
+    assert_eq!(trend["direction"], "better");
+    let trend = &lt["trend"];
+    assert_eq!(trend["previous_n"], before::LEAD_TIME_N, "{trend}");
+    close(&trend["previous"], before::LEAD_TIME_MEDIAN_SECONDS);
+    close(&trend["change_percent"], before::LEAD_TIME_CHANGE_PERCENT);
+    assert_eq!(trend["direction"], "better");
+    let trend = &cfr["trend"];
+    close(&trend["previous"], before::CFR_RATIO);
+    close(&trend["change_points"], before::CFR_CHANGE_POINTS);
+    assert_eq!(trend["change_percent"], serde_json::Value::Null, "{trend}");
+    assert_eq!(trend["direction"], "worse");
+    let trend = &ttr["trend"];
+    assert_eq!(trend["previous_n"], before::TIME_TO_RESTORE_N, "{trend}");
+    close(&trend["previous"], before::TIME_TO_RESTORE_MEDIAN_SECONDS);
+    close(
+        &trend["change_percent"],
+        before::TIME_TO_RESTORE_CHANGE_PERCENT,
+    );
+    assert_eq!(trend["direction"], "worse");
+
+    // Per service, from each service's own events: checkout D1, D2, D3 (D1 and D2 failed);
+    // search D4, D5 (D5 failed). Both are low on failure rate; checkout's 66.7% is worse.
+    let services = dora["by_service"].as_array().unwrap();
+    let apps: Vec<&str> = services
+        .iter()
+        .map(|s| s["app"].as_str().unwrap())
+        .collect();
+    assert_eq!(apps, ["checkout", "search"], "{services:#?}");
+    assert_eq!(services[0]["change_failure_rate"]["failed"], 2);
+    assert_eq!(services[0]["change_failure_rate"]["deployments"], 3);
+    assert_eq!(services[1]["change_failure_rate"]["failed"], 1);
+    assert_eq!(services[1]["change_failure_rate"]["deployments"], 2);
+    assert_eq!(
+        services[1]["deployment_frequency"]["trend"]["missing"],
+        "no figure in the previous window"
+    );
+    // Data quality over the window: incident 900 has no app; every deployment has commits;
+    // b2 was committed after the only deployment of its image, so nothing delivered it.
+    let quality = &dora["data_quality"];
+    assert_eq!(quality["incidents_unattributed"], 1, "{quality}");
+    assert_eq!(quality["deployments_without_change"], 0, "{quality}");
+    assert_eq!(quality["changes_not_deployed"], 1, "{quality}");
+    assert_eq!(quality["incidents_without_deployment"], 0, "{quality}");
 
     let pipelines = json["pipelines"].as_array().unwrap();
     let find = |name: &str| {

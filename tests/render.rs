@@ -781,3 +781,124 @@ fn detail_of(view: &ViewModel, name: &str) -> Screen {
         ..Screen::default()
     }
 }
+
+/// checkout: 2 deploys 40 and 35 days ago (1 failed), then 4 in the last 4 days (none failed),
+/// each 5 h after its commit; ledger: 1 deploy 2 days ago, failed.
+fn with_trends() -> ViewModel {
+    use andon::model::{Change, Deployment, DoraEvents, Incident};
+    let ago = |hours: i64| now() - chrono::Duration::hours(hours);
+    let mut events = DoraEvents::default();
+    for (i, hours) in [40 * 24, 35 * 24, 24, 48, 72, 96].into_iter().enumerate() {
+        let commit = format!("c{i}");
+        events.deployments.push(Deployment {
+            app: "checkout".into(),
+            image_sha: None,
+            commit: Some(commit.clone()),
+            finished_at: ago(hours),
+        });
+        events.changes.push(Change {
+            app: "checkout".into(),
+            commit,
+            image_sha: None,
+            committed_at: ago(hours + 5),
+        });
+    }
+    events.deployments.push(Deployment {
+        app: "ledger".into(),
+        image_sha: None,
+        commit: None,
+        finished_at: ago(48),
+    });
+    for (app, opened) in [("checkout", ago(35 * 24 - 1)), ("ledger", ago(47))] {
+        events.incidents.push(Incident {
+            app: app.into(),
+            id: "1".into(),
+            opened_at: opened,
+            resolved_at: None,
+        });
+    }
+    view_of(Ok(Snapshot {
+        pipelines: vec![Pipeline::new("ledger", BuildStatus::Passing)],
+        events,
+    }))
+}
+
+#[test]
+fn dora_tiles_show_the_trend_a_sparkline_and_deploy_markers() {
+    let theme = Theme::default_theme();
+    let view = with_trends();
+    let buffer = render(&view, &Screen::default(), &theme, 120, 40);
+    let screen = text(&buffer);
+    // 5 deploys against 2: +150%; 1 of 5 failed against 1 of 2: -30 points.
+    assert!(screen.contains("▲ better +150%"), "{screen}");
+    assert!(screen.contains("▼ better -30.0 pp"), "{screen}");
+    assert!(screen.contains("n=4, low sample"), "{screen}");
+    let markers = row_of(&buffer, "▴");
+    let sparkline = row_text(&buffer, markers - 1);
+    assert!(sparkline.contains('█'), "{sparkline}");
+    // Deploys were 1 to 4 days ago: the markers sit at the right end of the 30-day line.
+    let marker_row = row_text(&buffer, markers);
+    let first_tile: String = marker_row.chars().take(30).collect();
+    assert_eq!(first_tile.matches('▴').count(), 3, "{first_tile:?}");
+    assert!(first_tile.trim_end().ends_with('▴'), "{first_tile:?}");
+
+    let small = text(&render(&view, &Screen::default(), &theme, 80, 24));
+    assert!(small.contains("(medium) ▲better"), "{small}");
+    assert!(small.contains("(low) ▼better"), "{small}");
+}
+
+#[test]
+fn the_service_table_puts_the_worst_first_under_the_overall_row_and_fits_80x24() {
+    let theme = Theme::default_theme();
+    let view = with_trends();
+    let services = Screen {
+        services: true,
+        ..Screen::default()
+    };
+    let buffer = render(&view, &services, &theme, 80, 24);
+    let screen = text(&buffer);
+    let overall = row_of(&buffer, "overall");
+    let ledger = row_of(&buffer, "ledger  ");
+    let checkout = row_of(&buffer, "checkout");
+    assert!(overall < ledger && ledger < checkout, "{screen}");
+    assert!(row_text(&buffer, ledger).contains("100.0% low"), "{screen}");
+    assert!(row_text(&buffer, overall).contains("20.0% low"), "{screen}");
+    assert!(
+        row_text(&buffer, overall + 1).contains("▲better +150%"),
+        "{screen}"
+    );
+    assert!(
+        row_text(&buffer, overall + 1).contains("▼better -30.0pp"),
+        "{screen}"
+    );
+    assert!(row_text(&buffer, overall + 2).contains("n=5 "), "{screen}");
+    assert!(
+        row_text(&buffer, ledger + 2).contains("n=1 (low)"),
+        "{screen}"
+    );
+    assert!(
+        row_text(&buffer, ledger + 2).contains("1/1 fail (low)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("0 incidents of no service · 0 incidents before any deploy"),
+        "{screen}"
+    );
+    assert!(row_text(&buffer, ledger).contains("0.2/week"), "{screen}");
+    assert!(
+        screen.contains("Data quality: 1 deploys with no matching commit"),
+        "{screen}"
+    );
+    assert!(screen.contains("lead time: low sample (n=4)"), "{screen}");
+    assert!(
+        screen.contains("time to restore N/A: no incidents resolved"),
+        "{screen}"
+    );
+
+    let help = Screen {
+        help: true,
+        ..Screen::default()
+    };
+    let screen = text(&render(&view, &help, &theme, 120, 40));
+    assert!(screen.contains("s DORA keys per service"), "{screen}");
+}

@@ -73,12 +73,26 @@ fn at_80x24_the_board_reads_and_q_quits() {
     let tmux = start("small", 80, 24, &[]);
     let screen = tmux.wait_for("● demo ok");
     assert_readable_board(&screen, 80);
-    assert!(screen.contains("? help  q quit"), "{screen}");
+    assert!(screen.contains("s services  ? help  q quit"), "{screen}");
     tmux.send("?");
     tmux.wait_for("andon help");
     tmux.send("Escape");
     let screen = tmux.wait_for("Deploy freq");
     assert!(!screen.contains("andon help"));
+    // The demo has several services: s lists them under the overall row, with data quality.
+    tmux.send("s");
+    let screen = tmux.wait_for("Data quality");
+    assert!(screen.contains("worst first"), "{screen}");
+    let overall = screen.lines().position(|l| l.contains("│overall"));
+    let checkout = screen.lines().position(|l| l.contains("│checkout-api"));
+    assert!(overall.is_some() && overall < checkout, "{screen}");
+    assert!(
+        screen.lines().all(|l| l.chars().count() <= 80),
+        "a line overflows 80 columns"
+    );
+    tmux.send("s");
+    let screen = tmux.wait_for("Deploy freq");
+    assert!(!screen.contains("Data quality"), "{screen}");
     tmux.send("q");
     tmux.assert_quits();
 }

@@ -62,6 +62,51 @@ impl Hasher for FxHasher {
     }
 }
 
+/// An (app, name) key by position, with the name's hash: sorting and joining compare the
+/// hash and app and only read the text when those are equal. Sorting takes the place of a
+/// hash map, which with a million strings would miss the cache at every probe.
+#[derive(Debug, Clone, Copy)]
+struct Keyed<'a> {
+    hash: u64,
+    app: u32,
+    index: u32,
+    name: &'a str,
+}
+
+impl Keyed<'_> {
+    /// Equal keys are adjacent in this order.
+    fn order(&self, other: &Keyed) -> std::cmp::Ordering {
+        (self.hash, self.app)
+            .cmp(&(other.hash, other.app))
+            .then_with(|| self.name.cmp(other.name))
+    }
+}
+
+/// Positions `0..n` with their keys, ordered so that equal (app, name) keys are adjacent.
+fn sorted_keys<'a>(n: usize, key: impl Fn(usize) -> (u32, &'a str)) -> Vec<Keyed<'a>> {
+    let mut keyed: Vec<Keyed> = (0..n)
+        .map(|i| {
+            let (app, name) = key(i);
+            let mut hasher = FxHasher::default();
+            hasher.add(u64::from(app));
+            hasher.write(name.as_bytes());
+            Keyed {
+                hash: hasher.finish(),
+                app,
+                index: i as u32,
+                name,
+            }
+        })
+        .collect();
+    keyed.sort_unstable_by_key(|k| (k.hash, k.app));
+    for run in keyed.chunk_by_mut(|a, b| (a.hash, a.app) == (b.hash, b.app)) {
+        if run.len() > 1 {
+            run.sort_unstable_by(|a, b| a.name.cmp(b.name));
+        }
+    }
+    keyed
+}
+
 /// The half-open interval `(start, end]`.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Window {
@@ -78,6 +123,11 @@ impl Window {
             .and_then(|length| end.checked_sub_signed(length))
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
         Window { start, end, length }
+    }
+
+    /// The window of the same length that ends where this one starts.
+    pub fn preceding(self) -> Window {
+        Window::ending_at(self.start, self.length)
     }
 
     pub fn contains(self, t: Timestamp) -> bool {
@@ -119,8 +169,17 @@ impl<'a> Apps<'a> {
         *self.ids.entry(app).or_insert(next)
     }
 
-    fn get(&self, app: &str) -> Option<u32> {
-        self.ids.get(app).copied()
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Names indexed by id.
+    pub fn names(&self) -> Vec<&'a str> {
+        let mut names = vec![""; self.ids.len()];
+        for (&name, &id) in &self.ids {
+            names[id as usize] = name;
+        }
+        names
     }
 }
 
@@ -132,21 +191,39 @@ pub(super) struct DeploymentIndex<'a> {
     finished: Vec<Timestamp>,
     /// Each app's positions, indexed by app id.
     by_app: Vec<Range<usize>>,
+    /// The records as given, with each one's app id and position (duplicates share one), so
+    /// a pass over them reads memory in order.
+    inputs: &'a [Deployment],
+    input_apps: Vec<u32>,
+    input_positions: Vec<u32>,
 }
 
 impl<'a> DeploymentIndex<'a> {
     pub fn new(deployments: &'a [Deployment], apps: &mut Apps<'a>) -> DeploymentIndex<'a> {
-        let mut keyed: Vec<(u32, Timestamp, &Deployment)> = deployments
+        let input_apps: Vec<u32> = deployments.iter().map(|d| apps.id(&d.app)).collect();
+        let mut sorted: Vec<(u32, Timestamp, &Deployment, u32)> = deployments
             .iter()
-            .map(|d| (apps.id(&d.app), d.finished_at, d))
+            .enumerate()
+            .map(|(i, d)| (input_apps[i], d.finished_at, d, i as u32))
             .collect();
         // The order covers every field, so equal deployments end up adjacent.
-        keyed.sort_unstable_by(|a, b| {
+        sorted.sort_unstable_by(|a, b| {
             (a.0, a.1)
                 .cmp(&(b.0, b.1))
                 .then_with(|| (&a.2.image_sha, &a.2.commit).cmp(&(&b.2.image_sha, &b.2.commit)))
         });
-        keyed.dedup_by(|a, b| a.0 == b.0 && a.2 == b.2);
+        let mut input_positions = vec![0u32; deployments.len()];
+        let mut keyed: Vec<(u32, Timestamp, &Deployment)> = Vec::with_capacity(sorted.len());
+        for (app, finished, deployment, input) in sorted {
+            // Times first: comparing them is cheaper than the strings inside the records.
+            let repeat = keyed
+                .last()
+                .is_some_and(|last| last.0 == app && last.1 == finished && last.2 == deployment);
+            if !repeat {
+                keyed.push((app, finished, deployment));
+            }
+            input_positions[input as usize] = (keyed.len() - 1) as u32;
+        }
         let mut by_app = vec![0..0; apps.ids.len()];
         let mut start = 0;
         for group in keyed.chunk_by(|a, b| a.0 == b.0) {
@@ -158,6 +235,9 @@ impl<'a> DeploymentIndex<'a> {
             finished: keyed.iter().map(|k| k.1).collect(),
             deployments: keyed.into_iter().map(|k| k.2).collect(),
             by_app,
+            inputs: deployments,
+            input_apps,
+            input_positions,
         }
     }
 
@@ -169,11 +249,15 @@ impl<'a> DeploymentIndex<'a> {
         self.finished[position]
     }
 
-    pub fn finished_in(&self, window: Window) -> impl Iterator<Item = Timestamp> + '_ {
-        self.finished
-            .iter()
-            .copied()
-            .filter(move |&t| window.contains(t))
+    /// Positions of the app's deployments finished inside the window (they are contiguous).
+    pub fn app_finished_in(&self, app: usize, window: Window) -> Range<usize> {
+        let Some(range) = self.by_app.get(app).cloned() else {
+            return 0..0;
+        };
+        let times = &self.finished[range.clone()];
+        let first = times.partition_point(|&t| t <= window.start);
+        let end = times.partition_point(|&t| t <= window.end);
+        range.start + first..range.start + end.max(first)
     }
 
     /// Position of the app's latest deployment finished at or before `t`. Among deployments
@@ -235,6 +319,7 @@ impl<'a> DeliveryTimes<'a> {
 
 /// A distinct change, identified by (app, commit), and its first delivery.
 pub(super) struct Delivery {
+    pub app: u32,
     /// The earliest commit time among the change's records.
     pub committed_at: Timestamp,
     /// The earliest deployment of the change finished at or after `committed_at`.
@@ -252,67 +337,107 @@ impl Delivery {
     }
 }
 
+/// Every distinct change with its first delivery, and which deployments carry a known change.
+pub(super) struct Deliveries {
+    pub changes: Vec<Delivery>,
+    /// By deployment position: some change shares the deployment's app and its commit or image.
+    pub deployment_matched: Vec<bool>,
+}
+
 /// Joins changes to deployments of the same app on commit or on any image sha recorded
-/// for the change. Changes of apps without deployments are left out.
-pub(super) fn first_deliveries(
-    changes: &[Change],
+/// for the change.
+pub(super) fn first_deliveries<'a>(
+    changes: &'a [Change],
     deployments: &DeploymentIndex,
-    apps: &Apps,
-) -> Vec<Delivery> {
-    let mut positions: FastMap<(u32, &str), usize> =
-        FastMap::with_capacity_and_hasher(changes.len(), Default::default());
-    let mut distinct: Vec<(u32, Delivery)> = Vec::with_capacity(changes.len());
+    apps: &mut Apps<'a>,
+) -> Deliveries {
+    let change_apps: Vec<u32> = changes.iter().map(|c| apps.id(&c.app)).collect();
+    let commit = |i: usize| changes[i].commit.as_str();
+    let keyed = sorted_keys(changes.len(), |i| (change_apps[i], commit(i)));
+    // One entry per distinct (app, commit), in the sorted order of their keys.
+    let mut keys: Vec<Keyed> = Vec::with_capacity(keyed.len());
+    let mut distinct: Vec<Delivery> = Vec::with_capacity(keyed.len());
     let mut image_shas: Vec<(usize, &str)> = Vec::new();
-    for change in changes {
-        let Some(app) = apps.get(&change.app) else {
-            continue;
-        };
-        let next = distinct.len();
-        let position = *positions
-            .entry((app, change.commit.as_str()))
-            .or_insert(next);
-        if position == next {
-            let delivery = Delivery {
-                committed_at: change.committed_at,
-                delivered_at: None,
-            };
-            distinct.push((app, delivery));
+    let mut distinct_of = vec![0u32; changes.len()];
+    for group in keyed.chunk_by(|a, b| a.order(b).is_eq()) {
+        for k in group {
+            distinct_of[k.index as usize] = distinct.len() as u32;
         }
-        let committed_at = &mut distinct[position].1.committed_at;
-        *committed_at = (*committed_at).min(change.committed_at);
+        keys.push(group[0]);
+        distinct.push(Delivery {
+            app: group[0].app,
+            committed_at: DateTime::<Utc>::MAX_UTC,
+            delivered_at: None,
+        });
+    }
+    // The records' times and images in their own order: reading them in key order would
+    // miss the cache at every one.
+    for (change, &position) in changes.iter().zip(&distinct_of) {
+        let delivery = &mut distinct[position as usize];
+        delivery.committed_at = delivery.committed_at.min(change.committed_at);
         if let Some(sha) = change.image_sha.as_deref() {
-            image_shas.push((position, sha));
+            image_shas.push((position as usize, sha));
         }
     }
+    let mut deployment_matched = vec![false; deployments.len()];
     if distinct.is_empty() {
-        return Vec::new();
+        return Deliveries {
+            changes: distinct,
+            deployment_matched,
+        };
     }
 
-    // Each (app, commit) is one distinct change, so a pass over the deployments finds every
-    // change's deliveries by commit.
-    for (i, deployment) in deployments.deployments.iter().enumerate() {
-        if let Some(commit) = deployment.commit.as_deref()
-            && let Some(&position) = positions.get(&(deployments.app_ids[i], commit))
-        {
-            distinct[position].1.consider(deployments.finished[i]);
+    // Each (app, commit) is one distinct change: join the deployments' commits to them by
+    // walking both sorted lists.
+    let with_commit: Vec<usize> = (0..deployments.inputs.len())
+        .filter(|&i| deployments.inputs[i].commit.is_some())
+        .collect();
+    let by_commit = sorted_keys(with_commit.len(), |j| {
+        let i = with_commit[j];
+        let commit = deployments.inputs[i].commit.as_deref().unwrap_or_default();
+        (deployments.input_apps[i], commit)
+    });
+    let mut next_key = 0;
+    for key in &by_commit {
+        while next_key < keys.len() && keys[next_key].order(key).is_lt() {
+            next_key += 1;
+        }
+        if next_key < keys.len() && keys[next_key].order(key).is_eq() {
+            let i = deployments.input_positions[with_commit[key.index as usize]] as usize;
+            distinct[next_key].consider(deployments.finished[i]);
+            deployment_matched[i] = true;
         }
     }
     // Many changes may share an image, so search each one's deliveries by image instead.
     if !image_shas.is_empty() {
         let by_image = DeliveryTimes::new(deployments, |d| d.image_sha.as_deref());
-        for (position, sha) in image_shas {
-            let (app, ref delivery) = distinct[position];
-            if let Some(t) = by_image.first_at_or_after(app, sha, delivery.committed_at) {
-                distinct[position].1.consider(t);
+        let mut change_images: FastMap<(u32, &str), ()> =
+            FastMap::with_capacity_and_hasher(image_shas.len(), Default::default());
+        for &(position, sha) in &image_shas {
+            let delivery = &distinct[position];
+            change_images.insert((delivery.app, sha), ());
+            if let Some(t) = by_image.first_at_or_after(delivery.app, sha, delivery.committed_at) {
+                distinct[position].consider(t);
+            }
+        }
+        for (i, deployment) in deployments.deployments.iter().enumerate() {
+            if let Some(sha) = deployment.image_sha.as_deref()
+                && change_images.contains_key(&(deployments.app_ids[i], sha))
+            {
+                deployment_matched[i] = true;
             }
         }
     }
-    distinct.into_iter().map(|(_, delivery)| delivery).collect()
+    Deliveries {
+        changes: distinct,
+        deployment_matched,
+    }
 }
 
 /// An incident identified by (app, id), merged over every record of it: opened at the
 /// earliest time seen, resolved at the latest.
 pub(super) struct DistinctIncident {
+    pub app: u32,
     /// None for incidents of the unattributed app.
     pub attributable_app: Option<u32>,
     pub opened_at: Timestamp,
@@ -323,24 +448,35 @@ pub(super) fn distinct_incidents<'a>(
     incidents: &'a [Incident],
     apps: &mut Apps<'a>,
 ) -> Vec<DistinctIncident> {
-    let mut positions: FastMap<(u32, &str), usize> =
-        FastMap::with_capacity_and_hasher(incidents.len(), Default::default());
-    let mut distinct: Vec<DistinctIncident> = Vec::with_capacity(incidents.len());
-    for incident in incidents {
-        let app = apps.id(&incident.app);
-        let next = distinct.len();
-        let position = *positions.entry((app, incident.id.as_str())).or_insert(next);
-        if position == next {
-            distinct.push(DistinctIncident {
-                attributable_app: (incident.app != UNATTRIBUTED_APP).then_some(app),
-                opened_at: incident.opened_at,
-                resolved_at: incident.resolved_at,
-            });
-        }
-        let merged = &mut distinct[position];
-        merged.opened_at = merged.opened_at.min(incident.opened_at);
-        // `None < Some`, so a resolution is kept over its absence.
-        merged.resolved_at = merged.resolved_at.max(incident.resolved_at);
-    }
-    distinct
+    let incident_apps: Vec<u32> = incidents.iter().map(|i| apps.id(&i.app)).collect();
+    let id = |i: usize| incidents[i].id.as_str();
+    let keyed = sorted_keys(incidents.len(), |i| (incident_apps[i], id(i)));
+    keyed
+        .chunk_by(|a, b| a.order(b).is_eq())
+        .map(|group| {
+            let records = || group.iter().map(|k| &incidents[k.index as usize]);
+            let first = &incidents[group[0].index as usize];
+            DistinctIncident {
+                app: group[0].app,
+                attributable_app: (first.app != UNATTRIBUTED_APP).then_some(group[0].app),
+                opened_at: records().map(|i| i.opened_at).min().unwrap_or_default(),
+                // `None < Some`, so a resolution is kept over its absence.
+                resolved_at: records().map(|i| i.resolved_at).max().flatten(),
+            }
+        })
+        .collect()
+}
+
+/// The deployment each incident is attributed to: the latest of its app finished at or
+/// before the incident opened. None for unattributed incidents and those before any deploy.
+pub(super) fn attribute(
+    incidents: &[DistinctIncident],
+    deployments: &DeploymentIndex,
+) -> Vec<Option<usize>> {
+    incidents
+        .iter()
+        .map(|incident| {
+            deployments.latest_at_or_before(incident.attributable_app?, incident.opened_at)
+        })
+        .collect()
 }

@@ -5,16 +5,26 @@
 //! in which sources delivered the events.
 
 mod events;
+mod quality;
+mod samples;
+mod series;
+mod services;
+mod trend;
 
 use std::time::Duration;
 
 use chrono::TimeDelta;
 use serde::Serialize;
 
-use crate::model::{Change, DoraEvents, Timestamp};
-use events::{
-    Apps, DeploymentIndex, DistinctIncident, Window, distinct_incidents, first_deliveries,
+use crate::model::{DoraEvents, Timestamp};
+use events::{Apps, DeploymentIndex, Window, attribute, distinct_incidents, first_deliveries};
+pub use quality::{
+    DataQuality, KEY_NAMES, LOW_SAMPLE, LowSample, NotAvailable, samples_and_reasons,
 };
+use samples::Samples;
+pub use series::{MAX_SERIES_DAYS, Series};
+pub use services::ServiceReport;
+pub use trend::{Difference, Direction, Trend, Trends};
 
 /// Why deployment frequency and change failure rate are N/A.
 pub const NO_DEPLOYMENTS: &str = "no deployments in window";
@@ -112,6 +122,17 @@ pub struct TimeToRestore {
     pub missing: Option<&'static str>,
 }
 
+/// The four keys of one scope (a service, or everything) over one window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keys {
+    pub deployment_frequency: DeploymentFrequency,
+    pub lead_time: LeadTime,
+    pub change_failure_rate: ChangeFailureRate,
+    pub time_to_restore: TimeToRestore,
+}
+
+/// The keys over every event, with their trend, daily series, per-service breakdown and the
+/// data's gaps. The four key fields are the current window's, computed from all events.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DoraReport {
     pub window_days: f64,
@@ -120,6 +141,28 @@ pub struct DoraReport {
     pub lead_time: LeadTime,
     pub change_failure_rate: ChangeFailureRate,
     pub time_to_restore: TimeToRestore,
+    /// The same keys over the window of the same length just before this one.
+    pub previous: Keys,
+    /// Previous window to current window, per key.
+    pub trend: Trends,
+    /// Daily buckets across the current window, oldest first.
+    pub series: Series,
+    /// Each service's keys, worst first. Incidents of no service are left out here but count
+    /// in the overall figures.
+    pub by_service: Vec<ServiceReport>,
+    pub data_quality: DataQuality,
+}
+
+impl DoraReport {
+    /// The current window's overall keys.
+    pub fn keys(&self) -> Keys {
+        Keys {
+            deployment_frequency: self.deployment_frequency.clone(),
+            lead_time: self.lead_time.clone(),
+            change_failure_rate: self.change_failure_rate.clone(),
+            time_to_restore: self.time_to_restore.clone(),
+        }
+    }
 }
 
 /// One key's definition and tier thresholds, worded for the help screen.
@@ -131,24 +174,74 @@ pub struct KeyThresholds {
     pub tiers: [&'static str; 4],
 }
 
-/// The four keys over the window `(now - window, now]`.
+/// The four keys over the window `(now - window, now]`, overall and per service, against the
+/// window of the same length before it.
 pub fn compute(
     events: &DoraEvents,
     now: Timestamp,
     window: Duration,
     benchmark: Benchmark,
 ) -> DoraReport {
-    let window = Window::ending_at(now, window);
+    let current = Window::ending_at(now, window);
+    let previous = current.preceding();
     let mut apps = Apps::default();
     let deployments = DeploymentIndex::new(&events.deployments, &mut apps);
     let incidents = distinct_incidents(&events.incidents, &mut apps);
-    DoraReport {
-        window_days: window.days(),
+    let deliveries = first_deliveries(&events.changes, &deployments, &mut apps);
+    let attributed = attribute(&incidents, &deployments);
+    let mut failed = vec![false; deployments.len()];
+    for &position in attributed.iter().flatten() {
+        failed[position] = true;
+    }
+    let buckets = samples::bucket(
+        apps.len(),
+        [current, previous],
+        &deployments,
+        &failed,
+        &deliveries.changes,
+        &incidents,
+    );
+    let [now_samples, before_samples] = &buckets.overall;
+    let overall = keys(now_samples, current, benchmark);
+    let previous_keys = keys(before_samples, previous, benchmark);
+    let data_quality = quality::assess(
+        &overall,
+        current,
+        &deployments,
+        &deliveries,
+        &incidents,
+        &attributed,
+    );
+    let by_service = services::by_service(
+        &apps.names(),
+        &buckets.by_app,
+        [current, previous],
         benchmark,
-        deployment_frequency: deployment_frequency(&deployments, window, benchmark),
-        lead_time: lead_time(&events.changes, &deployments, &apps, window, benchmark),
-        change_failure_rate: change_failure_rate(&incidents, &deployments, window, benchmark),
-        time_to_restore: time_to_restore(&incidents, window),
+    );
+    let trend = Trends::between(&overall, &previous_keys);
+    let series = Series::over(now_samples, current);
+    DoraReport {
+        window_days: current.days(),
+        benchmark,
+        trend,
+        series,
+        by_service,
+        data_quality,
+        previous: previous_keys,
+        deployment_frequency: overall.deployment_frequency,
+        lead_time: overall.lead_time,
+        change_failure_rate: overall.change_failure_rate,
+        time_to_restore: overall.time_to_restore,
+    }
+}
+
+/// One scope's keys over one window.
+fn keys(samples: &Samples, window: Window, benchmark: Benchmark) -> Keys {
+    Keys {
+        deployment_frequency: deployment_frequency(samples, window, benchmark),
+        lead_time: lead_time(samples, benchmark),
+        change_failure_rate: change_failure_rate(samples, benchmark),
+        time_to_restore: time_to_restore(samples),
     }
 }
 
@@ -230,12 +323,11 @@ pub fn tier_thresholds(benchmark: Benchmark) -> [KeyThresholds; 4] {
 }
 
 fn deployment_frequency(
-    deployments: &DeploymentIndex,
+    samples: &Samples,
     window: Window,
     benchmark: Benchmark,
 ) -> DeploymentFrequency {
-    let finish_times: Vec<Timestamp> = deployments.finished_in(window).collect();
-    let count = finish_times.len();
+    let count = samples.deployments.len();
     if count == 0 {
         return DeploymentFrequency {
             deployments: 0,
@@ -245,7 +337,7 @@ fn deployment_frequency(
             missing: Some(NO_DEPLOYMENTS),
         };
     }
-    let deploy_days_per_week = median_deploy_days_per_week(&finish_times, window);
+    let deploy_days_per_week = median_deploy_days_per_week(&samples.deployments, window);
     DeploymentFrequency {
         deployments: count,
         per_day: Some(count as f64 / window.days()),
@@ -262,11 +354,11 @@ fn deployment_frequency(
 
 /// Median over the window's whole weeks of the days with a deploy (days of 24 h counted back
 /// from the window's end: calendar days would put eight of them in a week not ending at midnight).
-fn median_deploy_days_per_week(finish_times: &[Timestamp], window: Window) -> f64 {
+fn median_deploy_days_per_week(deployments: &[(Timestamp, bool)], window: Window) -> f64 {
     let weeks = window.whole_weeks();
-    let mut week_days: Vec<(u64, u64)> = finish_times
+    let mut week_days: Vec<(u64, u64)> = deployments
         .iter()
-        .map(|&t| (window.week_of(t), window.day_of(t)))
+        .map(|&(t, _)| (window.week_of(t), window.day_of(t)))
         .filter(|&(week, _)| week < weeks)
         .collect();
     week_days.sort_unstable();
@@ -328,37 +420,13 @@ fn deployment_frequency_tier(
     }
 }
 
-/// Lead times of the changes whose first delivery finished inside the window.
-fn lead_time_samples(
-    changes: &[Change],
-    deployments: &DeploymentIndex,
-    apps: &Apps,
-    window: Window,
-) -> Vec<TimeDelta> {
-    first_deliveries(changes, deployments, apps)
-        .into_iter()
-        .filter_map(|change| {
-            let delivered_at = change.delivered_at.filter(|&t| window.contains(t))?;
-            let lead = delivered_at - change.committed_at;
-            (lead > TimeDelta::zero()).then_some(lead)
-        })
-        .collect()
-}
-
-fn lead_time(
-    changes: &[Change],
-    deployments: &DeploymentIndex,
-    apps: &Apps,
-    window: Window,
-    benchmark: Benchmark,
-) -> LeadTime {
-    let mut samples = lead_time_samples(changes, deployments, apps, window);
-    samples.sort_unstable();
-    let median_seconds = median_seconds(&samples);
+fn lead_time(samples: &Samples, benchmark: Benchmark) -> LeadTime {
+    let mut leads: Vec<TimeDelta> = samples.leads.iter().map(|&(_, lead)| lead).collect();
+    let median_seconds = median_seconds(&mut leads);
     LeadTime {
-        n: samples.len(),
+        n: leads.len(),
         median_seconds,
-        p90_seconds: p90_seconds(&samples),
+        p90_seconds: p90_seconds(&mut leads),
         tier: median_seconds.map(|median| lead_time_tier(benchmark, median)),
         missing: median_seconds.is_none().then_some(NO_DELIVERED_CHANGES),
     }
@@ -372,13 +440,8 @@ fn lead_time_tier(benchmark: Benchmark, median_seconds: f64) -> Tier {
     tier_below(median_seconds, limits)
 }
 
-fn change_failure_rate(
-    incidents: &[DistinctIncident],
-    deployments: &DeploymentIndex,
-    window: Window,
-    benchmark: Benchmark,
-) -> ChangeFailureRate {
-    let total = deployments.finished_in(window).count();
+fn change_failure_rate(samples: &Samples, benchmark: Benchmark) -> ChangeFailureRate {
+    let total = samples.deployments.len();
     if total == 0 {
         return ChangeFailureRate {
             deployments: 0,
@@ -388,16 +451,11 @@ fn change_failure_rate(
             missing: Some(NO_DEPLOYMENTS),
         };
     }
-    let mut failed_flags = vec![false; deployments.len()];
-    for incident in incidents {
-        if let Some(app) = incident.attributable_app
-            && let Some(i) = deployments.latest_at_or_before(app, incident.opened_at)
-            && window.contains(deployments.finished_at(i))
-        {
-            failed_flags[i] = true;
-        }
-    }
-    let failed = failed_flags.iter().filter(|&&failed| failed).count();
+    let failed = samples
+        .deployments
+        .iter()
+        .filter(|&&(_, failed)| failed)
+        .count();
     ChangeFailureRate {
         deployments: total,
         failed,
@@ -422,24 +480,11 @@ fn change_failure_rate_tier(benchmark: Benchmark, failed: usize, deployments: us
     }
 }
 
-/// Restore times of the incidents resolved inside the window.
-fn restore_time_samples(incidents: &[DistinctIncident], window: Window) -> Vec<TimeDelta> {
-    incidents
-        .iter()
-        .filter_map(|incident| {
-            let resolved_at = incident.resolved_at.filter(|&t| window.contains(t))?;
-            let restore = resolved_at - incident.opened_at;
-            (restore >= TimeDelta::zero()).then_some(restore)
-        })
-        .collect()
-}
-
-fn time_to_restore(incidents: &[DistinctIncident], window: Window) -> TimeToRestore {
-    let mut samples = restore_time_samples(incidents, window);
-    samples.sort_unstable();
-    let median_seconds = median_seconds(&samples);
+fn time_to_restore(samples: &Samples) -> TimeToRestore {
+    let mut restores: Vec<TimeDelta> = samples.restores.iter().map(|&(_, r)| r).collect();
+    let median_seconds = median_seconds(&mut restores);
     TimeToRestore {
-        n: samples.len(),
+        n: restores.len(),
         median_seconds,
         tier: median_seconds
             .map(|median| tier_below(median, [HOUR_SECONDS, DAY_SECONDS, WEEK_SECONDS])),
@@ -464,21 +509,27 @@ fn seconds(delta: TimeDelta) -> f64 {
     delta.num_seconds() as f64 + f64::from(delta.subsec_nanos()) / 1e9
 }
 
-/// Median of ascending samples; the mean of the two middle ones when their number is even.
-fn median_seconds(sorted: &[TimeDelta]) -> Option<f64> {
-    let n = sorted.len();
-    let upper = seconds(*sorted.get(n / 2)?);
+/// Median of the samples (in any order; they are reordered); the mean of the two middle ones
+/// when their number is even. Selection rather than a sort: linear time.
+fn median_seconds(samples: &mut [TimeDelta]) -> Option<f64> {
+    let n = samples.len();
+    if n == 0 {
+        return None;
+    }
+    let (below, &mut upper, _) = samples.select_nth_unstable(n / 2);
     if n % 2 == 1 {
-        Some(upper)
+        Some(seconds(upper))
     } else {
-        Some((seconds(sorted[n / 2 - 1]) + upper) / 2.0)
+        let lower = below.iter().max().copied()?;
+        Some((seconds(lower) + seconds(upper)) / 2.0)
     }
 }
 
-/// Nearest-rank 90th percentile of ascending samples: the ceil(0.9 n)-th smallest.
-fn p90_seconds(sorted: &[TimeDelta]) -> Option<f64> {
-    let rank = (9 * sorted.len()).div_ceil(10);
-    sorted.get(rank.checked_sub(1)?).copied().map(seconds)
+/// Nearest-rank 90th percentile of the samples (reordered): the ceil(0.9 n)-th smallest.
+fn p90_seconds(samples: &mut [TimeDelta]) -> Option<f64> {
+    let rank = (9 * samples.len()).div_ceil(10);
+    let index = rank.checked_sub(1)?;
+    Some(seconds(*samples.select_nth_unstable(index).1))
 }
 
 #[cfg(test)]

@@ -1,9 +1,12 @@
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 
-use super::events::{Apps, DeploymentIndex, Window, distinct_incidents};
+use super::events::{
+    Apps, DeploymentIndex, DistinctIncident, Window, distinct_incidents, first_deliveries,
+};
+use super::trend;
 use super::*;
-use crate::model::{Deployment, Incident, UNATTRIBUTED_APP};
+use crate::model::{Change, Deployment, Incident, UNATTRIBUTED_APP};
 
 const HOUR: i64 = 3_600;
 const DAY: i64 = 86_400;
@@ -451,16 +454,19 @@ fn lead_time_median_odd_and_p90_nearest_rank() {
 #[test]
 fn median_and_p90_helpers() {
     let d = |s: &[i64]| s.iter().map(|&s| TimeDelta::seconds(s)).collect::<Vec<_>>();
-    assert_eq!(median_seconds(&d(&[])), None);
-    assert_eq!(p90_seconds(&d(&[])), None);
-    assert_eq!(median_seconds(&d(&[7])), Some(7.0));
-    assert_eq!(p90_seconds(&d(&[7])), Some(7.0));
-    assert_eq!(median_seconds(&d(&[1, 4])), Some(2.5));
-    assert_eq!(p90_seconds(&d(&[1, 4])), Some(4.0));
-    assert_eq!(median_seconds(&d(&[1, 2, 100])), Some(2.0));
+    assert_eq!(median_seconds(&mut d(&[])), None);
+    assert_eq!(p90_seconds(&mut d(&[])), None);
+    assert_eq!(median_seconds(&mut d(&[7])), Some(7.0));
+    assert_eq!(p90_seconds(&mut d(&[7])), Some(7.0));
+    assert_eq!(median_seconds(&mut d(&[1, 4])), Some(2.5));
+    assert_eq!(p90_seconds(&mut d(&[1, 4])), Some(4.0));
+    assert_eq!(median_seconds(&mut d(&[1, 2, 100])), Some(2.0));
     let twenty: Vec<i64> = (1..=20).collect();
-    assert_eq!(p90_seconds(&d(&twenty)), Some(18.0));
-    assert_eq!(median_seconds(&[TimeDelta::milliseconds(1_500)]), Some(1.5));
+    assert_eq!(p90_seconds(&mut d(&twenty)), Some(18.0));
+    assert_eq!(
+        median_seconds(&mut [TimeDelta::milliseconds(1_500)]),
+        Some(1.5)
+    );
 }
 
 #[test]
@@ -712,7 +718,361 @@ fn thresholds_list_four_tiers_per_key_elite_first() {
     );
 }
 
+// ---- trends ----
+
+fn lead_deploy(app: &str, commit: &str, lead: TimeDelta, at: Timestamp) -> (Deployment, Change) {
+    (
+        deploy(app, None, Some(commit), at),
+        change(app, commit, None, at - lead),
+    )
+}
+
+#[test]
+fn trend_compares_each_key_with_the_previous_window_of_the_same_length() {
+    // Window 7 days. Previous (14d, 7d] ago: 2 deploys (1 failed), leads 10 h, 10 h, restore 1 h.
+    // Current (7d, 0]: 4 deploys (1 failed), leads 5 h x4, restore 3 h.
+    let mut deployments = Vec::new();
+    let mut changes = Vec::new();
+    for (i, at) in [ago(10 * DAY), ago(9 * DAY)].into_iter().enumerate() {
+        let (d, c) = lead_deploy("a", &format!("p{i}"), hours(10), at);
+        deployments.push(d);
+        changes.push(c);
+    }
+    for i in 0..4 {
+        let (d, c) = lead_deploy("a", &format!("c{i}"), hours(5), ago((6 - i) * DAY));
+        deployments.push(d);
+        changes.push(c);
+    }
+    let incidents = vec![
+        incident("a", "1", ago(9 * DAY - HOUR), Some(ago(9 * DAY - 2 * HOUR))),
+        incident("a", "2", ago(3 * DAY - HOUR), Some(ago(3 * DAY - 4 * HOUR))),
+    ];
+    let r = report_over(
+        &events(deployments, changes, incidents),
+        days(7),
+        Benchmark::Dora2023,
+    );
+    assert_eq!(r.previous.deployment_frequency.deployments, 2);
+    assert_eq!(r.previous.change_failure_rate.failed, 1);
+    assert_eq!(r.deployment_frequency.deployments, 4);
+    let t = &r.trend;
+    assert_eq!(t.deployment_frequency.previous, Some(2.0 / 7.0));
+    assert_eq!(t.deployment_frequency.previous_n, 2);
+    assert_eq!(
+        t.deployment_frequency.change,
+        Some(Difference::Percent(100.0))
+    );
+    assert_eq!(t.deployment_frequency.direction, Some(Direction::Better));
+    assert_eq!(t.lead_time.previous, Some(10.0 * 3600.0));
+    assert_eq!(t.lead_time.change, Some(Difference::Percent(-50.0)));
+    assert_eq!(t.lead_time.direction, Some(Direction::Better));
+    assert_eq!(t.change_failure_rate.previous, Some(0.5));
+    assert_eq!(
+        t.change_failure_rate.change,
+        Some(Difference::Points(-25.0))
+    );
+    assert_eq!(t.change_failure_rate.direction, Some(Direction::Better));
+    assert_eq!(t.time_to_restore.change, Some(Difference::Percent(200.0)));
+    assert_eq!(t.time_to_restore.direction, Some(Direction::Worse));
+    assert!(t.all().iter().all(|trend| trend.missing.is_none()));
+}
+
+#[test]
+fn trend_is_not_available_with_a_reason_when_a_window_has_no_figure() {
+    let e = events(vec![deploy_at("a", ago(DAY))], vec![], vec![]);
+    let t = report_over(&e, days(7), Benchmark::Dora2023).trend;
+    assert_eq!(t.deployment_frequency.previous, None);
+    assert_eq!(t.deployment_frequency.direction, None);
+    assert_eq!(t.deployment_frequency.change, None);
+    assert_eq!(
+        t.deployment_frequency.missing,
+        Some(trend::NO_PREVIOUS_FIGURE)
+    );
+    let e = events(vec![deploy_at("a", ago(8 * DAY))], vec![], vec![]);
+    let t = report_over(&e, days(7), Benchmark::Dora2023).trend;
+    assert_eq!(t.deployment_frequency.previous, Some(1.0 / 7.0));
+    assert_eq!(
+        t.deployment_frequency.missing,
+        Some(trend::NO_CURRENT_FIGURE)
+    );
+    assert_eq!(t.deployment_frequency.direction, None);
+}
+
+#[test]
+fn failure_rate_rising_from_zero_is_measured_in_points() {
+    let e = events(
+        vec![
+            deploy_at("a", ago(10 * DAY)),
+            deploy_at("a", ago(2 * DAY)),
+            deploy_at("a", ago(DAY)),
+        ],
+        vec![],
+        vec![incident("a", "1", ago(DAY - HOUR), None)],
+    );
+    let t = report_over(&e, days(7), Benchmark::Dora2023).trend;
+    assert_eq!(t.change_failure_rate.previous, Some(0.0));
+    assert_eq!(t.change_failure_rate.change, Some(Difference::Points(50.0)));
+    assert_eq!(t.change_failure_rate.direction, Some(Direction::Worse));
+}
+
+#[test]
+fn a_change_that_rounds_to_zero_is_the_same() {
+    // 1000 vs 1004 deploys: +0.4%, shown as 0%.
+    let mut deployments: Vec<Deployment> = (0..1000)
+        .map(|i| deploy_at("a", ago(8 * DAY + i * 60)))
+        .collect();
+    deployments.extend((0..1004).map(|i| deploy_at("a", ago(DAY + i * 60))));
+    let t = report_over(
+        &events(deployments, vec![], vec![]),
+        days(7),
+        Benchmark::Dora2023,
+    )
+    .trend;
+    assert_eq!(t.deployment_frequency.direction, Some(Direction::Same));
+}
+
+#[test]
+fn restore_time_rising_from_zero_has_a_direction_but_no_percent() {
+    let e = events(
+        vec![],
+        vec![],
+        vec![
+            incident("a", "1", ago(9 * DAY), Some(ago(9 * DAY))),
+            incident("a", "2", ago(2 * DAY), Some(ago(DAY))),
+        ],
+    );
+    let t = report_over(&e, days(7), Benchmark::Dora2023).trend;
+    assert_eq!(t.time_to_restore.previous, Some(0.0));
+    assert_eq!(t.time_to_restore.change, None);
+    assert_eq!(t.time_to_restore.missing, Some(trend::PREVIOUS_ZERO));
+    assert_eq!(t.time_to_restore.direction, Some(Direction::Worse));
+}
+
+// ---- per service ----
+
+#[test]
+fn overall_figures_come_from_all_events_not_a_mean_of_services() {
+    // a: 1 of 1 deploys failed; b: 0 of 3. The mean of the rates would be 50%; the rate is 25%.
+    // Lead times a: 1 h; b: 10, 20, 30 h. Median of all four is 15 h; the mean of medians 10.5 h.
+    let mut deployments = Vec::new();
+    let mut changes = Vec::new();
+    for (app, commit, lead, at) in [
+        ("a", "a1", 1, 5),
+        ("b", "b1", 10, 4),
+        ("b", "b2", 20, 3),
+        ("b", "b3", 30, 2),
+    ] {
+        let (d, c) = lead_deploy(app, commit, hours(lead), ago(at * DAY));
+        deployments.push(d);
+        changes.push(c);
+    }
+    let e = events(
+        deployments,
+        changes,
+        vec![incident("a", "1", ago(5 * DAY - HOUR), None)],
+    );
+    let r = report(&e);
+    assert_eq!(r.change_failure_rate.ratio, Some(0.25));
+    assert_eq!(r.lead_time.median_seconds, Some(15.0 * 3600.0));
+    let services: Vec<&str> = r.by_service.iter().map(|s| s.app.as_str()).collect();
+    assert_eq!(services, ["a", "b"]);
+    let a = &r.by_service[0].keys;
+    assert_eq!(a.change_failure_rate.ratio, Some(1.0));
+    assert_eq!(a.lead_time.median_seconds, Some(3600.0));
+    let b = &r.by_service[1].keys;
+    assert_eq!(b.change_failure_rate.ratio, Some(0.0));
+    assert_eq!(b.lead_time.median_seconds, Some(20.0 * 3600.0));
+    assert_eq!(b.deployment_frequency.deployments, 3);
+}
+
+#[test]
+fn services_are_sorted_worst_tier_first_then_by_failure_rate_then_name() {
+    // Daily deploys over a 7-day window in each app: elite frequency. c fails 1 of 7 (14%,
+    // medium); b fails 1 of 8 (medium) and has a 40-day lead time (low); a and d fail nothing;
+    // "unknown" is no service.
+    let mut deployments = Vec::new();
+    for app in ["a", "b", "c", "d", UNATTRIBUTED_APP] {
+        deployments.extend((0..7).map(|i| deploy_at(app, ago(i * DAY + HOUR))));
+    }
+    let changes = vec![change("b", "b1", None, ago(40 * DAY))];
+    deployments.push(deploy("b", None, Some("b1"), ago(HOUR / 2)));
+    let incidents = vec![
+        incident("c", "1", ago(HOUR / 2), None),
+        incident("b", "1", ago(HOUR / 4), None),
+        incident(UNATTRIBUTED_APP, "1", ago(HOUR / 4), None),
+    ];
+    let r = report_over(
+        &events(deployments, changes, incidents),
+        days(7),
+        Benchmark::Dora2023,
+    );
+    let order: Vec<(&str, Option<Tier>)> = r
+        .by_service
+        .iter()
+        .map(|s| (s.app.as_str(), s.worst_tier()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("b", Some(Tier::Low)),
+            ("c", Some(Tier::Medium)),
+            ("a", Some(Tier::Elite)),
+            ("d", Some(Tier::Elite)),
+        ]
+    );
+}
+
+// ---- data quality ----
+
+#[test]
+fn data_quality_counts_what_joins_nothing() {
+    let e = events(
+        vec![
+            deploy("a", None, Some("c1"), ago(5 * DAY)),
+            deploy("a", Some("img"), None, ago(4 * DAY)),
+            deploy("a", None, Some("stray"), ago(3 * DAY)),
+            deploy("a", None, None, ago(2 * DAY)),
+            deploy("a", None, None, ago(40 * DAY)),
+        ],
+        vec![
+            change("a", "c1", None, ago(6 * DAY)),
+            change("a", "c2", Some("img"), ago(6 * DAY)),
+            change("a", "c3", None, ago(DAY)),
+            change("b", "c1", None, ago(DAY)),
+            change("a", "old", None, ago(50 * DAY)),
+        ],
+        vec![
+            incident(UNATTRIBUTED_APP, "1", ago(DAY), None),
+            incident("z", "1", ago(DAY), None),
+            incident("a", "1", ago(HOUR), Some(ago(HOUR / 2))),
+        ],
+    );
+    let q = report(&e).data_quality;
+    assert_eq!(q.deployments_without_change, 2);
+    assert_eq!(q.changes_not_deployed, 2);
+    assert_eq!(q.incidents_unattributed, 1);
+    assert_eq!(q.incidents_without_deployment, 1);
+    assert_eq!(
+        q.low_samples,
+        [
+            LowSample {
+                key: "deployment_frequency",
+                n: 4
+            },
+            LowSample {
+                key: "lead_time",
+                n: 2
+            },
+            LowSample {
+                key: "change_failure_rate",
+                n: 4
+            },
+            LowSample {
+                key: "time_to_restore",
+                n: 1
+            },
+        ]
+    );
+    assert!(q.not_available.is_empty());
+}
+
+#[test]
+fn data_quality_lists_each_figure_that_is_not_available_with_its_reason() {
+    let q = report(&DoraEvents::default()).data_quality;
+    assert_eq!(
+        q.not_available,
+        [
+            NotAvailable {
+                key: "deployment_frequency",
+                reason: NO_DEPLOYMENTS
+            },
+            NotAvailable {
+                key: "lead_time",
+                reason: NO_DELIVERED_CHANGES
+            },
+            NotAvailable {
+                key: "change_failure_rate",
+                reason: NO_DEPLOYMENTS
+            },
+            NotAvailable {
+                key: "time_to_restore",
+                reason: NO_RESOLVED_INCIDENTS
+            },
+        ]
+    );
+    assert!(q.low_samples.is_empty());
+}
+
+// ---- daily series ----
+
+#[test]
+fn series_has_one_bucket_per_day_oldest_first() {
+    let e = events(
+        vec![
+            deploy("a", None, Some("c1"), ago(HOUR)),
+            deploy("a", None, Some("c2"), ago(2 * HOUR)),
+            deploy("a", None, None, ago(6 * DAY + HOUR)),
+            deploy("a", None, None, ago(8 * DAY)),
+        ],
+        vec![
+            change("a", "c1", None, ago(3 * HOUR)),
+            change("a", "c2", None, ago(6 * HOUR)),
+        ],
+        vec![incident("a", "1", ago(90 * 60), Some(ago(30 * 60)))],
+    );
+    let s = report_over(&e, days(7), Benchmark::Dora2023).series;
+    assert_eq!(s.days(), 7);
+    assert_eq!(s.deployments, [1, 0, 0, 0, 0, 0, 2]);
+    assert_eq!(
+        s.change_failure_rate,
+        [Some(0.0), None, None, None, None, None, Some(0.5)]
+    );
+    assert_eq!(s.lead_time_seconds[6], Some(3.0 * 3600.0));
+    assert_eq!(s.lead_time_seconds[..6], [None; 6]);
+    assert_eq!(s.time_to_restore_seconds[6], Some(3600.0));
+    let long = report_over(&e, Duration::MAX, Benchmark::Dora2023).series;
+    assert_eq!(long.days(), MAX_SERIES_DAYS);
+    let short = report_over(
+        &e,
+        Duration::from_secs(3 * HOUR as u64),
+        Benchmark::Dora2023,
+    )
+    .series;
+    assert_eq!(short.deployments, [2]);
+}
+
 // ---- properties ----
+
+/// Lead times of the changes whose first delivery finished inside the window, straight from
+/// the definition.
+fn lead_time_samples<'a>(
+    changes: &'a [Change],
+    deployments: &DeploymentIndex,
+    apps: &mut Apps<'a>,
+    window: Window,
+) -> Vec<TimeDelta> {
+    first_deliveries(changes, deployments, apps)
+        .changes
+        .into_iter()
+        .filter_map(|change| {
+            let delivered_at = change.delivered_at.filter(|&t| window.contains(t))?;
+            let lead = delivered_at - change.committed_at;
+            (lead > TimeDelta::zero()).then_some(lead)
+        })
+        .collect()
+}
+
+/// Restore times of the incidents resolved inside the window, straight from the definition.
+fn restore_time_samples(incidents: &[DistinctIncident], window: Window) -> Vec<TimeDelta> {
+    incidents
+        .iter()
+        .filter_map(|incident| {
+            let resolved_at = incident.resolved_at.filter(|&t| window.contains(t))?;
+            let restore = resolved_at - incident.opened_at;
+            (restore >= TimeDelta::zero()).then_some(restore)
+        })
+        .collect()
+}
 
 fn arb_time() -> impl Strategy<Value = Timestamp> {
     // Whole hours from 2 days ahead to 40 days back, so ties and boundaries are common.
@@ -884,7 +1244,7 @@ proptest! {
         let mut apps = Apps::default();
         let deployments = DeploymentIndex::new(&e.deployments, &mut apps);
         let incidents = distinct_incidents(&e.incidents, &mut apps);
-        let lead = lead_time_samples(&e.changes, &deployments, &apps, w);
+        let lead = lead_time_samples(&e.changes, &deployments, &mut apps, w);
         prop_assert_eq!(lead.len(), r.lead_time.n);
         prop_assert!(lead.iter().all(|&l| l > TimeDelta::zero()));
         assert_within_samples(r.lead_time.median_seconds, lead.clone());
@@ -899,11 +1259,128 @@ proptest! {
     }
 
     #[test]
+    fn each_service_matches_the_keys_of_its_own_events(
+        e in arb_events(),
+        window in arb_window(),
+        benchmark in arb_benchmark(),
+    ) {
+        let r = report_over(&e, window, benchmark);
+        for service in &r.by_service {
+            let own = DoraEvents {
+                deployments: e.deployments.iter().filter(|d| d.app == service.app).cloned().collect(),
+                changes: e.changes.iter().filter(|c| c.app == service.app).cloned().collect(),
+                incidents: e.incidents.iter().filter(|i| i.app == service.app).cloned().collect(),
+            };
+            let alone = report_over(&own, window, benchmark);
+            prop_assert_eq!(&service.keys, &alone.keys());
+            prop_assert_eq!(&service.trend, &alone.trend);
+        }
+    }
+
+    #[test]
+    fn a_deployment_is_counted_once_in_exactly_one_service(
+        e in arb_events(),
+        window in arb_window(),
+        benchmark in arb_benchmark(),
+    ) {
+        let r = report_over(&e, window, benchmark);
+        let w = Window::ending_at(now(), window);
+        let mut distinct: Vec<(&str, Timestamp, &Option<String>, &Option<String>)> = e
+            .deployments
+            .iter()
+            .filter(|d| w.contains(d.finished_at))
+            .map(|d| (d.app.as_str(), d.finished_at, &d.image_sha, &d.commit))
+            .collect();
+        distinct.sort();
+        distinct.dedup();
+        prop_assert_eq!(r.deployment_frequency.deployments, distinct.len());
+        let unattributed = distinct.iter().filter(|d| d.0 == UNATTRIBUTED_APP).count();
+        let per_service: usize = r.by_service.iter().map(|s| s.keys.deployment_frequency.deployments).sum();
+        prop_assert_eq!(per_service + unattributed, distinct.len());
+        let failed: usize = r.by_service.iter().map(|s| s.keys.change_failure_rate.failed).sum();
+        prop_assert_eq!(failed, r.change_failure_rate.failed);
+        if window <= days(MAX_SERIES_DAYS as u64) {
+            prop_assert_eq!(r.series.deployments.iter().sum::<usize>(), distinct.len());
+        }
+    }
+
+    #[test]
+    fn the_previous_window_is_the_same_computation_one_window_earlier(
+        e in arb_events(),
+        window in (1u64..20 * 86_400).prop_map(Duration::from_secs),
+        benchmark in arb_benchmark(),
+    ) {
+        let r = report_over(&e, window, benchmark);
+        let earlier = compute(&e, now() - TimeDelta::from_std(window).unwrap(), window, benchmark);
+        prop_assert_eq!(&r.previous, &earlier.keys());
+    }
+
+    #[test]
+    fn trend_direction_agrees_with_the_figures(
+        e in arb_events(),
+        window in arb_window(),
+        benchmark in arb_benchmark(),
+    ) {
+        let r = report_over(&e, window, benchmark);
+        let now_keys = r.keys();
+        let pairs = [
+            (now_keys.deployment_frequency.per_day, r.previous.deployment_frequency.per_day, &r.trend.deployment_frequency, true),
+            (now_keys.lead_time.median_seconds, r.previous.lead_time.median_seconds, &r.trend.lead_time, false),
+            (now_keys.change_failure_rate.ratio, r.previous.change_failure_rate.ratio, &r.trend.change_failure_rate, false),
+            (now_keys.time_to_restore.median_seconds, r.previous.time_to_restore.median_seconds, &r.trend.time_to_restore, false),
+        ];
+        for (current, previous, trend, higher_is_better) in pairs {
+            prop_assert_eq!(trend.previous, previous);
+            match (current, previous, trend.direction) {
+                (Some(c), Some(p), Some(direction)) => {
+                    let better = if higher_is_better { c > p } else { c < p };
+                    match direction {
+                        Direction::Better => prop_assert!(better),
+                        Direction::Worse => prop_assert!(!better && c != p),
+                        Direction::Same => {}
+                    }
+                }
+                (None, _, None) | (_, None, None) => prop_assert!(trend.missing.is_some()),
+                other => prop_assert!(false, "direction without figures: {:?}", other),
+            }
+        }
+    }
+
+    #[test]
+    fn a_new_incident_never_lowers_any_services_failure_rate(
+        e in arb_events(),
+        app in arb_app(),
+        opened in arb_time(),
+        window in arb_window(),
+    ) {
+        let before = report_over(&e, window, Benchmark::Dora2023);
+        let mut more = e.clone();
+        more.incidents.push(incident(app, "new", opened, None));
+        let after = report_over(&more, window, Benchmark::Dora2023);
+        for service in &before.by_service {
+            let later = after.by_service.iter().find(|s| s.app == service.app).unwrap();
+            prop_assert!(later.keys.change_failure_rate.failed >= service.keys.change_failure_rate.failed);
+            prop_assert!(later.keys.change_failure_rate.ratio >= service.keys.change_failure_rate.ratio);
+        }
+        prop_assert!(after.previous.change_failure_rate.ratio >= before.previous.change_failure_rate.ratio);
+    }
+
+    #[test]
     fn median_lies_between_min_and_max(mut samples in prop::collection::vec(0i64..1_000_000_000, 1..50)) {
         samples.sort_unstable();
         let sorted: Vec<TimeDelta> = samples.iter().map(|&s| TimeDelta::milliseconds(s)).collect();
-        let median = median_seconds(&sorted).unwrap();
-        let p90 = p90_seconds(&sorted).unwrap();
+        let median = median_seconds(&mut sorted.clone()).unwrap();
+        let p90 = p90_seconds(&mut sorted.clone()).unwrap();
+        // Selection in any order gives what the sorted definition gives.
+        let mut reversed: Vec<TimeDelta> = sorted.iter().rev().copied().collect();
+        let n = sorted.len();
+        let sorted_median = if n % 2 == 1 {
+            seconds(sorted[n / 2])
+        } else {
+            (seconds(sorted[n / 2 - 1]) + seconds(sorted[n / 2])) / 2.0
+        };
+        prop_assert_eq!(median_seconds(&mut reversed).unwrap(), sorted_median);
+        prop_assert_eq!(p90_seconds(&mut reversed).unwrap(), seconds(sorted[(9 * n).div_ceil(10) - 1]));
         let (min, max) = (seconds(sorted[0]), seconds(sorted[sorted.len() - 1]));
         prop_assert!(min <= median && median <= max);
         prop_assert!(median <= p90 && p90 <= max);

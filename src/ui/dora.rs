@@ -1,4 +1,5 @@
-//! The four DORA tiles: value, tier as text, and the evidence (n).
+//! The four DORA tiles: value, tier as text, trend against the previous window, the evidence
+//! (n), and where there is room a daily sparkline with a marker under each day with a deploy.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -6,12 +7,77 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{Theme, fit};
+use crate::dora::Series;
 use crate::format::key_figures;
 use crate::view::ViewModel;
 
-pub const HEIGHT: u16 = 4;
+pub const HEIGHT: u16 = 6;
 pub const COMPACT_HEIGHT: u16 = 3;
-pub const WALL_HEIGHT: u16 = 5;
+pub const WALL_HEIGHT: u16 = 7;
+
+/// Marks a day (or a group of days) with at least one deploy, under the sparkline.
+pub const DEPLOY_MARKER: char = '▴';
+const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// Block characters for the values, oldest left; several days share a column when the
+/// window has more days than `width`. A day without a figure is blank, never a zero bar.
+pub fn sparkline(values: &[Option<f64>], width: usize) -> String {
+    let columns = group(values, width, |group| {
+        let present: Vec<f64> = group.iter().flatten().copied().collect();
+        (!present.is_empty()).then(|| present.iter().sum::<f64>() / present.len() as f64)
+    });
+    let max = columns.iter().flatten().fold(0.0f64, |a, &b| a.max(b));
+    columns
+        .iter()
+        .map(|value| match value {
+            None => ' ',
+            Some(_) if max <= 0.0 => LEVELS[0],
+            Some(v) => LEVELS[((v / max) * 7.0).round().clamp(0.0, 7.0) as usize],
+        })
+        .collect()
+}
+
+/// `DEPLOY_MARKER` under each column of `sparkline` with a deploy in it.
+pub fn deploy_markers(series: &Series, width: usize) -> String {
+    let days: Vec<Option<f64>> = series
+        .deployments
+        .iter()
+        .map(|&n| (n > 0).then_some(n as f64))
+        .collect();
+    group(&days, width, |group| group.iter().flatten().next().copied())
+        .iter()
+        .map(|day| if day.is_some() { DEPLOY_MARKER } else { ' ' })
+        .collect()
+}
+
+fn group(
+    values: &[Option<f64>],
+    width: usize,
+    combine: impl Fn(&[Option<f64>]) -> Option<f64>,
+) -> Vec<Option<f64>> {
+    if width == 0 || values.is_empty() {
+        return Vec::new();
+    }
+    values
+        .chunks(values.len().div_ceil(width))
+        .map(combine)
+        .collect()
+}
+
+/// Each key's daily values, in key order: deploys, median lead time, failure rate, median
+/// restore time.
+fn daily(series: &Series) -> [Vec<Option<f64>>; 4] {
+    [
+        series
+            .deployments
+            .iter()
+            .map(|&n| (n > 0).then_some(n as f64))
+            .collect(),
+        series.lead_time_seconds.clone(),
+        series.change_failure_rate.clone(),
+        series.time_to_restore_seconds.clone(),
+    ]
+}
 
 /// Compact: a title rule and two keys per line.
 pub fn draw_compact(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
@@ -32,7 +98,7 @@ pub fn draw_compact(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &The
             let text = fit(&format!("{name}{}", f.value), half);
             return vec![Span::styled(text, theme.muted())];
         }
-        let value = format!("{} ({})", f.value, f.tier);
+        let value = format!("{} ({}) {}{}", f.value, f.tier, f.trend.arrow, f.trend.word);
         let evidence = f.evidence.first().cloned().unwrap_or_default();
         let used = name.chars().count() + value.chars().count();
         vec![
@@ -58,7 +124,9 @@ pub fn draw_compact(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &The
 pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
     let areas = Layout::horizontal([Constraint::Fill(1); 4]).split(area);
     let window = format!("{:.0}d", view.dora.window_days);
-    for (figure, tile) in key_figures(&view.dora).iter().zip(areas.iter()) {
+    let daily = daily(&view.dora.series);
+    let figures = key_figures(&view.dora);
+    for ((figure, tile), values) in figures.iter().zip(areas.iter()).zip(daily.iter()) {
         let block = Block::default()
             .borders(Borders::TOP | Borders::LEFT)
             .border_style(theme.muted())
@@ -70,8 +138,18 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
         frame.render_widget(block, *tile);
         let not_available = figure.value.starts_with("N/A");
         let value_lines = if not_available { 2 } else { 1 };
-        let [value_area, evidence_area] =
-            Layout::vertical([Constraint::Length(value_lines), Constraint::Min(0)]).areas(inner);
+        let spark_lines = if inner.height >= value_lines + 4 {
+            2
+        } else {
+            0
+        };
+        let [value_area, trend_area, evidence_area, spark_area] = Layout::vertical([
+            Constraint::Length(value_lines),
+            Constraint::Length(1),
+            Constraint::Min(0),
+            Constraint::Length(spark_lines),
+        ])
+        .areas(inner);
         let value = if not_available {
             Paragraph::new(Span::styled(figure.value.clone(), theme.muted()))
                 .wrap(Wrap { trim: true })
@@ -89,5 +167,27 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
             .map(|line| Line::styled(fit(line, width), theme.muted()))
             .collect();
         frame.render_widget(Paragraph::new(evidence), evidence_area);
+        let trend = Line::from(vec![
+            Span::styled(fit(&figure.trend.long(), width), theme.accent()),
+            Span::styled(
+                fit(
+                    " vs previous",
+                    width.saturating_sub(figure.trend.long().chars().count()),
+                ),
+                theme.muted(),
+            ),
+        ]);
+        frame.render_widget(Paragraph::new(trend), trend_area);
+        if spark_lines > 0 {
+            let spark_width = width.saturating_sub(1);
+            let lines = vec![
+                Line::styled(sparkline(values, spark_width), theme.accent()),
+                Line::styled(
+                    deploy_markers(&view.dora.series, spark_width),
+                    theme.muted(),
+                ),
+            ];
+            frame.render_widget(Paragraph::new(lines), spark_area);
+        }
     }
 }

@@ -9,7 +9,7 @@ use super::{Screen, Theme};
 use crate::state::Freshness;
 use crate::view::{PipelineStatus, ViewModel};
 
-const KEYS: &str = "/ find  ⏎ open  ? help  q quit ";
+const KEYS: &str = "/ find  ⏎ open  s services  ? help  q quit ";
 const FILTER_KEYS: &str = "⏎ apply  Esc clear ";
 
 /// "updated 12s ago", "updated 3 min ago", or "no update yet".

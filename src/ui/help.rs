@@ -19,6 +19,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
         Line::styled("Keys", theme.accent()),
         Line::from("q Esc Ctrl-C quit · ? help · r refresh now · Tab j k select · Enter open"),
         Line::from("/ find by name · g hide green · n p next and previous page · Space pause"),
+        Line::from("s DORA keys per service, worst first, and data quality"),
         Line::from(crate::format::LEGEND),
         Line::from(""),
         Line::styled(
@@ -39,9 +40,22 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
     }
     lines.push(Line::from(""));
     lines.push(Line::styled(
+        format!(
+            "Trend: against the previous {:.0} days; ▲ rose ▼ fell = same (rounds to 0); \
+             better/worse knows lower lead time, fail rate and restore time are better; \
+             fail rate moves in percentage points (pp). Low sample: n < {}.",
+            view.dora.window_days,
+            crate::dora::LOW_SAMPLE
+        ),
+        theme.muted(),
+    ));
+    lines.push(Line::styled(
         "N/A means no data (the reason is shown); it is never 0.",
         theme.muted(),
     ));
+    for line in super::services::quality_lines(view) {
+        lines.push(Line::styled(line, theme.muted()));
+    }
     let help = Paragraph::new(lines)
         .wrap(Wrap { trim: true })
         .block(Block::default().borders(Borders::ALL).title(" andon help "));

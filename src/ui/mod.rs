@@ -8,6 +8,7 @@ mod dora;
 mod footer;
 mod header;
 mod help;
+pub mod services;
 pub mod theme;
 
 use ratatui::Frame;
@@ -16,6 +17,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::view::{AndonState, PipelineStatus, PipelineView, ViewModel};
+pub use services::quality_lines;
 pub use theme::Theme;
 
 pub const MIN_WIDTH: u16 = 40;
@@ -35,6 +37,8 @@ pub struct Screen {
     /// Index into `ViewModel::pipelines`.
     pub selected: Option<usize>,
     pub help: bool,
+    /// The table of the DORA keys per service.
+    pub services: bool,
     /// The selected pipeline's detail is open.
     pub detail: bool,
     /// Narrows the board to pipelines whose name or source contains it.
@@ -160,6 +164,15 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
         && let Some(pipeline) = screen.selected.and_then(|i| view.pipelines.get(i))
     {
         detail::draw(frame, area, view, pipeline, theme);
+    }
+    if screen.services {
+        let [_, table_area, _] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(3),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        services::draw(frame, table_area, view, theme);
     }
     if screen.help {
         help::draw(frame, area, view, theme);

@@ -1,0 +1,83 @@
+//! The samples behind each figure, sorted into (scope, window) buckets in one pass over the
+//! indexed events: every service and the whole organisation, this window and the one before.
+
+use chrono::TimeDelta;
+
+use crate::model::Timestamp;
+
+use super::events::{Delivery, DeploymentIndex, DistinctIncident, Window};
+
+/// What one scope's four keys are computed from, over one window.
+#[derive(Debug, Default)]
+pub(super) struct Samples {
+    /// Finish time of each distinct deployment, and whether an incident is attributed to it.
+    pub deployments: Vec<(Timestamp, bool)>,
+    /// Delivery time and lead time of each change first delivered in the window (lead > 0).
+    pub leads: Vec<(Timestamp, TimeDelta)>,
+    /// Resolution time and restore time of each incident resolved in the window.
+    pub restores: Vec<(Timestamp, TimeDelta)>,
+}
+
+/// Index 0 is the current window, 1 the previous one.
+pub(super) type TwoWindows = [Samples; 2];
+
+pub(super) struct Buckets {
+    pub overall: TwoWindows,
+    /// Indexed by app id.
+    pub by_app: Vec<TwoWindows>,
+}
+
+pub(super) fn bucket(
+    apps: usize,
+    windows: [Window; 2],
+    deployments: &DeploymentIndex,
+    failed: &[bool],
+    deliveries: &[Delivery],
+    incidents: &[DistinctIncident],
+) -> Buckets {
+    let mut overall = TwoWindows::default();
+    let mut by_app: Vec<TwoWindows> = (0..apps).map(|_| TwoWindows::default()).collect();
+    let slot_of = |t: Timestamp| windows.iter().position(|w| w.contains(t));
+
+    for (app, buckets) in by_app.iter_mut().enumerate() {
+        for (slot, &window) in windows.iter().enumerate() {
+            let positions = deployments.app_finished_in(app, window);
+            let samples: Vec<(Timestamp, bool)> = positions
+                .map(|i| (deployments.finished_at(i), failed[i]))
+                .collect();
+            overall[slot].deployments.extend_from_slice(&samples);
+            buckets[slot].deployments = samples;
+        }
+    }
+    for delivery in deliveries {
+        let Some(delivered_at) = delivery.delivered_at else {
+            continue;
+        };
+        let lead = delivered_at - delivery.committed_at;
+        if lead <= TimeDelta::zero() {
+            continue;
+        }
+        if let Some(slot) = slot_of(delivered_at) {
+            overall[slot].leads.push((delivered_at, lead));
+            by_app[delivery.app as usize][slot]
+                .leads
+                .push((delivered_at, lead));
+        }
+    }
+    for incident in incidents {
+        let Some(resolved_at) = incident.resolved_at else {
+            continue;
+        };
+        let restore = resolved_at - incident.opened_at;
+        if restore < TimeDelta::zero() {
+            continue;
+        }
+        if let Some(slot) = slot_of(resolved_at) {
+            overall[slot].restores.push((resolved_at, restore));
+            by_app[incident.app as usize][slot]
+                .restores
+                .push((resolved_at, restore));
+        }
+    }
+    Buckets { overall, by_app }
+}

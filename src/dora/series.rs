@@ -1,0 +1,72 @@
+//! Daily buckets across the window, for sparklines: what each key looked like day by day.
+
+use chrono::TimeDelta;
+
+use super::events::Window;
+use super::median_seconds;
+use super::samples::Samples;
+use crate::model::Timestamp;
+
+/// A longer window keeps only its latest days in the series (the figures use all of it).
+pub const MAX_SERIES_DAYS: usize = 366;
+
+/// Days of 24 h counted back from the window's end, oldest first; the last bucket ends now.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Series {
+    /// Deployments finished each day.
+    pub deployments: Vec<usize>,
+    /// Median lead time of the changes delivered each day.
+    pub lead_time_seconds: Vec<Option<f64>>,
+    /// Failed over all deployments finished each day.
+    pub change_failure_rate: Vec<Option<f64>>,
+    /// Median restore time of the incidents resolved each day.
+    pub time_to_restore_seconds: Vec<Option<f64>>,
+}
+
+impl Series {
+    pub(super) fn over(samples: &Samples, window: Window) -> Series {
+        let days = (window.length.as_secs().div_ceil(86_400) as usize).clamp(1, MAX_SERIES_DAYS);
+        // Bucket 0 is the oldest day; days beyond the series' reach are left out.
+        let bucket = |t| {
+            let back = window.day_of(t) as usize;
+            (back < days).then(|| days - 1 - back)
+        };
+        let mut deployments = vec![0usize; days];
+        let mut failed = vec![0usize; days];
+        for &(t, was_failed) in &samples.deployments {
+            if let Some(day) = bucket(t) {
+                deployments[day] += 1;
+                failed[day] += usize::from(was_failed);
+            }
+        }
+        let change_failure_rate = deployments
+            .iter()
+            .zip(&failed)
+            .map(|(&total, &failed)| (total > 0).then(|| failed as f64 / total as f64))
+            .collect();
+        Series {
+            lead_time_seconds: daily_medians(&samples.leads, days, bucket),
+            time_to_restore_seconds: daily_medians(&samples.restores, days, bucket),
+            deployments,
+            change_failure_rate,
+        }
+    }
+
+    pub fn days(&self) -> usize {
+        self.deployments.len()
+    }
+}
+
+fn daily_medians(
+    samples: &[(Timestamp, TimeDelta)],
+    days: usize,
+    bucket: impl Fn(Timestamp) -> Option<usize>,
+) -> Vec<Option<f64>> {
+    let mut by_day: Vec<Vec<TimeDelta>> = vec![Vec::new(); days];
+    for &(t, duration) in samples {
+        if let Some(day) = bucket(t) {
+            by_day[day].push(duration);
+        }
+    }
+    by_day.iter_mut().map(|day| median_seconds(day)).collect()
+}
