@@ -13,11 +13,12 @@ mod trend;
 
 use std::time::Duration;
 
-use chrono::TimeDelta;
 use serde::Serialize;
 
 use crate::model::{DoraEvents, Timestamp};
-use events::{Apps, DeploymentIndex, Window, attribute, distinct_incidents, first_deliveries};
+use events::{
+    Apps, DeploymentIndex, Micros, Window, attribute, distinct_incidents, first_deliveries,
+};
 pub use quality::{
     DataQuality, KEY_NAMES, LOW_SAMPLE, LowSample, NotAvailable, samples_and_reasons,
 };
@@ -354,7 +355,7 @@ fn deployment_frequency(
 
 /// Median over the window's whole weeks of the days with a deploy (days of 24 h counted back
 /// from the window's end: calendar days would put eight of them in a week not ending at midnight).
-fn median_deploy_days_per_week(deployments: &[(Timestamp, bool)], window: Window) -> f64 {
+fn median_deploy_days_per_week(deployments: &[(Micros, bool)], window: Window) -> f64 {
     let weeks = window.whole_weeks();
     let mut week_days: Vec<(u64, u64)> = deployments
         .iter()
@@ -421,7 +422,7 @@ fn deployment_frequency_tier(
 }
 
 fn lead_time(samples: &Samples, benchmark: Benchmark) -> LeadTime {
-    let mut leads: Vec<TimeDelta> = samples.leads.iter().map(|&(_, lead)| lead).collect();
+    let mut leads: Vec<Micros> = samples.leads.iter().map(|&(_, lead)| lead).collect();
     let median_seconds = median_seconds(&mut leads);
     LeadTime {
         n: leads.len(),
@@ -481,7 +482,7 @@ fn change_failure_rate_tier(benchmark: Benchmark, failed: usize, deployments: us
 }
 
 fn time_to_restore(samples: &Samples) -> TimeToRestore {
-    let mut restores: Vec<TimeDelta> = samples.restores.iter().map(|&(_, r)| r).collect();
+    let mut restores: Vec<Micros> = samples.restores.iter().map(|&(_, r)| r).collect();
     let median_seconds = median_seconds(&mut restores);
     TimeToRestore {
         n: restores.len(),
@@ -505,13 +506,13 @@ fn tier_below(seconds: f64, [elite, high, medium]: [f64; 3]) -> Tier {
     }
 }
 
-fn seconds(delta: TimeDelta) -> f64 {
-    delta.num_seconds() as f64 + f64::from(delta.subsec_nanos()) / 1e9
+fn seconds(span: Micros) -> f64 {
+    span as f64 / events::SECOND as f64
 }
 
 /// Median of the samples (in any order; they are reordered); the mean of the two middle ones
 /// when their number is even. Selection rather than a sort: linear time.
-fn median_seconds(samples: &mut [TimeDelta]) -> Option<f64> {
+fn median_seconds(samples: &mut [Micros]) -> Option<f64> {
     let n = samples.len();
     if n == 0 {
         return None;
@@ -526,7 +527,7 @@ fn median_seconds(samples: &mut [TimeDelta]) -> Option<f64> {
 }
 
 /// Nearest-rank 90th percentile of the samples (reordered): the ceil(0.9 n)-th smallest.
-fn p90_seconds(samples: &mut [TimeDelta]) -> Option<f64> {
+fn p90_seconds(samples: &mut [Micros]) -> Option<f64> {
     let rank = (9 * samples.len()).div_ceil(10);
     let index = rank.checked_sub(1)?;
     Some(seconds(*samples.select_nth_unstable(index).1))

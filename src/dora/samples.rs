@@ -1,21 +1,17 @@
 //! The samples behind each figure, sorted into (scope, window) buckets in one pass over the
 //! indexed events: every service and the whole organisation, this window and the one before.
 
-use chrono::TimeDelta;
-
-use crate::model::Timestamp;
-
-use super::events::{Delivery, DeploymentIndex, DistinctIncident, Window};
+use super::events::{Delivery, DeploymentIndex, DistinctIncident, Micros, Window};
 
 /// What one scope's four keys are computed from, over one window.
 #[derive(Debug, Default)]
 pub(super) struct Samples {
     /// Finish time of each distinct deployment, and whether an incident is attributed to it.
-    pub deployments: Vec<(Timestamp, bool)>,
+    pub deployments: Vec<(Micros, bool)>,
     /// Delivery time and lead time of each change first delivered in the window (lead > 0).
-    pub leads: Vec<(Timestamp, TimeDelta)>,
+    pub leads: Vec<(Micros, Micros)>,
     /// Resolution time and restore time of each incident resolved in the window.
-    pub restores: Vec<(Timestamp, TimeDelta)>,
+    pub restores: Vec<(Micros, Micros)>,
 }
 
 /// Index 0 is the current window, 1 the previous one.
@@ -37,12 +33,12 @@ pub(super) fn bucket(
 ) -> Buckets {
     let mut overall = TwoWindows::default();
     let mut by_app: Vec<TwoWindows> = (0..apps).map(|_| TwoWindows::default()).collect();
-    let slot_of = |t: Timestamp| windows.iter().position(|w| w.contains(t));
+    let slot_of = |t: Micros| windows.iter().position(|w| w.contains(t));
 
     for (app, buckets) in by_app.iter_mut().enumerate() {
         for (slot, &window) in windows.iter().enumerate() {
             let positions = deployments.app_finished_in(app, window);
-            let samples: Vec<(Timestamp, bool)> = positions
+            let samples: Vec<(Micros, bool)> = positions
                 .map(|i| (deployments.finished_at(i), failed[i]))
                 .collect();
             overall[slot].deployments.extend_from_slice(&samples);
@@ -54,7 +50,7 @@ pub(super) fn bucket(
             continue;
         };
         let lead = delivered_at - delivery.committed_at;
-        if lead <= TimeDelta::zero() {
+        if lead <= 0 {
             continue;
         }
         if let Some(slot) = slot_of(delivered_at) {
@@ -69,7 +65,7 @@ pub(super) fn bucket(
             continue;
         };
         let restore = resolved_at - incident.opened_at;
-        if restore < TimeDelta::zero() {
+        if restore < 0 {
             continue;
         }
         if let Some(slot) = slot_of(resolved_at) {

@@ -1,11 +1,8 @@
 //! Daily buckets across the window, for sparklines: what each key looked like day by day.
 
-use chrono::TimeDelta;
-
-use super::events::Window;
+use super::events::{Micros, Window};
 use super::median_seconds;
 use super::samples::Samples;
-use crate::model::Timestamp;
 
 /// A longer window keeps only its latest days in the series (the figures use all of it).
 pub const MAX_SERIES_DAYS: usize = 366;
@@ -58,11 +55,11 @@ impl Series {
 }
 
 fn daily_medians(
-    samples: &[(Timestamp, TimeDelta)],
+    samples: &[(Micros, Micros)],
     days: usize,
-    bucket: impl Fn(Timestamp) -> Option<usize>,
+    bucket: impl Fn(Micros) -> Option<usize>,
 ) -> Vec<Option<f64>> {
-    let mut by_day: Vec<Vec<TimeDelta>> = vec![Vec::new(); days];
+    let mut by_day: Vec<Vec<Micros>> = vec![Vec::new(); days];
     for &(t, duration) in samples {
         if let Some(day) = bucket(t) {
             by_day[day].push(duration);

@@ -1,8 +1,8 @@
-use chrono::{TimeZone, Utc};
+use chrono::{TimeDelta, TimeZone, Utc};
 use proptest::prelude::*;
 
 use super::events::{
-    Apps, DeploymentIndex, DistinctIncident, Window, distinct_incidents, first_deliveries,
+    Apps, DeploymentIndex, DistinctIncident, Micros, Window, distinct_incidents, first_deliveries,
 };
 use super::trend;
 use super::*;
@@ -453,7 +453,7 @@ fn lead_time_median_odd_and_p90_nearest_rank() {
 
 #[test]
 fn median_and_p90_helpers() {
-    let d = |s: &[i64]| s.iter().map(|&s| TimeDelta::seconds(s)).collect::<Vec<_>>();
+    let d = |s: &[i64]| s.iter().map(|&s| s * events::SECOND).collect::<Vec<_>>();
     assert_eq!(median_seconds(&mut d(&[])), None);
     assert_eq!(p90_seconds(&mut d(&[])), None);
     assert_eq!(median_seconds(&mut d(&[7])), Some(7.0));
@@ -463,10 +463,7 @@ fn median_and_p90_helpers() {
     assert_eq!(median_seconds(&mut d(&[1, 2, 100])), Some(2.0));
     let twenty: Vec<i64> = (1..=20).collect();
     assert_eq!(p90_seconds(&mut d(&twenty)), Some(18.0));
-    assert_eq!(
-        median_seconds(&mut [TimeDelta::milliseconds(1_500)]),
-        Some(1.5)
-    );
+    assert_eq!(median_seconds(&mut [1_500_000]), Some(1.5));
 }
 
 #[test]
@@ -1050,26 +1047,26 @@ fn lead_time_samples<'a>(
     deployments: &DeploymentIndex,
     apps: &mut Apps<'a>,
     window: Window,
-) -> Vec<TimeDelta> {
+) -> Vec<Micros> {
     first_deliveries(changes, deployments, apps)
         .changes
         .into_iter()
         .filter_map(|change| {
             let delivered_at = change.delivered_at.filter(|&t| window.contains(t))?;
             let lead = delivered_at - change.committed_at;
-            (lead > TimeDelta::zero()).then_some(lead)
+            (lead > 0).then_some(lead)
         })
         .collect()
 }
 
 /// Restore times of the incidents resolved inside the window, straight from the definition.
-fn restore_time_samples(incidents: &[DistinctIncident], window: Window) -> Vec<TimeDelta> {
+fn restore_time_samples(incidents: &[DistinctIncident], window: Window) -> Vec<Micros> {
     incidents
         .iter()
         .filter_map(|incident| {
             let resolved_at = incident.resolved_at.filter(|&t| window.contains(t))?;
             let restore = resolved_at - incident.opened_at;
-            (restore >= TimeDelta::zero()).then_some(restore)
+            (restore >= 0).then_some(restore)
         })
         .collect()
 }
@@ -1162,7 +1159,7 @@ fn assert_missing_iff_no_figure(r: &DoraReport) {
     );
 }
 
-fn assert_within_samples(figure: Option<f64>, mut samples: Vec<TimeDelta>) {
+fn assert_within_samples(figure: Option<f64>, mut samples: Vec<Micros>) {
     samples.sort_unstable();
     match (figure, samples.first(), samples.last()) {
         (None, None, None) => {}
@@ -1246,7 +1243,7 @@ proptest! {
         let incidents = distinct_incidents(&e.incidents, &mut apps);
         let lead = lead_time_samples(&e.changes, &deployments, &mut apps, w);
         prop_assert_eq!(lead.len(), r.lead_time.n);
-        prop_assert!(lead.iter().all(|&l| l > TimeDelta::zero()));
+        prop_assert!(lead.iter().all(|&l| l > 0));
         assert_within_samples(r.lead_time.median_seconds, lead.clone());
         assert_within_samples(r.lead_time.p90_seconds, lead);
         prop_assert!(r.lead_time.p90_seconds >= r.lead_time.median_seconds);
@@ -1288,7 +1285,7 @@ proptest! {
         let mut distinct: Vec<(&str, Timestamp, &Option<String>, &Option<String>)> = e
             .deployments
             .iter()
-            .filter(|d| w.contains(d.finished_at))
+            .filter(|d| w.contains(events::micros(d.finished_at)))
             .map(|d| (d.app.as_str(), d.finished_at, &d.image_sha, &d.commit))
             .collect();
         distinct.sort();
@@ -1368,11 +1365,11 @@ proptest! {
     #[test]
     fn median_lies_between_min_and_max(mut samples in prop::collection::vec(0i64..1_000_000_000, 1..50)) {
         samples.sort_unstable();
-        let sorted: Vec<TimeDelta> = samples.iter().map(|&s| TimeDelta::milliseconds(s)).collect();
+        let sorted: Vec<Micros> = samples.iter().map(|&s| s * 1_000).collect();
         let median = median_seconds(&mut sorted.clone()).unwrap();
         let p90 = p90_seconds(&mut sorted.clone()).unwrap();
         // Selection in any order gives what the sorted definition gives.
-        let mut reversed: Vec<TimeDelta> = sorted.iter().rev().copied().collect();
+        let mut reversed: Vec<Micros> = sorted.iter().rev().copied().collect();
         let n = sorted.len();
         let sorted_median = if n % 2 == 1 {
             seconds(sorted[n / 2])
