@@ -16,7 +16,7 @@ use crate::model::{
 };
 use crate::sources::SourceError;
 use crate::sources::github::encode;
-use crate::sources::polite::{Polite, sensitive};
+use crate::sources::polite::{Polite, parse_json, sensitive};
 
 #[derive(Debug, Deserialize)]
 pub struct Build {
@@ -90,6 +90,7 @@ impl BuildkiteSource {
             encode(&self.config.branch)
         );
         let (builds, _): (Vec<Build>, _) = self.http.get_json(&url, &headers, "builds").await?;
+        let pipelines = latest_of(&self.config.pipeline, &builds);
         let mut events = DoraEvents::default();
         if self.config.deploy_pipeline {
             let url = format!(
@@ -102,15 +103,30 @@ impl BuildkiteSource {
             let passed: Vec<Build> = self.http.get_pages(&url, &headers, "builds").await?;
             events.deployments = deployments_of(&self.config.pipeline, &passed);
         }
-        Ok(Snapshot {
-            pipelines: builds
-                .first()
-                .map(|b| pipeline_of(&self.config.pipeline, b))
-                .into_iter()
-                .collect(),
-            events,
-        })
+        Ok(Snapshot { pipelines, events })
     }
+}
+
+/// The card of the newest build in one page of builds; none when nothing is listed.
+pub fn read_builds(name: &str, text: &str) -> Result<Vec<Pipeline>, SourceError> {
+    Ok(latest_of(name, &parse_json::<Vec<Build>>(text, "builds")?))
+}
+
+/// The deployments in one page of a deploy pipeline's builds.
+pub fn read_deployments(app: &str, text: &str) -> Result<Vec<Deployment>, SourceError> {
+    Ok(deployments_of(
+        app,
+        &parse_json::<Vec<Build>>(text, "builds")?,
+    ))
+}
+
+/// The card of the newest build (builds are listed newest first).
+fn latest_of(name: &str, builds: &[Build]) -> Vec<Pipeline> {
+    builds
+        .first()
+        .map(|b| pipeline_of(name, b))
+        .into_iter()
+        .collect()
 }
 
 /// Passed builds of a deploy pipeline as deployments of `app`, at their finish time.

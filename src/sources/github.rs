@@ -25,7 +25,7 @@ use crate::sources::comparisons::{CompareRequest, Comparisons};
 use crate::sources::delivery::{
     Base, Compared, MAX_COMPARE_COMMITS, Seen, bases_in_time_order, changes_of,
 };
-use crate::sources::polite::{Polite, sensitive};
+use crate::sources::polite::{Polite, parse_json, sensitive};
 
 /// Most detail requests (jobs of a new run, a deployment's statuses, a commit, a comparison)
 /// in one poll.
@@ -282,20 +282,7 @@ impl GithubSource {
                 }
                 None => None,
             };
-            let mut pipeline = pipeline_of(self.app(), run, stages);
-            pipeline.previous = previous_runs(&runs.workflow_runs, run);
-            // A cancelled or skipped newest run says nothing about the line: show the verdict
-            // of the newest run that has one.
-            if !pipeline.building
-                && matches!(
-                    stage_status(run.status.as_deref(), run.conclusion.as_deref()),
-                    StageStatus::Skipped | StageStatus::Unknown
-                )
-                && let Some(verdict) = last_verdict(&runs.workflow_runs, run)
-            {
-                pipeline.status = verdict;
-            }
-            pipelines.push(pipeline);
+            pipelines.push(card(self.app(), &runs.workflow_runs, run, stages));
         }
         if let Ok(mut memo) = self.memo.lock() {
             super::forget_unlisted(&mut memo.jobs, runs.workflow_runs.iter().map(|r| r.id));
@@ -464,17 +451,82 @@ impl GithubSource {
             encode(&self.config.incident_label)
         );
         let issues: Vec<Issue> = self.http.get_pages(&url, headers, "issues").await?;
-        Ok(issues
-            .into_iter()
-            .filter(|i| i.pull_request.is_none())
-            .map(|i| Incident {
-                app: self.app().to_string(),
-                id: format!("#{}", i.number),
-                opened_at: i.created_at,
-                resolved_at: i.closed_at,
-            })
-            .collect())
+        Ok(incidents_of(self.app(), issues))
     }
+}
+
+/// The cards of one page of workflow runs, as a poll shows them before it has read any jobs.
+pub fn read_runs(
+    app: &str,
+    text: &str,
+    workflows: &[String],
+) -> Result<Vec<Pipeline>, SourceError> {
+    let runs: Runs = parse_json(text, "workflow runs")?;
+    Ok(latest_per_workflow(&runs.workflow_runs, workflows)
+        .into_iter()
+        .take(MAX_WORKFLOWS)
+        .map(|run| card(app, &runs.workflow_runs, run, None))
+        .collect())
+}
+
+/// The stages of one page of a run's jobs.
+pub fn read_jobs(text: &str) -> Result<Vec<StageRun>, SourceError> {
+    let jobs: Jobs = parse_json(text, "jobs")?;
+    Ok(stages_of(&jobs.jobs))
+}
+
+/// The outcome of a deployment from one page of its statuses.
+pub fn read_statuses(text: &str) -> Result<Option<Outcome>, SourceError> {
+    let statuses: Vec<DeploymentStatus> = parse_json(text, "deployment statuses")?;
+    Ok(outcome_of(&statuses))
+}
+
+/// When a commit was made, from its detail.
+pub fn read_commit(text: &str) -> Result<Option<Timestamp>, SourceError> {
+    let commit: CommitDetail = parse_json(text, "commit")?;
+    Ok(commit.commit.time())
+}
+
+/// The commits of a comparison, as lead time counts them.
+pub fn read_comparison(text: &str) -> Result<Compared, SourceError> {
+    Ok(compared_of(parse_json(text, "comparison")?))
+}
+
+/// The incidents of one page of issues.
+pub fn read_issues(app: &str, text: &str) -> Result<Vec<Incident>, SourceError> {
+    Ok(incidents_of(app, parse_json(text, "issues")?))
+}
+
+/// Issues as incidents; pull requests (which the issues API lists too) are not incidents.
+pub fn incidents_of(app: &str, issues: Vec<Issue>) -> Vec<Incident> {
+    issues
+        .into_iter()
+        .filter(|i| i.pull_request.is_none())
+        .map(|i| Incident {
+            app: app.to_string(),
+            id: format!("#{}", i.number),
+            opened_at: i.created_at,
+            resolved_at: i.closed_at,
+        })
+        .collect()
+}
+
+/// A workflow's card from its newest run, with the verdicts of the earlier runs in `runs`.
+pub fn card(app: &str, runs: &[Run], run: &Run, stages: Option<Vec<StageRun>>) -> Pipeline {
+    let mut pipeline = pipeline_of(app, run, stages);
+    pipeline.previous = previous_runs(runs, run);
+    // A cancelled or skipped newest run says nothing about the line: show the verdict of the
+    // newest run that has one.
+    if !pipeline.building
+        && matches!(
+            stage_status(run.status.as_deref(), run.conclusion.as_deref()),
+            StageStatus::Skipped | StageStatus::Unknown
+        )
+        && let Some(verdict) = last_verdict(runs, run)
+    {
+        pipeline.status = verdict;
+    }
+    pipeline
 }
 
 /// Query-string encoding for branch names, labels and environments.

@@ -24,7 +24,7 @@ use crate::sources::delivery::{
     Base, Compared, MAX_COMPARE_COMMITS, Seen, bases_in_time_order, changes_of,
 };
 use crate::sources::github::encode;
-use crate::sources::polite::{Polite, sensitive};
+use crate::sources::polite::{Polite, parse_json, sensitive};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct GlPipeline {
@@ -192,12 +192,9 @@ impl GitlabSource {
         let (listed, _): (Vec<GlPipeline>, _) =
             self.http.get_json(&url, &headers, "pipelines").await?;
         let mut pipelines = Vec::new();
-        if let Some(latest) = listed.first() {
+        if let Some((latest, earlier)) = listed.split_first() {
             let jobs = self.stages(latest, &headers).await?;
-            let mut pipeline = pipeline_of(self.app(), latest, jobs.stages);
-            pipeline.author = jobs.author;
-            pipeline.previous = previous_runs(&listed[1..]);
-            pipelines.push(pipeline);
+            pipelines.push(card(self.app(), latest, earlier, jobs));
         }
         let mut events = DoraEvents::default();
         if !self.config.environment.is_empty() {
@@ -222,15 +219,7 @@ impl GitlabSource {
             self.project_url()
         );
         let issues: Vec<GlIssue> = self.http.get_pages(&url, &headers, "issues").await?;
-        events.incidents = issues
-            .into_iter()
-            .map(|i| Incident {
-                app: self.app().to_string(),
-                id: format!("#{}", i.iid),
-                opened_at: i.created_at,
-                resolved_at: i.closed_at,
-            })
-            .collect();
+        events.incidents = incidents_of(self.app(), issues);
         Ok(Snapshot { pipelines, events })
     }
 
@@ -314,10 +303,7 @@ impl GitlabSource {
             pipeline.id
         );
         let jobs: Vec<GlJob> = self.http.get_pages(&url, headers, "jobs").await?;
-        let read = JobsRead {
-            stages: stages_of(&jobs),
-            author: author_of(&jobs),
-        };
+        let read = jobs_read(&jobs);
         if finished(&pipeline.status)
             && let Ok(mut memo) = self.memo.lock()
         {
@@ -325,6 +311,70 @@ impl GitlabSource {
         }
         Ok(read)
     }
+}
+
+/// The card of the newest of the listed pipelines (newest first) with one page of its jobs;
+/// none when nothing is listed.
+pub fn read_pipelines(
+    app: &str,
+    pipelines: &str,
+    jobs: &str,
+) -> Result<Vec<Pipeline>, SourceError> {
+    let listed: Vec<GlPipeline> = parse_json(pipelines, "pipelines")?;
+    let Some((latest, earlier)) = listed.split_first() else {
+        return Ok(Vec::new());
+    };
+    let jobs: Vec<GlJob> = parse_json(jobs, "jobs")?;
+    Ok(vec![card(app, latest, earlier, jobs_read(&jobs))])
+}
+
+/// Deployments and the changes they deliver from one page of deployments, before any
+/// comparison is read (each delivers its own commit).
+pub fn read_deployments(
+    app: &str,
+    text: &str,
+) -> Result<(Vec<Deployment>, Vec<Change>), SourceError> {
+    let listed: Vec<GlDeployment> = parse_json(text, "deployments")?;
+    Ok(dora_of(app, &listed, &[]))
+}
+
+/// The commits of a comparison, as lead time counts them.
+pub fn read_comparison(text: &str) -> Result<Compared, SourceError> {
+    Ok(compared_of(parse_json(text, "comparison")?))
+}
+
+/// The incidents of one page of issues.
+pub fn read_issues(app: &str, text: &str) -> Result<Vec<Incident>, SourceError> {
+    Ok(incidents_of(app, parse_json(text, "issues")?))
+}
+
+/// Issues as incidents.
+pub fn incidents_of(app: &str, issues: Vec<GlIssue>) -> Vec<Incident> {
+    issues
+        .into_iter()
+        .map(|i| Incident {
+            app: app.to_string(),
+            id: format!("#{}", i.iid),
+            opened_at: i.created_at,
+            resolved_at: i.closed_at,
+        })
+        .collect()
+}
+
+/// A pipeline's stages and author from its jobs.
+pub fn jobs_read(jobs: &[GlJob]) -> JobsRead {
+    JobsRead {
+        stages: stages_of(jobs),
+        author: author_of(jobs),
+    }
+}
+
+/// The card of the newest pipeline with its jobs, and the verdicts of the earlier ones.
+fn card(app: &str, latest: &GlPipeline, earlier: &[GlPipeline], jobs: JobsRead) -> Pipeline {
+    let mut pipeline = pipeline_of(app, latest, jobs.stages);
+    pipeline.author = jobs.author;
+    pipeline.previous = previous_runs(earlier);
+    pipeline
 }
 
 fn finished(status: &str) -> bool {
@@ -373,7 +423,7 @@ pub fn stages_of(jobs: &[GlJob]) -> Vec<StageRun> {
                     .filter_map(|j| j.queued_duration)
                     .filter(|q| q.is_finite() && *q >= 0.0)
                     .max_by(f64::total_cmp)
-                    .map(std::time::Duration::from_secs_f64),
+                    .and_then(|q| std::time::Duration::try_from_secs_f64(q).ok()),
             }
         })
         .collect()

@@ -17,7 +17,7 @@ use crate::config::JenkinsConfig;
 use crate::model::{BuildStatus, DoraEvents, Pipeline, Snapshot, StageRun, StageStatus};
 use crate::sources::SourceError;
 use crate::sources::jenkins_deploys;
-use crate::sources::polite::{Polite, sensitive};
+use crate::sources::polite::{Polite, parse_json, sensitive};
 
 /// Most wfapi requests in one poll.
 pub const MAX_WFAPI: usize = 10;
@@ -147,9 +147,7 @@ impl JenkinsSource {
         let headers = self.headers()?;
         let url = format!("{}/api/json?tree={}", self.config.url, tree());
         let (root, _): (Root, _) = self.http.get_json(&url, &headers, "Jenkins jobs").await?;
-        let mut leaves = Vec::new();
-        flatten(&root.jobs, "", &mut leaves);
-        leaves.retain(|(name, _)| wanted(&self.config.jobs, name));
+        let leaves = leaves(&root, &self.config.jobs);
         let mut pipelines = Vec::with_capacity(leaves.len());
         let mut asked = 0usize;
         for (name, job) in leaves {
@@ -184,12 +182,7 @@ impl JenkinsSource {
             .http
             .get_json(&url, headers, "Jenkins deploy job")
             .await?;
-        let (deployments, changes) = jenkins_deploys::deliveries(job, job, &deploy_job.builds);
-        Ok(DoraEvents {
-            deployments,
-            changes,
-            ..DoraEvents::default()
-        })
+        Ok(jenkins_deploys::events_of(job, &deploy_job))
     }
 
     async fn stages(
@@ -230,7 +223,7 @@ impl JenkinsSource {
             }
             Err(err) => return Err(err),
         };
-        let stages: Vec<StageRun> = describe.stages.iter().map(stage_of).collect();
+        let stages = stages_of(&describe);
         if !build.building
             && let Ok(mut memo) = self.memo.lock()
         {
@@ -241,6 +234,33 @@ impl JenkinsSource {
 }
 
 /// Standard base64 with padding, for the Basic authorization header.
+/// The cards of every wanted job in an `api/json` answer, as a poll shows them before it has
+/// read any stages.
+pub fn read_jobs(text: &str, filters: &[String]) -> Result<Vec<Pipeline>, SourceError> {
+    let root: Root = parse_json(text, "Jenkins jobs")?;
+    Ok(leaves(&root, filters)
+        .into_iter()
+        .map(|(name, job)| pipeline_of(&name, job, None))
+        .collect())
+}
+
+/// The stages of a build from its `wfapi/describe` answer.
+pub fn read_wfapi(text: &str) -> Result<Vec<StageRun>, SourceError> {
+    Ok(stages_of(&parse_json(text, "wfapi")?))
+}
+
+pub fn stages_of(describe: &Describe) -> Vec<StageRun> {
+    describe.stages.iter().map(stage_of).collect()
+}
+
+/// Every job that is not a folder, by its full name, that the filters want.
+pub fn leaves<'a>(root: &'a Root, filters: &[String]) -> Vec<(String, &'a Job)> {
+    let mut leaves = Vec::new();
+    flatten(&root.jobs, "", &mut leaves);
+    leaves.retain(|(name, _)| wanted(filters, name));
+    leaves
+}
+
 pub fn base64(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
@@ -341,8 +361,10 @@ pub fn stage_of(stage: &WfStage) -> StageRun {
     if stage.start_time_millis > 0 {
         run.started_at = DateTime::from_timestamp_millis(stage.start_time_millis);
         if matches!(status, StageStatus::Passed | StageStatus::Failed) {
-            run.finished_at =
-                DateTime::from_timestamp_millis(stage.start_time_millis + stage.duration_millis);
+            run.finished_at = stage
+                .start_time_millis
+                .checked_add(stage.duration_millis)
+                .and_then(DateTime::from_timestamp_millis);
         }
     }
     run
@@ -371,13 +393,12 @@ pub fn pipeline_of(name: &str, job: &Job, stages: Option<Vec<StageRun>>) -> Pipe
     pipeline.url = build.and_then(|b| b.url.clone()).or(job.url.clone());
     pipeline.label = build.map(|b| format!("#{}", b.number));
     pipeline.last_build_at = build.and_then(|b| {
-        let end = b.timestamp?
-            + if b.building {
-                0
-            } else {
-                b.duration.unwrap_or(0)
-            };
-        DateTime::from_timestamp_millis(end)
+        let duration = if b.building {
+            0
+        } else {
+            b.duration.unwrap_or(0)
+        };
+        DateTime::from_timestamp_millis(b.timestamp?.checked_add(duration)?)
     });
     pipeline.started_at = build.and_then(|b| DateTime::from_timestamp_millis(b.timestamp?));
     pipeline.finished_at = pipeline.last_build_at.filter(|_| !building);

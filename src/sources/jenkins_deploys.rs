@@ -7,7 +7,9 @@
 use chrono::DateTime;
 use serde::Deserialize;
 
-use crate::model::{Change, Deployment, Timestamp};
+use crate::model::{Change, Deployment, DoraEvents, Timestamp};
+use crate::sources::SourceError;
+use crate::sources::polite::parse_json;
 
 /// Builds read per poll: the job's newest, one request.
 pub const BUILDS_READ: usize = 100;
@@ -71,7 +73,8 @@ pub struct ChangeItem {
 impl DeployBuild {
     fn finished_at(&self) -> Option<Timestamp> {
         let end = self
-            .timestamp?
+            .timestamp
+            .filter(|&start| start > 0)?
             .checked_add(self.duration.unwrap_or(0).max(0))?;
         millis(end)
     }
@@ -88,6 +91,21 @@ impl DeployBuild {
             .iter()
             .chain(&self.change_sets)
             .flat_map(|set| &set.items)
+    }
+}
+
+/// The deploy job's deployments and changes from its `api/json` answer.
+pub fn read_deploy_job(job: &str, text: &str) -> Result<DoraEvents, SourceError> {
+    Ok(events_of(job, &parse_json(text, "Jenkins deploy job")?))
+}
+
+/// The deploy job's deployments and changes; the job's full name is also the app.
+pub fn events_of(job: &str, deploy_job: &DeployJob) -> DoraEvents {
+    let (deployments, changes) = deliveries(job, job, &deploy_job.builds);
+    DoraEvents {
+        deployments,
+        changes,
+        ..DoraEvents::default()
     }
 }
 
