@@ -85,6 +85,15 @@ pub fn on_key(key: KeyEvent, screen: &mut Screen, pipelines: usize) -> Action {
         KeyCode::Esc => Action::Quit,
         KeyCode::Char('?') => {
             screen.help = !screen.help;
+            screen.help_scroll = 0;
+            Action::Redraw
+        }
+        KeyCode::Tab | KeyCode::Char('j') | KeyCode::Down if screen.help => {
+            screen.help_scroll = screen.help_scroll.saturating_add(1);
+            Action::Redraw
+        }
+        KeyCode::BackTab | KeyCode::Char('k') | KeyCode::Up if screen.help => {
+            screen.help_scroll = screen.help_scroll.saturating_sub(1);
             Action::Redraw
         }
         KeyCode::Char('r') => Action::Refresh,
@@ -466,6 +475,23 @@ mod tests {
         assert!(screen.help);
         assert_eq!(on_key(press(KeyCode::Esc), &mut screen, 0), Action::Redraw);
         assert!(!screen.help);
+    }
+
+    #[test]
+    fn j_and_k_scroll_the_help_not_the_selection() {
+        let mut screen = Screen::default();
+        on_key(press(KeyCode::Char('?')), &mut screen, 3);
+        on_key(press(KeyCode::Char('j')), &mut screen, 3);
+        on_key(press(KeyCode::Down), &mut screen, 3);
+        assert_eq!((screen.help_scroll, screen.selected), (2, None));
+        on_key(press(KeyCode::Char('k')), &mut screen, 3);
+        on_key(press(KeyCode::Up), &mut screen, 3);
+        on_key(press(KeyCode::Up), &mut screen, 3);
+        assert_eq!(screen.help_scroll, 0, "never above the top");
+        on_key(press(KeyCode::Char('j')), &mut screen, 3);
+        on_key(press(KeyCode::Char('?')), &mut screen, 3);
+        on_key(press(KeyCode::Char('?')), &mut screen, 3);
+        assert_eq!(screen.help_scroll, 0, "help opens at the top");
     }
 
     #[test]

@@ -501,7 +501,19 @@ fn wide_screen_and_help_and_selection() {
     };
     let screen = text(&render(&view, &help, &Theme::default_theme(), 80, 24));
     assert!(screen.contains("andon help"), "{screen}");
-    assert!(screen.contains("Change failure rate"), "{screen}");
+    assert!(screen.contains("j k scroll"), "{screen}");
+    assert!(
+        !screen.contains("Time to restore:"),
+        "80x24 needs scrolling:\n{screen}"
+    );
+    let scrolled = Screen {
+        help: true,
+        help_scroll: 12,
+        ..Screen::default()
+    };
+    let screen = text(&render(&view, &scrolled, &Theme::default_theme(), 80, 24));
+    assert!(screen.contains("Time to restore:"), "{screen}");
+    assert!(!screen.contains("Keys"), "scrolled past the top:\n{screen}");
 }
 
 #[test]
@@ -901,4 +913,7 @@ fn the_service_table_puts_the_worst_first_under_the_overall_row_and_fits_80x24()
     };
     let screen = text(&render(&view, &help, &theme, 120, 40));
     assert!(screen.contains("s DORA keys per service"), "{screen}");
+    for mark in ["⧗ constraint:", "▲ over", "≈ flaky:"] {
+        assert!(screen.contains(mark), "help explains {mark}:\n{screen}");
+    }
 }

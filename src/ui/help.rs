@@ -8,7 +8,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use super::Theme;
 use crate::view::ViewModel;
 
-pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
+/// `scroll` lines are skipped from the top (at most all but the last), for small terminals.
+pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, scroll: u16, theme: &Theme) {
     let [popup] = Layout::horizontal([Constraint::Percentage(90)])
         .flex(Flex::Center)
         .areas(area);
@@ -21,6 +22,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
         Line::from("/ find by name · g hide green · n p next and previous page · Space pause"),
         Line::from("s DORA keys per service, worst first, and data quality"),
         Line::from(crate::format::LEGEND),
+        Line::from(board_legend()),
         Line::from(""),
         Line::styled(
             format!(
@@ -56,9 +58,26 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
     for line in super::services::quality_lines(view) {
         lines.push(Line::styled(line, theme.muted()));
     }
+    let scroll = scroll.min(lines.len().saturating_sub(1) as u16);
     let help = Paragraph::new(lines)
         .wrap(Wrap { trim: true })
-        .block(Block::default().borders(Borders::ALL).title(" andon help "));
+        .scroll((scroll, 0))
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" andon help ")
+                .title_bottom(" j k scroll · Esc close "),
+        );
     frame.render_widget(Clear, popup);
     frame.render_widget(help, popup);
+}
+
+/// What the flow marks on the board mean.
+fn board_legend() -> String {
+    use crate::format::{BREACH_GLYPH, CONSTRAINT_GLYPH, FLAKY_GLYPH};
+    format!(
+        "{CONSTRAINT_GLYPH} constraint: the stage where work waits longest (median queue time, \
+         else duration) · {BREACH_GLYPH} over the column's WIP limit · {FLAKY_GLYPH} flaky: a run \
+         failed, then passed on the same commit · pass 17/20: passed of the last finished runs"
+    )
 }

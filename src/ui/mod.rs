@@ -37,6 +37,8 @@ pub struct Screen {
     /// Index into `ViewModel::pipelines`.
     pub selected: Option<usize>,
     pub help: bool,
+    /// Lines the help is scrolled down by (j and k while it is open).
+    pub help_scroll: u16,
     /// The table of the DORA keys per service.
     pub services: bool,
     /// The selected pipeline's detail is open.
@@ -175,7 +177,7 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
         services::draw(frame, table_area, view, theme);
     }
     if screen.help {
-        help::draw(frame, area, view, theme);
+        help::draw(frame, area, view, screen.help_scroll, theme);
     }
 }
 
