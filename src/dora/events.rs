@@ -1,14 +1,15 @@
 //! De-duplicated, indexed views of the DORA events, built once per computation.
 //!
-//! App names are interned to small integers and every index is a flat sorted array, so a
-//! million events cost a few sorts and hash lookups rather than pointer-chasing string
-//! comparisons or an allocation per key.
+//! App names are interned to small integers, commits and incident ids are numbered by a
+//! `KeyIndex`, and every index is a flat array, so a million events cost a sort and a few
+//! passes rather than pointer-chasing string comparisons or an allocation per key.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::time::Duration;
 
+use super::fxhash::FastMap;
+use super::keys::KeyIndex;
+use super::names::PackedName;
 use crate::model::{Change, Deployment, Incident, Timestamp, UNATTRIBUTED_APP};
 
 /// An instant (microseconds since the epoch) or a span, in whole microseconds. A million
@@ -23,97 +24,6 @@ pub(super) fn micros(t: Timestamp) -> Micros {
 pub(super) const SECOND: Micros = 1_000_000;
 const DAY: Micros = 86_400 * SECOND;
 const WEEK: Micros = 7 * DAY;
-
-/// A map with FxHash (rustc's hasher): several times faster than the default SipHash on
-/// these short keys. The keys come from the team's own CI and metrics servers, so resistance
-/// to deliberately colliding keys is not needed.
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-
-#[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        // The multiply mixes upwards; the table indexes by the low bits, so bring the
-        // well-mixed high bits down (as rustc-hash 2 does).
-        self.0.rotate_left(26)
-    }
-}
-
-/// An (app, name) key by position, with the name's hash: sorting and joining compare the
-/// hash and app and only read the text when those are equal. Sorting takes the place of a
-/// hash map, which with a million strings would miss the cache at every probe.
-#[derive(Debug, Clone, Copy)]
-struct Keyed<'a> {
-    hash: u64,
-    app: u32,
-    index: u32,
-    name: &'a str,
-}
-
-impl Keyed<'_> {
-    /// Equal keys are adjacent in this order.
-    fn order(&self, other: &Keyed) -> std::cmp::Ordering {
-        (self.hash, self.app)
-            .cmp(&(other.hash, other.app))
-            .then_with(|| self.name.cmp(other.name))
-    }
-}
-
-/// Positions `0..n` with their keys, ordered so that equal (app, name) keys are adjacent.
-fn sorted_keys<'a>(n: usize, key: impl Fn(usize) -> (u32, &'a str)) -> Vec<Keyed<'a>> {
-    let mut keyed: Vec<Keyed> = (0..n)
-        .map(|i| {
-            let (app, name) = key(i);
-            let mut hasher = FxHasher::default();
-            hasher.add(u64::from(app));
-            hasher.write(name.as_bytes());
-            Keyed {
-                hash: hasher.finish(),
-                app,
-                index: i as u32,
-                name,
-            }
-        })
-        .collect();
-    keyed.sort_unstable_by_key(|k| (k.hash, k.app));
-    for run in keyed.chunk_by_mut(|a, b| (a.hash, a.app) == (b.hash, b.app)) {
-        if run.len() > 1 {
-            run.sort_unstable_by(|a, b| a.name.cmp(b.name));
-        }
-    }
-    keyed
-}
 
 /// The half-open interval `(start, end]`.
 #[derive(Debug, Clone, Copy)]
@@ -177,26 +87,45 @@ impl Window {
 /// Small integer ids for app names.
 #[derive(Default)]
 pub(super) struct Apps<'a> {
-    ids: FastMap<&'a str, u32>,
+    /// Names that pack, by their packing: there is one lookup per event, and hashing and
+    /// comparing three words is cheaper than reading a string from its allocation.
+    packed: FastMap<PackedName, u32>,
+    long: FastMap<&'a str, u32>,
+    /// Indexed by id.
+    names: Vec<&'a str>,
 }
 
 impl<'a> Apps<'a> {
     fn id(&mut self, app: &'a str) -> u32 {
-        let next = self.ids.len() as u32;
-        *self.ids.entry(app).or_insert(next)
+        let next = self.names.len() as u32;
+        let packed = PackedName::new(app);
+        let id = if packed.is_long() {
+            *self.long.entry(app).or_insert(next)
+        } else {
+            *self.packed.entry(packed).or_insert(next)
+        };
+        if id == next {
+            self.names.push(app);
+        }
+        id
     }
 
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.names.len()
+    }
+
+    pub fn get(&self, app: &str) -> Option<u32> {
+        let packed = PackedName::new(app);
+        if packed.is_long() {
+            self.long.get(app).copied()
+        } else {
+            self.packed.get(&packed).copied()
+        }
     }
 
     /// Names indexed by id.
-    pub fn names(&self) -> Vec<&'a str> {
-        let mut names = vec![""; self.ids.len()];
-        for (&name, &id) in &self.ids {
-            names[id as usize] = name;
-        }
-        names
+    pub fn names(&self) -> &[&'a str] {
+        &self.names
     }
 }
 
@@ -241,7 +170,7 @@ impl<'a> DeploymentIndex<'a> {
             }
             input_positions[input as usize] = (keyed.len() - 1) as u32;
         }
-        let mut by_app = vec![0..0; apps.ids.len()];
+        let mut by_app = vec![0..0; apps.len()];
         let mut start = 0;
         for group in keyed.chunk_by(|a, b| a.0 == b.0) {
             by_app[group[0].0 as usize] = start..start + group.len();
@@ -369,33 +298,26 @@ pub(super) fn first_deliveries<'a>(
     apps: &mut Apps<'a>,
 ) -> Deliveries {
     let change_apps: Vec<u32> = changes.iter().map(|c| apps.id(&c.app)).collect();
-    let commit = |i: usize| changes[i].commit.as_str();
-    let keyed = sorted_keys(changes.len(), |i| (change_apps[i], commit(i)));
-    // One entry per distinct (app, commit), in the sorted order of their keys.
-    let mut keys: Vec<Keyed> = Vec::with_capacity(keyed.len());
-    let mut distinct: Vec<Delivery> = Vec::with_capacity(keyed.len());
-    let mut image_shas: Vec<(usize, &str)> = Vec::new();
-    let mut distinct_of = vec![0u32; changes.len()];
-    for group in keyed.chunk_by(|a, b| a.order(b).is_eq()) {
-        for k in group {
-            distinct_of[k.index as usize] = distinct.len() as u32;
-        }
-        keys.push(group[0]);
-        distinct.push(Delivery {
-            app: group[0].app,
-            committed_at: Micros::MAX,
+    let (keys, distinct_of, committed_at) = KeyIndex::new(
+        changes.len(),
+        |i| (change_apps[i], changes[i].commit.as_str()),
+        |i| micros(changes[i].committed_at),
+        Micros::min,
+    );
+    let mut distinct: Vec<Delivery> = committed_at
+        .into_iter()
+        .enumerate()
+        .map(|(id, committed_at)| Delivery {
+            app: keys.app(id),
+            committed_at,
             delivered_at: None,
-        });
-    }
-    // The records' times and images in their own order: reading them in key order would
-    // miss the cache at every one.
-    for (change, &position) in changes.iter().zip(&distinct_of) {
-        let delivery = &mut distinct[position as usize];
-        delivery.committed_at = delivery.committed_at.min(micros(change.committed_at));
-        if let Some(sha) = change.image_sha.as_deref() {
-            image_shas.push((position as usize, sha));
-        }
-    }
+        })
+        .collect();
+    let image_shas: Vec<(usize, &str)> = changes
+        .iter()
+        .zip(&distinct_of)
+        .filter_map(|(change, &id)| Some((id as usize, change.image_sha.as_deref()?)))
+        .collect();
     let mut deployment_matched = vec![false; deployments.len()];
     if distinct.is_empty() {
         return Deliveries {
@@ -403,28 +325,23 @@ pub(super) fn first_deliveries<'a>(
             deployment_matched,
         };
     }
-
-    // Each (app, commit) is one distinct change: join the deployments' commits to them by
-    // walking both sorted lists.
-    let with_commit: Vec<usize> = (0..deployments.inputs.len())
-        .filter(|&i| deployments.inputs[i].commit.is_some())
-        .collect();
-    let by_commit = sorted_keys(with_commit.len(), |j| {
-        let i = with_commit[j];
-        let commit = deployments.inputs[i].commit.as_deref().unwrap_or_default();
-        (deployments.input_apps[i], commit)
+    // The records as given, so that they are read in memory order; a repeated record
+    // considers the same time again.
+    let with_commit = || {
+        deployments
+            .inputs
+            .iter()
+            .enumerate()
+            .filter_map(|(input, d)| {
+                let app = deployments.input_apps[input];
+                let time_and_position = (micros(d.finished_at), deployments.input_positions[input]);
+                Some((app, d.commit.as_deref()?, time_and_position))
+            })
+    };
+    keys.join(with_commit, |id, (finished_at, position)| {
+        distinct[id].consider(finished_at);
+        deployment_matched[position as usize] = true;
     });
-    let mut next_key = 0;
-    for key in &by_commit {
-        while next_key < keys.len() && keys[next_key].order(key).is_lt() {
-            next_key += 1;
-        }
-        if next_key < keys.len() && keys[next_key].order(key).is_eq() {
-            let i = deployments.input_positions[with_commit[key.index as usize]] as usize;
-            distinct[next_key].consider(deployments.finished[i]);
-            deployment_matched[i] = true;
-        }
-    }
     // Many changes may share an image, so search each one's deliveries by image instead.
     if !image_shas.is_empty() {
         let by_image = DeliveryTimes::new(deployments, |d| d.image_sha.as_deref());
@@ -466,22 +383,31 @@ pub(super) fn distinct_incidents<'a>(
     apps: &mut Apps<'a>,
 ) -> Vec<DistinctIncident> {
     let incident_apps: Vec<u32> = incidents.iter().map(|i| apps.id(&i.app)).collect();
-    let id = |i: usize| incidents[i].id.as_str();
-    let keyed = sorted_keys(incidents.len(), |i| (incident_apps[i], id(i)));
-    keyed
-        .chunk_by(|a, b| a.order(b).is_eq())
-        .map(|group| {
-            let records = || group.iter().map(|k| &incidents[k.index as usize]);
-            let first = &incidents[group[0].index as usize];
+    let unattributed = apps.get(UNATTRIBUTED_APP);
+    let (keys, _, times) = KeyIndex::new(
+        incidents.len(),
+        |i| (incident_apps[i], incidents[i].id.as_str()),
+        |i| {
+            (
+                micros(incidents[i].opened_at),
+                incidents[i].resolved_at.map(micros),
+            )
+        },
+        // `None < Some`, so a resolution is kept over its absence.
+        |(opened, resolved), (other_opened, other_resolved)| {
+            (opened.min(other_opened), resolved.max(other_resolved))
+        },
+    );
+    times
+        .into_iter()
+        .enumerate()
+        .map(|(id, (opened_at, resolved_at))| {
+            let app = keys.app(id);
             DistinctIncident {
-                app: group[0].app,
-                attributable_app: (first.app != UNATTRIBUTED_APP).then_some(group[0].app),
-                opened_at: records()
-                    .map(|i| micros(i.opened_at))
-                    .min()
-                    .unwrap_or_default(),
-                // `None < Some`, so a resolution is kept over its absence.
-                resolved_at: records().map(|i| i.resolved_at.map(micros)).max().flatten(),
+                app,
+                attributable_app: (Some(app) != unattributed).then_some(app),
+                opened_at,
+                resolved_at,
             }
         })
         .collect()

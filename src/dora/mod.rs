@@ -5,6 +5,9 @@
 //! in which sources delivered the events.
 
 mod events;
+mod fxhash;
+mod keys;
+mod names;
 mod quality;
 mod samples;
 mod series;
@@ -214,7 +217,7 @@ pub fn compute(
         &attributed,
     );
     let by_service = services::by_service(
-        &apps.names(),
+        apps.names(),
         &buckets.by_app,
         [current, previous],
         benchmark,
