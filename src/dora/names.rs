@@ -20,25 +20,18 @@ pub(super) struct PackedName([u64; 3]);
 impl PackedName {
     pub fn new(text: &str) -> PackedName {
         let text = text.as_bytes();
-        let mut bytes = [0u8; CAPACITY + 1];
-        if text.len() <= CAPACITY {
-            bytes[..text.len()].copy_from_slice(text);
-            bytes[CAPACITY] = text.len() as u8;
-        } else if text.len() <= 2 * CAPACITY && text.iter().all(|&b| nibble(b).is_some()) {
-            for (i, &digit) in text.iter().enumerate() {
-                let value = nibble(digit).unwrap_or_default();
-                bytes[i / 2] |= if i % 2 == 0 { value << 4 } else { value };
-            }
-            bytes[CAPACITY] = HEX | text.len() as u8;
+        let (mut words, tag) = if text.len() <= CAPACITY {
+            let word = |i: usize| little_endian(&text[(8 * i).min(text.len())..]);
+            ([word(0), word(1), word(2)], text.len() as u8)
+        } else if text.len() <= 2 * CAPACITY
+            && let Some(words) = pack_hex(text)
+        {
+            (words, HEX | text.len() as u8)
         } else {
-            bytes[CAPACITY] = LONG;
-        }
-        let word = |i: usize| {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
-            u64::from_le_bytes(word)
+            ([0; 3], LONG)
         };
-        PackedName([word(0), word(1), word(2)])
+        words[2] |= u64::from(tag) << 56;
+        PackedName(words)
     }
 
     /// The text did not fit: every long name packs the same, so compare the texts instead.
@@ -57,15 +50,46 @@ impl Hash for PackedName {
     }
 }
 
-/// The value of a lower-case hex digit. Upper case is left out so that each text has one
-/// packing.
-fn nibble(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        _ => None,
-    }
+/// Up to the first eight bytes as a little-endian word. Words are gathered in registers:
+/// bytes stored one by one and read back as words stall the processor.
+fn little_endian(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .take(8)
+        .enumerate()
+        .fold(0, |word, (i, &byte)| word | u64::from(byte) << (8 * i))
 }
+
+/// Two digits per byte, the first in the high nibble, if every digit is lower-case hex.
+/// Upper case is left out so that each text has one packing.
+fn pack_hex(digits: &[u8]) -> Option<[u64; 3]> {
+    let mut words = [0u64; 3];
+    let mut seen = 0u8;
+    // Sixteen digits to a word, each word gathered in a register.
+    for (word, digits) in words.iter_mut().zip(digits.chunks(16)) {
+        *word = digits.iter().enumerate().fold(0, |word, (i, &digit)| {
+            let value = NIBBLE[usize::from(digit)];
+            seen |= value;
+            let shift = 8 * (i / 2) + if i % 2 == 0 { 4 } else { 0 };
+            word | u64::from(value & 0x0F) << shift
+        });
+    }
+    (seen & NOT_HEX == 0).then_some(words)
+}
+
+const NOT_HEX: u8 = 0x10;
+
+/// Each byte's value as a lower-case hex digit, or `NOT_HEX`: one table lookup per digit
+/// instead of range tests.
+const NIBBLE: [u8; 256] = {
+    let mut table = [NOT_HEX; 256];
+    let mut digit = 0;
+    while digit < 16 {
+        table[b"0123456789abcdef"[digit] as usize] = digit as u8;
+        digit += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
