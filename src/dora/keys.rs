@@ -1,8 +1,8 @@
 //! The distinct (app, name) keys of a list of records, numbered, and joined with probes.
 //! Keys and probes are put in buckets by the top bits of their hash (a counting pass and one
 //! scatter), so that a join reads both in memory order. On one million events this measured
-//! faster than sorting both sides and merging them, and far faster than a hash map, whose
-//! lookups read memory out of order at every probe.
+//! faster than sorting both sides and merging them, and than a hash map, whose lookups read
+//! memory out of order at every probe.
 
 use std::cmp::Ordering;
 use std::hash::Hasher;

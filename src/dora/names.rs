@@ -1,6 +1,6 @@
-//! Names (commits, incident ids) packed into three words, so that hashing and comparing them
-//! never follows a pointer. A million events join on their names: reading each name from its
-//! own heap allocation in hash order would miss the cache at nearly every one.
+//! Names (apps, commits, incident ids) packed into three words, so that hashing and comparing
+//! them never follows a pointer. A million events join on their names: reading each name from
+//! its own heap allocation in hash order would miss the cache at nearly every one.
 
 use std::hash::{Hash, Hasher};
 
@@ -97,7 +97,7 @@ mod tests {
 
     use super::PackedName;
 
-    /// Equal exactly when the texts are, or both long.
+    /// Whether the packings alone say the texts are equal (never for long texts).
     fn same(a: &str, b: &str) -> bool {
         let (a, b) = (PackedName::new(a), PackedName::new(b));
         a == b && !a.is_long()
