@@ -149,7 +149,7 @@ impl<'a> DeploymentIndex<'a> {
         let n = deployments.len();
         let input_apps: Vec<u32> = deployments.iter().map(|d| apps.id(&d.app)).collect();
         // Each app's deployments together by a counting sort (apps are few), then each app's
-        // sorted by time: slices that fit the cache sort several times faster than the whole.
+        // sorted by time: slices that fit the cache sort faster than the whole list does.
         let mut app_starts = vec![0usize; apps.len() + 1];
         for &app in &input_apps {
             app_starts[app as usize + 1] += 1;
