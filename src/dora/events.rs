@@ -345,17 +345,15 @@ pub(super) fn first_deliveries<'a>(
     }
     // The records as given, so that they are read in memory order; a repeated record
     // considers the same time again.
-    let with_commit = || {
-        deployments
-            .inputs
-            .iter()
-            .enumerate()
-            .filter_map(|(input, d)| {
-                let app = deployments.input_apps[input];
-                let time_and_position = (micros(d.finished_at), deployments.input_positions[input]);
-                Some((app, d.commit.as_deref()?, time_and_position))
-            })
-    };
+    let with_commit = deployments
+        .inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(input, d)| {
+            let app = deployments.input_apps[input];
+            let time_and_position = (micros(d.finished_at), deployments.input_positions[input]);
+            Some((app, d.commit.as_deref()?, time_and_position))
+        });
     keys.join(with_commit, |id, (finished_at, position)| {
         distinct[id].consider(finished_at);
         deployment_matched[position as usize] = true;

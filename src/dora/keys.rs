@@ -7,7 +7,7 @@
 use std::cmp::Ordering;
 use std::hash::Hasher;
 
-use super::fxhash::{FastMap, FxHasher};
+use super::fxhash::FxHasher;
 use super::names::PackedName;
 
 /// A record's key, with what locates and compares it without reading the name's text.
@@ -51,8 +51,6 @@ pub(super) struct KeyIndex<K> {
     /// `keys[starts[b]..starts[b + 1]]` are the keys whose hash has the top bits `b`.
     starts: Vec<u32>,
     shift: u32,
-    /// Whether some key's name is too long to pack.
-    long_keys: bool,
     key_of: K,
 }
 
@@ -94,7 +92,6 @@ impl<'a, K: Fn(usize) -> (u32, &'a str)> KeyIndex<K> {
             starts.push(keys.len() as u32);
         }
         let index = KeyIndex {
-            long_keys: keys.iter().any(|key: &Entry| key.name.is_long()),
             keys,
             starts,
             shift,
@@ -114,23 +111,21 @@ impl<'a, K: Fn(usize) -> (u32, &'a str)> KeyIndex<K> {
     /// Calls `on_match` with the key id and payload of each probe whose key some record has,
     /// in the order of key ids. The probes are bucketed like the keys, so both are read in
     /// memory order: looking each one up would read memory out of order twice per probe.
-    pub fn join<P: Copy + Default, I: Iterator<Item = (u32, &'a str, P)>>(
+    pub fn join<P: Copy + Default>(
         &self,
-        probes: impl Fn() -> I,
+        probes: impl Iterator<Item = (u32, &'a str, P)>,
         mut on_match: impl FnMut(usize, P),
     ) {
-        let entries = (probes().enumerate())
-            .map(|(i, (app, text, payload))| (Entry::new(app, text, i), payload));
+        // Long texts are set aside, each long probe's `record` indexing them.
+        let mut long_texts: Vec<&str> = Vec::new();
+        let entries = probes.map(|(app, text, payload)| {
+            let entry = Entry::new(app, text, long_texts.len());
+            if entry.name.is_long() {
+                long_texts.push(text);
+            }
+            (entry, payload)
+        });
         let (probe_starts, grouped) = bucketed(entries, self.bits(), self.shift);
-        // Only a long key can match a long probe, and only then is the probe's text read.
-        let long_texts: FastMap<u32, &str> = if self.long_keys {
-            (probes().enumerate())
-                .filter(|(_, (_, text, _))| PackedName::new(text).is_long())
-                .map(|(i, (_, text, _))| (i as u32, text))
-                .collect()
-        } else {
-            FastMap::default()
-        };
         for (b, probed) in probe_starts.windows(2).enumerate() {
             let first_key = self.starts[b] as usize;
             let keys = &self.keys[first_key..self.starts[b + 1] as usize];
@@ -141,7 +136,7 @@ impl<'a, K: Fn(usize) -> (u32, &'a str)> KeyIndex<K> {
                 let matching = keys.iter().position(|key| {
                     key.packed_order(probe).is_eq()
                         && (!key.name.is_long()
-                            || Some(&text_of(&self.key_of, key)) == long_texts.get(&probe.record))
+                            || text_of(&self.key_of, key) == long_texts[probe.record as usize])
                 });
                 if let Some(offset) = matching {
                     on_match(first_key + offset, *payload);
@@ -203,10 +198,10 @@ mod tests {
         probes: &[(u32, &'a str)],
     ) -> Vec<Option<usize>> {
         let mut matched = vec![None; probes.len()];
-        let with_payload = || {
-            let numbered = probes.iter().enumerate();
-            numbered.map(|(i, &(app, text))| (app, text, i))
-        };
+        let with_payload = probes
+            .iter()
+            .enumerate()
+            .map(|(i, &(app, text))| (app, text, i));
         index.join(with_payload, |id, i| matched[i] = Some(id));
         matched
     }
