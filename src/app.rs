@@ -191,6 +191,8 @@ pub async fn run(config: Config, theme: Theme, options: Options) -> std::io::Res
     crate::panics::install_for_tui();
     let result = event_loop(&mut terminal, config, theme, &options).await;
     ratatui::restore();
+    // Whatever ended the loop (a key, a signal, the terminal gone), no command outlives it.
+    attention::end_all();
     result
 }
 
@@ -280,6 +282,8 @@ async fn event_loop(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut reload_tick = tokio::time::interval(RELOAD_EVERY);
     let mut config_mtime = modified(options.config_path.as_deref());
+    let (reload_tx, mut reload_rx) = mpsc::channel(1);
+    let mut reload_in_flight = false;
     let mut config_error: Option<String> = None;
     let mut tracker = Tracker::default();
     let mut observed = u64::MAX;
@@ -383,11 +387,23 @@ async fn event_loop(
                 None => return Ok(()),
             },
             _ = tick.tick() => {}
-            _ = reload_tick.tick() => {
-                let mtime = modified(options.config_path.as_deref());
-                if mtime != config_mtime {
+            _ = reload_tick.tick(), if !reload_in_flight => {
+                // Off the event loop: a config on a mount that stopped answering leaves the
+                // board responsive and quittable (the check simply never comes back).
+                reload_in_flight = true;
+                let path = options.config_path.clone();
+                let cli_theme = options.theme.clone();
+                let known = config_mtime;
+                let done = reload_tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = done.try_send(check_for_edit(path.as_deref(), known, cli_theme.as_deref()));
+                });
+            }
+            Some((mtime, edited)) = reload_rx.recv() => {
+                reload_in_flight = false;
+                if let Some(edited) = edited {
                     config_mtime = mtime;
-                    match reload(&config, options) {
+                    match edited {
                         Ok((next, next_theme)) => {
                             config_error = None;
                             if next.sources != config.sources {
@@ -422,12 +438,31 @@ fn on_key_is_next(key: KeyEvent) -> bool {
     matches!(key.code, KeyCode::Char('n') | KeyCode::Right)
 }
 
-/// Reads the edited config and its theme; any error keeps the running config.
-fn reload(current: &Config, options: &Options) -> Result<(Config, Theme), String> {
-    let next = config::load(options.config_path.as_deref()).map_err(|e| e.to_string())?;
-    let theme = Theme::resolve(options.theme.as_deref(), next.display.theme.as_deref())?;
-    tracing::debug!("reloading {} over {}", next.origin, current.origin);
-    Ok((next, theme))
+/// A config edit seen by its modification time: the new time, and the edited config and
+/// its theme when the time changed (any error keeps the running config). Blocking: run it off
+/// the event loop.
+type Edit = (
+    Option<std::time::SystemTime>,
+    Option<Result<(Config, Theme), String>>,
+);
+
+fn check_for_edit(
+    path: Option<&std::path::Path>,
+    known: Option<std::time::SystemTime>,
+    cli_theme: Option<&str>,
+) -> Edit {
+    let mtime = modified(path);
+    if mtime == known {
+        return (mtime, None);
+    }
+    let reloaded = config::load(path)
+        .map_err(|e| e.to_string())
+        .and_then(|next| {
+            let theme = Theme::resolve(cli_theme, next.display.theme.as_deref())?;
+            tracing::debug!("reloading {}", next.origin);
+            Ok((next, theme))
+        });
+    (mtime, Some(reloaded))
 }
 
 /// The bell and the command, once per transition.

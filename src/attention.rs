@@ -1,7 +1,8 @@
 //! Attention: when a pipeline goes red, and when it is green again, ring the bell and/or run the
 //! configured command, once per transition, never every poll.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 use crate::model::Timestamp;
@@ -115,9 +116,44 @@ impl Tracker {
     }
 }
 
+/// How long the attention command may run, its background children included.
+pub const COMMAND_LIMIT: Duration = Duration::from_secs(60);
+
+/// Process groups of attention commands that may still have members, ended at exit.
+static GROUPS: LazyLock<Mutex<HashSet<i32>>> = LazyLock::new(Mutex::default);
+
+/// Ends every process of `group` (a command and whatever it started in the background).
+fn end_group(group: i32) {
+    if group > 1 {
+        // SAFETY: killpg only sends a signal; a group that is gone answers ESRCH, ignored.
+        unsafe {
+            libc::killpg(group, libc::SIGKILL);
+        }
+    }
+}
+
+/// Ends the process groups of every attention command still running: called when andon
+/// exits, whatever the reason, so no process it started outlives it.
+pub fn end_all() {
+    let groups: Vec<i32> = GROUPS
+        .lock()
+        .map(|mut groups| groups.drain().collect())
+        .unwrap_or_default();
+    for group in groups {
+        end_group(group);
+    }
+}
+
 /// Runs `command` with `sh -c` and the transition's variables; waits at most a minute, logs the
 /// outcome, never blocks the screen (call it from a spawned task).
 pub async fn run_command(command: &str, transition: &Transition) {
+    run_command_within(command, transition, COMMAND_LIMIT).await;
+}
+
+/// `run_command` with a limit of `limit`. The command runs in a process group of its own, and
+/// the whole group is ended when `sh` returns (what it left in the background goes with it),
+/// at the limit, or when andon exits (`end_all`).
+pub async fn run_command_within(command: &str, transition: &Transition, limit: Duration) {
     let mut child = tokio::process::Command::new("sh");
     child
         .arg("-c")
@@ -126,13 +162,38 @@ pub async fn run_command(command: &str, transition: &Transition) {
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
+        .process_group(0)
         .kill_on_drop(true);
-    match tokio::time::timeout(Duration::from_secs(60), child.status()).await {
+    let mut child = match child.spawn() {
+        Ok(child) => child,
+        Err(err) => {
+            tracing::warn!("attention command could not run: {err}");
+            return;
+        }
+    };
+    let group = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .unwrap_or(0);
+    if let Ok(mut groups) = GROUPS.lock() {
+        groups.insert(group);
+    }
+    let deadline = tokio::time::Instant::now() + limit;
+    match tokio::time::timeout_at(deadline, child.wait()).await {
         Ok(Ok(status)) if status.success() => {}
         Ok(Ok(status)) => tracing::warn!("attention command exited with {status}"),
-        Ok(Err(err)) => tracing::warn!("attention command could not run: {err}"),
-        Err(_) => tracing::warn!("attention command timed out after 60s"),
+        Ok(Err(err)) => tracing::warn!("attention command could not be waited for: {err}"),
+        Err(_) => tracing::warn!(
+            "attention command timed out after {}",
+            humantime::format_duration(limit)
+        ),
     }
+    // Right after `sh` is gone, before its number could be handed to anyone else.
+    let still_ours = GROUPS.lock().map(|mut g| g.remove(&group)).unwrap_or(false);
+    if still_ours {
+        end_group(group);
+    }
+    let _ = child.wait().await;
 }
 
 #[cfg(test)]
@@ -219,5 +280,93 @@ mod tests {
             written.trim(),
             "red|payments-web|deploy|https://ci/run/9|dara, lee"
         );
+    }
+
+    /// Whether `pid` is a live process (a zombie is not).
+    fn alive(pid: u32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            stat.rsplit(") ")
+                .next()
+                .is_some_and(|rest| !rest.starts_with('Z'))
+        })
+    }
+
+    async fn pid_in(path: &std::path::Path) -> u32 {
+        for _ in 0..200 {
+            if let Some(pid) = std::fs::read_to_string(path)
+                .ok()
+                .and_then(|t| t.trim().parse().ok())
+            {
+                return pid;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("the command never wrote its child's pid");
+    }
+
+    async fn gone(pid: u32) -> bool {
+        for _ in 0..100 {
+            if !alive(pid) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        false
+    }
+
+    fn red() -> Transition {
+        Transition {
+            event: Event::Red,
+            pipeline: "api".into(),
+            source: "ci".into(),
+            stage: None,
+            url: None,
+            breakers: Vec::new(),
+            red_for: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_limit_ends_the_command_and_what_it_started() {
+        let dir = tempfile::tempdir().unwrap();
+        let pids = dir.path().join("pid");
+        let command = format!("sleep 300 & echo $! > {}; wait", pids.display());
+        let transition = red();
+        let run = run_command_within(&command, &transition, Duration::from_millis(500));
+        let (_, child) = tokio::join!(run, pid_in(&pids));
+        assert!(gone(child).await, "the background sleep outlived the limit");
+    }
+
+    #[tokio::test]
+    async fn what_a_finished_command_left_behind_is_ended() {
+        let dir = tempfile::tempdir().unwrap();
+        let pids = dir.path().join("pid");
+        let command = format!("sleep 300 & echo $! > {}", pids.display());
+        run_command_within(&command, &red(), Duration::from_secs(60)).await;
+        let child = pid_in(&pids).await;
+        assert!(
+            gone(child).await,
+            "the background sleep outlived its command"
+        );
+    }
+
+    #[tokio::test]
+    async fn end_all_ends_running_commands() {
+        let dir = tempfile::tempdir().unwrap();
+        let pids = dir.path().join("pid");
+        let command = format!("sleep 300 & echo $! > {}; wait", pids.display());
+        let task = tokio::spawn(async move {
+            run_command_within(&command, &red(), Duration::from_secs(60)).await;
+        });
+        let child = pid_in(&pids).await;
+        end_all();
+        assert!(
+            gone(child).await,
+            "end_all left the command's child running"
+        );
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("the command's task ends with its group")
+            .unwrap();
     }
 }

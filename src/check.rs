@@ -40,14 +40,14 @@ pub fn describe(config: &Config) -> String {
             SourceKind::Cctray(c) => redact(&c.url),
             SourceKind::Github(c) => format!(
                 "{}/repos/{} branch {} ({})",
-                c.api_url,
+                redact(&c.api_url),
                 c.repo,
                 c.branch,
                 c.auth.describe()
             ),
             SourceKind::Gitlab(c) => format!(
                 "{}/projects/{} branch {} ({})",
-                c.api_url,
+                redact(&c.api_url),
                 c.project,
                 c.branch,
                 c.auth.describe()
@@ -55,7 +55,7 @@ pub fn describe(config: &Config) -> String {
             SourceKind::Jenkins(c) => format!("{} ({})", redact(&c.url), c.auth.describe()),
             SourceKind::Buildkite(c) => format!(
                 "{}/v2/organizations/{}/pipelines/{} branch {} ({})",
-                c.api_url,
+                redact(&c.api_url),
                 c.organization,
                 c.pipeline,
                 c.branch,

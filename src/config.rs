@@ -444,6 +444,12 @@ struct RawSource {
     deploy_job: Option<Spanned<String>>,
 }
 
+/// The largest config file read; a real one is a few KiB.
+pub const MAX_CONFIG_FILE: u64 = 4 * 1024 * 1024;
+
+/// The most intervals without a success before a source counts as stale.
+pub const MAX_STALE_AFTER: u32 = 10_000;
+
 const DEFAULT_WINDOW: Duration = Duration::from_secs(30 * 86_400);
 
 /// Where the config comes from: an explicit path, `$ANDON_CONFIG`, the XDG config dir, or the demo.
@@ -468,7 +474,9 @@ pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         None => parse(DEMO_CONFIG, "(built-in demo)"),
         Some(path) => {
             let file = path.display().to_string();
-            let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
+            // Bounded: a FIFO, /dev/zero or a hung mount is an error at start-up, not a hang.
+            let text = crate::files::read_text(path, MAX_CONFIG_FILE, crate::files::READ_TIMEOUT)
+                .map_err(|err| ConfigError {
                 file: file.clone(),
                 line: 0,
                 column: 0,
@@ -716,11 +724,11 @@ fn validate_source(
         None => Duration::from_secs(10).min(interval),
     };
     let stale_after = match &raw.stale_after {
-        Some(v) if *v.get_ref() == 0 => {
+        Some(v) if !(1..=MAX_STALE_AFTER).contains(v.get_ref()) => {
             return Err(err(
                 v.span(),
                 &field("stale_after"),
-                "must be at least 1".into(),
+                format!("must be from 1 to {MAX_STALE_AFTER} intervals"),
             ));
         }
         Some(v) => *v.get_ref(),
@@ -1058,9 +1066,28 @@ fn auth(raw: &RawSource, kind: &str, index: usize, err: &Locate) -> Result<Auth,
     Ok(Auth { user, token })
 }
 
-/// Warnings about where secrets are kept: an inline token in a config file that other users
-/// can read. Never quotes a secret.
+/// Warnings about where secrets are kept: an inline token in a config file, or a token_file,
+/// that other users can read. Never quotes a secret.
 pub fn secret_warnings(path: Option<&Path>, config: &Config) -> Vec<String> {
+    let mut warnings = inline_token_warnings(path, config);
+    let mut seen = std::collections::BTreeSet::new();
+    for source in &config.sources {
+        if let Some(TokenSource::File(file)) = source.kind.auth().and_then(|a| a.token.as_ref())
+            && seen.insert(file.clone())
+            && let Some(mode) = readable_by_others(file)
+        {
+            warnings.push(format!(
+                "token_file {} of source {:?} can be read by other users (mode {mode:o}); \
+                 chmod 600 it",
+                file.display(),
+                source.name
+            ));
+        }
+    }
+    warnings
+}
+
+fn inline_token_warnings(path: Option<&Path>, config: &Config) -> Vec<String> {
     let Some(path) = path else {
         return Vec::new();
     };
@@ -1172,8 +1199,12 @@ pub fn byte_size(text: &str) -> Option<usize> {
     number.checked_mul(unit)
 }
 
+/// The longest duration any setting takes: ten years. Beyond it, clocks and timers overflow
+/// (a window of 300 million years has no start date) long before anyone means it.
+pub const MAX_DURATION: Duration = Duration::from_secs(3650 * 86_400);
+
 fn duration(value: &Spanned<String>, field: &str, err: &Locate) -> Result<Duration, ConfigError> {
-    humantime::parse_duration(value.get_ref().trim()).map_err(|e| {
+    let parsed = humantime::parse_duration(value.get_ref().trim()).map_err(|e| {
         err(
             value.span(),
             field,
@@ -1182,7 +1213,18 @@ fn duration(value: &Spanned<String>, field: &str, err: &Locate) -> Result<Durati
                 value.get_ref()
             ),
         )
-    })
+    })?;
+    if parsed > MAX_DURATION {
+        return Err(err(
+            value.span(),
+            field,
+            format!(
+                "{:?} is too long: at most 3650d (ten years)",
+                value.get_ref()
+            ),
+        ));
+    }
+    Ok(parsed)
 }
 
 /// toml's messages carry a trailing newline and sometimes an excerpt; keep the first sentence.

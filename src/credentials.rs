@@ -34,6 +34,11 @@ impl fmt::Display for Secret {
     }
 }
 
+/// The largest token file read: tokens are tens of bytes, a PEM key a few KiB.
+const MAX_TOKEN_FILE: u64 = 64 * 1024;
+/// A token file is local and small: a read slower than this is a hung mount.
+const TOKEN_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Where a source's token comes from. Read at every poll, so a rotated token is picked up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenSource {
@@ -54,15 +59,14 @@ impl TokenSource {
                 Ok(_) => Err(format!("token_env {name} is empty")),
                 Err(_) => Err(format!("token_env {name} is not set")),
             },
-            TokenSource::File(path) => match std::fs::read_to_string(path) {
-                Ok(value) if !value.trim().is_empty() => Ok(Secret::new(value.trim())),
-                Ok(_) => Err(format!("token_file {} is empty", path.display())),
-                Err(err) => Err(format!(
-                    "cannot read token_file {}: {}",
-                    path.display(),
-                    err.kind()
-                )),
-            },
+            // Bounded in size and time: read at every poll, on the poll's own thread.
+            TokenSource::File(path) => {
+                match crate::files::read_text(path, MAX_TOKEN_FILE, TOKEN_READ_TIMEOUT) {
+                    Ok(value) if !value.trim().is_empty() => Ok(Secret::new(value.trim())),
+                    Ok(_) => Err(format!("token_file {} is empty", path.display())),
+                    Err(err) => Err(format!("cannot read token_file {}: {err}", path.display(),)),
+                }
+            }
             TokenSource::Inline(secret) => Ok(secret.clone()),
         }
     }

@@ -64,10 +64,14 @@ fn main() -> ExitCode {
         eprintln!("andon: warning: {warning}");
     }
     if let Some(Command::Check) = cli.command {
-        print!("{}", andon::check::describe(&config));
-        return ExitCode::SUCCESS;
+        return match andon::emit::stdout(&andon::check::describe(&config)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(code) => ExitCode::from(code),
+        };
     }
-    logging::init(cli.log_file.as_deref());
+    if let Some(warning) = logging::init(cli.log_file.as_deref()) {
+        eprintln!("andon: warning: {warning}");
+    }
     for warning in &warnings {
         tracing::warn!("{warning}");
     }
@@ -117,23 +121,27 @@ async fn once(config: &Config, json: bool, since: Option<std::time::Duration>, t
     }
     let now = chrono::Utc::now();
     let view = view::build(config, &state, view::dora_report(config, &state, now), now);
-    if json {
+    let text = if json {
         let mut document = output::json(&view);
         if let Some(since) = since {
             let events = view::merged_events(&state);
             document["since"] = output::since_json(&view, &events, since);
         }
-        println!("{:#}", document);
+        format!("{document:#}\n")
     } else {
         let tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
         let paint = Paint((tty && !no_color()).then_some(theme));
-        print!("{}", output::text(&view, paint));
+        let mut text = output::text(&view, paint);
         if let Some(since) = since {
             let events = view::merged_events(&state);
-            print!("{}", output::since(&view, &events, since, paint));
+            text.push_str(&output::since(&view, &events, since, paint));
         }
+        text
+    };
+    match andon::emit::stdout(&text) {
+        Ok(()) => output::exit_code(&view) as u8,
+        Err(code) => code,
     }
-    output::exit_code(&view) as u8
 }
 
 fn no_color() -> bool {

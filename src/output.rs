@@ -536,7 +536,10 @@ pub struct SinceReport {
 }
 
 pub fn since_report(view: &ViewModel, events: &DoraEvents, period: Duration) -> SinceReport {
-    let from = view.now - chrono::Duration::from_std(period).unwrap_or(chrono::Duration::zero());
+    let from = chrono::Duration::from_std(period)
+        .ok()
+        .and_then(|period| view.now.checked_sub_signed(period))
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
     let mut broke = Vec::new();
     let mut still_red = Vec::new();
     for p in view

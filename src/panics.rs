@@ -15,9 +15,13 @@ pub fn install_for_tui() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         if UI_THREAD.get() == Some(&std::thread::current().id()) {
+            crate::attention::end_all();
             previous(info);
         } else {
-            tracing::error!("panic in a background task: {info}");
+            // The message may quote a URL or server text: redacted and cleaned like a reason.
+            let report =
+                crate::sources::http::redact_words(&crate::sanitize::text(&info.to_string()));
+            tracing::error!("panic in a background task: {report}");
         }
     }));
 }

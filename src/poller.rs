@@ -35,7 +35,8 @@ pub async fn poll_once(
     let result = match tokio::time::timeout(timeout, guarded).await {
         Ok(Ok(result)) => result,
         Ok(Err(payload)) => Err(SourceError::new(format!(
-            "internal error, see the log: {}",
+            "internal error ({}): {}",
+            crate::logging::see_the_log(),
             crate::panics::message(payload.as_ref())
         ))),
         Err(_) => Err(SourceError::new(format!(
@@ -43,6 +44,13 @@ pub async fn poll_once(
             humantime::format_duration(timeout)
         ))),
     };
+    // The one place server text enters the app: cleaned here, it is clean everywhere.
+    let result = result
+        .map(|mut snapshot| {
+            crate::sanitize::snapshot(&mut snapshot);
+            snapshot
+        })
+        .map_err(crate::sanitize::reason);
     (at, result)
 }
 

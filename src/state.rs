@@ -92,7 +92,10 @@ impl SourceState {
         if self.error.is_some() {
             return Freshness::Error;
         }
-        let allowed = self.interval * self.stale_after + self.timeout;
+        let allowed = self
+            .interval
+            .saturating_mul(self.stale_after)
+            .saturating_add(self.timeout);
         match self.last_success {
             Some(at) if (now - at).to_std().unwrap_or_default() <= allowed => Freshness::Ok,
             _ => Freshness::Stale,

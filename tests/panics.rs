@@ -85,7 +85,14 @@ fn once_reports_a_panicking_source_as_unreadable() {
         source["error"]
             .as_str()
             .unwrap()
-            .contains("internal error, see the log: deliberate panic at poll"),
+            .contains("internal error (see the log "),
+        "{source}"
+    );
+    assert!(
+        source["error"]
+            .as_str()
+            .unwrap()
+            .ends_with("): deliberate panic at poll"),
         "{source}"
     );
 }

@@ -16,6 +16,11 @@ pub struct CctraySource {
 }
 
 impl CctraySource {
+    /// The URL polled, whose host's rate limit this source follows.
+    pub fn url(&self) -> &str {
+        &self.config.url
+    }
+
     pub fn new(config: CctrayConfig, client: reqwest::Client) -> CctraySource {
         CctraySource { config, client }
     }

@@ -19,6 +19,11 @@ pub struct ExpositionSource {
 }
 
 impl ExpositionSource {
+    /// The URL polled, whose host's rate limit this source follows.
+    pub fn url(&self) -> &str {
+        &self.config.url
+    }
+
     pub fn new(config: ExpositionConfig, client: reqwest::Client) -> ExpositionSource {
         ExpositionSource {
             config,

@@ -31,10 +31,50 @@ pub fn body_limit() -> usize {
         .unwrap_or(MAX_BODY_BYTES)
 }
 
+/// Most redirects followed for one request.
+const MAX_REDIRECTS: usize = 5;
+
+/// Scheme, host and port: what a browser calls an origin.
+fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// Redirects within the origin first asked are followed; one to another origin is refused,
+/// since the request carries the source's credentials (reqwest strips `Authorization` across
+/// hosts, but not `PRIVATE-TOKEN`, not an https-to-http downgrade on the same host, and not a
+/// token in the query string).
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() > MAX_REDIRECTS {
+            let error = format!("more than {MAX_REDIRECTS} redirects (a redirect loop?)");
+            return attempt.error(error);
+        }
+        let Some(first) = attempt.previous().first() else {
+            return attempt.follow();
+        };
+        if same_origin(first, attempt.url()) {
+            attempt.follow()
+        } else {
+            let error = format!(
+                "redirected to another origin ({}), not followed so that credentials stay with \
+                 {}; set the source's URL to where the server points",
+                redact(attempt.url().as_str()),
+                first.origin().ascii_serialization()
+            );
+            attempt.error(error)
+        }
+    })
+}
+
 fn builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .user_agent(concat!("andon/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(CONNECT_TIMEOUT)
+        .redirect(redirect_policy())
+        // A Referer would hand the URL asked (its query among it) to whoever it redirects to.
+        .referer(false)
         // Dead pooled connections are dropped rather than kept for weeks.
         .pool_idle_timeout(Duration::from_secs(90))
         .pool_max_idle_per_host(4)
@@ -65,18 +105,10 @@ pub fn client_for(transport: &Transport) -> Result<reqwest::Client, SourceError>
 /// The certificates of a PEM bundle; an unreadable file or one without a certificate is an error.
 pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, SourceError> {
     const MAX_CA_FILE: u64 = 16 * 1024 * 1024;
-    let cannot = |e: &dyn std::fmt::Display| {
-        SourceError::new(format!("cannot read CA file {}: {e}", path.display()))
-    };
-    // Not a device or a FIFO (reading /dev/zero would never end), and of a sane size.
-    let meta = std::fs::metadata(path).map_err(|e| cannot(&e))?;
-    if !meta.is_file() {
-        return Err(cannot(&"not a regular file"));
-    }
-    if meta.len() > MAX_CA_FILE {
-        return Err(cannot(&"larger than 16 MiB"));
-    }
-    let pem = std::fs::read(path).map_err(|e| cannot(&e))?;
+    // Not a device or a FIFO (reading /dev/zero would never end), of a sane size, and not
+    // waited for past the deadline when the mount hangs.
+    let pem = crate::files::read_bounded(path, MAX_CA_FILE, crate::files::READ_TIMEOUT)
+        .map_err(|e| SourceError::new(format!("cannot read CA file {}: {e}", path.display())))?;
     let certs = reqwest::Certificate::from_pem_bundle(&pem)
         .map_err(|e| SourceError::new(format!("CA file {} is not PEM: {e}", path.display())))?;
     if certs.is_empty() {
@@ -117,8 +149,16 @@ pub async fn get_any_status(
     client: &reqwest::Client,
     url: &str,
 ) -> Result<(reqwest::StatusCode, String), SourceError> {
+    let host = super::polite::host_of(url);
+    super::polite::check_rest(&host, chrono::Utc::now())?;
     let response = client.get(url).send().await.map_err(|e| describe(&e))?;
     let status = response.status();
+    // The same rest and pace as the CI APIs: 429, 503 with Retry-After, rate-limit headers.
+    if let Some(until) =
+        super::polite::observe(&host, status, response.headers(), chrono::Utc::now())
+    {
+        return Err(SourceError::new(super::polite::limited_until(until)));
+    }
     Ok((status, read_capped(response, body_limit()).await?))
 }
 
@@ -212,7 +252,9 @@ pub fn describe(error: &reqwest::Error) -> SourceError {
         .url()
         .and_then(|u| u.host_str().map(str::to_string))
         .unwrap_or_else(|| "the host".to_string());
-    let reason = if is_tls(error, &chain) {
+    let reason = if error.is_redirect() {
+        last_cause(error)
+    } else if is_tls(error, &chain) {
         format!("TLS error: {}", tls_detail(error))
     } else if error.is_timeout() {
         if error.is_connect() {
@@ -298,7 +340,7 @@ fn last_cause(error: &reqwest::Error) -> String {
 }
 
 /// Redacts every URL-looking word of a message.
-fn redact_words(text: &str) -> String {
+pub fn redact_words(text: &str) -> String {
     text.split(' ')
         .map(|word| {
             let bare = word.trim_matches(|c| c == '(' || c == ')');

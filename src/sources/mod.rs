@@ -82,7 +82,13 @@ impl Source {
 
     /// When the next poll may start without outrunning a server's rate limit; None when now.
     pub fn ready_at(&self, now: Timestamp) -> Option<Timestamp> {
-        self.polite()?.ready_at(now)
+        let plain = match self {
+            Source::Prometheus(s) => s.url(),
+            Source::Exposition(s) => s.url(),
+            Source::Cctray(s) => s.url(),
+            _ => return self.polite()?.ready_at(now),
+        };
+        polite::ready_at(&polite::host_of(plain), now)
     }
 
     /// One poll. `now` is the poll's clock: sources that compute time windows use it.

@@ -64,7 +64,7 @@ pub fn requests_sent(host: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn host_of(url: &str) -> String {
+pub fn host_of(url: &str) -> String {
     reqwest::Url::parse(url)
         .ok()
         .and_then(|u| {
@@ -139,6 +139,23 @@ fn admit(host: &str, now: Timestamp, budget: u32) -> Result<(), SourceError> {
     Ok(())
 }
 
+/// Fails when `host` is resting after a 429 or a spent limit: for plain HTTP sources (cctray,
+/// /metrics, Prometheus), which follow the server's rest and pace but spend no host budget.
+pub fn check_rest(host: &str, now: Timestamp) -> Result<(), SourceError> {
+    let mut hosts = HOSTS
+        .lock()
+        .map_err(|_| SourceError::new("internal lock poisoned"))?;
+    let state = hosts.entry(host.to_string()).or_default();
+    if let Some(until) = state.rest_until {
+        if until > now {
+            return Err(SourceError::new(limited_until(until)));
+        }
+        state.rest_until = None;
+    }
+    state.total += 1;
+    Ok(())
+}
+
 /// When a poll of `host` may start without outrunning its server's rate limit; None when now.
 pub fn ready_at(host: &str, now: Timestamp) -> Option<Timestamp> {
     let hosts = HOSTS.lock().ok()?;
@@ -205,31 +222,50 @@ fn header_number(headers: &HeaderMap, names: &[&str]) -> Option<u64> {
     })
 }
 
-/// A reset header: epoch seconds (GitHub, GitLab) or seconds from now (Buildkite, drafts).
-fn reset_time(headers: &HeaderMap, now: Timestamp) -> Option<Timestamp> {
-    let value = header_number(headers, &["x-ratelimit-reset", "ratelimit-reset"])?;
-    let value = i64::try_from(value).ok()?;
-    if value > 1_000_000_000 {
-        DateTime::from_timestamp(value, 0)
-    } else {
-        Some(now + TimeDelta::seconds(value))
-    }
+/// The longest a server's word rests a host or holds its reset: an hour. GitHub's and
+/// GitLab's windows reset within it; a server asking for a day (or for year 30000, or for
+/// 2^63 seconds) is asked again after an hour instead of silencing the screen for good.
+pub const MAX_REST: TimeDelta = TimeDelta::hours(1);
+
+/// `until`, kept between now and `MAX_REST` from now.
+fn clamped(until: Timestamp, now: Timestamp) -> Timestamp {
+    until.clamp(now, now + MAX_REST)
 }
 
-/// `retry-after` in seconds or as an HTTP date.
-fn retry_after(headers: &HeaderMap, now: Timestamp) -> Option<Timestamp> {
+/// A reset header: epoch seconds (GitHub, GitLab) or seconds from now (Buildkite, drafts),
+/// clamped to `MAX_REST` from now.
+pub fn reset_time(headers: &HeaderMap, now: Timestamp) -> Option<Timestamp> {
+    let value = header_number(headers, &["x-ratelimit-reset", "ratelimit-reset"])?;
+    let until = if value > 1_000_000_000 {
+        DateTime::from_timestamp(i64::try_from(value).unwrap_or(i64::MAX), 0)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    } else {
+        now + TimeDelta::seconds(value as i64)
+    };
+    Some(clamped(until, now))
+}
+
+/// `retry-after` in seconds or as an HTTP date, clamped to `MAX_REST` from now.
+pub fn retry_after(headers: &HeaderMap, now: Timestamp) -> Option<Timestamp> {
     let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<i64>() {
-        return Some(now + TimeDelta::seconds(seconds.max(0)));
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if value.starts_with('-') {
+            return Some(now);
+        }
+        // More digits than u64 holds is still "a very long time".
+        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
+        let seconds = seconds.min(MAX_REST.num_seconds() as u64) as i64;
+        return Some(now + TimeDelta::seconds(seconds));
     }
     DateTime::parse_from_rfc2822(value)
         .ok()
-        .map(|t| t.with_timezone(&Utc))
+        .map(|t| clamped(t.with_timezone(&Utc), now))
 }
 
 /// Reads the rate-limit headers of an answer and rests the host when the server asks to, or
 /// before the server would have to. Returns the rest's end when the answer itself is a refusal.
-fn observe(
+pub fn observe(
     host: &str,
     status: StatusCode,
     headers: &HeaderMap,
@@ -271,7 +307,7 @@ fn observe(
 }
 
 /// The `rel="next"` target of a `link` header.
-fn link_next(headers: &HeaderMap) -> Option<String> {
+pub fn link_next(headers: &HeaderMap) -> Option<String> {
     let link = headers.get(header::LINK)?.to_str().ok()?;
     link.split(',').find_map(|part| {
         let (target, params) = part.split_once(';')?;
@@ -284,7 +320,7 @@ fn link_next(headers: &HeaderMap) -> Option<String> {
 }
 
 /// GitLab's `x-next-page: 3` (empty on the last page) as the next page's URL.
-fn next_page_number(url: &str, headers: &HeaderMap) -> Option<String> {
+pub fn next_page_number(url: &str, headers: &HeaderMap) -> Option<String> {
     let page = headers.get("x-next-page")?.to_str().ok()?.trim();
     if page.is_empty() {
         return None;

@@ -19,6 +19,11 @@ pub struct PrometheusSource {
 }
 
 impl PrometheusSource {
+    /// The URL polled, whose host's rate limit this source follows.
+    pub fn url(&self) -> &str {
+        &self.config.url
+    }
+
     pub fn new(config: PrometheusConfig, client: reqwest::Client) -> PrometheusSource {
         PrometheusSource {
             config,

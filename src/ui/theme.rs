@@ -3,6 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+/// The largest theme file read (the built-ins are about 2 KiB).
+const MAX_THEME_FILE: u64 = 256 * 1024;
+
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
@@ -107,10 +110,13 @@ impl Theme {
         };
         if let Some(dir) = user_dir {
             let path = dir.join(format!("{name}.toml"));
-            if path.is_file() {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                return Theme::parse(&text).map_err(|e| format!("{}: {e}", path.display()));
+            // Bounded: a theme that is a FIFO, a device or on a hung mount is an error, not a hang.
+            match crate::files::read_text(&path, MAX_THEME_FILE, crate::files::READ_TIMEOUT) {
+                Ok(text) => {
+                    return Theme::parse(&text).map_err(|e| format!("{}: {e}", path.display()));
+                }
+                Err(e) if e == crate::files::MISSING => {}
+                Err(e) => return Err(format!("cannot read theme {}: {e}", path.display())),
             }
         }
         match BUILT_IN.iter().find(|(n, _)| *n == name) {

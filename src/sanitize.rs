@@ -1,0 +1,236 @@
+//! Text from servers, made safe for a terminal, a log line and a shell's environment.
+//!
+//! Every string a source delivers is untrusted: a build name, an author or a commit message can
+//! carry ESC, CSI, OSC or C1 sequences that would move the cursor, retitle the window, plant a
+//! clickable link or ring the bell when drawn raw. `snapshot` cleans a whole poll result once,
+//! where it enters the app (the poller), so the TUI, `--once`, JSON and the attention command
+//! all see the same clean strings; `reason` does the same for a failed poll's words.
+
+use std::borrow::Cow;
+
+use crate::model::{Change, Deployment, Incident, PastRun, Pipeline, Snapshot, StageRun};
+use crate::sources::SourceError;
+
+/// Whether `c` may not reach a terminal: C0 controls (ESC, BEL, CR, LF, TAB among them), DEL,
+/// C1 controls (U+0080..U+009F, which some terminals obey like ESC sequences), and the Unicode
+/// bidirectional overrides that reorder what the viewer reads.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` without control characters. Line breaks and tabs become one space each, so words
+/// stay apart; everything else unsafe is dropped. Borrowed when there was nothing to clean.
+pub fn text(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .filter_map(|c| match c {
+                '\t' | '\n' | '\r' => Some(' '),
+                c if is_unsafe(c) => None,
+                c => Some(c),
+            })
+            .collect(),
+    )
+}
+
+fn clean(value: &mut String) {
+    if let Cow::Owned(cleaned) = text(value) {
+        *value = cleaned;
+    }
+}
+
+fn clean_opt(value: &mut Option<String>) {
+    if let Some(value) = value {
+        clean(value);
+    }
+}
+
+/// A link from a server: cleaned, and without a `user:password@` part, which no screen, log or
+/// shell should be handed (the query stays: links need it, and it is the server's own).
+pub fn link(value: &mut String) {
+    clean(value);
+    if let Ok(mut url) = reqwest::Url::parse(value)
+        && (!url.username().is_empty() || url.password().is_some())
+    {
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        *value = url.to_string();
+    }
+}
+
+/// Cleans every string of a poll result in place.
+pub fn snapshot(snapshot: &mut Snapshot) {
+    let Snapshot { pipelines, events } = snapshot;
+    pipelines.iter_mut().for_each(pipeline);
+    for Deployment {
+        app,
+        image_sha,
+        commit,
+        finished_at: _,
+    } in &mut events.deployments
+    {
+        clean(app);
+        clean_opt(image_sha);
+        clean_opt(commit);
+    }
+    for Change {
+        app,
+        commit,
+        image_sha,
+        committed_at: _,
+    } in &mut events.changes
+    {
+        clean(app);
+        clean(commit);
+        clean_opt(image_sha);
+    }
+    for Incident {
+        app,
+        id,
+        opened_at: _,
+        resolved_at: _,
+    } in &mut events.incidents
+    {
+        clean(app);
+        clean(id);
+    }
+}
+
+fn pipeline(pipeline: &mut Pipeline) {
+    // Destructured in full, so a new field cannot be added without deciding how it is cleaned.
+    let Pipeline {
+        name,
+        status: _,
+        building: _,
+        stage,
+        url,
+        last_build_at: _,
+        label,
+        stages,
+        breakers,
+        commit,
+        author,
+        started_at: _,
+        finished_at: _,
+        previous,
+        no_verdict: _,
+    } = pipeline;
+    clean(name);
+    clean_opt(stage);
+    if let Some(url) = url {
+        link(url);
+    }
+    clean_opt(label);
+    for StageRun {
+        name,
+        status: _,
+        started_at: _,
+        finished_at: _,
+        queued: _,
+    } in stages
+    {
+        clean(name);
+    }
+    breakers.iter_mut().for_each(clean);
+    clean_opt(commit);
+    clean_opt(author);
+    for PastRun {
+        id,
+        passed: _,
+        commit,
+    } in previous
+    {
+        clean(id);
+        clean_opt(commit);
+    }
+}
+
+/// A failed poll's reason: server words quoted in it (an error page's first line, a parser's
+/// message, a panic's) are cleaned, and URLs in it lose their credentials and query.
+pub fn reason(error: SourceError) -> SourceError {
+    SourceError::new(crate::sources::http::redact_words(&text(&error.reason)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::BuildStatus;
+
+    const HOSTILE: &str = "a\u{1b}[2J\u{1b}]0;pwned\u{7}\u{1b}]8;;http://evil\u{1b}\\b\u{9b}31m\u{90}c\u{7f}d\te\u{202e}f";
+
+    #[test]
+    fn every_control_character_goes_and_nothing_that_starts_an_escape_stays() {
+        let cleaned = text(HOSTILE);
+        assert!(!cleaned.chars().any(is_unsafe), "{cleaned:?}");
+        assert_eq!(cleaned, "a[2J]0;pwned]8;;http://evil\\b31mcd ef");
+        for c in (0u32..0x20).chain(0x7f..0xa0).filter_map(char::from_u32) {
+            assert!(is_unsafe(c), "{:#x}", c as u32);
+        }
+        assert!(matches!(text("plain ✓ text"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn links_lose_credentials_but_keep_their_query() {
+        let mut url = "https://bob:s3cret@ci.example.org/job/7?view=log\u{1b}[1m".to_string();
+        link(&mut url);
+        assert_eq!(url, "https://ci.example.org/job/7?view=log[1m");
+    }
+
+    #[test]
+    fn a_snapshot_is_cleaned_in_every_string() {
+        let mut p = Pipeline::new(HOSTILE, BuildStatus::Failing);
+        p.stage = Some(HOSTILE.into());
+        p.url = Some(format!("https://ci/{HOSTILE}"));
+        p.label = Some(HOSTILE.into());
+        p.stages = vec![StageRun::new(HOSTILE, crate::model::StageStatus::Failed)];
+        p.breakers = vec![HOSTILE.into()];
+        p.commit = Some(HOSTILE.into());
+        p.author = Some(HOSTILE.into());
+        p.previous = vec![PastRun {
+            id: HOSTILE.into(),
+            passed: true,
+            commit: Some(HOSTILE.into()),
+        }];
+        let at = chrono::Utc::now();
+        let mut s = Snapshot {
+            pipelines: vec![p],
+            ..Snapshot::default()
+        };
+        s.events.deployments.push(Deployment {
+            app: HOSTILE.into(),
+            image_sha: Some(HOSTILE.into()),
+            commit: Some(HOSTILE.into()),
+            finished_at: at,
+        });
+        s.events.changes.push(Change {
+            app: HOSTILE.into(),
+            commit: HOSTILE.into(),
+            image_sha: Some(HOSTILE.into()),
+            committed_at: at,
+        });
+        s.events.incidents.push(Incident {
+            app: HOSTILE.into(),
+            id: HOSTILE.into(),
+            opened_at: at,
+            resolved_at: None,
+        });
+        snapshot(&mut s);
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("\\u{1b}"), "{debug}");
+        assert!(!debug.contains("\\u{7}"), "{debug}");
+        assert!(!debug.contains("\\u{9b}"), "{debug}");
+        assert!(!debug.contains("\\u{90}"), "{debug}");
+        assert!(!debug.contains("\\u{7f}"), "{debug}");
+        assert!(!debug.contains("\\u{202e}"), "{debug}");
+    }
+
+    #[test]
+    fn reasons_are_cleaned_and_redacted() {
+        let e = reason(SourceError::new(
+            "HTTP 500: \u{1b}]0;x\u{7} see https://u:tok@h/x?token=1",
+        ));
+        assert_eq!(e.reason, "HTTP 500: ]0;x see https://h/x");
+    }
+}
