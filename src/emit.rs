@@ -1,5 +1,7 @@
 //! Writing `--once` and `check` output like a Unix tool: a reader that went away (`| head -1`)
-//! or a full disk ends the program with a non-zero code, never with a panic.
+//! or a full disk ends the program with a non-zero code, never with a panic. (A standard output
+//! closed before start, `>&-`, is pointed at /dev/null by Rust's runtime before `main`: the
+//! output is dropped as by `> /dev/null`, and the exit code still tells the state.)
 
 use std::io::{ErrorKind, Write};
 

@@ -90,6 +90,7 @@ fn main() -> ExitCode {
         }
     };
     if cli.once {
+        andon::panics::install_for_once();
         let code = runtime.block_on(once(&config, cli.json, cli.since, theme));
         return ExitCode::from(code);
     }

@@ -27,10 +27,10 @@ pub async fn poll_once(
     timeout: Duration,
 ) -> (Timestamp, Result<Snapshot, SourceError>) {
     let at = Utc::now();
-    let guarded = std::panic::AssertUnwindSafe(async {
+    let guarded = std::panic::AssertUnwindSafe(crate::panics::in_poll(async {
         crate::panics::inject("poll");
         source.poll(at).await
-    })
+    }))
     .catch_unwind();
     let result = match tokio::time::timeout(timeout, guarded).await {
         Ok(Ok(result)) => result,

@@ -4,12 +4,22 @@
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+tokio::task_local! {
+    /// When set around the mounting of a server, every fixture it serves goes through this
+    /// first (the fault tests plant control characters in the real payloads this way).
+    pub static TRANSFORM: fn(&str, String) -> String;
+}
+
 pub fn fixture(kind: &str, name: &str) -> String {
     let file = format!(
         "{}/tests/fixtures/{kind}/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
-    std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file}: {e}"))
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file}: {e}"));
+    match TRANSFORM.try_with(|transform| *transform) {
+        Ok(transform) => transform(name, text),
+        Err(_) => text,
+    }
 }
 
 pub const GITHUB_REPO: &str = "octo-org/shop";

@@ -22,6 +22,13 @@ pub enum Reply {
     Close,
     /// A body sent chunked (no content-length), in pieces.
     Chunked(Vec<u8>),
+    /// These bytes exactly, status line and headers included, then close: for answers no
+    /// well-behaved server gives (lying lengths, odd headers, redirects to anywhere).
+    Raw(Vec<u8>),
+    /// A 200 whose chunked body never ends: `piece` again and again, every `every`.
+    Endless(Vec<u8>, Duration),
+    /// Reset the connection (RST, not FIN) after reading the request.
+    Reset,
 }
 
 impl Reply {
@@ -87,6 +94,29 @@ impl RawServer {
                             tokio::time::sleep(Duration::from_secs(3600)).await;
                         }
                         Reply::Close => {}
+                        Reply::Raw(bytes) => {
+                            let _ = socket.write_all(&bytes).await;
+                        }
+                        Reply::Endless(piece, every) => {
+                            let head = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
+                            let _ = socket.write_all(head.as_bytes()).await;
+                            let chunk = [
+                                format!("{:x}\r\n", piece.len()).into_bytes(),
+                                piece,
+                                b"\r\n".to_vec(),
+                            ]
+                            .concat();
+                            while socket.write_all(&chunk).await.is_ok() {
+                                tokio::time::sleep(every).await;
+                            }
+                            return;
+                        }
+                        Reply::Reset => {
+                            // A zero linger makes the close an RST and never blocks.
+                            #[allow(deprecated)]
+                            let _ = socket.set_linger(Some(Duration::ZERO));
+                            return;
+                        }
                         Reply::Chunked(body) => {
                             let head = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
                             let _ = socket.write_all(head.as_bytes()).await;

@@ -12,6 +12,18 @@ pub struct Tmux {
 impl Tmux {
     /// Runs `andon ARGS` at `width`x`height`; `env` is added to its environment.
     pub fn start(name: &str, width: u16, height: u16, args: &[&str], env: &[(&str, &str)]) -> Tmux {
+        Tmux::start_under(name, width, height, "", args, env)
+    }
+
+    /// Like `start`, with andon run by `wrapper` (e.g. "setsid -w").
+    pub fn start_under(
+        name: &str,
+        width: u16,
+        height: u16,
+        wrapper: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Tmux {
         assert!(
             Command::new("tmux").arg("-V").output().is_ok(),
             "tmux is required for these tests: apt-get install tmux (scripts/test does it)"
@@ -27,7 +39,7 @@ impl Tmux {
         for (key, value) in env {
             command.push_str(&format!(" {key}={value}"));
         }
-        command.push_str(&format!(" {}", env!("CARGO_BIN_EXE_andon")));
+        command.push_str(&format!(" {wrapper} {}", env!("CARGO_BIN_EXE_andon")));
         for arg in args {
             command.push_str(&format!(" '{arg}'"));
         }
@@ -235,6 +247,18 @@ pub fn assert_restored(tmux: &Tmux, output: &std::path::Path, what: &str) {
 }
 
 impl Tmux {
+    /// Resizes the window (and so the pane) to `width`x`height`: the program gets SIGWINCH.
+    pub fn resize(&self, width: u16, height: u16) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "resize-window", "-x"])
+            .arg(width.to_string())
+            .arg("-y")
+            .arg(height.to_string())
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux resize-window");
+    }
+
     /// Sends keys as tmux names them ("x", "Enter", "C-c").
     pub fn send(&self, keys: &str) {
         let status = Command::new("tmux")
