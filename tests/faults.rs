@@ -1076,6 +1076,20 @@ fn alive(pid: u32) -> bool {
     })
 }
 
+/// The andon process in a pane: the pane's process, or its child when a wrapper forked it.
+fn andon_under(pane: u32) -> u32 {
+    let comm = std::fs::read_to_string(format!("/proc/{pane}/comm")).unwrap_or_default();
+    if comm.trim() == "andon" {
+        return pane;
+    }
+    std::fs::read_to_string(format!("/proc/{pane}/task/{pane}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .next()
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or(pane)
+}
+
 fn attention_outlives(signal: Option<&str>) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(going_red());
@@ -1091,17 +1105,20 @@ fn attention_outlives(signal: Option<&str>) {
             server.url
         ),
     );
-    let tmux = support::tmux::Tmux::start(
+    // Under setsid: andon leads a session without a controlling terminal, so its exit sends
+    // no SIGHUP that would end the command's children for it (as under a supervisor).
+    let tmux = support::tmux::Tmux::start_under(
         &format!("attn{}", signal.unwrap_or("q")),
         80,
         24,
+        "setsid -w",
         &["--config", config.to_str().unwrap()],
         &[],
     );
     let child: u32 = wait_for_file(&pids).trim().parse().unwrap();
     assert!(alive(child));
     match signal {
-        Some(signal) => support::tmux::kill(tmux.pid(), signal),
+        Some(signal) => support::tmux::kill(andon_under(tmux.pid()), signal),
         None => tmux.send("q"),
     }
     tmux.wait_exit(Duration::from_secs(5)).expect("andon exits");

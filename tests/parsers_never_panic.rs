@@ -732,3 +732,100 @@ fn enormous_and_deeply_nested_ci_payloads_are_handled() {
     let text = format!(r#"{{"jobs":[{}]}}"#, jobs.join(","));
     assert_eq!(jenkins::read_jobs(&text, &[]).unwrap().len(), 50_000);
 }
+
+// ---- headers: the stand-in for fuzz/fuzz_targets/headers.rs ----
+
+const HEADER_NAMES: [&str; 10] = [
+    "retry-after",
+    "x-ratelimit-reset",
+    "ratelimit-reset",
+    "x-ratelimit-remaining",
+    "ratelimit-remaining",
+    "x-ratelimit-limit",
+    "ratelimit-limit",
+    "link",
+    "x-next-page",
+    "etag",
+];
+
+/// What the headers fuzz target does with one input: the first byte picks the status, each
+/// further line is the value of the next header name in turn.
+fn run_headers(data: &[u8]) {
+    use andon::sources::polite;
+    use reqwest::StatusCode;
+    use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+    let Some((&status, rest)) = data.split_first() else {
+        return;
+    };
+    let mut headers = HeaderMap::new();
+    for (i, value) in rest.split(|&b| b == b'\n').enumerate() {
+        if let Ok(value) = HeaderValue::from_bytes(value) {
+            let name = HeaderName::from_static(HEADER_NAMES[i % HEADER_NAMES.len()]);
+            headers.append(name, value);
+        }
+    }
+    let statuses = [200, 304, 403, 429, 503];
+    let status = StatusCode::from_u16(statuses[status as usize % statuses.len()]).unwrap();
+    let now = Utc.timestamp_opt(1_800_000_000, 0).unwrap();
+    let latest = now + polite::MAX_REST;
+    for at in [
+        polite::retry_after(&headers, now),
+        polite::reset_time(&headers, now),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        assert!(at >= now && at <= latest, "{at} outside [now, now + 1h]");
+    }
+    if let Some(until) = polite::observe("fuzz.invalid:0", status, &headers, now) {
+        assert!(until <= latest + chrono::TimeDelta::seconds(1), "{until}");
+    }
+    let _ = polite::link_next(&headers);
+    let _ = polite::next_page_number("https://gitlab.example/api/v4/x?page=1", &headers);
+}
+
+fn header_line() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<u64>().prop_map(|n| n.to_string()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        "[0-9]{15,40}",
+        "-?[0-9]{1,5}",
+        "(Mon|Fri|Sun), [0-9]{1,2} (Jan|Dec) [0-9]{1,6} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT",
+        "<https?://[a-z./?=&0-9]{0,30}>; ?rel=\"?(next|last)\"?(, )?",
+        "[ -~]{0,40}",
+    ]
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_header_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        run_headers(&bytes);
+    }
+
+    #[test]
+    fn header_values_at_the_ends_of_their_ranges_are_clamped(
+        status in any::<u8>(),
+        lines in proptest::collection::vec(header_line(), 0..12),
+    ) {
+        let mut data = vec![status];
+        data.extend_from_slice(lines.join("\n").as_bytes());
+        run_headers(&data);
+    }
+}
+
+#[test]
+fn every_input_that_once_crashed_the_headers_target_is_handled() {
+    let dir = format!(
+        "{}/tests/fixtures/fuzz-regressions/headers",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    for file in std::fs::read_dir(&dir).unwrap() {
+        let path = file.unwrap().path();
+        if path.file_name().is_some_and(|n| n != "README") {
+            run_headers(&std::fs::read(&path).unwrap());
+        }
+    }
+    // The values that once overflowed the clock: an 2^63-second Retry-After, a reset in the
+    // year 300 million.
+    run_headers(b"\x03 9223372036854775807\n9999999999999999");
+}

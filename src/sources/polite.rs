@@ -107,7 +107,9 @@ pub fn spacing(remaining: u64, limit: Option<u64>, until_reset: TimeDelta) -> Op
 /// plus one spacing, never beyond the reset (when the server's budget is whole again).
 pub fn ready_after(previous: Option<Timestamp>, now: Timestamp, pace: Pace) -> Timestamp {
     let from = previous.map_or(now, |p| p.max(now));
-    (from + pace.spacing).min(pace.reset.max(now))
+    from.checked_add_signed(pace.spacing)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+        .min(pace.reset.max(now))
 }
 
 /// Takes one request from the host's budget, or says why not.
