@@ -1266,3 +1266,67 @@ async fn a_config_that_stops_answering_leaves_the_radiator_quittable() {
     tmux.send("q");
     tmux.assert_quits();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_in_urls_reach_no_output_and_no_log_line_even_at_trace() {
+    let elsewhere = MockServer::start().await;
+    let first = redirecting_to(&format!("{}/collect?sig=qSECRET3", elsewhere.uri())).await;
+    let base = first.uri().replace("http://", "http://bob:pSECRET1@");
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "andon.toml",
+        &format!(
+            "[[source]]\nname = \"c\"\nkind = \"cctray\"\nurl = \"{base}/cc.xml?token=qSECRET2\"\n\
+             [[source]]\nname = \"x\"\nkind = \"exposition\"\nurl = \"{base}/metrics?token=qSECRET2\"\n\
+             [[source]]\nname = \"p\"\nkind = \"prometheus\"\nurl = \"{base}/?token=qSECRET2\"\n\
+             [[source]]\nname = \"j\"\nkind = \"jenkins\"\nurl = \"{base}\"\nuser = \"ci\"\ntoken = \"jSECRET4\"\n"
+        ),
+    );
+    let log = dir.path().join("andon.log");
+    let args = [
+        "--once".to_string(),
+        "--json".to_string(),
+        "--config".to_string(),
+        config.display().to_string(),
+        "--log-file".to_string(),
+        log.display().to_string(),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        andon(&args, &[("ANDON_LOG", "trace")])
+    })
+    .await
+    .unwrap();
+    assert_no_panic(&out);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("reqwest::connect"), "a trace-level log: {logged}");
+    let everything = format!(
+        "{}{}{logged}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for secret in ["pSECRET1", "qSECRET2", "qSECRET3", "jSECRET4"] {
+        assert!(!everything.contains(secret), "{secret} leaked:\n{everything}");
+    }
+}
+
+#[test]
+fn a_log_file_that_is_the_terminal_never_writes_on_the_board() {
+    let tmux = support::tmux::Tmux::start(
+        "logtty",
+        100,
+        30,
+        &["--config", "sample-config.toml", "--log-file", "/dev/tty"],
+        &[("ANDON_FAULT", "poll"), ("ANDON_LOG", "debug"), ("TMPDIR", "/tmp")],
+    );
+    tmux.wait_for("internal error");
+    std::thread::sleep(Duration::from_millis(500));
+    let screen = tmux.capture();
+    assert!(
+        !screen.contains("panic in a background task") && !screen.contains("ERROR"),
+        "a log line on the board:\n{screen}"
+    );
+    tmux.send("q");
+    tmux.assert_quits();
+}
