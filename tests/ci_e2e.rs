@@ -47,6 +47,11 @@ fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf 
 
 fn config(dir: &tempfile::TempDir, s: &Servers) -> std::path::PathBuf {
     let token_file = write(dir, "jenkins-token", &format!("{JENKINS_TOKEN}\n"));
+    // Kept like a secret, so that andon has nothing to warn about.
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
     let text = format!(
         r#"title = "Delivery"
 [dora]

@@ -1300,14 +1300,20 @@ async fn credentials_in_urls_reach_no_output_and_no_log_line_even_at_trace() {
     .unwrap();
     assert_no_panic(&out);
     let logged = std::fs::read_to_string(&log).unwrap();
-    assert!(logged.contains("reqwest::connect"), "a trace-level log: {logged}");
+    assert!(
+        logged.contains("reqwest::connect"),
+        "a trace-level log: {logged}"
+    );
     let everything = format!(
         "{}{}{logged}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     for secret in ["pSECRET1", "qSECRET2", "qSECRET3", "jSECRET4"] {
-        assert!(!everything.contains(secret), "{secret} leaked:\n{everything}");
+        assert!(
+            !everything.contains(secret),
+            "{secret} leaked:\n{everything}"
+        );
     }
 }
 
@@ -1318,7 +1324,11 @@ fn a_log_file_that_is_the_terminal_never_writes_on_the_board() {
         100,
         30,
         &["--config", "sample-config.toml", "--log-file", "/dev/tty"],
-        &[("ANDON_FAULT", "poll"), ("ANDON_LOG", "debug"), ("TMPDIR", "/tmp")],
+        &[
+            ("ANDON_FAULT", "poll"),
+            ("ANDON_LOG", "debug"),
+            ("TMPDIR", "/tmp"),
+        ],
     );
     tmux.wait_for("internal error");
     std::thread::sleep(Duration::from_millis(500));
@@ -1329,4 +1339,67 @@ fn a_log_file_that_is_the_terminal_never_writes_on_the_board() {
     );
     tmux.send("q");
     tmux.assert_quits();
+}
+
+#[test]
+fn the_board_the_detail_view_its_link_and_the_attention_command_get_no_control_character() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let planted = HOSTILE.replace('\n', " ");
+    let project = move |status: &str| {
+        format!(
+            "<Projects><Project name=\"api{planted}\" activity=\"Sleeping\" lastBuildStatus=\"{status}\" \
+             lastBuildLabel=\"7{planted}\" lastBuildTime=\"2024-03-05T09:12:44Z\" \
+             webUrl=\"http://ci/api{planted}\"><messages><message kind=\"Breakers\" \
+             text=\"dara{planted}\"/></messages></Project></Projects>"
+        )
+    };
+    let (green, red) = (project("Success"), project("Failure"));
+    let server = runtime.block_on(RawServer::start("/cc.xml", move |n| {
+        Reply::ok(if n == 0 { green.clone() } else { red.clone() })
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = dir.path().join("env");
+    let config = write(
+        dir.path(),
+        "andon.toml",
+        &format!(
+            "[display]\ncommand = \"env | grep ^ANDON_ > {0}.part; echo >> {0}.part; mv {0}.part {0}\"\n\
+             [[source]]\nname = \"ci\"\nkind = \"cctray\"\nurl = \"{1}\"\ninterval = \"1s\"\n",
+            env_file.display(),
+            server.url
+        ),
+    );
+    let tmux = support::tmux::Tmux::start(
+        "hostile",
+        120,
+        40,
+        &["--config", config.to_str().unwrap()],
+        &[],
+    );
+    let output = dir.path().join("output");
+    tmux.record_output(&output);
+    let env = wait_for_file(&env_file);
+    assert_clean("the attention command's environment", &env);
+    assert!(
+        env.contains("ANDON_PIPELINE=api") && env.contains("pwned"),
+        "{env}"
+    );
+    tmux.send("Enter");
+    tmux.wait_for("Esc close");
+    std::thread::sleep(Duration::from_millis(300));
+    let written = std::fs::read(&output).unwrap();
+    let raw = String::from_utf8_lossy(&written);
+    assert!(raw.contains("pwned"), "the planted text was never drawn");
+    for (what, sequence) in [
+        ("an OSC window title", "\u{1b}]0;pwned"),
+        ("a planted OSC 8 link", "\u{1b}]8;;http://evil"),
+        ("a C1 CSI", "\u{9b}"),
+        ("a C1 DCS", "\u{90}"),
+        ("a bidi override", "\u{202e}"),
+    ] {
+        assert!(!raw.contains(sequence), "{what} reached the terminal");
+    }
+    tmux.send("q");
+    tmux.assert_quits();
+    drop(server);
 }
