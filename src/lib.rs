@@ -10,6 +10,7 @@ pub mod flow;
 pub mod format;
 pub mod history;
 pub mod logging;
+pub mod logs;
 pub mod model;
 pub mod output;
 pub mod panics;
