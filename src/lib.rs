@@ -1,5 +1,6 @@
 //! andon: a terminal information radiator for software delivery teams.
 
+pub mod ack;
 pub mod app;
 pub mod attention;
 pub mod check;
@@ -19,3 +20,4 @@ pub mod sources;
 pub mod state;
 pub mod ui;
 pub mod view;
+pub mod why;

@@ -75,6 +75,8 @@ pub struct PipelineView {
     pub finished_at: Option<Timestamp>,
     /// Over the pipeline's last finished runs; None before one has finished.
     pub pass_rate: Option<PassRate>,
+    /// Someone is on it (`a` on a failing card), until the pipeline passes again.
+    pub acknowledged: Option<crate::ack::Acknowledgement>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -223,6 +225,7 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
                     .history
                     .get(&(source.name.clone(), p.name.clone()))
                     .and_then(|h| h.pass_rate()),
+                acknowledged: None,
             });
         }
     }

@@ -81,7 +81,7 @@ async fn a_github_job_log_follows_the_redirect_without_the_token() {
         api.uri()
     ));
     let pipeline = failing_view(&config, "shop/CI", "build", Some("399444496"));
-    let target = logs::target(&config, &pipeline).unwrap();
+    let target = logs::target(&config, &pipeline, None).unwrap();
     assert_eq!(target.title, "shop/CI #42 · build");
     let log = logs::fetch(&target).await.unwrap();
 
@@ -130,7 +130,7 @@ async fn a_gitlab_trace_from_a_server_without_ranges_keeps_only_its_tail() {
         server.uri()
     ));
     let pipeline = failing_view(&config, "payments", "test", Some("1001"));
-    let log = logs::fetch(&logs::target(&config, &pipeline).unwrap())
+    let log = logs::fetch(&logs::target(&config, &pipeline, None).unwrap())
         .await
         .unwrap();
     assert!(GITLAB_TRACE.len() > logs::TAIL_BYTES);
@@ -227,24 +227,24 @@ fn kinds_without_logs_and_runs_without_a_job_say_so() {
     let config = config_for("kind = \"cctray\"\nurl = \"http://127.0.0.1:9/cc.xml\"");
     let pipeline = failing_view(&config, "web", "build", None);
     assert_eq!(
-        logs::target(&config, &pipeline).unwrap_err(),
+        logs::target(&config, &pipeline, None).unwrap_err(),
         "ci is a cctray source, which serves no job logs"
     );
     let config = config_for("kind = \"github\"\nrepo = \"octo/shop\"");
     let pipeline = failing_view(&config, "shop/CI", "build", None);
     assert_eq!(
-        logs::target(&config, &pipeline).unwrap_err(),
+        logs::target(&config, &pipeline, None).unwrap_err(),
         "ci names no failed job of shop/CI #42 whose log could be read"
     );
     let pipeline = failing_view(&config, "shop/CI", "build", Some("../../admin"));
-    assert!(logs::target(&config, &pipeline).is_err());
+    assert!(logs::target(&config, &pipeline, None).is_err());
 }
 
 #[tokio::test]
 async fn the_demo_source_has_a_log_for_its_failed_stage() {
     let config = config_for("kind = \"demo\"");
     let pipeline = failing_view(&config, "ledger", "build", None);
-    let log = logs::fetch(&logs::target(&config, &pipeline).unwrap())
+    let log = logs::fetch(&logs::target(&config, &pipeline, None).unwrap())
         .await
         .unwrap();
     assert!(log.last_error().is_some());

@@ -16,7 +16,7 @@ pub mod text;
 
 use std::time::Duration;
 
-use crate::config::{Config, SourceConfig, SourceKind};
+use crate::config::{Config, SourceKind};
 use crate::credentials::Secret;
 use crate::model::StageStatus;
 use crate::view::PipelineView;
@@ -59,7 +59,13 @@ pub enum How {
 }
 
 /// The log that tells why `pipeline` fails, or why there is none to read.
-pub fn target(config: &Config, pipeline: &PipelineView) -> Result<Target, String> {
+/// `polled_at` is when the pipeline's source last answered: the demo's runs are a function of
+/// the clock.
+pub fn target(
+    config: &Config,
+    pipeline: &PipelineView,
+    polled_at: Option<crate::model::Timestamp>,
+) -> Result<Target, String> {
     let source = config
         .sources
         .iter()
@@ -91,7 +97,14 @@ pub fn target(config: &Config, pipeline: &PipelineView) -> Result<Target, String
     };
     let (job, how) = match &source.kind {
         SourceKind::Demo { seed } => {
-            let stage = stage_name.clone().ok_or_else(no_job)?;
+            // While the next run goes on, the failure on the card is the previous run's.
+            let (run, stage) = match &stage_name {
+                Some(stage) => (run.clone(), stage.clone()),
+                None => polled_at
+                    .and_then(|at| crate::sources::demo::failed_run(*seed, &pipeline.name, at))
+                    .map(|(run, stage)| (run, stage.to_string()))
+                    .ok_or_else(no_job)?,
+            };
             let log = demo::DemoLog {
                 seed: *seed,
                 pipeline: pipeline.name.clone(),
@@ -99,7 +112,15 @@ pub fn target(config: &Config, pipeline: &PipelineView) -> Result<Target, String
                 stage: stage.clone(),
                 author: pipeline.breakers.first().or(pipeline.author.as_ref()).cloned(),
             };
-            (format!("{} {run} {stage}", pipeline.name), How::Demo(log))
+            let key = format!("{} {run} {stage}", pipeline.name);
+            return Ok(Target {
+                key: LogKey {
+                    source: source.name.clone(),
+                    job: key,
+                },
+                title: format!("{} {run} · {stage}", pipeline.name),
+                how: How::Demo(log),
+            });
         }
         SourceKind::Github(c) => {
             let job = job.ok_or_else(no_job)?;
@@ -152,13 +173,24 @@ pub async fn fetch(target: &Target) -> Result<LogText, String> {
             transport,
             timeout,
         } => {
-            let client = fetch::client(transport)?;
-            let tail = fetch::tail(&client, request, TAIL_BYTES, transport.max_body, *timeout)
-                .await?;
             let secrets: Vec<&str> = secret.iter().map(Secret::expose).collect();
+            // A reason may quote the server's answer: it gets the log's treatment too.
+            let clean_reason = |reason: String| text::one_line(&reason, &secrets);
+            let client = fetch::client(transport).map_err(clean_reason)?;
+            let tail = fetch::tail(&client, request, TAIL_BYTES, transport.max_body, *timeout)
+                .await
+                .map_err(clean_reason)?;
             Ok(text::clean(&tail.bytes, tail.cut, &secrets))
         }
     }
+}
+
+/// When the source of `pipeline` last answered, as the view says.
+pub fn polled_at(view: &crate::view::ViewModel, pipeline: &PipelineView) -> Option<crate::model::Timestamp> {
+    view.sources
+        .iter()
+        .find(|s| s.name == pipeline.source)
+        .and_then(|s| s.last_success)
 }
 
 /// The first failing pipeline whose name is `wanted`, or else the only one containing it.
@@ -186,9 +218,4 @@ pub fn find_pipeline<'a>(
                 .join(", ")
         )),
     }
-}
-
-/// The source config a pipeline came from.
-pub fn source_of<'a>(config: &'a Config, pipeline: &PipelineView) -> Option<&'a SourceConfig> {
-    config.sources.iter().find(|s| s.name == pipeline.source)
 }

@@ -88,6 +88,15 @@ pub fn clean(raw: &[u8], cut: bool, secrets: &[&str]) -> LogText {
     LogText { lines, cut }
 }
 
+/// A server's string as one safe line: controls gone, secrets masked, only its first line.
+pub fn one_line(text: &str, secrets: &[&str]) -> String {
+    clean(text.as_bytes(), false, secrets)
+        .lines
+        .first()
+        .map(LogLine::text)
+        .unwrap_or_default()
+}
+
 /// C0 and C1 controls, DEL, and the bidirectional overrides that can make a line read
 /// differently from what it holds.
 fn is_dropped(c: char) -> bool {

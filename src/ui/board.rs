@@ -255,6 +255,9 @@ pub fn draw_list(
         if !card.breakers.is_empty() {
             rest.push_str(&format!(" by {}", card.breakers.join(", ")));
         }
+        if let Some(ack) = &card.acknowledged {
+            rest.push_str(&format!(" {}", ack.short()));
+        }
         let head_width = head.chars().count();
         lines.push(Line::from(vec![
             Span::styled(fit(&head, width), status),
@@ -349,6 +352,9 @@ fn draw_cards(
         }
         if !card.breakers.is_empty() {
             detail.push_str(&format!(" by {}", card.breakers.join(", ")));
+        }
+        if let Some(ack) = &card.acknowledged {
+            detail.push_str(&format!(" {}", ack.short()));
         }
         let detail_style = if card.building {
             theme.building()
@@ -490,6 +496,9 @@ fn draw_tile(
     }
     if !card.breakers.is_empty() {
         about.push(format!("by {}", card.breakers.join(", ")));
+    }
+    if let Some(ack) = &card.acknowledged {
+        about.push(ack.note());
     }
     if let Some(pass) = pass_text(card) {
         about.push(pass);

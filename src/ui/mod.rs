@@ -8,6 +8,7 @@ mod dora;
 mod footer;
 mod header;
 mod help;
+pub mod log;
 pub mod services;
 pub mod theme;
 
@@ -58,6 +59,8 @@ pub struct Screen {
     pub updated_ago: Option<u64>,
     /// Lines shown under the banner for a while: "back to green after 42 min", a config error.
     pub notices: Vec<String>,
+    /// The failed job's log (`l`), while it is open.
+    pub log: Option<log::LogPane>,
 }
 
 impl Screen {
@@ -176,6 +179,9 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
         .areas(area);
         services::draw(frame, table_area, view, theme);
     }
+    if let Some(pane) = &screen.log {
+        log::draw(frame, area, pane, theme);
+    }
     if screen.help {
         help::draw(frame, area, view, screen.help_scroll, theme);
     }
@@ -184,7 +190,7 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
 /// The OSC 8 hyperlink to write over the frame, if the detail shows a run's link:
 /// the escape sequence, already positioned (save cursor, move, link, restore cursor).
 pub fn hyperlink(area: Rect, view: &ViewModel, screen: &Screen) -> Option<String> {
-    if !screen.detail || screen.help || area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if !screen.detail || screen.help || screen.log.is_some() || area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
     }
     let pipeline = screen.selected.and_then(|i| view.pipelines.get(i))?;
