@@ -95,6 +95,14 @@ pub fn on_key(key: KeyEvent, screen: &mut Screen, pipelines: usize) -> Action {
             screen.services = !screen.services;
             Action::Redraw
         }
+        KeyCode::Esc if screen.trends => {
+            screen.trends = false;
+            Action::Redraw
+        }
+        KeyCode::Char('t') => {
+            screen.trends = !screen.trends;
+            Action::Redraw
+        }
         KeyCode::Esc if screen.detail => {
             screen.detail = false;
             Action::Redraw
@@ -181,6 +189,36 @@ impl DoraCache {
         self.report
             .clone()
             .unwrap_or_else(|| view::dora_report(config, state, minute))
+    }
+}
+
+/// The weekly figures of the trends view, kept like the DORA report: per data and minute.
+#[derive(Default)]
+struct TrendsCache {
+    key: Option<(u64, Timestamp)>,
+    weekly: Option<crate::dora::Weekly>,
+}
+
+impl TrendsCache {
+    fn get(&mut self, config: &Config, state: &State, now: Timestamp) -> crate::dora::Weekly {
+        let minute = now
+            .duration_trunc(chrono::Duration::minutes(1))
+            .unwrap_or(now);
+        let key = (state.generation, minute);
+        match &self.weekly {
+            Some(weekly) if self.key == Some(key) => weekly.clone(),
+            _ => {
+                let weekly = crate::dora::weekly(
+                    &view::merged_events(state),
+                    minute,
+                    crate::dora::TREND_WEEKS,
+                    config.dora.benchmark,
+                );
+                self.key = Some(key);
+                self.weekly = Some(weekly.clone());
+                weekly
+            }
+        }
     }
 }
 
@@ -313,6 +351,7 @@ async fn event_loop(
     };
     let mut drawn: Option<(ViewModel, Screen)> = None;
     let mut acks = Acknowledgements::default();
+    let mut trends_cache = TrendsCache::default();
     let mut log_cache = LogCache::default();
     let (log_tx, mut log_rx) = mpsc::channel::<(LogKey, Result<LogText, String>)>(4);
     // SIGTERM (a supervisor), SIGHUP (the SSH session dropped) and SIGINT (kill -INT; Ctrl-C
@@ -358,6 +397,9 @@ async fn event_loop(
         acks.settle(&full.pipelines);
         let mut view = page_view(&full, &pages[page], &screen.filter);
         acks.apply(&mut view);
+        if screen.trends {
+            view.trends = Some(trends_cache.get(&config, &state, now));
+        }
         screen.clamp(view.pipelines.len());
         if let Some(pane) = &mut screen.log {
             pane.top(ui::log::rows(terminal.get_frame().area()));

@@ -144,6 +144,8 @@ pub struct ViewModel {
     pub sources: Vec<SourceView>,
     /// True when any data comes from the simulated demo source.
     pub demo: bool,
+    /// The keys week by week, while the trends view is shown (computed only then).
+    pub trends: Option<crate::dora::Weekly>,
 }
 
 impl ViewModel {
@@ -278,6 +280,7 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
         pipelines,
         dora,
         sources,
+        trends: None,
     }
 }
 

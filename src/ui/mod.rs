@@ -11,6 +11,7 @@ mod help;
 pub mod log;
 pub mod services;
 pub mod theme;
+pub mod trends;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -61,6 +62,8 @@ pub struct Screen {
     pub notices: Vec<String>,
     /// The failed job's log (`l`), while it is open.
     pub log: Option<log::LogPane>,
+    /// The keys over the last twelve weeks (`t`, or a trends page) instead of the board.
+    pub trends: bool,
 }
 
 impl Screen {
@@ -165,6 +168,15 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
         _ => dora::draw(frame, dora_area, view, theme),
     }
     footer::draw(frame, footer_area, view, screen, theme);
+    if screen.trends {
+        let [_, trends_area, _] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(3),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        trends::draw(frame, trends_area, view, theme);
+    }
     if screen.detail
         && let Some(pipeline) = screen.selected.and_then(|i| view.pipelines.get(i))
     {
