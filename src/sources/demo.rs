@@ -1,5 +1,5 @@
 //! Simulated delivery activity: pipelines moving through stages with occasional breaks and
-//! fixes, plus sixty days of DORA events. A pure function of the seed and the clock, so the same
+//! fixes, plus twelve weeks of DORA events. A pure function of the seed and the clock, so the same
 //! seed shows the same history on every screen.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -20,7 +20,7 @@ const PIPELINES: [&str; 6] = [
 ];
 /// Services that deploy to production; the others only build.
 const SERVICES: usize = 4;
-const HISTORY_DAYS: i64 = 60;
+const HISTORY_DAYS: i64 = 84;
 /// Chance, in percent, that a run breaks at some stage.
 const BREAK_PERCENT: u64 = 12;
 /// Earlier runs each pipeline reports besides its latest.
@@ -210,7 +210,7 @@ fn day_start(now: Timestamp, days_ago: i64) -> DateTime<Utc> {
     Utc.from_utc_datetime(&midnight) - Duration::days(days_ago)
 }
 
-/// Deployments, their commits and incidents for the last sixty days, none after `now`.
+/// Deployments, their commits and incidents for the last twelve weeks, none after `now`.
 fn events(seed: u64, now: Timestamp) -> DoraEvents {
     let mut events = DoraEvents::default();
     for days_ago in 0..=HISTORY_DAYS {

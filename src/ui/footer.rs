@@ -11,7 +11,7 @@ use crate::view::{PipelineStatus, ViewModel};
 
 const KEYS: &str = "/ find  ⏎ open  s services  ? help  q quit ";
 /// While the line is stopped, the keys that say why and who is on it come first.
-const RED_KEYS: &str = "l log  a on it  ⏎ open  ? help  q quit ";
+const RED_KEYS: &str = "l log  a on it  s services  ? help  q quit ";
 const LOG_KEYS: &str = "j k scroll  Esc close ";
 const FILTER_KEYS: &str = "⏎ apply  Esc clear ";
 
