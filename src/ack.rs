@@ -149,8 +149,8 @@ mod tests {
 
     /// A view of pipelines with the given statuses, from one source named "ci".
     fn view_of(pipelines: &[(&str, BuildStatus)]) -> ViewModel {
-        let config = crate::config::parse("[[source]]\nname = \"ci\"\nkind = \"demo\"\n", "t")
-            .unwrap();
+        let config =
+            crate::config::parse("[[source]]\nname = \"ci\"\nkind = \"demo\"\n", "t").unwrap();
         let mut state = State::new(&config);
         let snapshot = Snapshot {
             pipelines: pipelines
@@ -161,7 +161,12 @@ mod tests {
         };
         let now = at(9, 30);
         state.record(0, now, Ok(snapshot));
-        crate::view::build(&config, &state, crate::view::dora_report(&config, &state, now), now)
+        crate::view::build(
+            &config,
+            &state,
+            crate::view::dora_report(&config, &state, now),
+            now,
+        )
     }
 
     fn named<'a>(view: &'a ViewModel, name: &str) -> &'a PipelineView {
@@ -182,10 +187,7 @@ mod tests {
 
     #[test]
     fn shown_on_the_card_and_on_its_banner_line() {
-        let mut view = view_of(&[
-            ("api", BuildStatus::Failing),
-            ("db", BuildStatus::Failing),
-        ]);
+        let mut view = view_of(&[("api", BuildStatus::Failing), ("db", BuildStatus::Failing)]);
         let mut acks = Acknowledgements::default();
         acks.acknowledge(named(&view, "db"), "bob", at(9, 12));
         acks.apply(&mut view);
@@ -211,14 +213,21 @@ mod tests {
         assert!(acks.is_empty(), "green again");
         acks.acknowledge(named(&view, "api"), "carol", at(9, 12));
         acks.settle(&[]);
-        assert!(acks.is_empty(), "a pipeline no longer reported is forgotten");
+        assert!(
+            acks.is_empty(),
+            "a pipeline no longer reported is forgotten"
+        );
     }
 
     #[test]
     fn a_hostile_user_name_cannot_reach_the_terminal() {
         let view = view_of(&[("api", BuildStatus::Failing)]);
         let mut acks = Acknowledgements::default();
-        acks.acknowledge(named(&view, "api"), "eve\x1b]0;pwned\x07\x1b[2J\nroot", at(9, 0));
+        acks.acknowledge(
+            named(&view, "api"),
+            "eve\x1b]0;pwned\x07\x1b[2J\nroot",
+            at(9, 0),
+        );
         assert_eq!(acks.get(&key_of(named(&view, "api"))).unwrap().by, "eve");
     }
 }

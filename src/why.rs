@@ -76,7 +76,11 @@ pub fn heading(pipeline: &PipelineView, view: &view::ViewModel) -> String {
         crate::format::status_glyph(pipeline.status),
         pipeline.status.word()
     );
-    if let Some(stage) = pipeline.stage.as_deref().filter(|_| pipeline.status == PipelineStatus::Failing) {
+    if let Some(stage) = pipeline
+        .stage
+        .as_deref()
+        .filter(|_| pipeline.status == PipelineStatus::Failing)
+    {
         text.push_str(&format!(" at {}", one_line(stage, &[])));
     }
     if let Some(since) = pipeline.failing_since {
@@ -86,7 +90,10 @@ pub fn heading(pipeline: &PipelineView, view: &view::ViewModel) -> String {
         text.push_str(&format!(" ({})", one_line(label, &[])));
     }
     if !pipeline.breakers.is_empty() {
-        text.push_str(&format!(" by {}", one_line(&pipeline.breakers.join(", "), &[])));
+        text.push_str(&format!(
+            " by {}",
+            one_line(&pipeline.breakers.join(", "), &[])
+        ));
     }
     text.push('\n');
     if let Some(url) = &pipeline.url {

@@ -63,10 +63,10 @@ async fn a_github_job_log_follows_the_redirect_without_the_token() {
     Mock::given(method("GET"))
         .and(path("/repos/octo/shop/actions/jobs/399444496/logs"))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
-        .respond_with(
-            ResponseTemplate::new(302)
-                .insert_header("location", format!("{}/blob/job-logs.txt?sig=abc", blob.uri())),
-        )
+        .respond_with(ResponseTemplate::new(302).insert_header(
+            "location",
+            format!("{}/blob/job-logs.txt?sig=abc", blob.uri()),
+        ))
         .expect(1)
         .mount(&api)
         .await;
@@ -94,10 +94,17 @@ async fn a_github_job_log_follows_the_redirect_without_the_token() {
 
     let lines = texts(&log);
     assert!(!log.cut, "the whole log fits in the tail");
-    assert_eq!(lines[0], "Requested labels: ubuntu-latest", "timestamps stripped");
+    assert_eq!(
+        lines[0], "Requested labels: ubuntu-latest",
+        "timestamps stripped"
+    );
     assert!(lines.contains(&"▸ Operating System".to_string()));
     assert!(!lines.iter().any(|l| l.contains("##[endgroup]")));
-    assert!(lines.iter().all(|l| !l.contains('\x1b') && !l.contains('\r')));
+    assert!(
+        lines
+            .iter()
+            .all(|l| !l.contains('\x1b') && !l.contains('\r'))
+    );
     assert!(lines.contains(&"leaked [redacted] here".to_string()));
     assert!(!lines.iter().any(|l| l.contains(TOKEN)));
     // The echoed script lines keep their colour as a style.
@@ -106,10 +113,7 @@ async fn a_github_job_log_follows_the_redirect_without_the_token() {
         .iter()
         .find(|l| l.text() == "bash $GITHUB_ACTION_PATH/sourcefiles.sh")
         .expect("the echoed command");
-    assert_eq!(
-        script.spans[0].style.fg,
-        Some(ratatui::style::Color::Cyan)
-    );
+    assert_eq!(script.spans[0].style.fg, Some(ratatui::style::Color::Cyan));
     let last = log.last_error().unwrap();
     assert_eq!(lines[last], "Error: Process completed with exit code 1.");
     assert_eq!(last, lines.len() - 1);
@@ -137,7 +141,10 @@ async fn a_gitlab_trace_from_a_server_without_ranges_keeps_only_its_tail() {
     assert!(log.cut);
     let lines = texts(&log);
     assert_eq!(lines.last().unwrap(), "Job succeeded");
-    assert!(!lines.iter().any(|l| l.starts_with("section_")), "markers read");
+    assert!(
+        !lines.iter().any(|l| l.starts_with("section_")),
+        "markers read"
+    );
     assert!(lines.contains(&"Running after script...".to_string()));
     assert!(lines.contains(&"819 examples, 0 failures, 92 pending".to_string()));
     let warning = log
@@ -145,9 +152,14 @@ async fn a_gitlab_trace_from_a_server_without_ranges_keeps_only_its_tail() {
         .iter()
         .find(|l| l.text().starts_with("WARNING: tmp/capybara/"))
         .unwrap();
-    assert_eq!(warning.spans[0].style.fg, Some(ratatui::style::Color::Yellow));
+    assert_eq!(
+        warning.spans[0].style.fg,
+        Some(ratatui::style::Color::Yellow)
+    );
     assert!(
-        !log.lines.iter().any(|l| l.error && l.text().contains("0 failures")),
+        !log.lines
+            .iter()
+            .any(|l| l.error && l.text().contains("0 failures")),
         "a clean summary is not an error"
     );
     let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();

@@ -125,7 +125,10 @@ fn weekly_figures_follow_the_known_data() {
     let incidents: Vec<usize> = weekly.weeks.iter().map(|w| w.incidents).collect();
     assert_eq!(incidents, [0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0]);
     let failed: Vec<usize> = weekly.weeks.iter().map(|w| w.failed_deployments).collect();
-    assert_eq!(failed, incidents, "each incident fails that week's first deployment");
+    assert_eq!(
+        failed, incidents,
+        "each incident fails that week's first deployment"
+    );
 }
 
 #[test]

@@ -152,7 +152,10 @@ async fn andon_why_prints_what_broke_and_the_end_of_its_log() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
-    assert!(lines[0].starts_with("✗ shop/CI failing at test"), "{stdout}");
+    assert!(
+        lines[0].starts_with("✗ shop/CI failing at test"),
+        "{stdout}"
+    );
     assert!(stdout.contains("log of shop/CI #"), "{stdout}");
     assert_eq!(
         &lines[lines.len() - 2..],

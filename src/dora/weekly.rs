@@ -148,9 +148,11 @@ impl TrendKey {
     pub fn value(self, week: &Week) -> Option<f64> {
         let keys = &week.keys;
         match self {
-            TrendKey::DeploymentFrequency => {
-                Some(keys.deployment_frequency.deploy_days_per_week.unwrap_or(0.0))
-            }
+            TrendKey::DeploymentFrequency => Some(
+                keys.deployment_frequency
+                    .deploy_days_per_week
+                    .unwrap_or(0.0),
+            ),
             TrendKey::LeadTime => keys.lead_time.median_seconds,
             TrendKey::ChangeFailureRate => keys.change_failure_rate.ratio,
             TrendKey::TimeToRestore => keys.time_to_restore.median_seconds,
@@ -246,7 +248,10 @@ mod tests {
         assert_eq!(weekly.weeks[11].end, now());
         assert_eq!(weekly.weeks[0].end, now() - chrono::Duration::days(77));
         let last = &weekly.weeks[11];
-        assert_eq!((last.deployments, last.failed_deployments, last.incidents), (3, 1, 1));
+        assert_eq!(
+            (last.deployments, last.failed_deployments, last.incidents),
+            (3, 1, 1)
+        );
         let df = TrendKey::DeploymentFrequency;
         assert_eq!(df.value(last), Some(3.0));
         assert_eq!(df.tier(last), Some(Tier::High));
@@ -257,12 +262,19 @@ mod tests {
         assert_eq!(TrendKey::TimeToRestore.tier(last), Some(Tier::High));
 
         let quiet = &weekly.weeks[10];
-        assert_eq!(df.value(quiet), Some(0.0), "no deployment is a figure: zero days");
+        assert_eq!(
+            df.value(quiet),
+            Some(0.0),
+            "no deployment is a figure: zero days"
+        );
         assert_eq!(cfr.value(quiet), None, "no deployment, no rate");
         assert_eq!(TrendKey::LeadTime.value(quiet), None);
 
         let oldest = &weekly.weeks[0];
-        assert_eq!(oldest.deployments, 1, "the deployment 90 days back is outside");
+        assert_eq!(
+            oldest.deployments, 1,
+            "the deployment 90 days back is outside"
+        );
         assert_eq!(TrendKey::LeadTime.value(oldest), Some(2.0 * 86_400.0));
     }
 

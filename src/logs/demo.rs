@@ -51,11 +51,18 @@ impl DemoLog {
                 push(format!("{CYAN}$ cargo build --release --locked{RESET}"));
                 push(format!("{GREEN}   Compiling{RESET} serde v1.0.219"));
                 push(format!("{GREEN}   Compiling{RESET} tokio v1.45.1"));
-                push(format!("{GREEN}   Compiling{RESET} {name} v0.9.{} (/builds/{name})", self.pick(30)));
-                push(format!("{RED}error[E0308]{RESET}{BOLD}: mismatched types{RESET}"));
+                push(format!(
+                    "{GREEN}   Compiling{RESET} {name} v0.9.{} (/builds/{name})",
+                    self.pick(30)
+                ));
+                push(format!(
+                    "{RED}error[E0308]{RESET}{BOLD}: mismatched types{RESET}"
+                ));
                 push(format!("  --> src/{module}/posting.rs:{line}:25"));
                 push("   |".into());
-                push(format!("{line} |     let total: u64 = amounts.iter().sum::<i64>();"));
+                push(format!(
+                    "{line} |     let total: u64 = amounts.iter().sum::<i64>();"
+                ));
                 push(format!(
                     "   |                ---   {RED}^^^^^^^^^^^^^^^^^^^^^^^^^^ expected `u64`, found `i64`{RESET}"
                 ));
@@ -66,36 +73,68 @@ impl DemoLog {
             }
             "test" => {
                 push(format!("{CYAN}$ pytest -q tests/{RESET}"));
-                push(format!("{GREEN}........................................{RESET} [ 86%]"));
-                push(format!("{RED}F{RESET}.....                                    [100%]"));
+                push(format!(
+                    "{GREEN}........................................{RESET} [ 86%]"
+                ));
+                push(format!(
+                    "{RED}F{RESET}.....                                    [100%]"
+                ));
                 push("=================================== FAILURES ===================================".into());
-                push(format!("_____________________________ test_{module}_rounding _____________________________"));
-                push(format!("tests/test_{module}.py:{line}: in test_{module}_rounding"));
+                push(format!(
+                    "_____________________________ test_{module}_rounding _____________________________"
+                ));
+                push(format!(
+                    "tests/test_{module}.py:{line}: in test_{module}_rounding"
+                ));
                 push("    assert charge(12.345) == 12.35".into());
-                push(format!("{RED}E   AssertionError: assert 12.34 == 12.35{RESET}"));
+                push(format!(
+                    "{RED}E   AssertionError: assert 12.34 == 12.35{RESET}"
+                ));
                 push(format!(
                     "{RED}FAILED{RESET} tests/test_{module}.py::test_{module}_rounding - AssertionError"
                 ));
-                push(format!("{RED}1 failed{RESET}, {GREEN}45 passed{RESET} in 3.{}s", self.pick(90) + 10));
+                push(format!(
+                    "{RED}1 failed{RESET}, {GREEN}45 passed{RESET} in 3.{}s",
+                    self.pick(90) + 10
+                ));
                 push(format!("{RED}ERROR: Job failed: exit code 1{RESET}"));
             }
             "deploy" => {
-                push(format!("{CYAN}$ kubectl -n prod set image deploy/{name} app=registry/{name}:{}{RESET}", &self.hex()[..12]));
+                push(format!(
+                    "{CYAN}$ kubectl -n prod set image deploy/{name} app=registry/{name}:{}{RESET}",
+                    &self.hex()[..12]
+                ));
                 push(format!("deployment.apps/{name} image updated"));
-                push(format!("{CYAN}$ curl -sv -H \"Authorization: Bearer dmo_{}\" https://deploy.example.com/hooks/{name}{RESET}", self.hex()));
+                push(format!(
+                    "{CYAN}$ curl -sv -H \"Authorization: Bearer dmo_{}\" https://deploy.example.com/hooks/{name}{RESET}",
+                    self.hex()
+                ));
                 push(format!("> Authorization: Bearer dmo_{}", self.hex()));
                 push("< HTTP/2 202".into());
-                push(format!("{CYAN}$ kubectl -n prod rollout status deploy/{name} --timeout=120s{RESET}"));
-                push(format!("Waiting for deployment \"{name}\" rollout to finish: 1 of 3 updated replicas are available..."));
-                push(format!("{YELLOW}Warning: pod {name}-7d9f{}-x2k4 is in CrashLoopBackOff{RESET}", self.pick(9)));
-                push(format!("{RED}error: deployment \"{name}\" exceeded its progress deadline{RESET}"));
+                push(format!(
+                    "{CYAN}$ kubectl -n prod rollout status deploy/{name} --timeout=120s{RESET}"
+                ));
+                push(format!(
+                    "Waiting for deployment \"{name}\" rollout to finish: 1 of 3 updated replicas are available..."
+                ));
+                push(format!(
+                    "{YELLOW}Warning: pod {name}-7d9f{}-x2k4 is in CrashLoopBackOff{RESET}",
+                    self.pick(9)
+                ));
+                push(format!(
+                    "{RED}error: deployment \"{name}\" exceeded its progress deadline{RESET}"
+                ));
                 push(format!("{RED}ERROR: Job failed: exit code 1{RESET}"));
             }
             _ => {
-                push(format!("{CYAN}$ ./scripts/smoke https://{name}.example.com{RESET}"));
+                push(format!(
+                    "{CYAN}$ ./scripts/smoke https://{name}.example.com{RESET}"
+                ));
                 push(format!("GET /healthz 200 in {}ms", self.pick(80) + 12));
                 push(format!("GET /api/v1/{module}/recent 503 in 30001ms"));
-                push(format!("{RED}smoke test failed: /api/v1/{module}/recent answered 503 after 3 retries{RESET}"));
+                push(format!(
+                    "{RED}smoke test failed: /api/v1/{module}/recent answered 503 after 3 retries{RESET}"
+                ));
                 push(format!("{RED}ERROR: Job failed: exit code 2{RESET}"));
             }
         }
@@ -103,7 +142,11 @@ impl DemoLog {
     }
 
     fn hex(&self) -> String {
-        format!("{:016x}{:016x}", self.pick(u64::MAX), self.pick(u64::MAX - 7).rotate_left(17))
+        format!(
+            "{:016x}{:016x}",
+            self.pick(u64::MAX),
+            self.pick(u64::MAX - 7).rotate_left(17)
+        )
     }
 }
 
@@ -137,7 +180,11 @@ mod tests {
     fn the_printed_credential_is_redacted_and_the_progress_bar_rewritten() {
         let text = clean(log("deploy").render().as_bytes(), false, &[]);
         let all: Vec<String> = text.lines.iter().map(|l| l.text()).collect();
-        assert!(all.iter().any(|l| l == "> Authorization: Bearer [redacted]"), "{all:#?}");
+        assert!(
+            all.iter()
+                .any(|l| l == "> Authorization: Bearer [redacted]"),
+            "{all:#?}"
+        );
         assert!(all.iter().all(|l| !l.contains("dmo_")));
         assert!(all.iter().any(|l| l == "Restoring cache... 100%"));
     }

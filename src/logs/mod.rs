@@ -110,7 +110,11 @@ pub fn target(
                 pipeline: pipeline.name.clone(),
                 run: run.clone(),
                 stage: stage.clone(),
-                author: pipeline.breakers.first().or(pipeline.author.as_ref()).cloned(),
+                author: pipeline
+                    .breakers
+                    .first()
+                    .or(pipeline.author.as_ref())
+                    .cloned(),
             };
             let key = format!("{} {run} {stage}", pipeline.name);
             return Ok(Target {
@@ -138,10 +142,9 @@ pub fn target(
             (job, http(request, secret(&c.auth)))
         }
         SourceKind::Jenkins(c) => {
-            let build = pipeline
-                .url
-                .as_deref()
-                .ok_or_else(|| format!("{} gives no build URL for {}", source.name, pipeline.name))?;
+            let build = pipeline.url.as_deref().ok_or_else(|| {
+                format!("{} gives no build URL for {}", source.name, pipeline.name)
+            })?;
             let request = jenkins::request(c, build)?;
             (request.url.clone(), http(request, secret(&c.auth)))
         }
@@ -186,7 +189,10 @@ pub async fn fetch(target: &Target) -> Result<LogText, String> {
 }
 
 /// When the source of `pipeline` last answered, as the view says.
-pub fn polled_at(view: &crate::view::ViewModel, pipeline: &PipelineView) -> Option<crate::model::Timestamp> {
+pub fn polled_at(
+    view: &crate::view::ViewModel,
+    pipeline: &PipelineView,
+) -> Option<crate::model::Timestamp> {
     view.sources
         .iter()
         .find(|s| s.name == pipeline.source)

@@ -72,8 +72,7 @@ pub fn find(line: &str, secrets: &[&str]) -> Vec<Range<usize>> {
         while let Some(at) = lower[from..].find(scheme) {
             let body = from + at + scheme.len();
             let end = run(bytes, body, credential_char);
-            if end - body >= MIN_CREDENTIAL && (scheme != "token " || has_digit(&line[body..end]))
-            {
+            if end - body >= MIN_CREDENTIAL && (scheme != "token " || has_digit(&line[body..end])) {
                 found.push(body..end);
             }
             from = end.max(body);

@@ -82,7 +82,10 @@ pub fn clean(raw: &[u8], cut: bool, secrets: &[&str]) -> LogText {
     if let Some(line) = finish(terminal.take_line(), secrets) {
         lines.push(line);
     }
-    while lines.last().is_some_and(|l: &LogLine| l.text().trim().is_empty()) {
+    while lines
+        .last()
+        .is_some_and(|l: &LogLine| l.text().trim().is_empty())
+    {
         lines.pop();
     }
     LogText { lines, cut }
@@ -334,7 +337,13 @@ fn strip_timestamp(cells: &mut Vec<(char, Style)>) {
         13 | 16 => c == ':',
         _ => c.is_ascii_digit(),
     };
-    if cells.len() < 20 || !cells.iter().take(19).enumerate().all(|(i, (c, _))| shape(i, *c)) {
+    if cells.len() < 20
+        || !cells
+            .iter()
+            .take(19)
+            .enumerate()
+            .all(|(i, (c, _))| shape(i, *c))
+    {
         return;
     }
     let mut end = 19;
@@ -402,7 +411,10 @@ const ERROR_WORDS: [&str; 10] = [
 pub fn looks_like_error(line: &str) -> bool {
     // Test runners' verdicts: jest's "FAIL src/x.test.ts", go's "--- FAIL: TestX".
     let trimmed = line.trim_start();
-    if trimmed.starts_with("FAIL ") || trimmed.starts_with("FAIL:") || trimmed.starts_with("--- FAIL") {
+    if trimmed.starts_with("FAIL ")
+        || trimmed.starts_with("FAIL:")
+        || trimmed.starts_with("--- FAIL")
+    {
         return true;
     }
     let lower = line.to_lowercase();

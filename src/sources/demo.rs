@@ -164,7 +164,11 @@ pub fn failed_run(seed: u64, name: &str, now: Timestamp) -> Option<(String, &'st
     let period = cycle_seconds(seed, index);
     let offset = (roll(seed, &[4, index as u64]) % period as u64) as i64;
     let cycle = (now.timestamp() + offset).div_euclid(period);
-    let failed_cycle = if pipeline.stages.iter().any(|s| s.status == StageStatus::Failed) {
+    let failed_cycle = if pipeline
+        .stages
+        .iter()
+        .any(|s| s.status == StageStatus::Failed)
+    {
         cycle
     } else {
         cycle - 1
@@ -295,7 +299,10 @@ mod tests {
                 let (run, stage) = failed.expect("a failing card has a failed run");
                 match p.stages.iter().find(|s| s.status == StageStatus::Failed) {
                     Some(failed_stage) => {
-                        assert_eq!((Some(&run), stage), (p.label.as_ref(), failed_stage.name.as_str()));
+                        assert_eq!(
+                            (Some(&run), stage),
+                            (p.label.as_ref(), failed_stage.name.as_str())
+                        );
                         finished += 1;
                     }
                     None => {

@@ -109,10 +109,7 @@ pub fn draw(frame: &mut Frame, area: Rect, pane: &LogPane, theme: &Theme) {
             )
         }
     };
-    lines.push(Line::from(Span::styled(
-        fit(&status, width),
-        theme.muted(),
-    )));
+    lines.push(Line::from(Span::styled(fit(&status, width), theme.muted())));
     match &pane.state {
         LogState::Loading => lines.push(Line::from("fetching the log of the failed job…")),
         LogState::Failed(reason) => {

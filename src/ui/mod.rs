@@ -202,7 +202,12 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
 /// The OSC 8 hyperlink to write over the frame, if the detail shows a run's link:
 /// the escape sequence, already positioned (save cursor, move, link, restore cursor).
 pub fn hyperlink(area: Rect, view: &ViewModel, screen: &Screen) -> Option<String> {
-    if !screen.detail || screen.help || screen.log.is_some() || area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if !screen.detail
+        || screen.help
+        || screen.log.is_some()
+        || area.width < MIN_WIDTH
+        || area.height < MIN_HEIGHT
+    {
         return None;
     }
     let pipeline = screen.selected.and_then(|i| view.pipelines.get(i))?;

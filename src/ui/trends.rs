@@ -287,11 +287,14 @@ pub fn cell_marks(deploys: usize, deploy_glyph: &str, incidents: usize, width: u
             format!("{n}{glyph}")
         }
     };
-    let full = [counted(deploys, deploy_glyph), counted(incidents, INCIDENT_GLYPH)]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let full = [
+        counted(deploys, deploy_glyph),
+        counted(incidents, INCIDENT_GLYPH),
+    ]
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(" ");
     let text = if full.chars().count() < width {
         full
     } else {
@@ -352,7 +355,11 @@ mod tests {
     fn time_scales_are_logarithmic_and_thresholds_land_in_order() {
         let scale = Scale::of(TrendKey::LeadTime, Benchmark::Dora2023, &[Some(7_200.0)]);
         let [day, week, month] = TrendKey::LeadTime.thresholds(Benchmark::Dora2023);
-        let (a, b, c) = (scale.row(day, 10), scale.row(week, 10), scale.row(month, 10));
+        let (a, b, c) = (
+            scale.row(day, 10),
+            scale.row(week, 10),
+            scale.row(month, 10),
+        );
         assert!(a < b && b < c, "{a} {b} {c}");
         // A week is 7 days and a month 30: on a log scale their gap is smaller than a day's to a week's.
         assert!(c - b < b - a + 1);
