@@ -289,6 +289,7 @@ pub fn pages_of(config: &Config) -> Vec<PageConfig> {
         name: "All pipelines".into(),
         filter: None,
         hide_green: config.display.hide_green,
+        trends: false,
     }];
     pages.extend(config.pages.iter().cloned());
     pages
@@ -375,6 +376,7 @@ async fn event_loop(
             page = (page + 1) % pages.len();
             page_since = Instant::now();
             screen.hide_green = pages[page].hide_green;
+            screen.trends = pages[page].trends;
             screen.selected = None;
             screen.detail = false;
         }
@@ -449,6 +451,7 @@ async fn event_loop(
                             };
                             page_since = Instant::now();
                             screen.hide_green = pages[page].hide_green;
+                            screen.trends = pages[page].trends;
                             screen.selected = None;
                             screen.detail = false;
                         }
@@ -494,6 +497,7 @@ async fn event_loop(
                             pages = pages_of(&next);
                             page = page.min(pages.len() - 1);
                             screen.hide_green = pages[page].hide_green;
+                            screen.trends = pages[page].trends;
                             config = next;
                             drawn = None;
                             tracing::info!("config reloaded from {}", config.origin);

@@ -242,3 +242,27 @@ fn the_log_view_shows_a_recorded_log_cleaned_with_its_error_marked() {
     );
     assert_ne!(buffer[(x, error_row as u16)].fg, Color::Reset);
 }
+
+#[test]
+fn a_trends_page_joins_the_rotation_and_a_wrong_kind_is_located() {
+    let config = andon::config::parse(
+        "[[page]]\nname = \"Trends\"\nkind = \"trends\"\n[[page]]\nname = \"Pay\"\nfilter = \"pay\"\n",
+        "andon.toml",
+    )
+    .unwrap();
+    let pages = andon::app::pages_of(&config);
+    let kinds: Vec<(&str, bool)> = pages.iter().map(|p| (p.name.as_str(), p.trends)).collect();
+    assert_eq!(
+        kinds,
+        [("All pipelines", false), ("Trends", true), ("Pay", false)]
+    );
+    let err = andon::config::parse(
+        "[[page]]\nname = \"Trends\"\nkind = \"graphs\"\n",
+        "andon.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.starts_with("andon.toml:3:"), "{err}");
+    assert!(err.contains("page[0].kind"), "{err}");
+    assert!(err.contains("\"board\" (default) or \"trends\""), "{err}");
+}
