@@ -244,6 +244,8 @@ pub struct Options {
 
 /// How long "back to green after 42 min" stays on screen.
 const NOTICE_FOR: Duration = Duration::from_secs(10 * 60);
+/// How long a key's hint ("nothing is failing") stays under the banner.
+const HINT_FOR: Duration = Duration::from_secs(8);
 /// How often the config file's modification time is checked.
 const RELOAD_EVERY: Duration = Duration::from_secs(2);
 
@@ -434,9 +436,13 @@ async fn event_loop(
                         Action::Refresh => {
                             polling.refresh.send_modify(|n| *n += 1);
                         }
-                        Action::OpenLog => {
-                            screen.log = Some(open_log(&config, &view, &screen, &log_cache, &log_tx));
-                        }
+                        Action::OpenLog => match open_log(&config, &view, &screen, &log_cache, &log_tx) {
+                            Some(pane) => screen.log = Some(pane),
+                            None => notices.push((
+                                "nothing is failing: no log to read".to_string(),
+                                Instant::now() + HINT_FOR,
+                            )),
+                        },
                         Action::Acknowledge => {
                             if let Some(pipeline) = acted_on(&view, &screen) {
                                 acks.toggle(pipeline, &ack::local_user(), Utc::now());
@@ -535,20 +541,24 @@ fn open_log(
     screen: &Screen,
     cache: &LogCache,
     results: &mpsc::Sender<(LogKey, Result<LogText, String>)>,
-) -> LogPane {
-    let Some(pipeline) = acted_on(view, screen) else {
-        return LogPane::new(
-            None,
-            "no failing pipeline".into(),
-            LogState::Failed("nothing is failing: no log to read".into()),
-        );
-    };
+) -> Option<LogPane> {
+    let pipeline = acted_on(view, screen)?;
     let target = match logs::target(config, pipeline, logs::polled_at(view, pipeline)) {
         Ok(target) => target,
-        Err(reason) => return LogPane::new(None, pipeline.name.clone(), LogState::Failed(reason)),
+        Err(reason) => {
+            return Some(LogPane::new(
+                None,
+                pipeline.name.clone(),
+                LogState::Failed(reason),
+            ));
+        }
     };
     if let Some(log) = cache.get(&target.key) {
-        return LogPane::new(Some(target.key), target.title, LogState::Ready(log));
+        return Some(LogPane::new(
+            Some(target.key),
+            target.title,
+            LogState::Ready(log),
+        ));
     }
     let pane = LogPane::new(
         Some(target.key.clone()),
@@ -563,7 +573,7 @@ fn open_log(
         }
         let _ = results.send((target.key, result)).await;
     });
-    pane
+    Some(pane)
 }
 
 fn on_key_is_next(key: KeyEvent) -> bool {

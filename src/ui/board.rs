@@ -340,6 +340,10 @@ fn draw_cards(
         if card.building {
             detail.push_str(&format!(" {BUILDING_GLYPH}"));
         }
+        // Who is on it comes before the rest: in a narrow column it is what must stay.
+        if let Some(ack) = &card.acknowledged {
+            detail.push_str(&format!(" {}", ack.short()));
+        }
         // The pass rate before the run label: in a narrow column it is what must stay.
         if let Some(pass) = pass_text(card) {
             detail.push_str(&format!(" {pass}"));
@@ -352,9 +356,6 @@ fn draw_cards(
         }
         if !card.breakers.is_empty() {
             detail.push_str(&format!(" by {}", card.breakers.join(", ")));
-        }
-        if let Some(ack) = &card.acknowledged {
-            detail.push_str(&format!(" {}", ack.short()));
         }
         let detail_style = if card.building {
             theme.building()

@@ -266,7 +266,12 @@ fn markers(key: TrendKey, weekly: &Weekly, column: u16, theme: &Theme) -> Line<'
             TrendKey::ChangeFailureRate => INCIDENT_GLYPH,
             _ => DEPLOY_GLYPH,
         };
-        let text = cell_marks(deploys, deploy_glyph, week.incidents, column);
+        // The failure rate counts failed deployments: its row shows those alone.
+        let incidents = match key {
+            TrendKey::ChangeFailureRate => 0,
+            _ => week.incidents,
+        };
+        let text = cell_marks(deploys, deploy_glyph, incidents, column);
         let style = if week.incidents > 0 || (key == TrendKey::ChangeFailureRate && deploys > 0) {
             theme.status(PipelineStatus::Failing)
         } else {
