@@ -68,8 +68,8 @@ pub fn clean(raw: &[u8], cut: bool, secrets: &[&str]) -> LogText {
                 }
             }
             '\r' => terminal.cursor = 0,
-            '\t' => {
-                let to = (terminal.cursor / 8 + 1) * 8;
+            '\t' if !terminal.hidden => {
+                let to = ((terminal.cursor / 8 + 1) * 8).min(MAX_LINE_CHARS);
                 while terminal.cursor < to {
                     terminal.put(' ');
                 }
@@ -534,6 +534,27 @@ mod tests {
         let log = clean(&raw, false, &[]);
         assert_eq!(log.lines[0].text().len(), MAX_LINE_CHARS);
         assert!(log.lines.len() <= 3);
+    }
+
+    #[test]
+    fn tabs_expand_and_end_at_the_line_cap_or_in_hidden_text() {
+        assert_eq!(texts(&clean(b"a\tb\n", false, &[])), ["a       b"]);
+        let mut raw = vec![b'x'; MAX_LINE_CHARS];
+        raw.extend_from_slice(b"\t\t\x1b[8m\t\t\x1b[0m\tz\n");
+        let log = clean(&raw, false, &[]);
+        assert_eq!(log.lines[0].text().chars().count(), MAX_LINE_CHARS);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_clean_to_lines_without_controls(raw in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2000)) {
+            let log = clean(&raw, false, &["secret"]);
+            for line in &log.lines {
+                let text = line.text();
+                proptest::prop_assert!(!text.chars().any(is_dropped), "{text:?}");
+                proptest::prop_assert!(text.chars().count() <= MAX_LINE_CHARS + redact::MASK.len());
+            }
+        }
     }
 
     #[test]
