@@ -11,14 +11,17 @@ use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::sync::{mpsc, watch};
 
+use crate::ack::{self, Acknowledgements};
 use crate::attention::{self, Event as Attention, Tracker};
 use crate::config::{self, Config, PageConfig};
 use crate::dora::DoraReport;
+use crate::logs::{self, LogCache, LogKey, LogText};
 use crate::model::Timestamp;
 use crate::poller;
 use crate::state::State;
+use crate::ui::log::{LogPane, LogState};
 use crate::ui::{self, Page, Screen, Theme};
-use crate::view::{self, ViewModel};
+use crate::view::{self, PipelineStatus, PipelineView, ViewModel};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -27,6 +30,10 @@ pub enum Action {
     Redraw,
     NextPage,
     PreviousPage,
+    /// Open the log of the selected (else the first) failing pipeline.
+    OpenLog,
+    /// Mark the selected (else the first) failing pipeline as taken care of, or take it back.
+    Acknowledge,
     Nothing,
 }
 
@@ -56,6 +63,20 @@ pub fn on_key(key: KeyEvent, screen: &mut Screen, pipelines: usize) -> Action {
         screen.selected = None;
         return Action::Redraw;
     }
+    if let Some(pane) = &mut screen.log {
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('l') => screen.log = None,
+            KeyCode::Char('q') => return Action::Quit,
+            KeyCode::Char('j') | KeyCode::Down => pane.offset += 1,
+            KeyCode::Char('k') | KeyCode::Up => pane.offset -= 1,
+            KeyCode::PageDown | KeyCode::Char(' ') => pane.offset += ui::log::PAGE,
+            KeyCode::PageUp => pane.offset -= ui::log::PAGE,
+            KeyCode::Char('g') | KeyCode::Home => pane.offset = i64::MIN / 4,
+            KeyCode::Char('G') | KeyCode::End => pane.offset = i64::MAX / 4,
+            _ => return Action::Nothing,
+        }
+        return Action::Redraw;
+    }
     let was_paused = screen.paused;
     if screen.page.is_some() {
         screen.paused = true;
@@ -72,6 +93,14 @@ pub fn on_key(key: KeyEvent, screen: &mut Screen, pipelines: usize) -> Action {
         }
         KeyCode::Char('s') => {
             screen.services = !screen.services;
+            Action::Redraw
+        }
+        KeyCode::Esc if screen.trends => {
+            screen.trends = false;
+            Action::Redraw
+        }
+        KeyCode::Char('t') => {
+            screen.trends = !screen.trends;
             Action::Redraw
         }
         KeyCode::Esc if screen.detail => {
@@ -97,6 +126,8 @@ pub fn on_key(key: KeyEvent, screen: &mut Screen, pipelines: usize) -> Action {
             Action::Redraw
         }
         KeyCode::Char('r') => Action::Refresh,
+        KeyCode::Char('l') => Action::OpenLog,
+        KeyCode::Char('a') => Action::Acknowledge,
         KeyCode::Char('/') => {
             screen.filtering = true;
             screen.detail = false;
@@ -161,6 +192,36 @@ impl DoraCache {
     }
 }
 
+/// The weekly figures of the trends view, kept like the DORA report: per data and minute.
+#[derive(Default)]
+struct TrendsCache {
+    key: Option<(u64, Timestamp)>,
+    weekly: Option<crate::dora::Weekly>,
+}
+
+impl TrendsCache {
+    fn get(&mut self, config: &Config, state: &State, now: Timestamp) -> crate::dora::Weekly {
+        let minute = now
+            .duration_trunc(chrono::Duration::minutes(1))
+            .unwrap_or(now);
+        let key = (state.generation, minute);
+        match &self.weekly {
+            Some(weekly) if self.key == Some(key) => weekly.clone(),
+            _ => {
+                let weekly = crate::dora::weekly(
+                    &view::merged_events(state),
+                    minute,
+                    crate::dora::TREND_WEEKS,
+                    config.dora.benchmark,
+                );
+                self.key = Some(key);
+                self.weekly = Some(weekly.clone());
+                weekly
+            }
+        }
+    }
+}
+
 fn view_at(config: &Config, state: &State, cache: &mut DoraCache, now: Timestamp) -> ViewModel {
     let mut view = view::build(config, state, cache.get(config, state, now), now);
     // The screen shows minutes; seconds would force a redraw every tick for nothing.
@@ -183,6 +244,8 @@ pub struct Options {
 
 /// How long "back to green after 42 min" stays on screen.
 const NOTICE_FOR: Duration = Duration::from_secs(10 * 60);
+/// How long a key's hint ("nothing is failing") stays under the banner.
+const HINT_FOR: Duration = Duration::from_secs(8);
 /// How often the config file's modification time is checked.
 const RELOAD_EVERY: Duration = Duration::from_secs(2);
 
@@ -230,6 +293,7 @@ pub fn pages_of(config: &Config) -> Vec<PageConfig> {
         name: "All pipelines".into(),
         filter: None,
         hide_green: config.display.hide_green,
+        trends: false,
     }];
     pages.extend(config.pages.iter().cloned());
     pages
@@ -293,6 +357,10 @@ async fn event_loop(
         report: None,
     };
     let mut drawn: Option<(ViewModel, Screen)> = None;
+    let mut acks = Acknowledgements::default();
+    let mut trends_cache = TrendsCache::default();
+    let mut log_cache = LogCache::default();
+    let (log_tx, mut log_rx) = mpsc::channel::<(LogKey, Result<LogText, String>)>(4);
     // SIGTERM (a supervisor), SIGHUP (the SSH session dropped) and SIGINT (kill -INT; Ctrl-C
     // itself arrives as a key in raw mode) all end the loop, so the terminal is restored.
     let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -314,6 +382,7 @@ async fn event_loop(
             page = (page + 1) % pages.len();
             page_since = Instant::now();
             screen.hide_green = pages[page].hide_green;
+            screen.trends = pages[page].trends;
             screen.selected = None;
             screen.detail = false;
         }
@@ -333,8 +402,16 @@ async fn event_loop(
         } else {
             None
         };
-        let view = page_view(&full, &pages[page], &screen.filter);
+        acks.settle(&full.pipelines);
+        let mut view = page_view(&full, &pages[page], &screen.filter);
+        acks.apply(&mut view);
+        if screen.trends {
+            view.trends = Some(trends_cache.get(&config, &state, now));
+        }
         screen.clamp(view.pipelines.len());
+        if let Some(pane) = &mut screen.log {
+            pane.top(ui::log::rows(terminal.get_frame().area()));
+        }
         if drawn.as_ref() != Some(&(view.clone(), screen.clone())) {
             // One synchronized update per frame: the terminal shows it whole or not at all.
             crossterm::execute!(std::io::stdout(), BeginSynchronizedUpdate)?;
@@ -363,6 +440,18 @@ async fn event_loop(
                         Action::Refresh => {
                             polling.refresh.send_modify(|n| *n += 1);
                         }
+                        Action::OpenLog => match open_log(&config, &view, &screen, &log_cache, &log_tx) {
+                            Some(pane) => screen.log = Some(pane),
+                            None => notices.push((
+                                "nothing is failing: no log to read".to_string(),
+                                Instant::now() + HINT_FOR,
+                            )),
+                        },
+                        Action::Acknowledge => {
+                            if let Some(pipeline) = acted_on(&view, &screen) {
+                                acks.toggle(pipeline, &ack::local_user(), Utc::now());
+                            }
+                        }
                         Action::NextPage | Action::PreviousPage if pages.len() > 1 => {
                             let forward = on_key_is_next(key);
                             page = if forward {
@@ -372,6 +461,7 @@ async fn event_loop(
                             };
                             page_since = Instant::now();
                             screen.hide_green = pages[page].hide_green;
+                            screen.trends = pages[page].trends;
                             screen.selected = None;
                             screen.detail = false;
                         }
@@ -386,6 +476,19 @@ async fn event_loop(
                 Some(Err(err)) => return Err(err),
                 None => return Ok(()),
             },
+            Some((key, result)) = log_rx.recv() => {
+                let state = match result {
+                    Ok(log) => {
+                        let log = std::sync::Arc::new(log);
+                        log_cache.insert(key.clone(), std::sync::Arc::clone(&log));
+                        LogState::Ready(log)
+                    }
+                    Err(reason) => LogState::Failed(reason),
+                };
+                if let Some(pane) = screen.log.as_mut().filter(|p| p.key.as_ref() == Some(&key)) {
+                    pane.state = state;
+                }
+            }
             _ = tick.tick() => {}
             _ = reload_tick.tick(), if !reload_in_flight => {
                 // Off the event loop: a config on a mount that stopped answering leaves the
@@ -416,6 +519,7 @@ async fn event_loop(
                             pages = pages_of(&next);
                             page = page.min(pages.len() - 1);
                             screen.hide_green = pages[page].hide_green;
+                            screen.trends = pages[page].trends;
                             config = next;
                             drawn = None;
                             tracing::info!("config reloaded from {}", config.origin);
@@ -432,6 +536,60 @@ async fn event_loop(
             _ = interrupt.recv() => return Ok(()),
         }
     }
+}
+
+/// The pipeline `l` and `a` act on: the selected card, else the first failing one.
+pub fn acted_on<'a>(view: &'a ViewModel, screen: &Screen) -> Option<&'a PipelineView> {
+    screen
+        .selected
+        .and_then(|i| view.pipelines.get(i))
+        .or_else(|| {
+            view.pipelines
+                .iter()
+                .find(|p| p.status == PipelineStatus::Failing)
+        })
+}
+
+/// The log pane for `l`: from the cache, or loading while a task fetches it.
+fn open_log(
+    config: &Config,
+    view: &ViewModel,
+    screen: &Screen,
+    cache: &LogCache,
+    results: &mpsc::Sender<(LogKey, Result<LogText, String>)>,
+) -> Option<LogPane> {
+    let pipeline = acted_on(view, screen)?;
+    let target = match logs::target(config, pipeline, logs::polled_at(view, pipeline)) {
+        Ok(target) => target,
+        Err(reason) => {
+            return Some(LogPane::new(
+                None,
+                pipeline.name.clone(),
+                LogState::Failed(reason),
+            ));
+        }
+    };
+    if let Some(log) = cache.get(&target.key) {
+        return Some(LogPane::new(
+            Some(target.key),
+            target.title,
+            LogState::Ready(log),
+        ));
+    }
+    let pane = LogPane::new(
+        Some(target.key.clone()),
+        target.title.clone(),
+        LogState::Loading,
+    );
+    let results = results.clone();
+    tokio::spawn(async move {
+        let result = logs::fetch(&target).await;
+        if let Err(reason) = &result {
+            tracing::warn!("log of {} not read: {reason}", target.title);
+        }
+        let _ = results.send((target.key, result)).await;
+    });
+    Some(pane)
 }
 
 fn on_key_is_next(key: KeyEvent) -> bool {

@@ -62,6 +62,8 @@ pub struct PageConfig {
     pub name: String,
     pub filter: Option<String>,
     pub hide_green: bool,
+    /// `kind = "trends"`: the DORA keys over twelve weeks instead of the board.
+    pub trends: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -388,6 +390,7 @@ struct RawPage {
     filter: Option<String>,
     #[serde(default)]
     hide_green: bool,
+    kind: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -594,10 +597,24 @@ fn validate(raw: RawConfig, file: &str, err: &Locate) -> Result<Config, ConfigEr
                 message,
             ));
         }
+        let trends = match &page.kind {
+            None => false,
+            Some(kind) if kind.get_ref().trim() == "board" => false,
+            Some(kind) if kind.get_ref().trim() == "trends" => true,
+            Some(kind) => {
+                let other = kind.get_ref();
+                return Err(err(
+                    kind.span(),
+                    &format!("page[{index}].kind"),
+                    format!("unknown page kind {other:?}: \"board\" (default) or \"trends\""),
+                ));
+            }
+        };
         pages.push(PageConfig {
             name,
             filter: page.filter.filter(|f| !f.trim().is_empty()),
             hide_green: page.hide_green,
+            trends,
         });
     }
     Ok(Config {

@@ -206,6 +206,7 @@ mod tests {
             started_at: None,
             finished_at: None,
             pass_rate: None,
+            acknowledged: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! andon: a terminal information radiator for software delivery teams.
 
+pub mod ack;
 pub mod app;
 pub mod attention;
 pub mod check;
@@ -12,6 +13,7 @@ pub mod flow;
 pub mod format;
 pub mod history;
 pub mod logging;
+pub mod logs;
 pub mod model;
 pub mod output;
 pub mod panics;
@@ -21,3 +23,4 @@ pub mod sources;
 pub mod state;
 pub mod ui;
 pub mod view;
+pub mod why;

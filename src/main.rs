@@ -45,6 +45,15 @@ struct Cli {
 enum Command {
     /// Validate the config and print what would be polled.
     Check,
+    /// Why a pipeline broke: what failed and the end of the failed job's log. Exits 0 when a log
+    /// was shown, 1 when the pipeline is not failing, 2 when no pipeline matches, 3 without a log.
+    Why {
+        /// The pipeline's name, or a unique part of it (default: the first failing pipeline).
+        pipeline: Option<String>,
+        /// Log lines to print, ending a few lines after the last error.
+        #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u16).range(1..))]
+        lines: u16,
+    },
 }
 
 const EXIT_CONFIG: u8 = 2;
@@ -89,6 +98,16 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
+    if let Some(Command::Why { pipeline, lines }) = &cli.command {
+        let tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
+        let code = runtime.block_on(andon::why::run(
+            &config,
+            pipeline.as_deref(),
+            usize::from(*lines),
+            tty && !no_color(),
+        ));
+        return ExitCode::from(code);
+    }
     if cli.once {
         andon::panics::install_for_once();
         let code = runtime.block_on(once(&config, cli.json, cli.since, theme));

@@ -59,6 +59,9 @@ pub struct StageRun {
     pub finished_at: Option<Timestamp>,
     /// How long the stage waited for a runner before it started, when the source says.
     pub queued: Option<std::time::Duration>,
+    /// The source's id of the job whose log tells how the stage went (for a stage of several
+    /// jobs, its first failed one), when the source has job logs.
+    pub job: Option<String>,
 }
 
 impl StageRun {

@@ -75,6 +75,8 @@ pub struct PipelineView {
     pub finished_at: Option<Timestamp>,
     /// Over the pipeline's last finished runs; None before one has finished.
     pub pass_rate: Option<PassRate>,
+    /// Someone is on it (`a` on a failing card), until the pipeline passes again.
+    pub acknowledged: Option<crate::ack::Acknowledgement>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -142,6 +144,8 @@ pub struct ViewModel {
     pub sources: Vec<SourceView>,
     /// True when any data comes from the simulated demo source.
     pub demo: bool,
+    /// The keys week by week, while the trends view is shown (computed only then).
+    pub trends: Option<crate::dora::Weekly>,
 }
 
 impl ViewModel {
@@ -223,6 +227,7 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
                     .history
                     .get(&(source.name.clone(), p.name.clone()))
                     .and_then(|h| h.pass_rate()),
+                acknowledged: None,
             });
         }
     }
@@ -275,6 +280,7 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
         pipelines,
         dora,
         sources,
+        trends: None,
     }
 }
 

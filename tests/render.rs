@@ -434,6 +434,7 @@ fn a_filter_narrows_the_board_and_its_andon() {
         name: "all".into(),
         filter: None,
         hide_green: false,
+        trends: false,
     };
     let ledger = andon::app::page_view(&view, &page, "LED");
     assert_eq!(ledger.pipelines.len(), 1);
@@ -457,6 +458,7 @@ fn a_filter_narrows_the_board_and_its_andon() {
         name: "pay".into(),
         filter: Some("ledger".into()),
         hide_green: true,
+        trends: false,
     };
     assert_eq!(andon::app::page_view(&view, &paged, "").pipelines.len(), 1);
 }

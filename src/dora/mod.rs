@@ -13,6 +13,7 @@ mod samples;
 mod series;
 mod services;
 mod trend;
+mod weekly;
 
 use std::time::Duration;
 
@@ -29,6 +30,7 @@ use samples::Samples;
 pub use series::{MAX_SERIES_DAYS, Series};
 pub use services::ServiceReport;
 pub use trend::{Difference, Direction, Trend, Trends};
+pub use weekly::{TREND_WEEKS, TrendKey, Week, Weekly, weekly};
 
 /// Why deployment frequency and change failure rate are N/A.
 pub const NO_DEPLOYMENTS: &str = "no deployments in window";

@@ -41,6 +41,8 @@ pub struct Person {
 
 #[derive(Debug, Deserialize)]
 pub struct Job {
+    #[serde(default)]
+    pub id: Option<String>,
     #[serde(rename = "type")]
     pub kind: String,
     pub name: Option<String>,
@@ -178,6 +180,7 @@ pub fn pipeline_of(name: &str, build: &Build) -> Pipeline {
                 .started_at
                 .zip(j.runnable_at.or(j.scheduled_at))
                 .and_then(|(started, ready)| (started - ready).to_std().ok()),
+            job: j.id.clone(),
         })
         .collect();
     let mut pipeline = Pipeline::from_stages(name, stages);

@@ -1,5 +1,5 @@
 //! Simulated delivery activity: pipelines moving through stages with occasional breaks and
-//! fixes, plus sixty days of DORA events. A pure function of the seed and the clock, so the same
+//! fixes, plus twelve weeks of DORA events. A pure function of the seed and the clock, so the same
 //! seed shows the same history on every screen.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -20,7 +20,7 @@ const PIPELINES: [&str; 6] = [
 ];
 /// Services that deploy to production; the others only build.
 const SERVICES: usize = 4;
-const HISTORY_DAYS: i64 = 60;
+const HISTORY_DAYS: i64 = 84;
 /// Chance, in percent, that a run breaks at some stage.
 const BREAK_PERCENT: u64 = 12;
 /// Earlier runs each pipeline reports besides its latest.
@@ -152,6 +152,31 @@ fn pipeline(seed: u64, index: usize, name: &str, now: Timestamp) -> Pipeline {
     p
 }
 
+/// The run label and stage of `name`'s latest failed run at `now`, if that is the run that
+/// decides its status: the current run once it failed, else (while a run is in progress) the
+/// previous one when it failed. What the demo's logs are of.
+pub fn failed_run(seed: u64, name: &str, now: Timestamp) -> Option<(String, &'static str)> {
+    let index = PIPELINES.iter().position(|p| *p == name)?;
+    let pipeline = pipeline(seed, index, name, now);
+    if pipeline.status != BuildStatus::Failing {
+        return None;
+    }
+    let period = cycle_seconds(seed, index);
+    let offset = (roll(seed, &[4, index as u64]) % period as u64) as i64;
+    let cycle = (now.timestamp() + offset).div_euclid(period);
+    let failed_cycle = if pipeline
+        .stages
+        .iter()
+        .any(|s| s.status == StageStatus::Failed)
+    {
+        cycle
+    } else {
+        cycle - 1
+    };
+    let stage = break_stage(seed, index, failed_cycle)?;
+    Some((format!("#{}", run_number_of(failed_cycle)), STAGES[stage]))
+}
+
 /// The pipeline whose team retries broken runs (`search`): the board has one flaky pipeline to
 /// show, as most teams do, rather than flakiness everywhere.
 const RETRYING_PIPELINE: usize = 4;
@@ -189,7 +214,7 @@ fn day_start(now: Timestamp, days_ago: i64) -> DateTime<Utc> {
     Utc.from_utc_datetime(&midnight) - Duration::days(days_ago)
 }
 
-/// Deployments, their commits and incidents for the last sixty days, none after `now`.
+/// Deployments, their commits and incidents for the last twelve weeks, none after `now`.
 fn events(seed: u64, now: Timestamp) -> DoraEvents {
     let mut events = DoraEvents::default();
     for days_ago in 0..=HISTORY_DAYS {
@@ -257,6 +282,38 @@ fn add_deployment(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failing_card_names_the_run_and_stage_that_failed_even_while_the_next_one_runs() {
+        let base = Utc.with_ymd_and_hms(2026, 11, 22, 3, 0, 0).unwrap();
+        let (mut finished, mut building) = (0, 0);
+        for second in (0..2 * 3600).step_by(5) {
+            let now = base + Duration::seconds(second);
+            for (index, name) in PIPELINES.iter().enumerate() {
+                let p = pipeline(1, index, name, now);
+                let failed = failed_run(1, name, now);
+                if p.status != BuildStatus::Failing {
+                    assert_eq!(failed, None);
+                    continue;
+                }
+                let (run, stage) = failed.expect("a failing card has a failed run");
+                match p.stages.iter().find(|s| s.status == StageStatus::Failed) {
+                    Some(failed_stage) => {
+                        assert_eq!(
+                            (Some(&run), stage),
+                            (p.label.as_ref(), failed_stage.name.as_str())
+                        );
+                        finished += 1;
+                    }
+                    None => {
+                        assert_ne!(Some(&run), p.label.as_ref(), "the previous run");
+                        building += 1;
+                    }
+                }
+            }
+        }
+        assert!(finished > 0 && building > 0, "{finished} {building}");
+    }
 
     fn at(seconds: i64) -> Timestamp {
         Utc.timestamp_opt(seconds, 0).unwrap()

@@ -81,6 +81,8 @@ pub struct Jobs {
 
 #[derive(Debug, Deserialize)]
 pub struct Job {
+    #[serde(default)]
+    pub id: Option<u64>,
     pub name: String,
     pub status: Option<String>,
     pub conclusion: Option<String>,
@@ -626,6 +628,7 @@ pub fn stages_of(jobs: &[Job]) -> Vec<StageRun> {
                 queued: started_at
                     .zip(j.created_at)
                     .and_then(|(started, queued)| (started - queued).to_std().ok()),
+                job: j.id.map(|id| id.to_string()),
             }
         })
         .collect()

@@ -424,6 +424,11 @@ pub fn stages_of(jobs: &[GlJob]) -> Vec<StageRun> {
                     .filter(|q| q.is_finite() && *q >= 0.0)
                     .max_by(f64::total_cmp)
                     .and_then(|q| std::time::Duration::try_from_secs_f64(q).ok()),
+                job: members
+                    .iter()
+                    .find(|(s, _)| *s == StageStatus::Failed)
+                    .or(members.last())
+                    .map(|(_, j)| j.id.to_string()),
             }
         })
         .collect()

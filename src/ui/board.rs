@@ -255,6 +255,9 @@ pub fn draw_list(
         if !card.breakers.is_empty() {
             rest.push_str(&format!(" by {}", card.breakers.join(", ")));
         }
+        if let Some(ack) = &card.acknowledged {
+            rest.push_str(&format!(" {}", ack.short()));
+        }
         let head_width = head.chars().count();
         lines.push(Line::from(vec![
             Span::styled(fit(&head, width), status),
@@ -336,6 +339,10 @@ fn draw_cards(
         let mut detail = format!("  {}", card.status.word());
         if card.building {
             detail.push_str(&format!(" {BUILDING_GLYPH}"));
+        }
+        // Who is on it comes before the rest: in a narrow column it is what must stay.
+        if let Some(ack) = &card.acknowledged {
+            detail.push_str(&format!(" {}", ack.short()));
         }
         // The pass rate before the run label: in a narrow column it is what must stay.
         if let Some(pass) = pass_text(card) {
@@ -490,6 +497,9 @@ fn draw_tile(
     }
     if !card.breakers.is_empty() {
         about.push(format!("by {}", card.breakers.join(", ")));
+    }
+    if let Some(ack) = &card.acknowledged {
+        about.push(ack.note());
     }
     if let Some(pass) = pass_text(card) {
         about.push(pass);

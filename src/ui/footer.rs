@@ -10,6 +10,9 @@ use crate::state::Freshness;
 use crate::view::{PipelineStatus, ViewModel};
 
 const KEYS: &str = "/ find  ⏎ open  s services  ? help  q quit ";
+/// While the line is stopped, the keys that say why and who is on it come first.
+const RED_KEYS: &str = "l log  a on it  s services  ? help  q quit ";
+const LOG_KEYS: &str = "j k scroll  Esc close ";
 const FILTER_KEYS: &str = "⏎ apply  Esc clear ";
 
 /// "updated 12s ago", "updated 3 min ago", or "no update yet".
@@ -26,6 +29,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, screen: &Screen, th
         FILTER_KEYS.to_string()
     } else if screen.kiosk {
         updated(screen.updated_ago)
+    } else if screen.log.is_some() {
+        LOG_KEYS.to_string()
+    } else if view.andon.state == crate::view::AndonState::Red {
+        RED_KEYS.to_string()
     } else {
         KEYS.to_string()
     };

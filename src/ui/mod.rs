@@ -8,8 +8,10 @@ mod dora;
 mod footer;
 mod header;
 mod help;
+pub mod log;
 pub mod services;
 pub mod theme;
+pub mod trends;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -58,6 +60,10 @@ pub struct Screen {
     pub updated_ago: Option<u64>,
     /// Lines shown under the banner for a while: "back to green after 42 min", a config error.
     pub notices: Vec<String>,
+    /// The failed job's log (`l`), while it is open.
+    pub log: Option<log::LogPane>,
+    /// The keys over the last twelve weeks (`t`, or a trends page) instead of the board.
+    pub trends: bool,
 }
 
 impl Screen {
@@ -162,6 +168,15 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
         _ => dora::draw(frame, dora_area, view, theme),
     }
     footer::draw(frame, footer_area, view, screen, theme);
+    if screen.trends {
+        let [_, trends_area, _] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(3),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        trends::draw(frame, trends_area, view, theme);
+    }
     if screen.detail
         && let Some(pipeline) = screen.selected.and_then(|i| view.pipelines.get(i))
     {
@@ -176,6 +191,9 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
         .areas(area);
         services::draw(frame, table_area, view, theme);
     }
+    if let Some(pane) = &screen.log {
+        log::draw(frame, area, pane, theme);
+    }
     if screen.help {
         help::draw(frame, area, view, screen.help_scroll, theme);
     }
@@ -184,7 +202,12 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
 /// The OSC 8 hyperlink to write over the frame, if the detail shows a run's link:
 /// the escape sequence, already positioned (save cursor, move, link, restore cursor).
 pub fn hyperlink(area: Rect, view: &ViewModel, screen: &Screen) -> Option<String> {
-    if !screen.detail || screen.help || area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if !screen.detail
+        || screen.help
+        || screen.log.is_some()
+        || area.width < MIN_WIDTH
+        || area.height < MIN_HEIGHT
+    {
         return None;
     }
     let pipeline = screen.selected.and_then(|i| view.pipelines.get(i))?;

@@ -1,0 +1,73 @@
+//! The trends view's twelve weekly buckets over one million events (400k deployments, 400k
+//! changes, 200k incidents, 50 services, spread over twelve weeks), the same shape as the
+//! `dora` benchmark's. Run: `cargo bench --bench trends`.
+
+use std::hint::black_box;
+
+use andon::dora::{Benchmark, TREND_WEEKS, weekly};
+use andon::model::{Change, Deployment, DoraEvents, Incident, Timestamp};
+use chrono::{TimeDelta, TimeZone, Utc};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+const SPAN: i64 = 84 * 86_400;
+
+fn now() -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap()
+}
+
+/// A 40-digit hex sha, different for each `i`.
+fn sha(i: i64) -> String {
+    let mix = |x: u64| x.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29) ^ x;
+    let i = i as u64;
+    format!(
+        "{:016x}{:016x}{:08x}",
+        mix(i),
+        mix(!i),
+        mix(i ^ 0x5555) as u32
+    )
+}
+
+fn million_events() -> DoraEvents {
+    let apps: Vec<String> = (0..50).map(|i| format!("app{i}")).collect();
+    let mut events = DoraEvents::default();
+    for i in 0..400_000i64 {
+        let app = &apps[(i % 50) as usize];
+        let commit = sha(i);
+        let at = now() - TimeDelta::seconds((i * 11) % SPAN);
+        events.deployments.push(Deployment {
+            app: app.clone(),
+            image_sha: None,
+            commit: Some(commit.clone()),
+            finished_at: at,
+        });
+        events.changes.push(Change {
+            app: app.clone(),
+            commit,
+            image_sha: None,
+            committed_at: at - TimeDelta::seconds(i % 5_000),
+        });
+    }
+    for i in 0..200_000i64 {
+        let opened = now() - TimeDelta::seconds((i * 13) % SPAN);
+        events.incidents.push(Incident {
+            app: apps[(i % 50) as usize].clone(),
+            id: format!("INC-{i}"),
+            opened_at: opened,
+            resolved_at: Some(opened + TimeDelta::hours(2)),
+        });
+    }
+    events
+}
+
+fn twelve_weeks(c: &mut Criterion) {
+    let events = million_events();
+    let mut group = c.benchmark_group("trends");
+    group.sample_size(10);
+    group.bench_function("weekly 1M events", |b| {
+        b.iter(|| weekly(black_box(&events), now(), TREND_WEEKS, Benchmark::Dora2023))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, twelve_weeks);
+criterion_main!(benches);
