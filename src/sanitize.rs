@@ -129,9 +129,11 @@ fn pipeline(pipeline: &mut Pipeline) {
         started_at: _,
         finished_at: _,
         queued: _,
+        job,
     } in stages
     {
         clean(name);
+        clean_opt(job);
     }
     breakers.iter_mut().for_each(clean);
     clean_opt(commit);
