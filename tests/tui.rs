@@ -109,6 +109,7 @@ fn at_120x40_enter_opens_the_detail_and_slash_filters() {
         assert!(screen.contains(part), "{part}:\n{screen}");
     }
     tmux.send("Escape");
+    tmux.wait_gone("Esc close");
     tmux.send("/");
     tmux.wait_for("Esc clear");
     for key in ["l", "e", "d", "g"] {

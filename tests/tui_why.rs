@@ -111,6 +111,7 @@ async fn l_reads_the_failed_jobs_log_a_takes_it_and_t_shows_the_trends() {
     tmux.wait_for("Error: Process completed with exit code 1.");
     assert_eq!(setup.blob.received_requests().await.unwrap().len(), 1);
     tmux.send("Escape");
+    tmux.wait_gone("log · shop/CI");
 
     tmux.send("a");
     let screen = tmux.wait_for("⚑ oncall-amy on it since");

@@ -122,6 +122,27 @@ impl Tmux {
         }
     }
 
+    /// Waits (at most 10 s) until `needle` is off the screen and the screen has settled. A key sent
+    /// right after Escape would reach the program in the same read as the Escape and be taken as
+    /// Alt+key, as a terminal does; waiting here keeps the two apart.
+    pub fn wait_gone(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let screen = self.capture();
+            if !screen.contains(needle) {
+                std::thread::sleep(Duration::from_millis(150));
+                if self.capture() == screen {
+                    return screen;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{needle:?} never went:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// From now on, each bell the program rings appends a line to `path`.
     pub fn record_bells(&self, path: &std::path::Path) {
         let status = Command::new("tmux")
