@@ -13,6 +13,8 @@ pub mod github;
 pub mod gitlab;
 pub mod jenkins;
 pub mod jenkins_deploys;
+pub mod metric_text;
+pub mod openmetrics;
 pub mod pelorus;
 pub mod polite;
 pub mod prometheus;
