@@ -295,6 +295,8 @@ pub struct JenkinsConfig {
     /// The full name of the job that deploys to production: its successful builds are DORA
     /// deployments of the app of that name, its change sets the commits they deliver.
     pub deploy_job: Option<String>,
+    /// Folder levels the job listing reads (`depth`, 1..=10, default 3).
+    pub depth: usize,
 }
 
 /// Buildkite: the latest build of a pipeline on a branch, with its jobs.
@@ -445,6 +447,7 @@ struct RawSource {
     backoff_max: Option<Spanned<String>>,
     deploy_pipeline: Option<Spanned<bool>>,
     deploy_job: Option<Spanned<String>>,
+    depth: Option<Spanned<i64>>,
 }
 
 /// The largest config file read; a real one is a few KiB.
@@ -850,6 +853,7 @@ fn validate_source(
             ("token_file", raw.token_file.is_some()),
             ("deploy_pipeline", raw.deploy_pipeline.is_some()),
             ("deploy_job", raw.deploy_job.is_some()),
+            ("depth", raw.depth.is_some()),
         ];
         for (key, present) in ci_only {
             only_for(present, key, "github, gitlab, jenkins and buildkite")?;
@@ -937,6 +941,7 @@ fn ci_kind(
     }
     if kind != "jenkins" {
         not_for(span_of(&raw.deploy_job), "deploy_job")?;
+        not_for(raw.depth.as_ref().map(|d| d.span()), "depth")?;
     }
     Ok(match kind {
         "github" => {
@@ -1014,6 +1019,22 @@ fn ci_kind(
                 deploy_job: match &raw.deploy_job {
                     Some(_) => Some(required(&raw.deploy_job, "deploy_job", "deploy-prod")?),
                     None => None,
+                },
+                depth: match &raw.depth {
+                    None => crate::sources::jenkins::DEFAULT_DEPTH,
+                    Some(d) => {
+                        let max = crate::sources::jenkins::MAX_DEPTH;
+                        usize::try_from(*d.get_ref())
+                            .ok()
+                            .filter(|depth| (1..=max).contains(depth))
+                            .ok_or_else(|| {
+                                err(
+                                    d.span(),
+                                    &field("depth"),
+                                    format!("folder levels to read, 1 to {max}"),
+                                )
+                            })?
+                    }
                 },
             })
         }
