@@ -5,6 +5,7 @@ pub mod http;
 
 pub mod buildkite;
 pub mod cctray;
+pub mod cctray_text;
 pub mod comparisons;
 pub mod delivery;
 pub mod demo;
