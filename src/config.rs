@@ -72,11 +72,29 @@ pub struct DoraConfig {
     pub benchmark: Benchmark,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BoardConfig {
     pub stages: Vec<String>,
     /// Most runs in progress at once per stage (`[board] wip_limits = { test = 3 }`).
     pub wip_limits: std::collections::BTreeMap<String, usize>,
+    /// Job-name patterns per board stage (`[board] match = { deploy = ["Deploy to *"] }`).
+    pub matches: std::collections::BTreeMap<String, Vec<String>>,
+    /// Most columns before names that match no stage are gathered in `other`.
+    pub max_columns: usize,
+}
+
+/// Columns a board takes before unmatched job names are gathered in one.
+pub const DEFAULT_MAX_COLUMNS: usize = 8;
+
+impl Default for BoardConfig {
+    fn default() -> Self {
+        BoardConfig {
+            stages: Vec::new(),
+            wip_limits: Default::default(),
+            matches: Default::default(),
+            max_columns: DEFAULT_MAX_COLUMNS,
+        }
+    }
 }
 
 /// Largest WIP limit accepted; anything above is a typo, not a limit.
@@ -409,6 +427,9 @@ struct RawBoard {
     stages: Vec<String>,
     #[serde(default)]
     wip_limits: std::collections::BTreeMap<String, Spanned<i64>>,
+    #[serde(default, rename = "match")]
+    matches: std::collections::BTreeMap<String, Vec<String>>,
+    max_columns: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -634,6 +655,21 @@ fn validate(raw: RawConfig, file: &str, err: &Locate) -> Result<Config, ConfigEr
         title: raw.title.unwrap_or_else(|| "andon".to_string()),
         dora: DoraConfig { window, benchmark },
         board: BoardConfig {
+            max_columns: match &raw.board.max_columns {
+                None => DEFAULT_MAX_COLUMNS,
+                Some(n) => usize::try_from(*n.get_ref())
+                    .ok()
+                    .filter(|n| (1..=64).contains(n))
+                    .ok_or_else(|| {
+                        err(n.span(), "board.max_columns", "must be from 1 to 64".into())
+                    })?,
+            },
+            matches: raw
+                .board
+                .matches
+                .into_iter()
+                .map(|(stage, patterns)| (stage.trim().to_string(), patterns))
+                .collect(),
             stages: raw.board.stages,
             wip_limits,
         },
