@@ -26,7 +26,7 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<String, Source
 fn utf8(bytes: &[u8]) -> Result<String, SourceError> {
     String::from_utf8(bytes.to_vec()).map_err(|e| {
         SourceError::new(format!(
-            "cctray feed is not UTF-8 and names no other encoding (invalid byte at offset {})",
+            "response is not UTF-8 (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         ))
     })

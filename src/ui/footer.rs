@@ -62,7 +62,12 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, screen: &Screen, th
                 Freshness::Stale => theme.status(PipelineStatus::Stale),
                 Freshness::Error => theme.status(PipelineStatus::Failing),
             };
-            let text = super::fit(&format!(" {text}"), usize::from(left.width));
+            // Then why, for as many of the troubled sources as the line holds.
+            let mut text = format!(" {text}");
+            for source in view.sources.iter().filter(|s| s.state != Freshness::Ok) {
+                text.push_str(&format!(" · {}", source_text(source)));
+            }
+            let text = super::fit(&text, usize::from(left.width));
             frame.render_widget(Paragraph::new(Span::styled(text, style)), left);
             frame.render_widget(
                 Paragraph::new(Span::styled(right_text, theme.muted())),
