@@ -360,13 +360,13 @@ fn andon(pipelines: &[PipelineView], sources: &[SourceView], now: Timestamp) -> 
     }
 }
 
-/// "14:03 UTC" today; "Tue 01 Dec 14:03 UTC" on another day, so an old break does not read as
-/// this afternoon's.
+/// "14:03 UTC" today; "01 Dec 14:03" (UTC, like the header's clock) on another day, so an old
+/// break does not read as this afternoon's; short, for an 80-column banner.
 pub fn clock_time(at: Timestamp, now: Timestamp) -> String {
     if at.date_naive() == now.date_naive() {
         at.format("%H:%M UTC").to_string()
     } else {
-        at.format("%a %d %b %H:%M UTC").to_string()
+        at.format("%d %b %H:%M").to_string()
     }
 }
 
@@ -758,6 +758,6 @@ mod tests {
             .unwrap()
             .to_utc();
         assert_eq!(clock_time(today, now), "07:05 UTC");
-        assert_eq!(clock_time(yesterday, now), "Tue 01 Dec 23:50 UTC");
+        assert_eq!(clock_time(yesterday, now), "01 Dec 23:50");
     }
 }
