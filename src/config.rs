@@ -72,11 +72,29 @@ pub struct DoraConfig {
     pub benchmark: Benchmark,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BoardConfig {
     pub stages: Vec<String>,
     /// Most runs in progress at once per stage (`[board] wip_limits = { test = 3 }`).
     pub wip_limits: std::collections::BTreeMap<String, usize>,
+    /// Job-name patterns per board stage (`[board] match = { deploy = ["Deploy to *"] }`).
+    pub matches: std::collections::BTreeMap<String, Vec<String>>,
+    /// Most columns before names that match no stage are gathered in `other`.
+    pub max_columns: usize,
+}
+
+/// Columns a board takes before unmatched job names are gathered in one.
+pub const DEFAULT_MAX_COLUMNS: usize = 8;
+
+impl Default for BoardConfig {
+    fn default() -> Self {
+        BoardConfig {
+            stages: Vec::new(),
+            wip_limits: Default::default(),
+            matches: Default::default(),
+            max_columns: DEFAULT_MAX_COLUMNS,
+        }
+    }
 }
 
 /// Largest WIP limit accepted; anything above is a typo, not a limit.
@@ -295,6 +313,8 @@ pub struct JenkinsConfig {
     /// The full name of the job that deploys to production: its successful builds are DORA
     /// deployments of the app of that name, its change sets the commits they deliver.
     pub deploy_job: Option<String>,
+    /// Folder levels the job listing reads (`depth`, 1..=10, default 3).
+    pub depth: usize,
 }
 
 /// Buildkite: the latest build of a pipeline on a branch, with its jobs.
@@ -407,6 +427,9 @@ struct RawBoard {
     stages: Vec<String>,
     #[serde(default)]
     wip_limits: std::collections::BTreeMap<String, Spanned<i64>>,
+    #[serde(default, rename = "match")]
+    matches: std::collections::BTreeMap<String, Vec<String>>,
+    max_columns: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -445,6 +468,7 @@ struct RawSource {
     backoff_max: Option<Spanned<String>>,
     deploy_pipeline: Option<Spanned<bool>>,
     deploy_job: Option<Spanned<String>>,
+    depth: Option<Spanned<i64>>,
 }
 
 /// The largest config file read; a real one is a few KiB.
@@ -631,6 +655,21 @@ fn validate(raw: RawConfig, file: &str, err: &Locate) -> Result<Config, ConfigEr
         title: raw.title.unwrap_or_else(|| "andon".to_string()),
         dora: DoraConfig { window, benchmark },
         board: BoardConfig {
+            max_columns: match &raw.board.max_columns {
+                None => DEFAULT_MAX_COLUMNS,
+                Some(n) => usize::try_from(*n.get_ref())
+                    .ok()
+                    .filter(|n| (1..=64).contains(n))
+                    .ok_or_else(|| {
+                        err(n.span(), "board.max_columns", "must be from 1 to 64".into())
+                    })?,
+            },
+            matches: raw
+                .board
+                .matches
+                .into_iter()
+                .map(|(stage, patterns)| (stage.trim().to_string(), patterns))
+                .collect(),
             stages: raw.board.stages,
             wip_limits,
         },
@@ -850,6 +889,7 @@ fn validate_source(
             ("token_file", raw.token_file.is_some()),
             ("deploy_pipeline", raw.deploy_pipeline.is_some()),
             ("deploy_job", raw.deploy_job.is_some()),
+            ("depth", raw.depth.is_some()),
         ];
         for (key, present) in ci_only {
             only_for(present, key, "github, gitlab, jenkins and buildkite")?;
@@ -937,6 +977,7 @@ fn ci_kind(
     }
     if kind != "jenkins" {
         not_for(span_of(&raw.deploy_job), "deploy_job")?;
+        not_for(raw.depth.as_ref().map(|d| d.span()), "depth")?;
     }
     Ok(match kind {
         "github" => {
@@ -1014,6 +1055,22 @@ fn ci_kind(
                 deploy_job: match &raw.deploy_job {
                     Some(_) => Some(required(&raw.deploy_job, "deploy_job", "deploy-prod")?),
                     None => None,
+                },
+                depth: match &raw.depth {
+                    None => crate::sources::jenkins::DEFAULT_DEPTH,
+                    Some(d) => {
+                        let max = crate::sources::jenkins::MAX_DEPTH;
+                        usize::try_from(*d.get_ref())
+                            .ok()
+                            .filter(|depth| (1..=max).contains(depth))
+                            .ok_or_else(|| {
+                                err(
+                                    d.span(),
+                                    &field("depth"),
+                                    format!("folder levels to read, 1 to {max}"),
+                                )
+                            })?
+                    }
                 },
             })
         }

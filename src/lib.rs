@@ -20,6 +20,7 @@ pub mod panics;
 pub mod poller;
 pub mod sanitize;
 pub mod sources;
+pub mod stage_map;
 pub mod state;
 pub mod ui;
 pub mod view;

@@ -180,6 +180,7 @@ pub fn dora_report(config: &Config, state: &State, now: Timestamp) -> DoraReport
 /// Builds the view model. `dora` is passed in so callers can cache it between data changes.
 pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -> ViewModel {
     let mut columns: Vec<String> = config.board.stages.clone();
+    let stage_map = crate::stage_map::StageMap::new(&config.board);
     let mut pipelines = Vec::new();
     for source in &state.sources {
         let Some(snapshot) = &source.snapshot else {
@@ -194,7 +195,7 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
                 (true, BuildStatus::Unknown) => PipelineStatus::Unknown,
             };
             for stage in &p.stages {
-                add_column(&mut columns, &stage.name);
+                stage_map.column(&mut columns, &stage.name);
             }
             let stage = p
                 .stage
@@ -202,7 +203,7 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
                 .or_else(|| source.stage.clone())
                 .or_else(|| columns.first().cloned())
                 .unwrap_or_else(|| FALLBACK_COLUMN.to_string());
-            let column = add_column(&mut columns, &stage);
+            let column = stage_map.column(&mut columns, &stage);
             pipelines.push(PipelineView {
                 name: p.name.clone(),
                 source: source.name.clone(),
@@ -274,7 +275,7 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
         title: config.title.clone(),
         now,
         flow,
-        andon: andon(&pipelines, &sources),
+        andon: andon(&pipelines, &sources, now),
         columns,
         demo: state.sources.iter().any(|s| s.kind == "demo"),
         pipelines,
@@ -296,7 +297,7 @@ pub fn matches(pipeline: &PipelineView, filter: &str) -> bool {
 /// or a filter). Columns, sources and DORA figures stay as they are.
 pub fn select(view: &ViewModel, keep: impl Fn(&PipelineView) -> bool) -> ViewModel {
     let pipelines: Vec<PipelineView> = view.pipelines.iter().filter(|p| keep(p)).cloned().collect();
-    let mut andon = andon(&pipelines, &view.sources);
+    let mut andon = andon(&pipelines, &view.sources, view.now);
     if pipelines.is_empty() && !view.pipelines.is_empty() && andon.state == AndonState::Unknown {
         andon.causes = vec!["no pipeline matches".to_string()];
     }
@@ -308,22 +309,12 @@ pub fn select(view: &ViewModel, keep: impl Fn(&PipelineView) -> bool) -> ViewMod
     }
 }
 
-fn add_column(columns: &mut Vec<String>, name: &str) -> usize {
-    match columns.iter().position(|c| c == name) {
-        Some(index) => index,
-        None => {
-            columns.push(name.to_string());
-            columns.len() - 1
-        }
-    }
-}
-
 /// Red wins over unknown; green only when every source is fresh and every pipeline passes.
-fn andon(pipelines: &[PipelineView], sources: &[SourceView]) -> Andon {
+fn andon(pipelines: &[PipelineView], sources: &[SourceView], now: Timestamp) -> Andon {
     let failing: Vec<String> = pipelines
         .iter()
         .filter(|p| p.status == PipelineStatus::Failing)
-        .map(describe_failure)
+        .map(|p| describe_failure(p, now))
         .collect();
     if !failing.is_empty() {
         return Andon {
@@ -369,14 +360,24 @@ fn andon(pipelines: &[PipelineView], sources: &[SourceView]) -> Andon {
     }
 }
 
-fn describe_failure(p: &PipelineView) -> String {
+/// "14:03 UTC" today; "01 Dec 14:03" (UTC, like the header's clock) on another day, so an old
+/// break does not read as this afternoon's; short, for an 80-column banner.
+pub fn clock_time(at: Timestamp, now: Timestamp) -> String {
+    if at.date_naive() == now.date_naive() {
+        at.format("%H:%M UTC").to_string()
+    } else {
+        at.format("%d %b %H:%M").to_string()
+    }
+}
+
+fn describe_failure(p: &PipelineView, now: Timestamp) -> String {
     let mut text = p.name.clone();
     match (&p.stage, p.building) {
         (Some(stage), false) => text.push_str(&format!(" failed at {stage}")),
         _ => text.push_str(" failing"),
     }
     if let Some(since) = p.failing_since.or(p.last_build_at) {
-        text.push_str(&format!(" since {}", since.format("%H:%M UTC")));
+        text.push_str(&format!(" since {}", clock_time(since, now)));
     }
     if let Some(label) = &p.label {
         text.push_str(&format!(" ({label})"));
@@ -743,5 +744,20 @@ mod tests {
         let v = view(&config, &state);
         assert_eq!(v.andon.state, AndonState::Unknown);
         assert_eq!(v.andon.causes, ["no pipelines reported by any source"]);
+    }
+
+    #[test]
+    fn a_break_from_another_day_carries_its_date() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-02T09:00:00Z")
+            .unwrap()
+            .to_utc();
+        let today = chrono::DateTime::parse_from_rfc3339("2026-12-02T07:05:00Z")
+            .unwrap()
+            .to_utc();
+        let yesterday = chrono::DateTime::parse_from_rfc3339("2026-12-01T23:50:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(clock_time(today, now), "07:05 UTC");
+        assert_eq!(clock_time(yesterday, now), "01 Dec 23:50");
     }
 }

@@ -179,3 +179,38 @@ async fn truncated_feed_is_refused() {
         "{error}"
     );
 }
+
+fn fixture_bytes(name: &str) -> Vec<u8> {
+    let file = format!(
+        "{}/tests/fixtures/cctray/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&file).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+/// Nevergreen's stub feeds, written after what GoCD and CircleCI serve.
+#[tokio::test]
+async fn nevergreen_gocd_and_circleci_feeds() {
+    let gocd = poll_fixture("/go/cctray.xml", "nevergreen/go_cd.xml").await;
+    assert_eq!(gocd.len(), 6);
+    let job = by_name(&gocd, "example-service :: stage-2 :: job-1");
+    assert_eq!(job.status, BuildStatus::Failing);
+    assert_eq!(job.breakers, ["Jane Doe <jdoe@example.com>"]);
+    assert_eq!(job.last_build_at, Some(utc(2014, 10, 7, 13, 6, 24)));
+    let circle = poll_fixture("/cc.xml", "nevergreen/circle_ci.xml").await;
+    assert_eq!(circle[0].name, "owner/example-service");
+    assert_eq!(circle[0].status, BuildStatus::Passing);
+}
+
+/// A Latin-1 feed (as its XML declaration says, served without a charset) with one
+/// `<Project>` that has no name: read in its encoding, the nameless entry skipped.
+#[tokio::test]
+async fn a_latin1_feed_with_a_nameless_project_is_read() {
+    let response = ResponseTemplate::new(200)
+        .insert_header("content-type", "application/xml")
+        .set_body_bytes(fixture_bytes("latin1-with-nameless-project.xml"));
+    let pipelines = poll("/cc.xml", response).await.unwrap();
+    let names: Vec<&str> = pipelines.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["Café » déploiement", "résumé"]);
+    assert!(pipelines[1].building);
+}

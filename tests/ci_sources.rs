@@ -475,6 +475,7 @@ async fn jenkins_folders_multibranch_and_wfapi_stages_with_basic_auth() {
             token: Some(TokenSource::Inline(Secret::new("tok"))),
         },
         deploy_job: None,
+        depth: andon::sources::jenkins::DEFAULT_DEPTH,
     };
     let source = JenkinsSource::new(config, client());
     let snapshot = source.poll().await.unwrap();
@@ -541,6 +542,7 @@ async fn jenkins_deploy_job_gives_deployments_and_lead_time_from_change_sets() {
         jobs: vec!["api".into()],
         auth: Auth::default(),
         deploy_job: Some("deploy-prod".into()),
+        depth: andon::sources::jenkins::DEFAULT_DEPTH,
     };
     let source = JenkinsSource::new(config, client());
     let snapshot = source.poll().await.unwrap();
@@ -584,6 +586,7 @@ async fn jenkins_without_wfapi_is_asked_once() {
         jobs: vec!["web".into(), "platform".into()],
         auth: Auth::default(),
         deploy_job: None,
+        depth: andon::sources::jenkins::DEFAULT_DEPTH,
     };
     let source = JenkinsSource::new(config, client());
     let snapshot = source.poll().await.unwrap();

@@ -37,9 +37,8 @@ async fn poll_with(
     Mock::given(method("GET"))
         .and(path("/metrics"))
         .respond_with(
-            ResponseTemplate::new(status)
-                .insert_header("content-type", content_type)
-                .set_body_string(body),
+            // set_body_raw keeps the content type; set_body_string would make it text/plain.
+            ResponseTemplate::new(status).set_body_raw(body, content_type),
         )
         .mount(&server)
         .await;

@@ -801,3 +801,55 @@ async fn once_json_gives_the_expected_dora_figures_and_board() {
     assert_eq!(web["stage"], "test");
     assert_eq!(find("shop/docs")["status"], "unknown");
 }
+
+/// The same history read two ways, from Prometheus and as the page an exporter would have
+/// served, gives the same events: repeated samples of one series (every scrape of an event
+/// gauge, and a "last deploy" gauge whose value moved) count once, at the latest value.
+#[tokio::test]
+async fn exposition_page_and_prometheus_agree_on_the_same_history() {
+    let (now_s, now) = test_now();
+    let mut history = OpenMetrics::new();
+    add_events(&mut history, now_s);
+    add_unusable_series(&mut history, now_s);
+    let last_deploy = [("app", "billing")];
+    let moves = [now_s - 3 * DAY, now_s - DAY, now_s - HOUR];
+    let samples: Vec<(i64, f64)> = moves.iter().map(|&t| (t, t as f64)).collect();
+    history.gauge(DEPLOY, &last_deploy, &samples);
+    let page = history.render();
+    let prometheus = TestPrometheus::start(&history).await;
+    let from_prometheus = source(&prometheus.url, None)
+        .poll(now)
+        .await
+        .unwrap()
+        .events;
+
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::path("/metrics"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .insert_header(
+                    "content-type",
+                    "application/openmetrics-text; version=1.0.0",
+                )
+                .set_body_string(page),
+        )
+        .mount(&server)
+        .await;
+    let exposition = andon::sources::exposition::ExpositionSource::new(
+        andon::config::ExpositionConfig {
+            url: format!("{}/metrics", server.uri()),
+            events: EventNames::default(),
+        },
+        andon::sources::http::client(),
+    );
+    let from_page = exposition.poll().await.unwrap().events;
+
+    let billing: Vec<&Deployment> = from_page
+        .deployments
+        .iter()
+        .filter(|d| d.app == "billing")
+        .collect();
+    assert_eq!(billing.len(), 1, "{billing:?}");
+    assert_eq!(billing[0].finished_at, at(now_s - HOUR));
+    assert_eq!(from_page, from_prometheus);
+}

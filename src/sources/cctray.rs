@@ -6,13 +6,14 @@ use quick_xml::{Reader, XmlVersion};
 
 use crate::config::CctrayConfig;
 use crate::model::{BuildStatus, Pipeline, Snapshot, Timestamp};
-use crate::sources::{SourceError, http};
+use crate::sources::{SourceError, cctray_text, http};
 
 const WHAT: &str = "cctray feed";
 
 pub struct CctraySource {
     config: CctrayConfig,
     client: reqwest::Client,
+    skipped: crate::sources::pelorus::SkippedLog,
 }
 
 impl CctraySource {
@@ -22,20 +23,99 @@ impl CctraySource {
     }
 
     pub fn new(config: CctrayConfig, client: reqwest::Client) -> CctraySource {
-        CctraySource { config, client }
+        CctraySource {
+            config,
+            client,
+            skipped: Default::default(),
+        }
     }
 
     pub async fn poll(&self) -> Result<Snapshot, SourceError> {
-        let body = http::get_text(&self.client, &self.config.url).await?;
+        let (content_type, bytes) = self.fetch().await?;
+        let xml = cctray_text::decode(&bytes, content_type.as_deref())?;
+        let feed = parse_feed(&xml)?;
+        if self.skipped.changed(feed.skipped) {
+            tracing::warn!(
+                url = %http::redact(&self.config.url),
+                skipped = feed.skipped,
+                "<Project> entries without a name skipped (logged when the count changes)"
+            );
+        }
         Ok(Snapshot {
-            pipelines: parse(&body)?,
+            pipelines: feed.pipelines,
             ..Snapshot::default()
         })
     }
+
+    /// The feed's bytes, bounded, and its `Content-Type`: the text is decoded by the charset
+    /// the feed names, which need not be UTF-8.
+    async fn fetch(&self) -> Result<(Option<String>, Vec<u8>), SourceError> {
+        let host = crate::sources::polite::host_of(&self.config.url);
+        crate::sources::polite::check_rest(&host, chrono::Utc::now())?;
+        let mut response = self
+            .client
+            .get(&self.config.url)
+            .send()
+            .await
+            .map_err(|e| http::describe(&e))?;
+        let status = response.status();
+        // The same rest and pace as every plain HTTP kind (429, Retry-After, rate-limit headers).
+        if let Some(until) =
+            crate::sources::polite::observe(&host, status, response.headers(), chrono::Utc::now())
+        {
+            return Err(SourceError::new(crate::sources::polite::limited_until(
+                until,
+            )));
+        }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let limit = http::body_limit();
+        if response
+            .content_length()
+            .is_some_and(|len| len > limit as u64)
+        {
+            return Err(SourceError::new(format!(
+                "{}{} refused",
+                http::TOO_LARGE,
+                http::size(limit)
+            )));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| http::describe(&e))? {
+            if body.len() + chunk.len() > limit {
+                return Err(SourceError::new(format!(
+                    "{}{} refused",
+                    http::TOO_LARGE,
+                    http::size(limit)
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if !status.is_success() {
+            return Err(http::status_error(status, &String::from_utf8_lossy(&body)));
+        }
+        Ok((content_type, body))
+    }
+}
+
+/// A feed's projects, and how many `<Project>` entries were skipped (no name).
+#[derive(Debug, Default)]
+pub struct Feed {
+    pub pipelines: Vec<Pipeline>,
+    pub skipped: usize,
 }
 
 /// Reads a cctray document into pipelines, in the order the feed lists them.
 pub fn parse(xml: &str) -> Result<Vec<Pipeline>, SourceError> {
+    parse_feed(xml).map(|feed| feed.pipelines)
+}
+
+/// Like `parse`, counting the projects it had to skip: one `<Project>` without a name does
+/// not cost the whole feed.
+pub fn parse_feed(xml: &str) -> Result<Feed, SourceError> {
     let xml = xml.trim_start_matches('\u{feff}');
     if looks_like_html(xml) {
         return Err(got_html());
@@ -49,7 +129,7 @@ pub fn parse(xml: &str) -> Result<Vec<Pipeline>, SourceError> {
             }
             Event::Empty(root) => {
                 expect_projects_root(&root)?;
-                return Ok(Vec::new());
+                return Ok(Feed::default());
             }
             Event::Text(text) if !text.trim().is_empty() => {
                 return Err(malformed(format!(
@@ -82,22 +162,29 @@ fn expect_projects_root(root: &BytesStart) -> Result<(), SourceError> {
 }
 
 /// Reads the children of `<Projects>` up to its end tag.
-fn read_projects(reader: &mut Reader<&[u8]>) -> Result<Vec<Pipeline>, SourceError> {
-    let mut pipelines = Vec::new();
+fn read_projects(reader: &mut Reader<&[u8]>) -> Result<Feed, SourceError> {
+    let mut feed = Feed::default();
     // Depth below <Projects>; only direct children are projects.
     let mut depth = 0usize;
     loop {
         match next_event(reader)? {
-            Event::Empty(e) if depth == 0 && is_named(&e, "Project") => {
-                pipelines.push(project(&e, pipelines.len())?);
-            }
+            Event::Empty(e) if depth == 0 && is_named(&e, "Project") => match project(&e)? {
+                Some(pipeline) => feed.pipelines.push(pipeline),
+                None => feed.skipped += 1,
+            },
             Event::Start(e) if depth == 0 && is_named(&e, "Project") => {
-                let mut pipeline = project(&e, pipelines.len())?;
-                pipeline.breakers = read_project_children(reader)?;
-                pipelines.push(pipeline);
+                let project = project(&e)?;
+                let breakers = read_project_children(reader)?;
+                match project {
+                    Some(mut pipeline) => {
+                        pipeline.breakers = breakers;
+                        feed.pipelines.push(pipeline);
+                    }
+                    None => feed.skipped += 1,
+                }
             }
             Event::Start(_) => depth += 1,
-            Event::End(_) if depth == 0 => return Ok(pipelines),
+            Event::End(_) if depth == 0 => return Ok(feed),
             Event::End(_) => depth -= 1,
             Event::Eof => return Err(truncated("Projects")),
             _ => {}
@@ -159,8 +246,9 @@ struct ProjectAttributes {
     web_url: Option<String>,
 }
 
-/// The pipeline a `<Project>` element describes; `index` counts from 0 for error messages.
-fn project(element: &BytesStart, index: usize) -> Result<Pipeline, SourceError> {
+/// The pipeline a `<Project>` element describes; `None` for one without a name, which cannot
+/// be shown (or told from the next nameless one).
+fn project(element: &BytesStart) -> Result<Option<Pipeline>, SourceError> {
     let mut found = ProjectAttributes::default();
     for (key, value) in attributes(element)? {
         // Servers write empty strings for values they lack; treat those as missing.
@@ -175,18 +263,15 @@ fn project(element: &BytesStart, index: usize) -> Result<Pipeline, SourceError> 
             _ => {}
         }
     }
-    let name = found.name.ok_or_else(|| {
-        malformed(format!(
-            "<Project> number {} has no name attribute",
-            index + 1
-        ))
-    })?;
+    let Some(name) = found.name else {
+        return Ok(None);
+    };
     let mut pipeline = Pipeline::new(name, build_status(found.last_build_status.as_deref()));
     pipeline.building = is_building(found.activity.as_deref());
     pipeline.label = found.last_build_label;
     pipeline.url = found.web_url;
     pipeline.last_build_at = found.last_build_time.as_deref().and_then(build_time);
-    Ok(pipeline)
+    Ok(Some(pipeline))
 }
 
 /// An element's attributes as (name, unescaped value) pairs.
@@ -524,13 +609,13 @@ mod tests {
     }
 
     #[test]
-    fn project_without_name_is_refused() {
-        let e =
-            error_of(r#"<Projects><Project name="a"/><Project activity="Sleeping"/></Projects>"#);
-        assert_eq!(
-            e,
-            "malformed cctray feed: <Project> number 2 has no name attribute"
-        );
-        assert!(error_of(r#"<Projects><Project name=" "/></Projects>"#).contains("no name"));
+    fn a_project_without_a_name_is_skipped_and_counted() {
+        let feed = parse_feed(
+            r#"<Projects><Project name="a"/><Project activity="Sleeping"/><Project name=" "><messages/></Project><Project name="b"/></Projects>"#,
+        )
+        .unwrap();
+        let names: Vec<&str> = feed.pipelines.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(feed.skipped, 2);
     }
 }

@@ -32,6 +32,8 @@ use crate::sources::polite::{Polite, parse_json, sensitive};
 pub const MAX_DETAILS: usize = 20;
 /// Most workflows shown from one repository.
 const MAX_WORKFLOWS: usize = 20;
+/// Most pages of one run's jobs (100 each; GitHub caps a matrix at 256 jobs).
+const MAX_JOB_PAGES: usize = 10;
 
 #[derive(Debug, Deserialize)]
 pub struct Runs {
@@ -41,6 +43,9 @@ pub struct Runs {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Run {
     pub id: u64,
+    /// The workflow's own id: stable across renames (older servers may leave out name and path).
+    #[serde(default)]
+    pub workflow_id: Option<u64>,
     pub name: Option<String>,
     #[serde(default)]
     pub path: Option<String>,
@@ -267,14 +272,8 @@ impl GithubSource {
             let stages = match known {
                 Some(stages) => Some(stages),
                 None if *details < MAX_DETAILS => {
-                    *details += 1;
-                    let url = format!(
-                        "{}/actions/runs/{}/jobs?per_page=100",
-                        self.repo_url(),
-                        run.id
-                    );
-                    let (jobs, _): (Jobs, _) = self.http.get_json(&url, headers, "jobs").await?;
-                    let stages = stages_of(&jobs.jobs);
+                    let jobs = self.jobs(run.id, headers, details).await?;
+                    let stages = stages_of(&jobs);
                     if run.status.as_deref() == Some("completed")
                         && let Ok(mut memo) = self.memo.lock()
                     {
@@ -290,6 +289,32 @@ impl GithubSource {
             super::forget_unlisted(&mut memo.jobs, runs.workflow_runs.iter().map(|r| r.id));
         }
         Ok(pipelines)
+    }
+
+    /// Every job of a run, page by page (a matrix easily passes the 100 of one page); each page
+    /// counts as a detail request.
+    async fn jobs(
+        &self,
+        run_id: u64,
+        headers: &HeaderMap,
+        details: &mut usize,
+    ) -> Result<Vec<Job>, SourceError> {
+        let mut next = Some(format!(
+            "{}/actions/runs/{run_id}/jobs?per_page=100",
+            self.repo_url()
+        ));
+        let mut jobs = Vec::new();
+        for _ in 0..MAX_JOB_PAGES {
+            let Some(url) = next.take() else { break };
+            *details += 1;
+            let (page, following): (Jobs, _) = self.http.get_json(&url, headers, "jobs").await?;
+            if page.jobs.is_empty() {
+                break;
+            }
+            jobs.extend(page.jobs);
+            next = following;
+        }
+        Ok(jobs)
     }
 
     async fn deployments(
@@ -516,6 +541,7 @@ pub fn incidents_of(app: &str, issues: Vec<Issue>) -> Vec<Incident> {
 /// A workflow's card from its newest run, with the verdicts of the earlier runs in `runs`.
 pub fn card(app: &str, runs: &[Run], run: &Run, stages: Option<Vec<StageRun>>) -> Pipeline {
     let mut pipeline = pipeline_of(app, run, stages);
+    pipeline.name = format!("{app}/{}", workflow_name(runs, run));
     pipeline.previous = previous_runs(runs, run);
     // A cancelled or skipped newest run says nothing about the line: show the verdict of the
     // newest run that has one.
@@ -545,35 +571,90 @@ pub fn encode(value: &str) -> String {
     out
 }
 
+/// What makes runs one workflow: its id, else (older servers) its file, else its name. Runs
+/// of one workflow may carry different names (a rename; a file that failed to load is named
+/// by its path), and stay one card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkflowKey {
+    Id(u64),
+    Path(String),
+    Name(String),
+}
+
+pub fn workflow_key(run: &Run) -> WorkflowKey {
+    if let Some(id) = run.workflow_id {
+        return WorkflowKey::Id(id);
+    }
+    match run.path.as_deref().map(normalized_path) {
+        Some(path) if !path.is_empty() => WorkflowKey::Path(path.to_string()),
+        _ => WorkflowKey::Name(run.name.clone().unwrap_or_default()),
+    }
+}
+
+fn same_workflow(a: &Run, b: &Run) -> bool {
+    workflow_key(a) == workflow_key(b)
+}
+
+/// `./.github/workflows/ci.yml@refs/heads/main` -> `.github/workflows/ci.yml`.
+fn normalized_path(path: &str) -> &str {
+    let path = path.trim();
+    let path = path.split_once('@').map_or(path, |(p, _)| p);
+    path.trim_start_matches("./")
+}
+
+/// The name a workflow's card shows: the newest name its runs carry that is a name, not the
+/// path GitHub puts there when the file failed to load; else the path; else its id.
+pub fn workflow_name(runs: &[Run], run: &Run) -> String {
+    let mut own: Vec<&Run> = runs.iter().filter(|r| same_workflow(r, run)).collect();
+    if !own.iter().any(|r| r.id == run.id) {
+        own.push(run);
+    }
+    own.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
+    let real_name = own.iter().find_map(|r| {
+        let name = r.name.as_deref()?.trim();
+        let is_path = r
+            .path
+            .as_deref()
+            .is_some_and(|p| normalized_path(p) == name)
+            || name.starts_with(".github/");
+        (!name.is_empty() && !is_path).then(|| name.to_string())
+    });
+    real_name
+        .or_else(|| {
+            own.iter()
+                .find_map(|r| r.path.as_deref().map(normalized_path))
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+        })
+        .or_else(|| run.workflow_id.map(|id| format!("workflow {id}")))
+        .unwrap_or_else(|| "workflow".to_string())
+}
+
 /// The newest run of each workflow (the API lists newest first), optionally only the named
-/// workflows (by name or by file name), sorted by workflow name.
+/// workflows (by name, file name or path), sorted by the name shown.
 pub fn latest_per_workflow<'a>(runs: &'a [Run], wanted: &[String]) -> Vec<&'a Run> {
     let mut latest: Vec<&Run> = Vec::new();
     for run in runs {
-        let name = run.name.as_deref().unwrap_or("workflow");
-        if !wanted.is_empty() && !wanted.iter().any(|w| matches_workflow(w, run)) {
+        if !wanted.is_empty() && !wanted.iter().any(|w| matches_workflow(w, runs, run)) {
             continue;
         }
-        match latest
-            .iter_mut()
-            .find(|r| r.name.as_deref().unwrap_or("workflow") == name)
-        {
+        match latest.iter_mut().find(|r| same_workflow(r, run)) {
             Some(existing) => {
-                if run.created_at > existing.created_at {
+                if (run.created_at, run.id) > (existing.created_at, existing.id) {
                     *existing = run;
                 }
             }
             None => latest.push(run),
         }
     }
-    latest.sort_by(|a, b| a.name.cmp(&b.name));
+    latest.sort_by_cached_key(|r| workflow_name(runs, r));
     latest
 }
 
 /// The status of the newest finished run of `run`'s workflow that passed or failed.
 pub fn last_verdict(runs: &[Run], run: &Run) -> Option<BuildStatus> {
     runs.iter()
-        .filter(|r| r.name == run.name)
+        .filter(|r| same_workflow(r, run))
         .filter_map(
             |r| match stage_status(r.status.as_deref(), r.conclusion.as_deref()) {
                 StageStatus::Passed => Some((r.created_at, BuildStatus::Passing)),
@@ -585,12 +666,20 @@ pub fn last_verdict(runs: &[Run], run: &Run) -> Option<BuildStatus> {
         .map(|(_, status)| status)
 }
 
-fn matches_workflow(wanted: &str, run: &Run) -> bool {
-    run.name.as_deref() == Some(wanted)
-        || run
-            .path
-            .as_deref()
-            .is_some_and(|p| p == wanted || p.rsplit('/').next() == Some(wanted))
+/// A `workflows` entry names a workflow however the API or the user writes it: its name (any
+/// its runs carry), its file name (`ci.yml`) or its path (`.github/workflows/ci.yml`, with or
+/// without `./` or an `@ref`).
+fn matches_workflow(wanted: &str, runs: &[Run], run: &Run) -> bool {
+    let wanted = normalized_path(wanted);
+    let named = |r: &Run| {
+        r.name.as_deref().map(str::trim) == Some(wanted)
+            || r.path.as_deref().map(normalized_path).is_some_and(|p| {
+                p == wanted
+                    || p.rsplit('/').next() == Some(wanted)
+                    || p.ends_with(&format!("/{wanted}"))
+            })
+    };
+    named(run) || runs.iter().any(|r| same_workflow(r, run) && named(r))
 }
 
 /// A job's or run's stage status from GitHub's status and conclusion.
@@ -638,7 +727,7 @@ pub fn stages_of(jobs: &[Job]) -> Vec<StageRun> {
 pub fn previous_runs(runs: &[Run], run: &Run) -> Vec<PastRun> {
     let mut earlier: Vec<&Run> = runs
         .iter()
-        .filter(|r| r.name == run.name && r.id != run.id && r.created_at <= run.created_at)
+        .filter(|r| same_workflow(r, run) && r.id != run.id && r.created_at <= run.created_at)
         .collect();
     earlier.sort_by_key(|r| std::cmp::Reverse(r.created_at));
     earlier
@@ -749,6 +838,7 @@ mod tests {
     fn run(id: u64, name: &str, created: i64, status: &str, conclusion: Option<&str>) -> Run {
         Run {
             id,
+            workflow_id: None,
             name: Some(name.into()),
             path: Some(format!(".github/workflows/{}.yml", name.to_lowercase())),
             head_sha: None,

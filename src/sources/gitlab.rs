@@ -141,13 +141,26 @@ pub struct GitlabSource {
     http: Polite,
     memo: Mutex<StageMemo>,
     compares: Comparisons,
+    /// Which of `DEPLOYMENT_QUERIES` the server accepts, found by trying them in order.
+    deployment_query: std::sync::atomic::AtomicUsize,
 }
+
+/// The deployments query, newest GitLab first. Older self-hosted versions answer 400 to an
+/// ordering or filter they do not know (`order_by=finished_at` came in 14.x); each step drops
+/// what the one before needed. Order does not matter to the figures: deployments are put in
+/// time order before they are paired.
+const DEPLOYMENT_QUERIES: [&str; 3] = [
+    "status=success&order_by=finished_at&sort=desc",
+    "status=success&order_by=id&sort=desc",
+    "order_by=id&sort=desc",
+];
 
 impl GitlabSource {
     pub fn new(config: GitlabConfig, client: reqwest::Client) -> GitlabSource {
         GitlabSource {
             config,
             http: Polite::new(client),
+            deployment_query: Default::default(),
             memo: Mutex::default(),
             compares: Comparisons::default(),
         }
@@ -198,13 +211,7 @@ impl GitlabSource {
         }
         let mut events = DoraEvents::default();
         if !self.config.environment.is_empty() {
-            let url = format!(
-                "{}/deployments?environment={}&status=success&order_by=finished_at&sort=desc&per_page=100",
-                self.project_url(),
-                encode(&self.config.environment)
-            );
-            let listed: Vec<GlDeployment> =
-                self.http.get_pages(&url, &headers, "deployments").await?;
+            let listed = self.deployments(&headers).await?;
             let delivered = self.delivered(&listed, &headers).await?;
             let (deployments, changes) = dora_of(self.app(), &listed, &delivered);
             events.deployments = deployments;
@@ -221,6 +228,34 @@ impl GitlabSource {
         let issues: Vec<GlIssue> = self.http.get_pages(&url, &headers, "issues").await?;
         events.incidents = incidents_of(self.app(), issues);
         Ok(Snapshot { pipelines, events })
+    }
+
+    /// The production deployments, by the first query this server accepts.
+    async fn deployments(&self, headers: &HeaderMap) -> Result<Vec<GlDeployment>, SourceError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        loop {
+            let step = self.deployment_query.load(Relaxed);
+            let url = format!(
+                "{}/deployments?environment={}&{}&per_page=100",
+                self.project_url(),
+                encode(&self.config.environment),
+                DEPLOYMENT_QUERIES[step]
+            );
+            match self.http.get_pages(&url, headers, "deployments").await {
+                Err(refused)
+                    if refused.reason.starts_with("HTTP 400")
+                        && step + 1 < DEPLOYMENT_QUERIES.len() =>
+                {
+                    tracing::info!(
+                        refused = %refused.reason,
+                        next = DEPLOYMENT_QUERIES[step + 1],
+                        "this GitLab refuses a deployments query parameter; asking without it"
+                    );
+                    self.deployment_query.store(step + 1, Relaxed);
+                }
+                listed => return listed,
+            }
+        }
     }
 
     /// The commits each listed deployment delivers, where a comparison says; `None` where the

@@ -25,12 +25,55 @@ pub const MAX_WFAPI: usize = 10;
 const BUILD_FIELDS: &str = "lastBuild[number,result,building,timestamp,duration,url,\
 culprits[fullName],actions[lastBuiltRevision[SHA1]]]";
 
-/// The `tree` parameter: jobs and their builds, three folder levels deep.
+/// Folder levels the `tree` query reads by default, and at most.
+pub const DEFAULT_DEPTH: usize = 3;
+pub const MAX_DEPTH: usize = 10;
+
+/// The `tree` parameter: jobs and their builds, `depth` folder levels deep (1..=MAX_DEPTH).
+pub fn tree_of_depth(depth: usize) -> String {
+    let leaf = format!("_class,name,fullName,url,color,{BUILD_FIELDS}");
+    let mut tree = format!("jobs[{leaf}]");
+    for _ in 1..depth.clamp(1, MAX_DEPTH) {
+        tree = format!("jobs[{leaf},{tree}]");
+    }
+    tree
+}
+
 pub fn tree() -> String {
-    let leaf = format!("name,url,color,{BUILD_FIELDS}");
-    let level3 = format!("jobs[{leaf}]");
-    let level2 = format!("jobs[{leaf},{level3}]");
-    format!("jobs[{leaf},{level2}]")
+    tree_of_depth(DEFAULT_DEPTH)
+}
+
+/// Items that hold jobs rather than build: folders, organisation folders (GitHub, Bitbucket
+/// organisations), multibranch projects. Never a card: they have no build to be green.
+const CONTAINER_CLASSES: [&str; 5] = [
+    "com.cloudbees.hudson.plugins.folder.Folder",
+    "jenkins.branch.OrganizationFolder",
+    "org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject",
+    "org.jenkinsci.plugins.workflow.multibranch.OrganizationFolder",
+    "com.cloudbees.hudson.plugins.modeling.impl.folder.FolderTemplate",
+];
+
+impl Job {
+    /// A folder-like item, by its class (or, from servers that leave `_class` out, by the jobs
+    /// it lists).
+    pub fn is_container(&self) -> bool {
+        self.jobs.is_some()
+            || CONTAINER_CLASSES.contains(&self.class.as_str())
+            || self.class.ends_with("MultiBranchProject")
+            || self.class.ends_with(".Folder")
+            || self.class.ends_with("OrganizationFolder")
+    }
+
+    /// Its own name; answers that list only `fullName` give the last segment of it.
+    pub fn short_name(&self) -> &str {
+        if !self.name.is_empty() {
+            return &self.name;
+        }
+        self.full_name
+            .as_deref()
+            .and_then(|f| f.rsplit('/').next())
+            .unwrap_or("")
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,7 +86,10 @@ pub struct Root {
 pub struct Job {
     #[serde(rename = "_class", default)]
     pub class: String,
+    #[serde(default)]
     pub name: String,
+    #[serde(rename = "fullName", default)]
+    pub full_name: Option<String>,
     pub url: Option<String>,
     pub color: Option<String>,
     #[serde(rename = "lastBuild")]
@@ -117,6 +163,7 @@ pub struct JenkinsSource {
     config: JenkinsConfig,
     http: Polite,
     memo: Mutex<Memo>,
+    unread: crate::sources::pelorus::SkippedLog,
 }
 
 impl JenkinsSource {
@@ -125,6 +172,7 @@ impl JenkinsSource {
             config,
             http: Polite::new(client),
             memo: Mutex::default(),
+            unread: Default::default(),
         }
     }
 
@@ -145,8 +193,21 @@ impl JenkinsSource {
 
     pub async fn poll(&self) -> Result<Snapshot, SourceError> {
         let headers = self.headers()?;
-        let url = format!("{}/api/json?tree={}", self.config.url, tree());
+        let url = format!(
+            "{}/api/json?tree={}",
+            self.config.url,
+            tree_of_depth(self.config.depth)
+        );
         let (root, _): (Root, _) = self.http.get_json(&url, &headers, "Jenkins jobs").await?;
+        let unread = unread_folders(&root);
+        if self.unread.changed(unread.len()) && !unread.is_empty() {
+            tracing::warn!(
+                folders = unread.len(),
+                first = %unread[0],
+                depth = self.config.depth,
+                "folders deeper than the tree query's depth are not read (raise `depth`)"
+            );
+        }
         let leaves = leaves(&root, &self.config.jobs);
         let mut pipelines = Vec::with_capacity(leaves.len());
         let mut asked = 0usize;
@@ -297,19 +358,43 @@ pub fn rebase(configured: &str, absolute: &str) -> String {
     rebased.to_string()
 }
 
-/// Leaf jobs with their full names ("folder/multibranch/branch").
+/// Leaf jobs with their full names ("folder/multibranch/branch"). Folders, organisation
+/// folders and multibranch projects are walked into, never listed themselves.
 pub fn flatten<'a>(jobs: &'a [Job], prefix: &str, out: &mut Vec<(String, &'a Job)>) {
     for job in jobs {
-        let name = if prefix.is_empty() {
-            job.name.clone()
+        let name = full_name(prefix, job);
+        if job.is_container() {
+            if let Some(children) = &job.jobs {
+                flatten(children, &name, out);
+            }
         } else {
-            format!("{prefix}/{}", job.name)
-        };
-        match &job.jobs {
-            Some(children) => flatten(children, &name, out),
-            None => out.push((name, job)),
+            out.push((name, job));
         }
     }
+}
+
+fn full_name(prefix: &str, job: &Job) -> String {
+    if prefix.is_empty() {
+        job.short_name().to_string()
+    } else {
+        format!("{prefix}/{}", job.short_name())
+    }
+}
+
+/// Folders the answer names without their jobs: below the depth the tree query reached.
+pub fn unread_folders(root: &Root) -> Vec<String> {
+    fn walk(jobs: &[Job], prefix: &str, out: &mut Vec<String>) {
+        for job in jobs.iter().filter(|j| j.is_container()) {
+            let name = full_name(prefix, job);
+            match &job.jobs {
+                Some(children) => walk(children, &name, out),
+                None => out.push(name),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root.jobs, "", &mut out);
+    out
 }
 
 fn wanted(filters: &[String], name: &str) -> bool {
@@ -457,7 +542,11 @@ mod tests {
     }
 
     #[test]
-    fn tree_nests_three_levels() {
-        assert_eq!(tree().matches("jobs[").count(), 3);
+    fn tree_nests_as_deep_as_asked_and_no_deeper_than_the_cap() {
+        assert_eq!(tree().matches("jobs[").count(), DEFAULT_DEPTH);
+        assert_eq!(tree_of_depth(1).matches("jobs[").count(), 1);
+        assert_eq!(tree_of_depth(6).matches("jobs[").count(), 6);
+        assert_eq!(tree_of_depth(0).matches("jobs[").count(), 1);
+        assert_eq!(tree_of_depth(1000).matches("jobs[").count(), MAX_DEPTH);
     }
 }

@@ -5,6 +5,7 @@ pub mod http;
 
 pub mod buildkite;
 pub mod cctray;
+pub mod cctray_text;
 pub mod comparisons;
 pub mod delivery;
 pub mod demo;
@@ -13,6 +14,8 @@ pub mod github;
 pub mod gitlab;
 pub mod jenkins;
 pub mod jenkins_deploys;
+pub mod metric_text;
+pub mod openmetrics;
 pub mod pelorus;
 pub mod polite;
 pub mod prometheus;

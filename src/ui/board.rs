@@ -15,6 +15,8 @@ use crate::format::{
 use crate::view::{PipelineStatus, PipelineView, ViewModel};
 
 const CARD_LINES: u16 = 2;
+/// Narrowest column the board draws; below it the board becomes a list.
+pub const MIN_COLUMN_WIDTH: usize = 18;
 const TILE_LINES: u16 = 6;
 
 fn highlight(index: usize, screen: &Screen) -> Style {
@@ -284,6 +286,11 @@ pub fn draw(
 ) {
     if view.columns.is_empty() {
         empty(frame, area, view, theme);
+        return;
+    }
+    // Columns narrower than a card's name and status are unreadable: list the cards instead.
+    if usize::from(area.width) < view.columns.len() * MIN_COLUMN_WIDTH {
+        draw_list(frame, area, view, shown, screen, theme);
         return;
     }
     let constraints = vec![Constraint::Fill(1); view.columns.len()];

@@ -48,6 +48,33 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, screen: &Screen, th
         ]);
         frame.render_widget(Paragraph::new(line), left);
     } else {
+        let full: usize = view
+            .sources
+            .iter()
+            .map(|s| source_text(s).chars().count() + 4)
+            .sum::<usize>()
+            + 1;
+        if full > usize::from(left.width) && view.sources.len() > 1 {
+            let (text, worst) = summary(view);
+            let style = match worst {
+                Freshness::Ok => theme.status(PipelineStatus::Passing),
+                Freshness::Pending => theme.muted(),
+                Freshness::Stale => theme.status(PipelineStatus::Stale),
+                Freshness::Error => theme.status(PipelineStatus::Failing),
+            };
+            // Then why, for as many of the troubled sources as the line holds.
+            let mut text = format!(" {text}");
+            for source in view.sources.iter().filter(|s| s.state != Freshness::Ok) {
+                text.push_str(&format!(" · {}", source_text(source)));
+            }
+            let text = super::fit(&text, usize::from(left.width));
+            frame.render_widget(Paragraph::new(Span::styled(text, style)), left);
+            frame.render_widget(
+                Paragraph::new(Span::styled(right_text, theme.muted())),
+                right,
+            );
+            return;
+        }
         let mut spans = vec![Span::raw(" ")];
         for source in &view.sources {
             let (glyph, style) = match source.state {
@@ -56,12 +83,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, screen: &Screen, th
                 Freshness::Stale => ("⌛", theme.status(PipelineStatus::Stale)),
                 Freshness::Error => ("✗", theme.status(PipelineStatus::Failing)),
             };
-            // "✗ gocd error 3m: connection refused", "⌛ jenkins stale 12m", "● demo ok 02:30:57".
-            let mut text = format!("{glyph} {} {}", source.name, source.summary);
-            if let (Freshness::Ok, Some(at)) = (source.state, source.last_success) {
-                text.push_str(&format!(" {}", at.format("%H:%M:%S")));
-            }
-            spans.push(Span::styled(text, style));
+            spans.push(Span::styled(
+                format!("{glyph} {}", source_text(source)),
+                style,
+            ));
             spans.push(Span::raw("  "));
         }
         frame.render_widget(Paragraph::new(Line::from(spans)), left);
@@ -70,4 +95,64 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, screen: &Screen, th
         Paragraph::new(Span::styled(right_text, theme.muted())),
         right,
     );
+}
+
+/// "gocd error 3m: connection refused", "jenkins stale 12m", "demo ok 02:30:57".
+fn source_text(source: &crate::view::SourceView) -> String {
+    let mut text = format!("{} {}", source.name, source.summary);
+    if let (Freshness::Ok, Some(at)) = (source.state, source.last_success) {
+        text.push_str(&format!(" {}", at.format("%H:%M:%S")));
+    }
+    text
+}
+
+/// When every source's line does not fit: "8 sources: 7 ok, 1 error: gh_docs", naming the
+/// sources that are not ok (worst first), and the worst state for the colour.
+pub fn summary(view: &ViewModel) -> (String, Freshness) {
+    let order = [
+        Freshness::Ok,
+        Freshness::Error,
+        Freshness::Stale,
+        Freshness::Pending,
+    ];
+    let mut parts = Vec::new();
+    let mut worst = Freshness::Ok;
+    for state in order {
+        let names: Vec<&str> = view
+            .sources
+            .iter()
+            .filter(|s| s.state == state)
+            .map(|s| s.name.as_str())
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        if rank(state) > rank(worst) {
+            worst = state;
+        }
+        let word = match state {
+            Freshness::Ok => "ok",
+            Freshness::Pending => "pending",
+            Freshness::Stale => "stale",
+            Freshness::Error => "error",
+        };
+        if state == Freshness::Ok {
+            parts.push(format!("{} {word}", names.len()));
+        } else {
+            parts.push(format!("{} {word}: {}", names.len(), names.join(", ")));
+        }
+    }
+    (
+        format!("{} sources: {}", view.sources.len(), parts.join(", ")),
+        worst,
+    )
+}
+
+fn rank(state: Freshness) -> u8 {
+    match state {
+        Freshness::Ok => 0,
+        Freshness::Pending => 1,
+        Freshness::Stale => 2,
+        Freshness::Error => 3,
+    }
 }

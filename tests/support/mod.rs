@@ -4,4 +4,5 @@
 pub mod ci;
 pub mod prometheus;
 pub mod raw;
+pub mod replay;
 pub mod tmux;
