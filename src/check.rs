@@ -38,6 +38,10 @@ pub fn describe(config: &Config) -> String {
             }
             SourceKind::Exposition(e) => format!("{} (events {})", redact(&e.url), e.events.deploy),
             SourceKind::Cctray(c) => redact(&c.url),
+            SourceKind::Andon(c) => format!(
+                "{} (an andon serve collector: its pipelines, sources and DORA events)",
+                redact(&c.url)
+            ),
             SourceKind::Github(c) => format!(
                 "{}/repos/{} branch {} ({})",
                 c.api_url,

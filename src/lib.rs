@@ -14,6 +14,7 @@ pub mod model;
 pub mod output;
 pub mod panics;
 pub mod poller;
+pub mod serve;
 pub mod sources;
 pub mod state;
 pub mod ui;

@@ -45,6 +45,17 @@ struct Cli {
 enum Command {
     /// Validate the config and print what would be polled.
     Check,
+    /// Run headless as a collector: poll every source once for many screens and serve
+    /// /metrics (Prometheus), /api/v1/state (the --once --json document) and /api/v1/feed
+    /// (for screens with kind = "andon"), keeping a history database in [serve] state_dir.
+    Serve {
+        /// Address and port to listen on (default: [serve] listen, else 127.0.0.1:9464).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Allow listening on an address other than loopback (also [serve] allow_remote).
+        #[arg(long)]
+        allow_remote: bool,
+    },
 }
 
 const EXIT_CONFIG: u8 = 2;
@@ -66,6 +77,19 @@ fn main() -> ExitCode {
     if let Some(Command::Check) = cli.command {
         print!("{}", andon::check::describe(&config));
         return ExitCode::SUCCESS;
+    }
+    if let Some(Command::Serve {
+        listen,
+        allow_remote,
+    }) = cli.command
+    {
+        return serve(
+            config,
+            cli.log_file.as_deref(),
+            &warnings,
+            listen,
+            allow_remote,
+        );
     }
     logging::init(cli.log_file.as_deref());
     for warning in &warnings {
@@ -105,6 +129,43 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("andon: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(
+    config: Config,
+    log_file: Option<&std::path::Path>,
+    warnings: &[String],
+    listen: Option<String>,
+    allow_remote: bool,
+) -> ExitCode {
+    logging::init(log_file);
+    for warning in warnings {
+        tracing::warn!("{warning}");
+    }
+    let options = andon::serve::Options {
+        listen,
+        allow_remote,
+    };
+    if let Err(err) = andon::serve::listen_address(&config.serve, &options) {
+        eprintln!("andon serve: {err}");
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("andon: cannot start: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(andon::serve::run(config, options));
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("andon serve: {err}");
             ExitCode::FAILURE
         }
     }
