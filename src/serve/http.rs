@@ -29,7 +29,8 @@ const INDEX: &str = "andon collector\n\
 GET /metrics        Prometheus text format 0.0.4\n\
 GET /api/v1/state   the `andon --once --json` document (ETag; If-None-Match answers 304;\n\
                     with ?wait=30s and a matching If-None-Match, held until the state changes)\n\
-GET /api/v1/feed    what screens with kind = \"andon\" read (same ETag and ?wait=)\n";
+GET /api/v1/feed    what screens with kind = \"andon\" read (same ETag and ?wait=)\n\
+GET /api/v1/transitions  the latest red/green transitions, kept across restarts\n";
 
 /// Accepts connections until `shutdown` changes, serving each on its own task.
 pub async fn serve(listener: TcpListener, latest: Latest, mut shutdown: watch::Receiver<bool>) {
@@ -82,15 +83,18 @@ fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
     response
 }
 
-/// Whether an `If-None-Match` header names `etag` (a list, weak tags and `*` included).
+/// Whether an `If-None-Match` header names `etag` (a list, `*` included), by the weak
+/// comparison that RFC 9110 prescribes for it.
 pub fn matches(if_none_match: Option<&HeaderValue>, etag: &str) -> bool {
     let Some(value) = if_none_match.and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    value.split(',').map(str::trim).any(|tag| {
-        let tag = tag.strip_prefix("W/").unwrap_or(tag);
-        tag == "*" || tag == etag
-    })
+    let opaque = |tag: &str| tag.strip_prefix("W/").unwrap_or(tag).to_string();
+    let etag = opaque(etag);
+    value
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || opaque(tag) == etag)
 }
 
 /// `?wait=30s` (or `?wait=30`): how long to hold an unchanged answer, at most `MAX_WAIT`.
@@ -132,6 +136,7 @@ async fn answer(request: Request<Incoming>, mut latest: Latest) -> Response<Full
         }
         "/api/v1/state" => |p| &p.state,
         "/api/v1/feed" => |p| &p.feed,
+        "/api/v1/transitions" => |p| &p.transitions,
         _ => return plain(StatusCode::NOT_FOUND, "not found; see /\n"),
     };
     let wait = match wait_of(request.uri().query()) {
@@ -194,6 +199,8 @@ mod tests {
         assert!(matches(Some(&value("\"00ab\"")), tag));
         assert!(matches(Some(&value("\"ffff\", W/\"00ab\"")), tag));
         assert!(matches(Some(&value("*")), tag));
+        assert!(matches(Some(&value("W/\"00ab\"")), "W/\"00ab\""));
+        assert!(matches(Some(&value("\"00ab\"")), "W/\"00ab\""));
         assert!(!matches(Some(&value("\"00ac\"")), tag));
         assert!(!matches(None, tag));
     }

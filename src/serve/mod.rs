@@ -77,7 +77,13 @@ struct History {
     colours: HashMap<PipelineKey, Colour>,
     line: Option<String>,
     pruned: Option<std::time::Instant>,
+    /// The latest transitions, newest last, as served.
+    recent: std::collections::VecDeque<store::StoredTransition>,
+    recent_changed: bool,
 }
+
+/// Transitions served at `/api/v1/transitions`.
+const RECENT_TRANSITIONS: usize = 500;
 
 impl History {
     fn open(serve: &ServeConfig) -> History {
@@ -104,6 +110,8 @@ impl History {
             colours: HashMap::new(),
             line: None,
             pruned: None,
+            recent: Default::default(),
+            recent_changed: true,
         }
     }
 
@@ -123,12 +131,25 @@ impl History {
                 self.histories = remembered.history;
                 self.colours = remembered.colours;
                 self.line = remembered.line;
+                let from =
+                    Utc::now() - chrono::Duration::from_std(store.retention()).unwrap_or_default();
+                match store.transitions_since(from) {
+                    Ok(list) => self.recent = list.into_iter().collect(),
+                    Err(reason) => tracing::warn!("transitions not read: {reason}"),
+                }
+                self.trim_recent();
             }
             Err(reason) => {
                 eprintln!("andon serve: history not read, starting afresh: {reason}");
                 tracing::error!("history not read, starting afresh: {reason}");
                 self.up = false;
             }
+        }
+    }
+
+    fn trim_recent(&mut self) {
+        while self.recent.len() > RECENT_TRANSITIONS {
+            self.recent.pop_front();
         }
     }
 
@@ -155,6 +176,18 @@ impl History {
     }
 
     fn record(&mut self, state: &State, view: &ViewModel, transitions: Vec<Transition>) {
+        let now = Utc::now();
+        self.recent
+            .extend(transitions.iter().map(|t| store::StoredTransition {
+                at: now,
+                source: t.source.clone(),
+                pipeline: t.pipeline.clone(),
+                event: t.event.word().to_string(),
+                red_seconds: t.red_for.map(|d| d.as_secs()),
+                notice: t.notice(),
+            }));
+        self.trim_recent();
+        self.recent_changed |= !transitions.is_empty();
         if self.store.is_none() {
             return;
         }
@@ -176,7 +209,6 @@ impl History {
         if change.is_empty() {
             return;
         }
-        let now = Utc::now();
         let Some(store) = &mut self.store else {
             return;
         };
@@ -317,7 +349,12 @@ pub async fn run(config: Config, options: Options) -> Result<(), String> {
         }
         history.record(&state, &view, transitions);
         health.history_up = history.up;
+        health.responses = crate::sources::requests::counts();
         published = publish::publish(&state, &view, &health, now, &published);
+        if history.recent_changed {
+            history.recent_changed = false;
+            published.transitions = publish::transitions_document(history.recent.make_contiguous());
+        }
         let next = Arc::new(published.clone());
         publisher.send_if_modified(|current| {
             if **current == *next {

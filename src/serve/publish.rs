@@ -7,6 +7,7 @@ use std::hash::{Hash, Hasher};
 use serde_json::Value;
 
 use super::metrics::{self, Health};
+use super::store::StoredTransition;
 use crate::model::{BuildStatus, Timestamp};
 use crate::output;
 use crate::sources::andon::{
@@ -27,6 +28,8 @@ pub struct Published {
     pub state: Document,
     pub feed: Document,
     pub metrics: String,
+    /// The latest red/green transitions, newest last (`/api/v1/transitions`).
+    pub transitions: Document,
 }
 
 impl Published {
@@ -38,38 +41,44 @@ impl Published {
         };
         Published {
             state: empty.clone(),
-            feed: empty,
+            feed: empty.clone(),
             metrics: String::new(),
+            transitions: empty,
         }
     }
 }
 
-/// A strong ETag of `text`: equal texts, equal tags, across restarts too.
+/// An ETag of `text`: equal texts, equal tags, across restarts too.
 pub fn etag_of(text: &str) -> String {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     text.hash(&mut hasher);
     format!("\"{:016x}\"", hasher.finish())
 }
 
-/// The `--once --json` document. Its tag leaves out `generated_at`, so an unchanged state keeps
-/// its tag (and the earlier document, with the time it was first generated).
-fn state_document(view: &ViewModel, previous: &Document) -> Document {
-    let mut document = output::json(view);
-    let generated_at = document
-        .as_object_mut()
-        .and_then(|o| o.remove("generated_at"));
-    let etag = etag_of(&document.to_string());
-    if etag == previous.etag {
-        return previous.clone();
+/// A weak tag of what a document says, leaving out what moves at every poll without anything
+/// having changed: when it was generated and each source's last success. Weak, since two
+/// documents with one tag may differ in exactly those bytes.
+fn semantic_etag(document: &Value) -> String {
+    let mut meaning = document.clone();
+    if let Some(object) = meaning.as_object_mut() {
+        object.remove("generated_at");
+        if let Some(Value::Array(sources)) = object.get_mut("sources") {
+            for source in sources.iter_mut().filter_map(Value::as_object_mut) {
+                source.remove("last_success");
+            }
+        }
     }
-    if let (Some(object), Some(at)) = (document.as_object_mut(), generated_at) {
-        object.insert("generated_at".into(), at);
-    }
+    format!("W/{}", etag_of(&meaning.to_string()))
+}
+
+/// The `--once --json` document, always the newest; its tag changes only with the state.
+fn state_document(view: &ViewModel) -> Document {
+    let document = output::json(view);
     let mut body = format!("{document:#}");
     body.push('\n');
     Document {
+        etag: semantic_etag(&document),
         body: body.into(),
-        etag,
     }
 }
 
@@ -154,15 +163,33 @@ pub fn feed(state: &State, view: &ViewModel, now: Timestamp) -> Feed {
     }
 }
 
-fn feed_document(feed: &Feed, previous: &Document) -> Document {
-    let body = serde_json::to_string(feed).unwrap_or_else(|_| "{}".into());
-    let etag = etag_of(&body);
-    if etag == previous.etag {
-        return previous.clone();
-    }
+fn feed_document(feed: &Feed) -> Document {
+    let value = serde_json::to_value(feed).unwrap_or_default();
     Document {
+        etag: semantic_etag(&value),
+        body: value.to_string().into(),
+    }
+}
+
+/// The transitions document: each with its time, pipeline, event and how long the red lasted.
+pub fn transitions_document(transitions: &[StoredTransition]) -> Document {
+    let list: Vec<Value> = transitions
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "at": t.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "source": t.source,
+                "pipeline": t.pipeline,
+                "event": t.event,
+                "red_seconds": t.red_seconds,
+                "notice": t.notice,
+            })
+        })
+        .collect();
+    let body = format!("{:#}\n", serde_json::json!({ "transitions": list }));
+    Document {
+        etag: etag_of(&body),
         body: body.into(),
-        etag,
     }
 }
 
@@ -175,9 +202,10 @@ pub fn publish(
     previous: &Published,
 ) -> Published {
     Published {
-        state: state_document(view, &previous.state),
-        feed: feed_document(&feed(state, view, now), &previous.feed),
+        state: state_document(view),
+        feed: feed_document(&feed(state, view, now)),
         metrics: metrics::render(view, health),
+        transitions: previous.transitions.clone(),
     }
 }
 

@@ -124,6 +124,10 @@ impl Store {
         })
     }
 
+    pub fn retention(&self) -> Duration {
+        self.retention
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -338,6 +338,7 @@ impl AndonSource {
         }
         let response = request.send().await.map_err(|e| http::describe(&e))?;
         let status = response.status();
+        super::requests::note(status.as_u16());
         if status == reqwest::StatusCode::NOT_MODIFIED {
             return match cached {
                 Some((_, snapshot)) => Ok(snapshot),

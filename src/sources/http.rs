@@ -119,6 +119,7 @@ pub async fn get_any_status(
 ) -> Result<(reqwest::StatusCode, String), SourceError> {
     let response = client.get(url).send().await.map_err(|e| describe(&e))?;
     let status = response.status();
+    super::requests::note(status.as_u16());
     Ok((status, read_capped(response, body_limit()).await?))
 }
 

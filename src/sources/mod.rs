@@ -17,6 +17,7 @@ pub mod jenkins_deploys;
 pub mod pelorus;
 pub mod polite;
 pub mod prometheus;
+pub mod requests;
 
 pub use error::SourceError;
 

@@ -1,0 +1,492 @@
+//! `andon serve` end to end: the binary as a collector on 127.0.0.1, local cctray feeds
+//! upstream, screens (`kind = "andon"`) and promtool reading what it serves.
+
+mod support;
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::collector::{Collector, pipeline, write_config};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// api fails with no build time (so its "since" is the collector's first sighting), web passes.
+const RED: &str = r#"<Projects>
+  <Project name="api" activity="Sleeping" lastBuildStatus="Failure" lastBuildLabel="42"
+           webUrl="http://ci.local/job/api/42/"/>
+  <Project name="web" activity="Sleeping" lastBuildStatus="Success" lastBuildLabel="7"/>
+</Projects>"#;
+
+/// The same, after web ran again.
+const RED_LATER: &str = r#"<Projects>
+  <Project name="api" activity="Sleeping" lastBuildStatus="Failure" lastBuildLabel="42"/>
+  <Project name="web" activity="Sleeping" lastBuildStatus="Success" lastBuildLabel="8"/>
+</Projects>"#;
+
+const GREEN: &str = r#"<Projects>
+  <Project name="api" activity="Sleeping" lastBuildStatus="Success" lastBuildLabel="43"/>
+  <Project name="web" activity="Sleeping" lastBuildStatus="Success" lastBuildLabel="7"/>
+</Projects>"#;
+
+async fn feed(body: &'static str) -> MockServer {
+    let server = MockServer::start().await;
+    serve_feed(&server, body).await;
+    server
+}
+
+async fn serve_feed(server: &MockServer, body: &'static str) {
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/cc.xml"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(body))
+        .mount(server)
+        .await;
+}
+
+async fn upstream_requests(server: &MockServer) -> usize {
+    server.received_requests().await.map_or(0, |r| r.len())
+}
+
+fn collector_config(url: &str, interval: &str) -> String {
+    format!(
+        "title = \"Collector\"\n[[source]]\nname = \"ci\"\nkind = \"cctray\"\nurl = \"{url}/cc.xml\"\n\
+         interval = \"{interval}\"\ntimeout = \"2s\"\n"
+    )
+}
+
+fn screen(dir: &std::path::Path, collector: &str, args: &[&str]) -> Output {
+    let config = write_config(
+        dir,
+        "screen.toml",
+        &format!("[[source]]\nname = \"collector\"\nkind = \"andon\"\nurl = \"{collector}\"\n"),
+    );
+    Command::new(env!("CARGO_BIN_EXE_andon"))
+        .arg("--config")
+        .arg(&config)
+        .args(args)
+        .env_remove("ANDON_CONFIG")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env("XDG_STATE_HOME", dir)
+        .output()
+        .expect("andon runs")
+}
+
+fn json_of(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}):\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+fn red(state: &Value) -> bool {
+    state["andon"] == "red"
+}
+
+#[tokio::test]
+async fn metrics_pass_promtool_and_carry_the_documented_series() {
+    let upstream = feed(RED).await;
+    let home = tempfile::tempdir().unwrap();
+    let collector = Collector::start(&collector_config(&upstream.uri(), "1s"), home.path(), &[]);
+    collector.state_when(Duration::from_secs(20), red).await;
+    let response = collector.get("/metrics").await;
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let text = response.text().await.unwrap();
+    let mut promtool = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool is installed (Debian's prometheus package)");
+    use std::io::Write as _;
+    promtool
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let checked = promtool.wait_with_output().unwrap();
+    assert!(
+        checked.status.success() && checked.stdout.is_empty() && checked.stderr.is_empty(),
+        "promtool complains:\n{}{}\n{text}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    for line in [
+        r#"andon_pipeline_status{source="ci",pipeline="api",status="failing"} 1"#,
+        r#"andon_pipeline_status{source="ci",pipeline="api",status="passing"} 0"#,
+        r#"andon_pipeline_status{source="ci",pipeline="api",status="unknown"} 0"#,
+        r#"andon_pipeline_status{source="ci",pipeline="api",status="stale"} 0"#,
+        r#"andon_pipeline_status{source="ci",pipeline="web",status="passing"} 1"#,
+        r#"andon_pipeline_building{source="ci",pipeline="api"} 0"#,
+        r#"andon_line_state{state="red"} 1"#,
+        r#"andon_line_state{state="green"} 0"#,
+        r#"andon_line_state{state="unknown"} 0"#,
+        r#"andon_source_up{source="ci",kind="cctray"} 1"#,
+        "andon_history_up 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line}:\n{text}");
+    }
+    let since = |pipeline: &str| {
+        text.lines()
+            .find(|l| {
+                l.starts_with(&format!(
+                    "andon_pipeline_failing_since_timestamp_seconds{{source=\"ci\",pipeline=\"{pipeline}\"}}"
+                ))
+            })
+            .map(str::to_string)
+    };
+    assert!(since("api").is_some(), "{text}");
+    assert!(
+        since("web").is_none(),
+        "only failing pipelines have a since"
+    );
+    assert!(
+        text.contains(r#"andon_source_last_success_timestamp_seconds{source="ci"}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"andon_poll_duration_seconds_bucket{source="ci",le="+Inf"}"#)
+            && text.contains(r#"andon_http_requests_total{source="ci",code="200"}"#),
+        "{text}"
+    );
+    // A cctray feed has no DORA events: no figure has data, so none has a series (never 0).
+    assert!(!text.contains("andon_dora_"), "{text}");
+}
+
+#[tokio::test]
+async fn the_state_has_an_etag_answers_304_and_a_long_poll_learns_of_a_change() {
+    let upstream = feed(RED).await;
+    let home = tempfile::tempdir().unwrap();
+    let collector = Collector::start(&collector_config(&upstream.uri(), "1s"), home.path(), &[]);
+    let state = collector.state_when(Duration::from_secs(20), red).await;
+    let api = pipeline(&state, "api");
+    assert!(api["failing_since"].is_string(), "{api:#}");
+    assert!(
+        pipeline(&state, "web")
+            .as_object()
+            .unwrap()
+            .get("failing_since")
+            .is_some_and(Value::is_null),
+        "the key is always there, null when not failing"
+    );
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/state", collector.url);
+    let first = client.get(&url).send().await.unwrap();
+    let etag = first.headers()["etag"].to_str().unwrap().to_string();
+    let document: Value = first.json().await.unwrap();
+    assert_eq!(document["schema"], 1);
+    // Polled every second, the upstream answers the same: the tag stays.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let again = client
+        .get(&url)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304, "unchanged state, same tag");
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert!(again.bytes().await.unwrap().is_empty());
+
+    let waiting = {
+        let client = client.clone();
+        let url = format!("{url}?wait=30s");
+        let etag = etag.clone();
+        tokio::spawn(async move {
+            let response = client
+                .get(url)
+                .header("if-none-match", etag)
+                .send()
+                .await
+                .unwrap();
+            (Instant::now(), response)
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!waiting.is_finished(), "held while nothing changes");
+    serve_feed(&upstream, GREEN).await;
+    let changed_at = Instant::now();
+    let (answered, response) = waiting.await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_ne!(response.headers()["etag"].to_str().unwrap(), etag);
+    let document: Value = response.json().await.unwrap();
+    assert_eq!(document["andon"], "green", "{document:#}");
+    assert!(pipeline(&document, "api")["failing_since"].is_null());
+    // The collector polls every second; the held request answers as soon as it has polled.
+    eprintln!(
+        "long poll answered {:?} after the upstream changed (poll interval 1s)",
+        answered - changed_at
+    );
+}
+
+#[tokio::test]
+async fn a_screen_shows_the_collectors_board_upstream_errors_and_unknown_when_it_is_gone() {
+    let upstream = feed(RED).await;
+    let home = tempfile::tempdir().unwrap();
+    let refused = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let config = format!(
+        "{}[[source]]\nname = \"jenkins\"\nkind = \"cctray\"\nurl = \"{refused}/cc.xml\"\ntimeout = \"2s\"\n",
+        collector_config(&upstream.uri(), "1s")
+    );
+    let mut collector = Collector::start(&config, home.path(), &[]);
+    let state = collector
+        .state_when(Duration::from_secs(20), |s| {
+            red(s) && s["sources"][1]["state"] == "error"
+        })
+        .await;
+    let screen_dir = tempfile::tempdir().unwrap();
+    let output = screen(screen_dir.path(), &collector.url, &["--once", "--json"]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "line stopped, as on the collector"
+    );
+    let shown = json_of(&output);
+    assert_eq!(shown["andon"], state["andon"]);
+    let names = |doc: &Value| -> Vec<(String, String)> {
+        let mut list: Vec<(String, String)> = doc["pipelines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap().to_string(),
+                    p["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        list.sort();
+        list
+    };
+    assert_eq!(names(&shown), names(&state));
+    assert_eq!(
+        pipeline(&shown, "api")["failing_since"],
+        pipeline(&state, "api")["failing_since"],
+        "the collector's since, not the screen's first sighting"
+    );
+    let relayed = shown["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "collector/jenkins")
+        .unwrap_or_else(|| panic!("upstream source shown: {shown:#}"));
+    assert_eq!(relayed["state"], "error");
+    assert_eq!(relayed["kind"], "cctray");
+    assert_eq!(relayed["error"], "connection refused");
+    let text = screen(screen_dir.path(), &collector.url, &["--once"]);
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(
+        text.contains("collector/jenkins") && text.contains("connection refused"),
+        "{text}"
+    );
+
+    // The collector gone: unknown, never green.
+    assert!(
+        collector
+            .signal("-TERM", Duration::from_secs(5))
+            .is_some_and(|s| s.success()),
+        "SIGTERM ends the collector cleanly"
+    );
+    let output = screen(screen_dir.path(), &collector.url, &["--once", "--json"]);
+    assert_eq!(output.status.code(), Some(3));
+    let shown = json_of(&output);
+    assert_eq!(shown["andon"], "unknown");
+    assert_eq!(shown["sources"][0]["error"], "connection refused");
+}
+
+/// Runs `screens` screens at once against the collector, each polling it three times.
+fn run_screens(dir: &std::path::Path, collector: &str, screens: usize) -> Vec<Output> {
+    let handles: Vec<_> = (0..screens)
+        .map(|n| {
+            let dir = dir.join(format!("screen-{n}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let collector = collector.to_string();
+            std::thread::spawn(move || {
+                (0..3)
+                    .map(|_| screen(&dir, &collector, &["--once", "--json"]))
+                    .last()
+                    .unwrap()
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn five_screens_cost_the_upstream_what_one_costs() {
+    let upstream = feed(RED).await;
+    let home = tempfile::tempdir().unwrap();
+    // An hour between polls: the collector asks the upstream once, whatever the screens do.
+    let collector = Collector::start(&collector_config(&upstream.uri(), "1h"), home.path(), &[]);
+    collector.state_when(Duration::from_secs(20), red).await;
+    let dir = tempfile::tempdir().unwrap();
+    let before = upstream_requests(&upstream).await;
+    for output in run_screens(dir.path(), &collector.url, 1) {
+        assert_eq!(output.status.code(), Some(1));
+    }
+    let with_one = upstream_requests(&upstream).await - before;
+    for output in run_screens(dir.path(), &collector.url, 5) {
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "every screen sees the red line"
+        );
+    }
+    let with_five = upstream_requests(&upstream).await - before - with_one;
+    assert_eq!(
+        (before, with_one, with_five),
+        (1, 0, 0),
+        "one upstream request in all; screens cost the upstream nothing"
+    );
+    // Each screen polling the upstream itself: one request per screen poll.
+    let direct = write_config(
+        dir.path(),
+        "direct.toml",
+        &collector_config(&upstream.uri(), "1h"),
+    );
+    for _ in 0..5 {
+        let output = Command::new(env!("CARGO_BIN_EXE_andon"))
+            .arg("--config")
+            .arg(&direct)
+            .args(["--once", "--json"])
+            .env("XDG_STATE_HOME", dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+    }
+    assert_eq!(upstream_requests(&upstream).await, 1 + 5);
+}
+
+#[tokio::test]
+async fn a_killed_collector_restarts_with_every_since_pass_rate_and_red_time() {
+    let upstream = feed(RED).await;
+    let home = tempfile::tempdir().unwrap();
+    let config = collector_config(&upstream.uri(), "1s");
+    let mut collector = Collector::start(&config, home.path(), &[]);
+    let before = collector.state_when(Duration::from_secs(20), red).await;
+    let since = pipeline(&before, "api")["failing_since"].clone();
+    assert!(since.is_string());
+    // Let a second run of web be seen, then kill without a chance to clean up.
+    serve_feed(&upstream, RED_LATER).await;
+    let before = collector
+        .state_when(Duration::from_secs(20), |s| {
+            pipeline(s, "web")["pass_rate"]["runs"] == 2
+        })
+        .await;
+    assert!(collector.signal("-KILL", Duration::from_secs(5)).is_some());
+    // Upstream red still, minutes "later": the restarted collector must not reset the since.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let collector = Collector::start(&config, home.path(), &[]);
+    let after = collector.state_when(Duration::from_secs(20), red).await;
+    assert_eq!(pipeline(&after, "api")["failing_since"], since);
+    assert_eq!(
+        pipeline(&after, "api")["pass_rate"],
+        pipeline(&before, "api")["pass_rate"]
+    );
+    assert_eq!(
+        pipeline(&after, "web")["pass_rate"],
+        pipeline(&before, "web")["pass_rate"]
+    );
+    // Back to green: the red is measured from before the restart.
+    serve_feed(&upstream, GREEN).await;
+    collector
+        .state_when(Duration::from_secs(20), |s| s["andon"] == "green")
+        .await;
+    let transitions: Value = collector
+        .get("/api/v1/transitions")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let green = transitions["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["event"] == "green" && t["pipeline"] == "api")
+        .unwrap_or_else(|| panic!("no green transition: {transitions:#}"));
+    let red_since = chrono::DateTime::parse_from_rfc3339(since.as_str().unwrap()).unwrap();
+    let red_for = green["red_seconds"].as_u64().unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339(green["at"].as_str().unwrap()).unwrap();
+    assert!(
+        red_for + 1 >= (at - red_since).num_seconds() as u64 && red_for >= 2,
+        "red for {red_for}s, since {red_since} until {at}"
+    );
+    assert!(
+        green["notice"]
+            .as_str()
+            .unwrap()
+            .starts_with("✓ api back to green after"),
+        "{green:#}"
+    );
+}
+
+#[tokio::test]
+async fn a_corrupt_or_unwritable_state_dir_is_named_and_live_data_is_still_served() {
+    let upstream = feed(RED).await;
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join("andon")).unwrap();
+    std::fs::write(
+        home.path().join("andon").join("history.sqlite3"),
+        vec![0x42; 4096],
+    )
+    .unwrap();
+    let collector = Collector::start(&collector_config(&upstream.uri(), "1s"), home.path(), &[]);
+    collector.state_when(Duration::from_secs(20), red).await;
+    let stderr = collector.stderr();
+    assert!(
+        stderr.contains("history disabled, serving live data only")
+            && stderr.contains("history.sqlite3")
+            && stderr.contains("not a database"),
+        "{stderr}"
+    );
+    let metrics = collector.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.lines().any(|l| l == "andon_history_up 0"),
+        "{metrics}"
+    );
+
+    let blocked = tempfile::tempdir().unwrap();
+    let file = blocked.path().join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let config = format!(
+        "{}[serve]\nstate_dir = \"{}\"\n",
+        collector_config(&upstream.uri(), "1s"),
+        file.join("state").display()
+    );
+    let collector = Collector::start(&config, blocked.path(), &[]);
+    collector.state_when(Duration::from_secs(20), red).await;
+    assert!(
+        collector
+            .stderr()
+            .contains("history disabled, serving live data only: cannot create the state dir"),
+        "{}",
+        collector.stderr()
+    );
+}
+
+#[test]
+fn listening_beyond_loopback_must_be_asked_for() {
+    let output = Command::new(env!("CARGO_BIN_EXE_andon"))
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .env_remove("ANDON_CONFIG")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env("XDG_STATE_HOME", std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("0.0.0.0:0 is not a loopback address") && stderr.contains("--allow-remote"),
+        "{stderr}"
+    );
+}
