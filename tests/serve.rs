@@ -490,3 +490,148 @@ fn listening_beyond_loopback_must_be_asked_for() {
         "{stderr}"
     );
 }
+
+/// Prometheus instant query result as (labels, value) pairs.
+async fn promql(prometheus: &str, query: &str) -> Vec<(Value, String)> {
+    let response: Value = reqwest::Client::new()
+        .get(format!("{prometheus}/api/v1/query"))
+        .query(&[("query", query)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(response["status"], "success", "{response:#}");
+    response["data"]["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["metric"].clone(),
+                r["value"][1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_real_prometheus_scrapes_the_collector_and_a_screen_reads_the_board_from_it() {
+    let upstream = feed(RED).await;
+    let home = tempfile::tempdir().unwrap();
+    let collector = Collector::start(&collector_config(&upstream.uri(), "1s"), home.path(), &[]);
+    let collector_state = collector.state_when(Duration::from_secs(20), red).await;
+    let target = collector.url.trim_start_matches("http://").to_string();
+    let prometheus = support::prometheus::TestPrometheus::scraping(&target).await;
+    let failing = r#"andon_pipeline_status{status="failing"} == 1"#;
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let result = loop {
+        let result = promql(&prometheus.url, failing).await;
+        if !result.is_empty() {
+            break result;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no scrape reached Prometheus in time"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(result.len(), 1, "{result:?}");
+    let (labels, value) = &result[0];
+    assert_eq!(
+        (&labels["pipeline"], &labels["source"], value.as_str()),
+        (&Value::from("api"), &Value::from("ci"), "1")
+    );
+    assert_eq!(labels["job"], "andon");
+
+    // A screen whose board comes from Prometheus shows the collector's board.
+    let screen_dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        screen_dir.path(),
+        "prometheus-screen.toml",
+        &format!(
+            "[[source]]\nname = \"prometheus\"\nkind = \"prometheus\"\nurl = \"{}\"\n\
+             [source.board]\nquery = \"andon_pipeline_status == 1\"\n",
+            prometheus.url
+        ),
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_andon"))
+        .arg("--config")
+        .arg(&config)
+        .args(["--once", "--json"])
+        .env_remove("ANDON_CONFIG")
+        .env("XDG_STATE_HOME", screen_dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the line is stopped there too"
+    );
+    let shown = json_of(&output);
+    let board = |doc: &Value| -> Vec<(String, String)> {
+        let mut list: Vec<(String, String)> = doc["pipelines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["name"].to_string(), p["status"].to_string()))
+            .collect();
+        list.sort();
+        list
+    };
+    assert_eq!(board(&shown), board(&collector_state));
+}
+
+#[tokio::test]
+async fn a_running_screen_learns_of_a_change_from_its_held_request() {
+    use andon::{config, poller};
+    let upstream = feed(RED).await;
+    let home = tempfile::tempdir().unwrap();
+    let collector = Collector::start(&collector_config(&upstream.uri(), "1s"), home.path(), &[]);
+    collector.state_when(Duration::from_secs(20), red).await;
+    let screen = config::parse(
+        &format!(
+            "[[source]]\nname = \"collector\"\nkind = \"andon\"\nurl = \"{}\"\n",
+            collector.url
+        ),
+        "screen.toml",
+    )
+    .unwrap();
+    assert_eq!(
+        (screen.sources[0].interval, screen.sources[0].timeout),
+        (Duration::from_secs(1), Duration::from_secs(30)),
+        "a collector is polled every second with room for a held request"
+    );
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let (_refresh, refresh_rx) = tokio::sync::watch::channel(0u64);
+    let tasks = poller::spawn(&screen, tx, refresh_rx);
+    let failing = |update: &poller::Update| -> Option<bool> {
+        let snapshot = update.result.as_ref().ok()?;
+        Some(
+            snapshot
+                .pipelines
+                .iter()
+                .any(|p| p.status == andon::model::BuildStatus::Failing),
+        )
+    };
+    let first = rx.recv().await.unwrap();
+    assert_eq!(failing(&first), Some(true));
+    // The next poll is held by the collector; nothing arrives while nothing changes.
+    let quiet = tokio::time::timeout(Duration::from_secs(3), rx.recv()).await;
+    assert!(quiet.is_err(), "no answer while the state is unchanged");
+    serve_feed(&upstream, GREEN).await;
+    let changed_at = Instant::now();
+    let update = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .expect("the held request answers when the state changes")
+        .unwrap();
+    assert_eq!(failing(&update), Some(false));
+    eprintln!(
+        "screen learned of the change {:?} after the upstream changed (collector polls every 1s)",
+        changed_at.elapsed()
+    );
+    for task in tasks {
+        task.abort();
+    }
+}
