@@ -314,12 +314,14 @@ fn run_screens(dir: &std::path::Path, collector: &str, screens: usize) -> Vec<Ou
             std::thread::spawn(move || {
                 (0..3)
                     .map(|_| screen(&dir, &collector, &["--once", "--json"]))
-                    .last()
-                    .unwrap()
+                    .collect::<Vec<Output>>()
             })
         })
         .collect();
-    handles.into_iter().map(|h| h.join().unwrap()).collect()
+    handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect()
 }
 
 #[tokio::test]

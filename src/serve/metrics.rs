@@ -353,3 +353,100 @@ fn own_health(out: &mut String, health: &Health) {
     );
     f.sample(&[], flag(health.history_up));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{BuildStatus, Deployment, DoraEvents, Pipeline, Snapshot};
+    use crate::state::State;
+    use chrono::{TimeZone, Utc};
+
+    fn view_of(snapshot: Snapshot) -> ViewModel {
+        let config = crate::config::parse(
+            "[[source]]\nname = \"ci\"\nkind = \"cctray\"\nurl = \"http://h/cc.xml\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let now = Utc.timestamp_opt(1_790_000_000, 0).unwrap();
+        let mut state = State::new(&config);
+        state.record(0, now, Ok(snapshot));
+        crate::view::build(
+            &config,
+            &state,
+            crate::view::dora_report(&config, &state, now),
+            now,
+        )
+    }
+
+    #[test]
+    fn label_values_are_escaped_and_control_bytes_dropped() {
+        let view = view_of(Snapshot {
+            pipelines: vec![Pipeline::new("we\"ird\\name\n\u{7}x", BuildStatus::Failing)],
+            ..Snapshot::default()
+        });
+        let text = render(&view, &Health::default());
+        assert!(
+            text.contains(
+                r#"andon_pipeline_status{source="ci",pipeline="we\"ird\\name\nx",status="failing"} 1"#
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_dora_figure_without_data_has_no_series_and_one_with_data_has_both_scopes() {
+        let now = Utc.timestamp_opt(1_790_000_000, 0).unwrap();
+        let deployments = (1..=3)
+            .map(|day| Deployment {
+                app: "api".into(),
+                image_sha: None,
+                commit: None,
+                finished_at: now - chrono::Duration::days(day),
+            })
+            .collect();
+        let view = view_of(Snapshot {
+            pipelines: vec![Pipeline::new("api", BuildStatus::Passing)],
+            events: DoraEvents {
+                deployments,
+                ..DoraEvents::default()
+            },
+            ..Snapshot::default()
+        });
+        let text = render(&view, &Health::default());
+        assert!(
+            text.lines().any(|l| l == "andon_dora_deployments 3"),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .any(|l| l == r#"andon_dora_deployments{service="api"} 3"#),
+            "{text}"
+        );
+        assert!(
+            !text.contains("andon_dora_lead_time_median_seconds")
+                && !text.contains("andon_dora_time_to_restore_median_seconds"),
+            "no commits, no incidents: no lead time and no restore series\n{text}"
+        );
+    }
+
+    #[test]
+    fn the_poll_histogram_is_cumulative_and_counts_every_poll() {
+        let mut health = Health::default();
+        for ms in [20, 80, 400, 90_000] {
+            health.observe_poll("ci", Duration::from_millis(ms), ms < 1000);
+        }
+        let view = view_of(Snapshot::default());
+        let text = render(&view, &health);
+        for line in [
+            r#"andon_poll_duration_seconds_bucket{source="ci",le="0.05"} 1"#,
+            r#"andon_poll_duration_seconds_bucket{source="ci",le="0.1"} 2"#,
+            r#"andon_poll_duration_seconds_bucket{source="ci",le="0.5"} 3"#,
+            r#"andon_poll_duration_seconds_bucket{source="ci",le="60"} 3"#,
+            r#"andon_poll_duration_seconds_bucket{source="ci",le="+Inf"} 4"#,
+            r#"andon_poll_duration_seconds_count{source="ci"} 4"#,
+            r#"andon_polls_total{source="ci",result="error"} 1"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
+        }
+    }
+}

@@ -50,7 +50,8 @@ pub fn listen_address(serve: &ServeConfig, options: &Options) -> Result<SocketAd
         })?,
         None => serve.listen,
     };
-    if !address.ip().is_loopback() && !(options.allow_remote || serve.allow_remote) {
+    let asked = options.allow_remote || serve.allow_remote;
+    if !(address.ip().is_loopback() || asked) {
         return Err(format!(
             "{address} is not a loopback address: whoever reaches it can read the board and the \
              metrics. Pass --allow-remote (or set allow_remote = true in [serve]) to listen there"
@@ -376,6 +377,84 @@ pub async fn run(config: Config, options: Options) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config;
+
+    fn error_of(text: &str) -> String {
+        config::parse(text, "c.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn serve_section_parses_and_bad_values_are_located() {
+        let parsed = config::parse(
+            "[serve]\nlisten = \"[::1]:9000\"\nallow_remote = true\nstate_dir = \"/var/lib/andon\"\nretention = \"7d\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert_eq!(parsed.serve.listen.to_string(), "[::1]:9000");
+        assert!(parsed.serve.allow_remote);
+        assert_eq!(
+            state_dir(&parsed.serve),
+            Some(PathBuf::from("/var/lib/andon"))
+        );
+        assert_eq!(parsed.serve.retention, Duration::from_secs(7 * 86_400));
+        assert_eq!(
+            config::parse("", "c.toml").unwrap().serve,
+            ServeConfig::default()
+        );
+        let err = error_of("[serve]\nlisten = \"localhost\"\n");
+        assert!(
+            err.starts_with("c.toml:2:10: field `serve.listen`") && err.contains("not an address"),
+            "{err}"
+        );
+        let err = error_of("[serve]\nretention = \"1h\"\n");
+        assert!(
+            err.contains("serve.retention") && err.contains("at least 1 day"),
+            "{err}"
+        );
+        let err = error_of("[serve]\nport = 9464\n");
+        assert!(err.contains("port"), "{err}");
+    }
+
+    #[test]
+    fn an_andon_source_needs_a_url_and_polls_every_second_with_room_to_wait() {
+        let parsed = config::parse(
+            "[[source]]\nname = \"hub\"\nkind = \"andon\"\nurl = \"http://127.0.0.1:9464/\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        let source = &parsed.sources[0];
+        assert_eq!(source.kind.name(), "andon");
+        assert_eq!(
+            source.kind,
+            config::SourceKind::Andon(config::AndonConfig {
+                url: "http://127.0.0.1:9464".into()
+            })
+        );
+        assert_eq!(
+            (source.interval, source.timeout),
+            (Duration::from_secs(1), Duration::from_secs(30))
+        );
+        let described = crate::check::describe(&parsed);
+        assert!(
+            described.contains("hub  andon  http://127.0.0.1:9464 (an andon serve collector"),
+            "{described}"
+        );
+        assert!(
+            described.contains("andon serve: listens on 127.0.0.1:9464"),
+            "{described}"
+        );
+        let err = error_of("[[source]]\nname = \"hub\"\nkind = \"andon\"\n");
+        assert!(
+            err.contains("source[0].url") && err.contains("needs a url"),
+            "{err}"
+        );
+        let err = error_of(
+            "[[source]]\nname = \"hub\"\nkind = \"andon\"\nurl = \"http://h\"\nseed = 3\n",
+        );
+        assert!(err.contains("source[0].seed"), "{err}");
+        let err = error_of("[[source]]\nname = \"x\"\nkind = \"andom\"\nurl = \"http://h\"\n");
+        assert!(err.contains("buildkite, andon"), "{err}");
+    }
 
     #[test]
     fn loopback_by_default_and_any_other_address_only_when_asked_for() {

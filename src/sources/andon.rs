@@ -456,6 +456,69 @@ mod tests {
     }
 
     #[test]
+    fn a_relayed_stale_pipeline_is_never_green_and_upstream_sources_are_shown() {
+        use crate::view::{AndonState, PipelineStatus};
+        let config = crate::config::parse(
+            "[[source]]\nname = \"hub\"\nkind = \"andon\"\nurl = \"http://127.0.0.1:9464\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let mut web = feed_pipeline("web", "passing");
+        web.stale = true;
+        let feed = Feed {
+            schema: FEED_SCHEMA,
+            sources: vec![
+                FeedSource {
+                    name: "ci".into(),
+                    kind: "cctray".into(),
+                    state: "error".into(),
+                    error: Some("timed out after 10s".into()),
+                    since: Some(at(-120)),
+                    last_success: Some(at(-200)),
+                    tls_verified: true,
+                },
+                FeedSource {
+                    name: "odd".into(),
+                    kind: "telepathy".into(),
+                    state: "splendid".into(),
+                    error: None,
+                    since: None,
+                    last_success: None,
+                    tls_verified: false,
+                },
+            ],
+            pipelines: vec![web],
+            events: FeedEvents::default(),
+        };
+        let mut state = crate::state::State::new(&config);
+        state.record(0, at(0), snapshot_of(&feed));
+        let view = crate::view::build(
+            &config,
+            &state,
+            crate::view::dora_report(&config, &state, at(0)),
+            at(0),
+        );
+        assert_eq!(view.pipelines[0].status, PipelineStatus::Stale);
+        assert_ne!(view.andon.state, AndonState::Green);
+        let names: Vec<(&str, &str, &str)> = view
+            .sources
+            .iter()
+            .map(|s| (s.name.as_str(), s.kind, s.state.word()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("hub", "andon", "ok"),
+                ("hub/ci", "cctray", "error"),
+                ("hub/odd", "unknown", "error")
+            ],
+            "an unknown state word is an error, never ok"
+        );
+        assert!(view.sources[1].summary.contains("timed out after 10s"));
+        assert!(view.sources[2].insecure);
+    }
+
+    #[test]
     fn a_broken_feed_or_another_schema_is_an_error_with_a_reason() {
         let truncated = parse(r#"{"schema":1,"sources":["#).unwrap_err();
         assert!(
