@@ -637,3 +637,106 @@ async fn a_running_screen_learns_of_a_change_from_its_held_request() {
         task.abort();
     }
 }
+
+/// Pelorus-style event gauges (hand-written: times relative to now, so they sit in the window).
+fn events_page(now: i64) -> String {
+    let day = 86_400;
+    let mut page = String::from("# TYPE deploy_timestamp gauge\n");
+    for (n, age) in [(1, 6 * day), (2, 3 * day), (3, day)] {
+        page.push_str(&format!(
+            "deploy_timestamp{{app=\"api\",image_sha=\"s{n}\"}} {}\n",
+            now - age
+        ));
+    }
+    page.push_str("# TYPE commit_timestamp gauge\n");
+    for (n, age) in [(1, 7 * day), (2, 4 * day), (3, 2 * day)] {
+        page.push_str(&format!(
+            "commit_timestamp{{app=\"api\",commit=\"c{n}\",image_sha=\"s{n}\"}} {}\n",
+            now - age
+        ));
+    }
+    page.push_str(&format!(
+        "# TYPE failure_creation_timestamp gauge\n\
+         failure_creation_timestamp{{app=\"api\",issue_number=\"7\"}} {}\n\
+         # TYPE failure_resolution_timestamp gauge\n\
+         failure_resolution_timestamp{{app=\"api\",issue_number=\"7\"}} {}\n",
+        now - 2 * day,
+        now - 2 * day + 5400
+    ));
+    page
+}
+
+#[tokio::test]
+async fn a_screen_has_the_collectors_dora_figures_and_since_report_across_a_restart() {
+    let upstream = feed(RED).await;
+    let events = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/metrics"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(events_page(chrono::Utc::now().timestamp())),
+        )
+        .mount(&events)
+        .await;
+    let home = tempfile::tempdir().unwrap();
+    let config = format!(
+        "{}[[source]]\nname = \"events\"\nkind = \"exposition\"\nurl = \"{}/metrics\"\ntimeout = \"2s\"\n",
+        collector_config(&upstream.uri(), "1s"),
+        events.uri()
+    );
+    let mut collector = Collector::start(&config, home.path(), &[]);
+    let state = collector
+        .state_when(Duration::from_secs(20), |s| {
+            red(s) && s["dora"]["deployment_frequency"]["deployments"] == 3
+        })
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let shown = json_of(&screen(
+        dir.path(),
+        &collector.url,
+        &["--once", "--json", "--since", "7d"],
+    ));
+    let figures = |doc: &Value| {
+        let dora = &doc["dora"];
+        [
+            dora["deployment_frequency"]["deployments"].clone(),
+            dora["lead_time"]["median_seconds"].clone(),
+            dora["lead_time"]["n"].clone(),
+            dora["change_failure_rate"]["ratio"].clone(),
+            dora["time_to_restore"]["median_seconds"].clone(),
+        ]
+    };
+    assert_eq!(figures(&shown), figures(&state));
+    assert_eq!(shown["dora"]["time_to_restore"]["median_seconds"], 5400.0);
+    let since = |doc: &Value| {
+        let s = &doc["since"];
+        [
+            s["deployments"].clone(),
+            s["deployments_by_app"].clone(),
+            s["incidents_opened"].clone(),
+            s["incidents_resolved"].clone(),
+            Value::from(s["broke"].as_array().map_or(0, Vec::len)),
+        ]
+    };
+    let before = since(&shown);
+    assert_eq!(before[0], 3, "{shown:#}");
+    assert_eq!(before[4], 1, "api broke inside the week");
+
+    assert!(collector.signal("-KILL", Duration::from_secs(5)).is_some());
+    let collector = Collector::start(&config, home.path(), &[]);
+    collector
+        .state_when(Duration::from_secs(20), |s| {
+            red(s) && s["dora"]["deployment_frequency"]["deployments"] == 3
+        })
+        .await;
+    let after = json_of(&screen(
+        dir.path(),
+        &collector.url,
+        &["--once", "--json", "--since", "7d"],
+    ));
+    assert_eq!(since(&after), before);
+    assert_eq!(figures(&after), figures(&shown));
+    assert_eq!(
+        pipeline(&after, "api")["failing_since"],
+        pipeline(&shown, "api")["failing_since"]
+    );
+}
