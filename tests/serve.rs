@@ -740,3 +740,40 @@ async fn a_screen_has_the_collectors_dora_figures_and_since_report_across_a_rest
         pipeline(&shown, "api")["failing_since"]
     );
 }
+
+#[tokio::test]
+async fn nothing_served_holds_a_secret_from_a_source_url() {
+    let refused = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let home = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[[source]]\nname = \"ci\"\nkind = \"cctray\"\n\
+         url = \"http://robot:hunter2-pass@{refused}/cc.xml?token=s3cret-token\"\ntimeout = \"2s\"\n"
+    );
+    let collector = Collector::start(&config, home.path(), &[]);
+    collector
+        .state_when(Duration::from_secs(20), |s| {
+            s["sources"][0]["state"] == "error"
+        })
+        .await;
+    for path in [
+        "/metrics",
+        "/api/v1/state",
+        "/api/v1/feed",
+        "/api/v1/transitions",
+        "/",
+    ] {
+        let body = collector.get(path).await.text().await.unwrap();
+        for secret in ["hunter2-pass", "s3cret-token", "robot"] {
+            assert!(!body.contains(secret), "{path} shows {secret}:\n{body}");
+        }
+    }
+    let log = std::fs::read_to_string(home.path().join("collector.log")).unwrap();
+    assert!(log.contains("poll failed"), "{log}");
+    assert!(
+        !log.contains("hunter2-pass") && !log.contains("s3cret-token"),
+        "{log}"
+    );
+}

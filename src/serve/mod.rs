@@ -305,19 +305,27 @@ pub async fn run(config: Config, options: Options) -> Result<(), String> {
     );
     tracing::info!("andon serve listening on {bound}");
 
-    let (publisher, latest) = watch::channel(Arc::new(Published::empty()));
+    let mut health = Health {
+        history_up: history.up,
+        ..Health::default()
+    };
+    let mut dora = DoraCache::default();
+    // Before the first request: documents that say every source is pending, never `{}`.
+    let now = Utc::now();
+    let first = view::build(&config, &state, dora.get(&config, &state, now), now);
+    let mut published = publish::publish(&state, &first, &health, now, &Published::empty());
+    published.transitions = publish::transitions_document(history.recent.make_contiguous());
+    history.recent_changed = false;
+    let (publisher, latest) = watch::channel(Arc::new(published.clone()));
     let (stop, stopped) = watch::channel(false);
     let server = tokio::spawn(http::serve(listener, latest, stopped));
     let (update_tx, mut updates) = mpsc::channel(64);
     let (_refresh, refresh_rx) = watch::channel(0u64);
     let tasks = poller::spawn(&config, update_tx, refresh_rx);
 
-    let mut health = Health::default();
-    let mut dora = DoraCache::default();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut observed = u64::MAX;
     let mut built: Option<(u64, Vec<Freshness>, Timestamp)> = None;
-    let mut published = Published::empty();
     loop {
         tokio::select! {
             Some(update) = updates.recv() => {
