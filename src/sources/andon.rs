@@ -534,6 +534,78 @@ mod tests {
         assert!(other.reason.contains("schema 2"), "{}", other.reason);
     }
 
+    fn sample_feed() -> String {
+        let mut api = feed_pipeline("api", "failing");
+        api.failing_since = Some(at(-60));
+        api.stages = vec![FeedStage {
+            name: "test".into(),
+            status: "failed".into(),
+            started_at: Some(at(-100)),
+            finished_at: Some(at(-50)),
+            queued_seconds: Some(2.5),
+        }];
+        api.runs = vec![FeedRun {
+            id: "#6".into(),
+            passed: Some(true),
+            commit: None,
+        }];
+        let feed = Feed {
+            schema: FEED_SCHEMA,
+            sources: vec![FeedSource {
+                name: "ci".into(),
+                kind: "cctray".into(),
+                state: "ok".into(),
+                error: None,
+                since: None,
+                last_success: Some(at(-1)),
+                tls_verified: true,
+            }],
+            pipelines: vec![api],
+            events: FeedEvents {
+                deployments: vec![FeedDeployment {
+                    app: "api".into(),
+                    image_sha: None,
+                    commit: Some("abc".into()),
+                    finished_at: at(-3600),
+                }],
+                changes: Vec::new(),
+                incidents: vec![FeedIncident {
+                    app: "api".into(),
+                    id: "7".into(),
+                    opened_at: at(-1800),
+                    resolved_at: None,
+                }],
+            },
+        };
+        serde_json::to_string(&feed).unwrap()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_mangled_feed_is_read_or_refused_with_a_reason(
+            cut in 0usize..2000,
+            flips in proptest::collection::vec((0usize..2000, proptest::prelude::any::<u8>()), 0..4),
+        ) {
+            let mut bytes = sample_feed().into_bytes();
+            for (at, byte) in flips {
+                let len = bytes.len();
+                bytes[at % len] = byte;
+            }
+            bytes.truncate(cut.max(1).min(bytes.len()));
+            let text = String::from_utf8_lossy(&bytes);
+            match parse(&text) {
+                Ok(snapshot) => {
+                    let mut history = crate::history::RunHistory::default();
+                    for p in &snapshot.pipelines {
+                        history.observe(p);
+                        proptest::prop_assert!(!p.name.chars().any(char::is_control));
+                    }
+                }
+                Err(e) => proptest::prop_assert!(e.reason.starts_with("malformed andon feed") || e.reason.contains("schema")),
+            }
+        }
+    }
+
     #[test]
     fn the_long_poll_leaves_room_in_the_timeout() {
         assert_eq!(wait_for(Duration::from_secs(30)), Duration::from_secs(25));
