@@ -399,6 +399,18 @@ async fn a_killed_collector_restarts_with_every_since_pass_rate_and_red_time() {
         pipeline(&after, "web")["pass_rate"],
         pipeline(&before, "web")["pass_rate"]
     );
+    // A screen started now shows the collector's pass rates, not only what it has seen itself.
+    let screen_dir = tempfile::tempdir().unwrap();
+    let shown = json_of(&screen(
+        screen_dir.path(),
+        &collector.url,
+        &["--once", "--json"],
+    ));
+    assert_eq!(pipeline(&shown, "web")["pass_rate"]["runs"], 2, "{shown:#}");
+    assert_eq!(
+        pipeline(&shown, "web")["pass_rate"],
+        pipeline(&before, "web")["pass_rate"]
+    );
     // Back to green: the red is measured from before the restart.
     serve_feed(&upstream, GREEN).await;
     collector
@@ -474,6 +486,25 @@ async fn a_corrupt_or_unwritable_state_dir_is_named_and_live_data_is_still_serve
         "{}",
         collector.stderr()
     );
+}
+
+#[tokio::test]
+async fn sigint_ends_the_collector_cleanly() {
+    let home = tempfile::tempdir().unwrap();
+    let mut collector = Collector::start(
+        "[[source]]\nname = \"demo\"\nkind = \"demo\"\n",
+        home.path(),
+        &[],
+    );
+    collector
+        .state_when(Duration::from_secs(20), |s| {
+            s["sources"][0]["state"] == "ok"
+        })
+        .await;
+    let status = collector.signal("-INT", Duration::from_secs(5));
+    assert!(status.is_some_and(|s| s.success()), "{status:?}");
+    let log = std::fs::read_to_string(home.path().join("collector.log")).unwrap();
+    assert!(log.contains("andon serve stopping"), "{log}");
 }
 
 #[test]
