@@ -275,7 +275,8 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
         flow,
         andon: andon(&pipelines, &sources),
         columns,
-        demo: state.sources.iter().any(|s| s.kind == "demo"),
+        // A collector's demo source counts too: its screens show the same warning.
+        demo: sources.iter().any(|s| s.kind == "demo"),
         pipelines,
         dora,
         sources,

@@ -501,6 +501,13 @@ async fn sigint_ends_the_collector_cleanly() {
             s["sources"][0]["state"] == "ok"
         })
         .await;
+    let screen_dir = tempfile::tempdir().unwrap();
+    let text = screen(screen_dir.path(), &collector.url, &["--once"]);
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(
+        text.contains("[DEMO DATA]"),
+        "a screen on a demo collector says so:\n{text}"
+    );
     let status = collector.signal("-INT", Duration::from_secs(5));
     assert!(status.is_some_and(|s| s.success()), "{status:?}");
     let log = std::fs::read_to_string(home.path().join("collector.log")).unwrap();
