@@ -183,6 +183,17 @@ async fn the_state_has_an_etag_answers_304_and_a_long_poll_learns_of_a_change() 
     let etag = first.headers()["etag"].to_str().unwrap().to_string();
     let document: Value = first.json().await.unwrap();
     assert_eq!(document["schema"], 1);
+    let post = client.post(&url).body("x").send().await.unwrap();
+    assert_eq!(post.status(), 405);
+    assert_eq!(post.headers()["allow"], "GET, HEAD");
+    let missing = client
+        .get(format!("{}/api/v2/nothing", collector.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let bad_wait = client.get(format!("{url}?wait=soon")).send().await.unwrap();
+    assert_eq!(bad_wait.status(), 400);
     // Polled every second, the upstream answers the same: the tag stays.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let again = client
@@ -274,6 +285,15 @@ async fn a_screen_shows_the_collectors_board_upstream_errors_and_unknown_when_it
         pipeline(&state, "api")["failing_since"],
         "the collector's since, not the screen's first sighting"
     );
+    assert!(
+        shown["pipelines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p.as_object().unwrap().contains_key("failing_since")),
+        "--once --json has the key on every pipeline"
+    );
+    assert!(pipeline(&shown, "web")["failing_since"].is_null());
     let relayed = shown["sources"]
         .as_array()
         .unwrap()
