@@ -83,13 +83,11 @@ fn main() -> ExitCode {
         allow_remote,
     }) = cli.command
     {
-        return serve(
-            config,
-            cli.log_file.as_deref(),
-            &warnings,
+        let options = andon::serve::Options {
             listen,
             allow_remote,
-        );
+        };
+        return andon::serve::main(config, options, cli.log_file.as_deref(), &warnings);
     }
     logging::init(cli.log_file.as_deref());
     for warning in &warnings {
@@ -129,43 +127,6 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("andon: {err}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn serve(
-    config: Config,
-    log_file: Option<&std::path::Path>,
-    warnings: &[String],
-    listen: Option<String>,
-    allow_remote: bool,
-) -> ExitCode {
-    logging::init(log_file);
-    for warning in warnings {
-        tracing::warn!("{warning}");
-    }
-    let options = andon::serve::Options {
-        listen,
-        allow_remote,
-    };
-    if let Err(err) = andon::serve::listen_address(&config.serve, &options) {
-        eprintln!("andon serve: {err}");
-        return ExitCode::from(EXIT_CONFIG);
-    }
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("andon: cannot start: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(andon::serve::run(config, options));
-    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("andon serve: {err}");
             ExitCode::FAILURE
         }
     }

@@ -279,6 +279,42 @@ fn document_key(state: &State, now: Timestamp) -> (u64, Vec<Freshness>, Timestam
     (state.generation, freshness, minute)
 }
 
+/// `andon serve` from the command line: logs to the log file, refuses an address it may not
+/// listen on (exit 2), runs until SIGTERM or SIGINT (exit 0).
+pub fn main(
+    config: Config,
+    options: Options,
+    log_file: Option<&std::path::Path>,
+    warnings: &[String],
+) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    crate::logging::init(log_file);
+    for warning in warnings {
+        tracing::warn!("{warning}");
+    }
+    if let Err(err) = listen_address(&config.serve, &options) {
+        eprintln!("andon serve: {err}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("andon serve: cannot start: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(config, options));
+    // A held request or a poll stuck in the kernel must not hold the exit.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("andon serve: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Runs the collector until SIGTERM or SIGINT. Fails only when it cannot listen.
 pub async fn run(config: Config, options: Options) -> Result<(), String> {
     let address = listen_address(&config.serve, &options)?;
