@@ -11,6 +11,9 @@ use support::collector::{Collector, pipeline, write_config};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+// The feeds below are hand-written in the shape of the real ones in tests/fixtures/cctray/: the
+// tests need an upstream that turns from red to green on cue.
+
 /// api fails with no build time (so its "since" is the collector's first sighting), web passes.
 const RED: &str = r#"<Projects>
   <Project name="api" activity="Sleeping" lastBuildStatus="Failure" lastBuildLabel="42"
