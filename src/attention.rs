@@ -75,6 +75,19 @@ pub struct Tracker {
 }
 
 impl Tracker {
+    /// Starts from a colour remembered elsewhere (a collector's history), so the first
+    /// observation after a restart still tells a transition, and how long the red lasted.
+    pub fn remember(
+        &mut self,
+        source: &str,
+        pipeline: &str,
+        failing: bool,
+        since: Option<Timestamp>,
+    ) {
+        self.last
+            .insert((source.to_string(), pipeline.to_string()), (failing, since));
+    }
+
     /// Transitions since the last call. Pipelines seen for the first time raise none. `now` is
     /// the exact time (the view's clock may be rounded to the minute).
     pub fn observe(&mut self, view: &ViewModel, now: Timestamp) -> Vec<Transition> {

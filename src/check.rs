@@ -38,6 +38,10 @@ pub fn describe(config: &Config) -> String {
             }
             SourceKind::Exposition(e) => format!("{} (events {})", redact(&e.url), e.events.deploy),
             SourceKind::Cctray(c) => redact(&c.url),
+            SourceKind::Andon(c) => format!(
+                "{} (an andon serve collector: its pipelines, sources and DORA events)",
+                redact(&c.url)
+            ),
             SourceKind::Github(c) => format!(
                 "{}/repos/{} branch {} ({})",
                 redact(&c.api_url),
@@ -98,6 +102,22 @@ pub fn describe(config: &Config) -> String {
     if config.sources.is_empty() {
         let _ = writeln!(out, "  (none: the screen will show NO DATA)");
     }
+    let serve = &config.serve;
+    let _ = writeln!(
+        out,
+        "andon serve: listens on {}{}, history in {} (kept {})",
+        serve.listen,
+        if serve.allow_remote {
+            " (remote allowed)"
+        } else {
+            ""
+        },
+        crate::serve::state_dir(serve).map_or("(no state dir)".to_string(), |d| d
+            .join(crate::serve::store::FILE_NAME)
+            .display()
+            .to_string()),
+        humantime::format_duration(serve.retention)
+    );
     let budgets = host_budgets(config);
     if !budgets.is_empty() {
         let _ = writeln!(out, "request budget per host (shared by its sources):");

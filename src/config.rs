@@ -24,7 +24,48 @@ pub struct Config {
     pub display: DisplayConfig,
     /// Extra boards (`[[page]]`), each a filtered view; the main `[board]` is always page one.
     pub pages: Vec<PageConfig>,
+    /// `andon serve`: where the collector listens and keeps its history (`[serve]`).
+    pub serve: ServeConfig,
 }
+
+/// The collector (`[serve]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServeConfig {
+    /// Where `andon serve` listens; `--listen` wins.
+    pub listen: std::net::SocketAddr,
+    /// Listening on an address other than loopback must be asked for (also `--allow-remote`).
+    pub allow_remote: bool,
+    /// Where the history database lives; None: `$XDG_STATE_HOME/andon`.
+    pub state_dir: Option<PathBuf>,
+    /// How long run history, transitions and attention events are kept.
+    pub retention: Duration,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9464";
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 9464)),
+            allow_remote: false,
+            state_dir: None,
+            retention: Duration::from_secs(90 * 86_400),
+        }
+    }
+}
+
+/// Every source kind, as written in `kind = "..."`.
+pub const SOURCE_KINDS: [&str; 9] = [
+    "demo",
+    "prometheus",
+    "exposition",
+    "cctray",
+    "github",
+    "gitlab",
+    "jenkins",
+    "buildkite",
+    "andon",
+];
 
 /// How the screen looks and behaves (`[display]`).
 #[derive(Debug, Clone, PartialEq)]
@@ -154,6 +195,7 @@ pub enum SourceKind {
     Gitlab(GitlabConfig),
     Jenkins(JenkinsConfig),
     Buildkite(BuildkiteConfig),
+    Andon(AndonConfig),
 }
 
 impl SourceKind {
@@ -167,6 +209,7 @@ impl SourceKind {
             SourceKind::Gitlab(_) => "gitlab",
             SourceKind::Jenkins(_) => "jenkins",
             SourceKind::Buildkite(_) => "buildkite",
+            SourceKind::Andon(_) => "andon",
         }
     }
 
@@ -272,6 +315,13 @@ pub struct CctrayConfig {
     pub url: String,
 }
 
+/// An `andon serve` collector, read by a screen instead of the servers behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AndonConfig {
+    /// The collector's base URL, e.g. `http://127.0.0.1:9464`.
+    pub url: String,
+}
+
 /// GitHub Actions: workflow runs, jobs, production deployments and labelled incident issues.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GithubConfig {
@@ -373,6 +423,18 @@ struct RawConfig {
     page: Vec<RawPage>,
     #[serde(default)]
     http: RawHttp,
+    #[serde(default)]
+    serve: RawServe,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawServe {
+    listen: Option<Spanned<String>>,
+    #[serde(default)]
+    allow_remote: bool,
+    state_dir: Option<Spanned<String>>,
+    retention: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -641,7 +703,9 @@ fn validate(raw: RawConfig, file: &str, err: &Locate) -> Result<Config, ConfigEr
             trends,
         });
     }
+    let serve = validate_serve(&raw.serve, err)?;
     Ok(Config {
+        serve,
         display: DisplayConfig {
             theme: raw.display.theme,
             kiosk: raw.display.kiosk,
@@ -675,6 +739,46 @@ fn validate(raw: RawConfig, file: &str, err: &Locate) -> Result<Config, ConfigEr
         },
         sources,
     })
+}
+
+fn validate_serve(raw: &RawServe, err: &Locate) -> Result<ServeConfig, ConfigError> {
+    let mut serve = ServeConfig {
+        allow_remote: raw.allow_remote,
+        ..ServeConfig::default()
+    };
+    if let Some(listen) = &raw.listen {
+        serve.listen = listen.get_ref().trim().parse().map_err(|_| {
+            err(
+                listen.span(),
+                "serve.listen",
+                format!(
+                    "{:?} is not an address and port such as {DEFAULT_LISTEN} or [::1]:9464",
+                    listen.get_ref()
+                ),
+            )
+        })?;
+    }
+    if let Some(dir) = &raw.state_dir {
+        if dir.get_ref().trim().is_empty() {
+            return Err(err(
+                dir.span(),
+                "serve.state_dir",
+                "must not be empty".into(),
+            ));
+        }
+        serve.state_dir = Some(PathBuf::from(dir.get_ref()));
+    }
+    if let Some(retention) = &raw.retention {
+        serve.retention = duration(retention, "serve.retention", err)?;
+        if serve.retention < Duration::from_secs(86_400) {
+            return Err(err(
+                retention.span(),
+                "serve.retention",
+                "must be at least 1 day".into(),
+            ));
+        }
+    }
+    Ok(serve)
 }
 
 const MAX_BUDGET_PER_HOUR: i64 = 1_000_000;
@@ -767,8 +871,13 @@ fn validate_source(
             "must not be empty".into(),
         ));
     }
+    // A collector answers at once when its state changed since the last poll, and otherwise
+    // holds the request (a long poll) until it changes or the timeout nears: polled every
+    // second, a screen learns of a change within a second at the cost of one request a change.
+    let collector = raw.kind.get_ref() == "andon";
     let interval = match &raw.interval {
         Some(v) => duration(v, &field("interval"), err)?,
+        None if collector => Duration::from_secs(1),
         None => Duration::from_secs(30),
     };
     if interval < Duration::from_secs(1) {
@@ -777,6 +886,7 @@ fn validate_source(
     }
     let timeout = match &raw.timeout {
         Some(v) => duration(v, &field("timeout"), err)?,
+        None if collector => Duration::from_secs(30),
         None => Duration::from_secs(10).min(interval),
     };
     let stale_after = match &raw.stale_after {
@@ -859,14 +969,21 @@ fn validate_source(
                 url: required_url("cctray")?,
             })
         }
+        "andon" => {
+            only_for(raw.seed.is_some(), "seed", "demo")?;
+            only_for(raw.board.is_some(), "board", "prometheus")?;
+            SourceKind::Andon(AndonConfig {
+                url: required_url("andon")?,
+            })
+        }
         "github" | "gitlab" | "jenkins" | "buildkite" => ci_kind(&raw, kind_word, index, err)?,
         other => {
             return Err(err(
                 raw.kind.span(),
                 &field("kind"),
                 format!(
-                    "unknown source kind {other:?}; expected one of demo, prometheus, exposition, \
-                     cctray, github, gitlab, jenkins, buildkite"
+                    "unknown source kind {other:?}; expected one of {}",
+                    SOURCE_KINDS.join(", ")
                 ),
             ));
         }

@@ -19,6 +19,7 @@ pub mod output;
 pub mod panics;
 pub mod poller;
 pub mod sanitize;
+pub mod serve;
 pub mod sources;
 pub mod stage_map;
 pub mod state;

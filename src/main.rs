@@ -54,6 +54,17 @@ enum Command {
         #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u16).range(1..))]
         lines: u16,
     },
+    /// Run headless as a collector: poll every source once for many screens and serve
+    /// /metrics (Prometheus), /api/v1/state (the --once --json document) and /api/v1/feed
+    /// (for screens with kind = "andon"), keeping a history database in [serve] state_dir.
+    Serve {
+        /// Address and port to listen on (default: [serve] listen, else 127.0.0.1:9464).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Allow listening on an address other than loopback (also [serve] allow_remote).
+        #[arg(long)]
+        allow_remote: bool,
+    },
 }
 
 const EXIT_CONFIG: u8 = 2;
@@ -77,6 +88,17 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(code) => ExitCode::from(code),
         };
+    }
+    if let Some(Command::Serve {
+        listen,
+        allow_remote,
+    }) = cli.command
+    {
+        let options = andon::serve::Options {
+            listen,
+            allow_remote,
+        };
+        return andon::serve::main(config, options, cli.log_file.as_deref(), &warnings);
     }
     if let Some(warning) = logging::init(cli.log_file.as_deref()) {
         eprintln!("andon: warning: {warning}");

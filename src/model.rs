@@ -110,6 +110,12 @@ pub struct Pipeline {
     /// The run ended without a verdict of its own (cancelled, skipped): it counts neither as a
     /// pass nor as a failure, whatever status the card shows.
     pub no_verdict: bool,
+    /// Since when the pipeline has been failing, when the source knows better than a first
+    /// sighting (a collector that has watched it longer).
+    pub failing_since: Option<Timestamp>,
+    /// The source relays this pipeline from a feed of its own that is no longer fresh: shown
+    /// stale, never green.
+    pub stale: bool,
 }
 
 /// A finished run's verdict, keyed by the source's run id or number.
@@ -138,6 +144,8 @@ impl Pipeline {
             finished_at: None,
             previous: Vec::new(),
             no_verdict: false,
+            failing_since: None,
+            stale: false,
         }
     }
 
@@ -230,6 +238,22 @@ impl DoraEvents {
 pub struct Snapshot {
     pub pipelines: Vec<Pipeline>,
     pub events: DoraEvents,
+    /// The sources behind a collector (`kind = "andon"`), as it reports them; empty otherwise.
+    pub upstream: Vec<Upstream>,
+}
+
+/// One source of a collector, as the collector sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upstream {
+    pub name: String,
+    pub kind: String,
+    /// "pending", "ok", "stale" or "error".
+    pub state: String,
+    pub error: Option<String>,
+    /// Since when it has been in error or stale.
+    pub since: Option<Timestamp>,
+    pub last_success: Option<Timestamp>,
+    pub insecure: bool,
 }
 
 #[cfg(test)]

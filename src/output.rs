@@ -111,6 +111,7 @@ pub fn json(view: &ViewModel) -> Value {
             "stage": p.stage,
             "url": p.url,
             "last_build_at": p.last_build_at.map(rfc3339),
+            "failing_since": p.failing_since.filter(|_| p.status == PipelineStatus::Failing).map(rfc3339),
             "stages": p.stages.iter().map(|s| json!({
                 "name": s.name,
                 "status": s.status,
@@ -853,6 +854,7 @@ mod tests {
             Ok(Snapshot {
                 pipelines: vec![fresh, old],
                 events: events.clone(),
+                ..Snapshot::default()
             }),
         );
         let v = view::build(

@@ -118,6 +118,8 @@ impl Jitter {
 /// A source ready to poll, or the reason it cannot be (its HTTP client could not be set up,
 /// e.g. the CA file vanished): that reason is then reported at every poll.
 struct Poller {
+    /// Names the source's HTTP responses in the collector's metrics.
+    name: std::sync::Arc<str>,
     source: Result<Source, SourceError>,
     timeout: Duration,
     max_body: usize,
@@ -131,6 +133,7 @@ impl Poller {
         }
         .map(|client| Source::from_config(config, &client));
         Poller {
+            name: config.name.as_str().into(),
             source,
             timeout: config.timeout,
             max_body: config.transport.max_body,
@@ -144,7 +147,8 @@ impl Poller {
     async fn poll(&self) -> (Timestamp, Result<Snapshot, SourceError>) {
         match &self.source {
             Ok(source) => {
-                http::with_body_limit(self.max_body, poll_once(source, self.timeout)).await
+                let poll = http::with_body_limit(self.max_body, poll_once(source, self.timeout));
+                crate::sources::requests::counted_as(self.name.clone(), poll).await
             }
             Err(err) => (Utc::now(), Err(err.clone())),
         }

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use crate::model::{Change, Deployment, Incident, PastRun, Pipeline, Snapshot, StageRun};
+use crate::model::{Change, Deployment, Incident, PastRun, Pipeline, Snapshot, StageRun, Upstream};
 use crate::sources::SourceError;
 
 /// Whether `c` may not reach a terminal: C0 controls (ESC, BEL, CR, LF, TAB among them), DEL,
@@ -62,8 +62,27 @@ pub fn link(value: &mut String) {
 
 /// Cleans every string of a poll result in place.
 pub fn snapshot(snapshot: &mut Snapshot) {
-    let Snapshot { pipelines, events } = snapshot;
+    let Snapshot {
+        pipelines,
+        events,
+        upstream,
+    } = snapshot;
     pipelines.iter_mut().for_each(pipeline);
+    for Upstream {
+        name,
+        kind,
+        state,
+        error,
+        since: _,
+        last_success: _,
+        insecure: _,
+    } in upstream
+    {
+        clean(name);
+        clean(kind);
+        clean(state);
+        clean_opt(error);
+    }
     for Deployment {
         app,
         image_sha,
@@ -116,6 +135,8 @@ fn pipeline(pipeline: &mut Pipeline) {
         finished_at: _,
         previous,
         no_verdict: _,
+        failing_since: _,
+        stale: _,
     } = pipeline;
     clean(name);
     clean_opt(stage);

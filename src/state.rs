@@ -24,6 +24,18 @@ pub enum Freshness {
 }
 
 impl Freshness {
+    /// The state a word names, as `word` writes it; None for any other word.
+    pub fn from_word(word: &str) -> Option<Freshness> {
+        [
+            Freshness::Pending,
+            Freshness::Ok,
+            Freshness::Stale,
+            Freshness::Error,
+        ]
+        .into_iter()
+        .find(|f| f.word() == word)
+    }
+
     pub fn word(self) -> &'static str {
         match self {
             Freshness::Pending => "pending",
@@ -189,10 +201,14 @@ impl State {
             .iter()
             .filter(|p| p.status == BuildStatus::Failing)
         {
+            let key = (source.to_string(), p.name.clone());
+            // A collector's word (it has watched longer) wins over a first sighting.
+            if let Some(since) = p.failing_since {
+                self.failing_since.insert(key, since);
+                continue;
+            }
             let since = p.last_build_at.map_or(at, |built| built.min(at));
-            self.failing_since
-                .entry((source.to_string(), p.name.clone()))
-                .or_insert(since);
+            self.failing_since.entry(key).or_insert(since);
         }
     }
 }
@@ -293,6 +309,23 @@ mod tests {
         assert_eq!((rate.passed, rate.runs), (1, 2));
         state.record(0, at(40), Ok(Snapshot::default()));
         assert!(state.history.is_empty());
+    }
+
+    #[test]
+    fn a_collectors_failing_since_wins_over_the_first_sighting() {
+        let mut state = state();
+        let mut p = Pipeline::new("api", BuildStatus::Failing);
+        p.failing_since = Some(at(-3600));
+        let relayed = Snapshot {
+            pipelines: vec![p],
+            ..Snapshot::default()
+        };
+        state.record(0, at(0), Ok(snapshot(BuildStatus::Failing)));
+        state.record(0, at(10), Ok(relayed));
+        let key = ("ci".to_string(), "api".to_string());
+        assert_eq!(state.failing_since.get(&key), Some(&at(-3600)));
+        assert_eq!(Freshness::from_word("stale"), Some(Freshness::Stale));
+        assert_eq!(Freshness::from_word("green"), None);
     }
 
     #[test]

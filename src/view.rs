@@ -188,7 +188,7 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
         };
         let fresh = source.freshness(now) == Freshness::Ok;
         for p in &snapshot.pipelines {
-            let status = match (fresh, p.status) {
+            let status = match (fresh && !p.stale, p.status) {
                 (false, _) => PipelineStatus::Stale,
                 (true, BuildStatus::Passing) => PipelineStatus::Passing,
                 (true, BuildStatus::Failing) => PipelineStatus::Failing,
@@ -260,6 +260,10 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
             paced_until: s.paced_until,
             summary: String::new(),
         })
+        .flat_map(|s| {
+            let upstream = upstream_views(state, &s);
+            std::iter::once(s).chain(upstream)
+        })
         .map(|mut s| {
             s.summary = s.status_line(now);
             s
@@ -277,12 +281,55 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
         flow,
         andon: andon(&pipelines, &sources, now),
         columns,
-        demo: state.sources.iter().any(|s| s.kind == "demo"),
+        // A collector's demo source counts too: its screens show the same warning.
+        demo: sources.iter().any(|s| s.kind == "demo"),
         pipelines,
         dora,
         sources,
         trends: None,
     }
+}
+
+/// The sources behind a fresh collector source, named `collector/ci`, each in the state the
+/// collector reports (an unknown word is an error, never ok). A collector that is not fresh
+/// speaks for none of them: its own state says enough.
+fn upstream_views(state: &State, collector: &SourceView) -> Vec<SourceView> {
+    if collector.state != Freshness::Ok {
+        return Vec::new();
+    }
+    let Some(snapshot) = state
+        .sources
+        .iter()
+        .find(|s| s.name == collector.name)
+        .and_then(|s| s.snapshot.as_ref())
+    else {
+        return Vec::new();
+    };
+    snapshot
+        .upstream
+        .iter()
+        .map(|u| {
+            let freshness = Freshness::from_word(&u.state);
+            SourceView {
+                name: format!("{}/{}", collector.name, u.name),
+                kind: crate::config::SOURCE_KINDS
+                    .iter()
+                    .find(|k| **k == u.kind)
+                    .copied()
+                    .unwrap_or("unknown"),
+                state: freshness.unwrap_or(Freshness::Error),
+                error: match freshness {
+                    Some(_) => u.error.clone(),
+                    None => Some(format!("collector reports an unknown state {:?}", u.state)),
+                },
+                last_success: u.last_success,
+                trouble_since: u.since.filter(|_| freshness != Some(Freshness::Ok)),
+                insecure: u.insecure,
+                paced_until: None,
+                summary: String::new(),
+            }
+        })
+        .collect()
 }
 
 /// Whether a pipeline's name or source contains `filter`, ignoring case.
@@ -435,6 +482,7 @@ mod tests {
                 .collect(),
             display: crate::config::DisplayConfig::default(),
             pages: Vec::new(),
+            serve: Default::default(),
         }
     }
 

@@ -190,6 +190,95 @@ async fn buildkite_fields_are_cleaned() {
     assert_snapshot_clean("buildkite", &poll(&text).await.unwrap());
 }
 
+#[tokio::test]
+async fn collector_feed_fields_are_cleaned() {
+    use andon::sources::andon::{
+        FEED_PATH, FEED_SCHEMA, Feed, FeedChange, FeedDeployment, FeedEvents, FeedIncident,
+        FeedPipeline, FeedRun, FeedSource, FeedStage,
+    };
+    let h = |text: &str| format!("{text}{HOSTILE}");
+    let at = chrono::Utc::now();
+    let feed = Feed {
+        schema: FEED_SCHEMA,
+        sources: vec![FeedSource {
+            name: h("ci"),
+            kind: h("cctray"),
+            state: h("error"),
+            error: Some(h("refused")),
+            since: Some(at),
+            last_success: Some(at),
+            tls_verified: true,
+        }],
+        pipelines: vec![FeedPipeline {
+            source: h("ci"),
+            name: h("api"),
+            status: h("failing"),
+            stale: false,
+            building: false,
+            stage: Some(h("test")),
+            url: Some(h("https://ci.example/api")),
+            label: Some(h("#6")),
+            last_build_at: Some(at),
+            failing_since: Some(at),
+            stages: vec![FeedStage {
+                name: h("test"),
+                status: h("failed"),
+                started_at: Some(at),
+                finished_at: Some(at),
+                queued_seconds: Some(1.0),
+            }],
+            breakers: vec![h("amy")],
+            commit: Some(h("abc")),
+            author: Some(h("amy")),
+            started_at: Some(at),
+            finished_at: Some(at),
+            no_verdict: false,
+            runs: vec![FeedRun {
+                id: h("#6"),
+                passed: Some(false),
+                commit: Some(h("abc")),
+            }],
+        }],
+        events: FeedEvents {
+            deployments: vec![FeedDeployment {
+                app: h("api"),
+                image_sha: Some(h("s1")),
+                commit: Some(h("abc")),
+                finished_at: at,
+            }],
+            changes: vec![FeedChange {
+                app: h("api"),
+                commit: h("abc"),
+                image_sha: Some(h("s1")),
+                committed_at: at,
+            }],
+            incidents: vec![FeedIncident {
+                app: h("api"),
+                id: h("INC-1"),
+                opened_at: at,
+                resolved_at: None,
+            }],
+        },
+    };
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(FEED_PATH))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/json")
+                .set_body_string(serde_json::to_string(&feed).unwrap()),
+        )
+        .mount(&server)
+        .await;
+    let text = format!(
+        "[[source]]\nname = \"collector\"\nkind = \"andon\"\nurl = \"{}\"\n",
+        server.uri()
+    );
+    let snapshot = poll(&text).await.unwrap();
+    assert!(!snapshot.upstream.is_empty(), "{snapshot:?}");
+    assert_snapshot_clean("andon", &snapshot);
+}
+
 /// Every attribute a cctray feed sets, and GoCD's breakers, with the bytes planted raw.
 fn hostile_cctray() -> String {
     let feed = ci::fixture("cctray", "gocd-cctray.xml");

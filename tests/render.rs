@@ -834,6 +834,7 @@ fn with_trends() -> ViewModel {
     view_of(Ok(Snapshot {
         pipelines: vec![Pipeline::new("ledger", BuildStatus::Passing)],
         events,
+        ..Snapshot::default()
     }))
 }
 

@@ -105,7 +105,11 @@ impl BuildkiteSource {
             let passed: Vec<Build> = self.http.get_pages(&url, &headers, "builds").await?;
             events.deployments = deployments_of(&self.config.pipeline, &passed);
         }
-        Ok(Snapshot { pipelines, events })
+        Ok(Snapshot {
+            pipelines,
+            events,
+            ..Snapshot::default()
+        })
     }
 }
 

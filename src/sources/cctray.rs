@@ -50,23 +50,9 @@ impl CctraySource {
     /// The feed's bytes, bounded, and its `Content-Type`: the text is decoded by the charset
     /// the feed names, which need not be UTF-8.
     async fn fetch(&self) -> Result<(Option<String>, Vec<u8>), SourceError> {
-        let host = crate::sources::polite::host_of(&self.config.url);
-        crate::sources::polite::check_rest(&host, chrono::Utc::now())?;
-        let mut response = self
-            .client
-            .get(&self.config.url)
-            .send()
-            .await
-            .map_err(|e| http::describe(&e))?;
+        let request = self.client.get(&self.config.url);
+        let mut response = http::send_politely(request, &self.config.url).await?;
         let status = response.status();
-        // The same rest and pace as every plain HTTP kind (429, Retry-After, rate-limit headers).
-        if let Some(until) =
-            crate::sources::polite::observe(&host, status, response.headers(), chrono::Utc::now())
-        {
-            return Err(SourceError::new(crate::sources::polite::limited_until(
-                until,
-            )));
-        }
         let content_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)

@@ -44,6 +44,7 @@ impl DemoSource {
                 .map(|(i, name)| pipeline(self.seed, i, name, now))
                 .collect(),
             events: events(self.seed, now),
+            ..Snapshot::default()
         }
     }
 }

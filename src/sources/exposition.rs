@@ -58,24 +58,12 @@ impl ExpositionSource {
     /// parser); without one, the page's own shape decides.
     async fn fetch(&self) -> Result<(Format, String), SourceError> {
         let accept = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5";
-        let host = crate::sources::polite::host_of(&self.config.url);
-        crate::sources::polite::check_rest(&host, chrono::Utc::now())?;
-        let response = self
+        let request = self
             .client
             .get(&self.config.url)
-            .header(reqwest::header::ACCEPT, accept)
-            .send()
-            .await
-            .map_err(|e| http::describe(&e))?;
+            .header(reqwest::header::ACCEPT, accept);
+        let response = http::send_politely(request, &self.config.url).await?;
         let status = response.status();
-        // The same rest and pace as every plain HTTP kind (429, Retry-After, rate-limit headers).
-        if let Some(until) =
-            crate::sources::polite::observe(&host, status, response.headers(), chrono::Utc::now())
-        {
-            return Err(SourceError::new(crate::sources::polite::limited_until(
-                until,
-            )));
-        }
         let content_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)

@@ -247,7 +247,11 @@ impl GithubSource {
         if !self.config.incident_label.is_empty() {
             events.incidents = self.incidents(&headers).await?;
         }
-        Ok(Snapshot { pipelines, events })
+        Ok(Snapshot {
+            pipelines,
+            events,
+            ..Snapshot::default()
+        })
     }
 
     async fn pipelines(

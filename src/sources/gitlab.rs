@@ -227,7 +227,11 @@ impl GitlabSource {
         );
         let issues: Vec<GlIssue> = self.http.get_pages(&url, &headers, "issues").await?;
         events.incidents = incidents_of(self.app(), issues);
-        Ok(Snapshot { pipelines, events })
+        Ok(Snapshot {
+            pipelines,
+            events,
+            ..Snapshot::default()
+        })
     }
 
     /// The production deployments, by the first query this server accepts.

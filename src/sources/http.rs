@@ -149,17 +149,28 @@ pub async fn get_any_status(
     client: &reqwest::Client,
     url: &str,
 ) -> Result<(reqwest::StatusCode, String), SourceError> {
+    let response = send_politely(client.get(url), url).await?;
+    let status = response.status();
+    Ok((status, read_capped(response, body_limit()).await?))
+}
+
+/// Sends a plain HTTP read of `url` with the same rest and pace as the CI APIs (429, 503 with
+/// Retry-After, rate-limit headers), counting its status for the collector's metrics.
+pub async fn send_politely(
+    request: reqwest::RequestBuilder,
+    url: &str,
+) -> Result<reqwest::Response, SourceError> {
     let host = super::polite::host_of(url);
     super::polite::check_rest(&host, chrono::Utc::now())?;
-    let response = client.get(url).send().await.map_err(|e| describe(&e))?;
+    let response = request.send().await.map_err(|e| describe(&e))?;
     let status = response.status();
-    // The same rest and pace as the CI APIs: 429, 503 with Retry-After, rate-limit headers.
+    super::requests::note(status.as_u16());
     if let Some(until) =
         super::polite::observe(&host, status, response.headers(), chrono::Utc::now())
     {
         return Err(SourceError::new(super::polite::limited_until(until)));
     }
-    Ok((status, read_capped(response, body_limit()).await?))
+    Ok(response)
 }
 
 pub async fn read_capped(

@@ -228,7 +228,11 @@ impl JenkinsSource {
             Some(job) => self.deliveries(job, &headers).await?,
             None => DoraEvents::default(),
         };
-        Ok(Snapshot { pipelines, events })
+        Ok(Snapshot {
+            pipelines,
+            events,
+            ..Snapshot::default()
+        })
     }
 
     /// The deploy job's successful builds and the commits they deliver (one request).

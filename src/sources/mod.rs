@@ -3,6 +3,7 @@
 mod error;
 pub mod http;
 
+pub mod andon;
 pub mod buildkite;
 pub mod cctray;
 pub mod cctray_text;
@@ -19,6 +20,7 @@ pub mod openmetrics;
 pub mod pelorus;
 pub mod polite;
 pub mod prometheus;
+pub mod requests;
 
 pub use error::SourceError;
 
@@ -34,6 +36,7 @@ pub enum Source {
     Gitlab(gitlab::GitlabSource),
     Jenkins(jenkins::JenkinsSource),
     Buildkite(buildkite::BuildkiteSource),
+    Andon(andon::AndonSource),
 }
 
 impl Source {
@@ -69,6 +72,11 @@ impl Source {
             SourceKind::Buildkite(c) => {
                 Source::Buildkite(buildkite::BuildkiteSource::new(c.clone(), client.clone()))
             }
+            SourceKind::Andon(c) => Source::Andon(andon::AndonSource::new(
+                c.clone(),
+                config.timeout,
+                client.clone(),
+            )),
         }
     }
 
@@ -105,6 +113,7 @@ impl Source {
             Source::Gitlab(s) => s.poll(now).await,
             Source::Jenkins(s) => s.poll().await,
             Source::Buildkite(s) => s.poll().await,
+            Source::Andon(s) => s.poll().await,
         }
     }
 }

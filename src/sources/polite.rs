@@ -430,6 +430,7 @@ impl Polite {
         }
         let response = request.send().await.map_err(|e| http::describe(&e))?;
         let status = response.status();
+        super::requests::note(status.as_u16());
         let response_headers = response.headers().clone();
         if let Some(until) = observe(&host, status, &response_headers, Utc::now()) {
             return Err(SourceError::new(limited_until(until)));

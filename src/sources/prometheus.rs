@@ -36,7 +36,11 @@ impl PrometheusSource {
     pub async fn poll(&self, now: Timestamp) -> Result<Snapshot, SourceError> {
         let (events, pipelines) =
             futures_util::future::try_join(self.events(now), self.board(now)).await?;
-        Ok(Snapshot { pipelines, events })
+        Ok(Snapshot {
+            pipelines,
+            events,
+            ..Snapshot::default()
+        })
     }
 
     /// All events found in the lookback, whatever the window: the metrics filter by window.

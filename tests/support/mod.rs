@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod ci;
+pub mod collector;
 pub mod prometheus;
 pub mod raw;
 pub mod replay;

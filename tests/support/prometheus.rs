@@ -97,15 +97,27 @@ impl TestPrometheus {
     /// Backfills `history` and starts a server on a free port of 127.0.0.1. Panics (failing
     /// the test) when Prometheus is not installed or does not become ready in time.
     pub async fn start(history: &OpenMetrics) -> TestPrometheus {
+        let config = "global:\n  scrape_interval: 1h\nscrape_configs: []\n";
+        TestPrometheus::start_with(history, config).await
+    }
+
+    /// A server scraping `target` (host:port on 127.0.0.1) every second, as job "andon".
+    pub async fn scraping(target: &str) -> TestPrometheus {
+        let config = format!(
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  \
+             - job_name: andon\n    static_configs:\n      - targets: [\"{target}\"]\n"
+        );
+        TestPrometheus::start_with(&OpenMetrics::new(), &config).await
+    }
+
+    async fn start_with(history: &OpenMetrics, config_text: &str) -> TestPrometheus {
         let mut dir = TempDir::new().expect("temporary directory");
         let data = dir.path().join("data");
-        backfill(dir.path(), &data, &history.render());
+        if !history.families.is_empty() {
+            backfill(dir.path(), &data, &history.render());
+        }
         let config = dir.path().join("prometheus.yml");
-        std::fs::write(
-            &config,
-            "global:\n  scrape_interval: 1h\nscrape_configs: []\n",
-        )
-        .expect("write prometheus.yml");
+        std::fs::write(&config, config_text).expect("write prometheus.yml");
         for attempt in 1..=START_ATTEMPTS {
             let port = free_port();
             let log = dir.path().join(format!("prometheus-{attempt}.log"));

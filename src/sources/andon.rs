@@ -1,0 +1,616 @@
+//! `kind = "andon"`: a screen that reads an `andon serve` collector instead of the servers
+//! behind it. The collector's feed (`GET /api/v1/feed`) carries what it knows: every pipeline
+//! with its run history and since when it fails, each upstream source's state, and the DORA
+//! events, so the screen shows the same board, the same "since" and the same figures.
+//!
+//! The request names the last `ETag`: an unchanged collector answers 304, or, when the poll
+//! may wait (`?wait=`), holds the request until its state changes. A collector that cannot be
+//! reached fails the poll like any other source: the screen says so, never green.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::SourceError;
+use super::http;
+use crate::config::AndonConfig;
+use crate::model::{
+    BuildStatus, Change, Deployment, DoraEvents, Incident, PastRun, Pipeline, Snapshot, StageRun,
+    StageStatus, Timestamp, Upstream,
+};
+
+/// Where a collector serves its feed for screens.
+pub const FEED_PATH: &str = "/api/v1/feed";
+/// The feed's shape; a collector speaking another is refused with a reason.
+pub const FEED_SCHEMA: u32 = 1;
+/// The longest a collector holds a poll open.
+pub const MAX_WAIT: Duration = Duration::from_secs(25);
+/// What a poll leaves of its timeout for the answer to travel.
+const WAIT_MARGIN: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Feed {
+    pub schema: u32,
+    pub sources: Vec<FeedSource>,
+    pub pipelines: Vec<FeedPipeline>,
+    pub events: FeedEvents,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedSource {
+    pub name: String,
+    pub kind: String,
+    /// pending | ok | stale | error
+    pub state: String,
+    pub error: Option<String>,
+    pub since: Option<Timestamp>,
+    pub last_success: Option<Timestamp>,
+    pub tls_verified: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedPipeline {
+    /// The collector's source that reports it.
+    pub source: String,
+    pub name: String,
+    /// What the source says: passing | failing | unknown.
+    pub status: String,
+    /// The collector's copy is not fresh (its source is in error or stale).
+    pub stale: bool,
+    pub building: bool,
+    pub stage: Option<String>,
+    pub url: Option<String>,
+    pub label: Option<String>,
+    pub last_build_at: Option<Timestamp>,
+    pub failing_since: Option<Timestamp>,
+    pub stages: Vec<FeedStage>,
+    pub breakers: Vec<String>,
+    pub commit: Option<String>,
+    pub author: Option<String>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    pub no_verdict: bool,
+    /// The collector's run history, newest first.
+    pub runs: Vec<FeedRun>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedStage {
+    pub name: String,
+    pub status: String,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    pub queued_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedRun {
+    pub id: String,
+    pub passed: Option<bool>,
+    pub commit: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FeedEvents {
+    pub deployments: Vec<FeedDeployment>,
+    pub changes: Vec<FeedChange>,
+    pub incidents: Vec<FeedIncident>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedDeployment {
+    pub app: String,
+    pub image_sha: Option<String>,
+    pub commit: Option<String>,
+    pub finished_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedChange {
+    pub app: String,
+    pub commit: String,
+    pub image_sha: Option<String>,
+    pub committed_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedIncident {
+    pub app: String,
+    pub id: String,
+    pub opened_at: Timestamp,
+    pub resolved_at: Option<Timestamp>,
+}
+
+impl FeedEvents {
+    pub fn of(events: &DoraEvents) -> FeedEvents {
+        FeedEvents {
+            deployments: events
+                .deployments
+                .iter()
+                .map(|d| FeedDeployment {
+                    app: d.app.clone(),
+                    image_sha: d.image_sha.clone(),
+                    commit: d.commit.clone(),
+                    finished_at: d.finished_at,
+                })
+                .collect(),
+            changes: events
+                .changes
+                .iter()
+                .map(|c| FeedChange {
+                    app: c.app.clone(),
+                    commit: c.commit.clone(),
+                    image_sha: c.image_sha.clone(),
+                    committed_at: c.committed_at,
+                })
+                .collect(),
+            incidents: events
+                .incidents
+                .iter()
+                .map(|i| FeedIncident {
+                    app: i.app.clone(),
+                    id: i.id.clone(),
+                    opened_at: i.opened_at,
+                    resolved_at: i.resolved_at,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Strings from the collector are untrusted like any server's: no control characters.
+fn clean(text: &str) -> String {
+    crate::sanitize::text(text).into_owned()
+}
+
+fn clean_opt(text: &Option<String>) -> Option<String> {
+    text.as_deref().map(clean)
+}
+
+fn build_status(word: &str) -> BuildStatus {
+    match word {
+        "passing" => BuildStatus::Passing,
+        "failing" => BuildStatus::Failing,
+        _ => BuildStatus::Unknown,
+    }
+}
+
+fn stage_of(stage: &FeedStage) -> StageRun {
+    let mut run = StageRun::new(clean(&stage.name), StageStatus::from_word(&stage.status));
+    run.started_at = stage.started_at;
+    run.finished_at = stage.finished_at;
+    run.queued = stage
+        .queued_seconds
+        .filter(|s| s.is_finite() && *s >= 0.0 && *s < 1e9)
+        .map(Duration::from_secs_f64);
+    run
+}
+
+fn pipeline_of(p: &FeedPipeline) -> Pipeline {
+    let mut pipeline = Pipeline::new(clean(&p.name), build_status(&p.status));
+    pipeline.stale = p.stale;
+    pipeline.building = p.building;
+    pipeline.stage = clean_opt(&p.stage);
+    pipeline.url = clean_opt(&p.url);
+    pipeline.label = clean_opt(&p.label);
+    pipeline.last_build_at = p.last_build_at;
+    pipeline.failing_since = p
+        .failing_since
+        .filter(|_| pipeline.status == BuildStatus::Failing);
+    pipeline.stages = p.stages.iter().map(stage_of).collect();
+    pipeline.breakers = p.breakers.iter().map(|b| clean(b)).collect();
+    pipeline.commit = clean_opt(&p.commit);
+    pipeline.author = clean_opt(&p.author);
+    pipeline.started_at = p.started_at;
+    pipeline.finished_at = p.finished_at;
+    pipeline.no_verdict = p.no_verdict;
+    let current = pipeline.run_id();
+    pipeline.previous = p
+        .runs
+        .iter()
+        .filter(|r| Some(clean(&r.id)) != current)
+        .filter_map(|r| {
+            Some(PastRun {
+                id: clean(&r.id),
+                passed: r.passed?,
+                commit: clean_opt(&r.commit),
+            })
+        })
+        .collect();
+    pipeline
+}
+
+/// The screen's snapshot of a collector's feed. Pure.
+pub fn snapshot_of(feed: &Feed) -> Result<Snapshot, SourceError> {
+    if feed.schema != FEED_SCHEMA {
+        return Err(SourceError::new(format!(
+            "collector speaks feed schema {}, this andon reads {FEED_SCHEMA}: upgrade one of them",
+            feed.schema
+        )));
+    }
+    let events = &feed.events;
+    Ok(Snapshot {
+        pipelines: feed.pipelines.iter().map(pipeline_of).collect(),
+        events: DoraEvents {
+            deployments: events
+                .deployments
+                .iter()
+                .map(|d| Deployment {
+                    app: clean(&d.app),
+                    image_sha: clean_opt(&d.image_sha),
+                    commit: clean_opt(&d.commit),
+                    finished_at: d.finished_at,
+                })
+                .collect(),
+            changes: events
+                .changes
+                .iter()
+                .map(|c| Change {
+                    app: clean(&c.app),
+                    commit: clean(&c.commit),
+                    image_sha: clean_opt(&c.image_sha),
+                    committed_at: c.committed_at,
+                })
+                .collect(),
+            incidents: events
+                .incidents
+                .iter()
+                .map(|i| Incident {
+                    app: clean(&i.app),
+                    id: clean(&i.id),
+                    opened_at: i.opened_at,
+                    resolved_at: i.resolved_at,
+                })
+                .collect(),
+        },
+        upstream: feed
+            .sources
+            .iter()
+            .map(|s| Upstream {
+                name: clean(&s.name),
+                kind: clean(&s.kind),
+                state: clean(&s.state),
+                error: clean_opt(&s.error),
+                since: s.since,
+                last_success: s.last_success,
+                insecure: !s.tls_verified,
+            })
+            .collect(),
+    })
+}
+
+/// Reads a feed body; a broken one names where it broke.
+pub fn parse(body: &str) -> Result<Snapshot, SourceError> {
+    let feed: Feed = serde_json::from_str(body).map_err(|e| {
+        let what = if e.is_eof() {
+            "truncated JSON"
+        } else {
+            "invalid JSON"
+        };
+        let hint = if body.trim_start().starts_with('<') {
+            ", got HTML (is the url an andon collector?)"
+        } else {
+            ""
+        };
+        SourceError::new(format!(
+            "malformed andon feed: {what} at line {} column {}{hint}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    snapshot_of(&feed)
+}
+
+/// How long a poll asks the collector to hold an unchanged answer: what its timeout leaves.
+pub fn wait_for(timeout: Duration) -> Duration {
+    timeout.saturating_sub(WAIT_MARGIN).min(MAX_WAIT)
+}
+
+pub struct AndonSource {
+    config: AndonConfig,
+    client: reqwest::Client,
+    wait: Duration,
+    /// The last answer and its ETag, reused when the collector says 304.
+    last: Mutex<Option<(reqwest::header::HeaderValue, Snapshot)>>,
+}
+
+impl AndonSource {
+    pub fn new(config: AndonConfig, timeout: Duration, client: reqwest::Client) -> AndonSource {
+        AndonSource {
+            config,
+            client,
+            wait: wait_for(timeout),
+            last: Mutex::new(None),
+        }
+    }
+
+    pub async fn poll(&self) -> Result<Snapshot, SourceError> {
+        let cached = self.last.lock().ok().and_then(|last| last.clone());
+        let mut url = format!("{}{FEED_PATH}", self.config.url);
+        let mut request = self.client.get(&url);
+        if let Some((etag, _)) = &cached {
+            if !self.wait.is_zero() {
+                url.push_str(&format!("?wait={}s", self.wait.as_secs()));
+                request = self.client.get(&url);
+            }
+            request = request.header(reqwest::header::IF_NONE_MATCH, etag.clone());
+        }
+        let response = request.send().await.map_err(|e| http::describe(&e))?;
+        let status = response.status();
+        super::requests::note(status.as_u16());
+        if status == reqwest::StatusCode::NOT_MODIFIED {
+            return match cached {
+                Some((_, snapshot)) => Ok(snapshot),
+                None => Err(SourceError::new(
+                    "HTTP 304 for a request never answered before",
+                )),
+            };
+        }
+        let etag = response.headers().get(reqwest::header::ETAG).cloned();
+        let body = http::read_capped(response, http::body_limit()).await?;
+        if !status.is_success() {
+            return Err(http::status_error(status, &body));
+        }
+        let snapshot = parse(&body)?;
+        if let Ok(mut last) = self.last.lock() {
+            *last = etag.map(|etag| (etag, snapshot.clone()));
+        }
+        Ok(snapshot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn at(seconds: i64) -> Timestamp {
+        Utc.timestamp_opt(1_790_000_000 + seconds, 0).unwrap()
+    }
+
+    fn feed_pipeline(name: &str, status: &str) -> FeedPipeline {
+        FeedPipeline {
+            source: "ci".into(),
+            name: name.into(),
+            status: status.into(),
+            stale: false,
+            building: false,
+            stage: None,
+            url: None,
+            label: Some("#7".into()),
+            last_build_at: Some(at(0)),
+            failing_since: None,
+            stages: Vec::new(),
+            breakers: Vec::new(),
+            commit: Some("abc".into()),
+            author: None,
+            started_at: None,
+            finished_at: None,
+            no_verdict: false,
+            runs: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_feed_round_trips_into_the_same_pipelines_history_and_sources() {
+        let mut api = feed_pipeline("api", "failing");
+        api.failing_since = Some(at(-2520));
+        api.runs = vec![
+            FeedRun {
+                id: "#7".into(),
+                passed: Some(false),
+                commit: Some("abc".into()),
+            },
+            FeedRun {
+                id: "#6".into(),
+                passed: Some(true),
+                commit: Some("abb".into()),
+            },
+            FeedRun {
+                id: "#5".into(),
+                passed: None,
+                commit: None,
+            },
+        ];
+        let mut web = feed_pipeline("web\u{1b}[31m", "passing");
+        web.stale = true;
+        let feed = Feed {
+            schema: FEED_SCHEMA,
+            sources: vec![FeedSource {
+                name: "ci".into(),
+                kind: "cctray".into(),
+                state: "error".into(),
+                error: Some("connection refused".into()),
+                since: Some(at(-60)),
+                last_success: Some(at(-90)),
+                tls_verified: true,
+            }],
+            pipelines: vec![api, web],
+            events: FeedEvents::default(),
+        };
+        let body = serde_json::to_string(&feed).unwrap();
+        let snapshot = parse(&body).unwrap();
+        let api = &snapshot.pipelines[0];
+        assert_eq!(api.status, BuildStatus::Failing);
+        assert_eq!(api.failing_since, Some(at(-2520)));
+        assert_eq!(
+            api.previous,
+            [PastRun {
+                id: "#6".into(),
+                passed: true,
+                commit: Some("abb".into())
+            }],
+            "the current run is the card itself; runs without a verdict are not history"
+        );
+        assert_eq!(
+            snapshot.pipelines[1].name, "web[31m",
+            "control bytes dropped"
+        );
+        assert!(snapshot.pipelines[1].stale);
+        assert_eq!(snapshot.upstream[0].state, "error");
+        assert_eq!(
+            snapshot.upstream[0].error.as_deref(),
+            Some("connection refused")
+        );
+    }
+
+    #[test]
+    fn a_relayed_stale_pipeline_is_never_green_and_upstream_sources_are_shown() {
+        use crate::view::{AndonState, PipelineStatus};
+        let config = crate::config::parse(
+            "[[source]]\nname = \"hub\"\nkind = \"andon\"\nurl = \"http://127.0.0.1:9464\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let mut web = feed_pipeline("web", "passing");
+        web.stale = true;
+        let feed = Feed {
+            schema: FEED_SCHEMA,
+            sources: vec![
+                FeedSource {
+                    name: "ci".into(),
+                    kind: "cctray".into(),
+                    state: "error".into(),
+                    error: Some("timed out after 10s".into()),
+                    since: Some(at(-120)),
+                    last_success: Some(at(-200)),
+                    tls_verified: true,
+                },
+                FeedSource {
+                    name: "odd".into(),
+                    kind: "telepathy".into(),
+                    state: "splendid".into(),
+                    error: None,
+                    since: None,
+                    last_success: None,
+                    tls_verified: false,
+                },
+            ],
+            pipelines: vec![web],
+            events: FeedEvents::default(),
+        };
+        let mut state = crate::state::State::new(&config);
+        state.record(0, at(0), snapshot_of(&feed));
+        let view = crate::view::build(
+            &config,
+            &state,
+            crate::view::dora_report(&config, &state, at(0)),
+            at(0),
+        );
+        assert_eq!(view.pipelines[0].status, PipelineStatus::Stale);
+        assert_ne!(view.andon.state, AndonState::Green);
+        let names: Vec<(&str, &str, &str)> = view
+            .sources
+            .iter()
+            .map(|s| (s.name.as_str(), s.kind, s.state.word()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("hub", "andon", "ok"),
+                ("hub/ci", "cctray", "error"),
+                ("hub/odd", "unknown", "error")
+            ],
+            "an unknown state word is an error, never ok"
+        );
+        assert!(view.sources[1].summary.contains("timed out after 10s"));
+        assert!(view.sources[2].insecure);
+    }
+
+    #[test]
+    fn a_broken_feed_or_another_schema_is_an_error_with_a_reason() {
+        let truncated = parse(r#"{"schema":1,"sources":["#).unwrap_err();
+        assert!(
+            truncated
+                .reason
+                .starts_with("malformed andon feed: truncated JSON"),
+            "{}",
+            truncated.reason
+        );
+        let html = parse("<html>login</html>").unwrap_err();
+        assert!(html.reason.contains("got HTML"), "{}", html.reason);
+        let other = parse(r#"{"schema":2,"sources":[],"pipelines":[],"events":{"deployments":[],"changes":[],"incidents":[]}}"#).unwrap_err();
+        assert!(other.reason.contains("schema 2"), "{}", other.reason);
+    }
+
+    fn sample_feed() -> String {
+        let mut api = feed_pipeline("api", "failing");
+        api.failing_since = Some(at(-60));
+        api.stages = vec![FeedStage {
+            name: "test".into(),
+            status: "failed".into(),
+            started_at: Some(at(-100)),
+            finished_at: Some(at(-50)),
+            queued_seconds: Some(2.5),
+        }];
+        api.runs = vec![FeedRun {
+            id: "#6".into(),
+            passed: Some(true),
+            commit: None,
+        }];
+        let feed = Feed {
+            schema: FEED_SCHEMA,
+            sources: vec![FeedSource {
+                name: "ci".into(),
+                kind: "cctray".into(),
+                state: "ok".into(),
+                error: None,
+                since: None,
+                last_success: Some(at(-1)),
+                tls_verified: true,
+            }],
+            pipelines: vec![api],
+            events: FeedEvents {
+                deployments: vec![FeedDeployment {
+                    app: "api".into(),
+                    image_sha: None,
+                    commit: Some("abc".into()),
+                    finished_at: at(-3600),
+                }],
+                changes: Vec::new(),
+                incidents: vec![FeedIncident {
+                    app: "api".into(),
+                    id: "7".into(),
+                    opened_at: at(-1800),
+                    resolved_at: None,
+                }],
+            },
+        };
+        serde_json::to_string(&feed).unwrap()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_mangled_feed_is_read_or_refused_with_a_reason(
+            cut in 0usize..2000,
+            flips in proptest::collection::vec((0usize..2000, proptest::prelude::any::<u8>()), 0..4),
+        ) {
+            let mut bytes = sample_feed().into_bytes();
+            for (at, byte) in flips {
+                let len = bytes.len();
+                bytes[at % len] = byte;
+            }
+            bytes.truncate(cut.max(1).min(bytes.len()));
+            let text = String::from_utf8_lossy(&bytes);
+            match parse(&text) {
+                Ok(snapshot) => {
+                    let mut history = crate::history::RunHistory::default();
+                    for p in &snapshot.pipelines {
+                        history.observe(p);
+                        proptest::prop_assert!(!p.name.chars().any(char::is_control));
+                    }
+                }
+                Err(e) => proptest::prop_assert!(e.reason.starts_with("malformed andon feed") || e.reason.contains("schema")),
+            }
+        }
+    }
+
+    #[test]
+    fn the_long_poll_leaves_room_in_the_timeout() {
+        assert_eq!(wait_for(Duration::from_secs(30)), Duration::from_secs(25));
+        assert_eq!(wait_for(Duration::from_secs(12)), Duration::from_secs(7));
+        assert_eq!(wait_for(Duration::from_secs(3)), Duration::ZERO);
+        assert_eq!(wait_for(Duration::from_secs(600)), MAX_WAIT);
+    }
+}
