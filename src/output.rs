@@ -825,6 +825,7 @@ mod tests {
             image_sha: None,
             commit: None,
             finished_at: at(h),
+            marked: None,
         };
         let mut events = DoraEvents {
             deployments: vec![deploy("api", -1), deploy("api", -5), deploy("web", -30)],

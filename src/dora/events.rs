@@ -213,6 +213,30 @@ impl<'a> DeploymentIndex<'a> {
         self.finished[position]
     }
 
+    /// Finish times of the positions in `range` (ascending within an app's range).
+    pub fn finished_times(&self, range: Range<usize>) -> &[Micros] {
+        &self.finished[range]
+    }
+
+    /// The distinct deployment at `position`.
+    pub fn record(&self, position: usize) -> &'a Deployment {
+        self.deployments[position]
+    }
+
+    pub fn app_of(&self, position: usize) -> u32 {
+        self.app_ids[position]
+    }
+
+    /// Positions of the app's deployments, in time order.
+    pub fn app_positions(&self, app: u32) -> Range<usize> {
+        self.by_app.get(app as usize).cloned().unwrap_or(0..0)
+    }
+
+    /// Number of apps the index has a range for.
+    pub fn apps(&self) -> usize {
+        self.by_app.len()
+    }
+
     /// Positions of the app's deployments finished inside the window (they are contiguous).
     pub fn app_finished_in(&self, app: usize, window: Window) -> Range<usize> {
         let Some(range) = self.by_app.get(app).cloned() else {

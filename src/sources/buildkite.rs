@@ -12,7 +12,8 @@ use serde::Deserialize;
 
 use crate::config::BuildkiteConfig;
 use crate::model::{
-    BuildStatus, Deployment, DoraEvents, Pipeline, Snapshot, StageRun, StageStatus, Timestamp,
+    BuildStatus, Deployment, DoraEvents, Pipeline, ReworkMark, Snapshot, StageRun, StageStatus,
+    Timestamp,
 };
 use crate::sources::SourceError;
 use crate::sources::github::encode;
@@ -24,6 +25,9 @@ pub struct Build {
     pub state: String,
     #[serde(default)]
     pub commit: Option<String>,
+    /// The commit message (a revert or hotfix marks a deployment as rework).
+    #[serde(default)]
+    pub message: Option<String>,
     pub web_url: Option<String>,
     pub created_at: Option<Timestamp>,
     pub started_at: Option<Timestamp>,
@@ -140,6 +144,7 @@ pub fn deployments_of(app: &str, builds: &[Build]) -> Vec<Deployment> {
                 image_sha: None,
                 commit: b.commit.clone(),
                 finished_at: b.finished_at?,
+                marked: b.message.as_deref().and_then(ReworkMark::of_commit_message),
             })
         })
         .collect()

@@ -15,8 +15,8 @@ use serde::Deserialize;
 
 use crate::config::GitlabConfig;
 use crate::model::{
-    BuildStatus, Change, Deployment, DoraEvents, Incident, PastRun, Pipeline, Snapshot, StageRun,
-    StageStatus, Timestamp,
+    BuildStatus, Change, Deployment, DoraEvents, Incident, PastRun, Pipeline, ReworkMark, Snapshot,
+    StageRun, StageStatus, Timestamp,
 };
 use crate::sources::SourceError;
 use crate::sources::comparisons::{CompareRequest, Comparisons};
@@ -96,6 +96,9 @@ pub struct GlCommit {
     pub created_at: Option<Timestamp>,
     pub committed_date: Option<Timestamp>,
     pub authored_date: Option<Timestamp>,
+    /// The whole commit message (a revert or hotfix marks the deployment as rework).
+    #[serde(default)]
+    pub message: Option<String>,
 }
 
 /// `GET /projects/:id/repository/compare?from=&to=`: the commits after `from` up to `to`.
@@ -547,6 +550,12 @@ pub fn dora_of(
             image_sha: Some(d.sha.clone()),
             commit: Some(d.sha.clone()),
             finished_at: finished_at(d),
+            marked: d
+                .deployable
+                .as_ref()
+                .and_then(|j| j.commit.as_ref())
+                .and_then(|c| c.message.as_deref())
+                .and_then(ReworkMark::of_commit_message),
         });
         let own = || {
             d.deployable
