@@ -94,3 +94,27 @@ pub fn escalation_json(andon: &Andon) -> Value {
         }),
     }
 }
+
+/// `flow.value_stream`: per stage process time, wait time and %C/A; rolling %C/A; the
+/// activity ratio; what the sources cannot report.
+pub fn value_stream_json(vs: &crate::value_stream::ValueStream) -> Value {
+    json!({
+        "stages": vs.stages.iter().map(|s| json!({
+            "name": s.name,
+            "process_seconds": s.process_seconds,
+            "process_n": s.process_n,
+            "wait_seconds": s.wait_seconds,
+            "wait_n": s.wait_n,
+            "complete_accurate": s.complete_accurate,
+            "complete_accurate_n": s.complete_accurate_n,
+        })).collect::<Vec<_>>(),
+        "rolling_complete_accurate": vs.rolling_complete_accurate,
+        "activity_ratio": {
+            "ratio": vs.activity_ratio.ratio,
+            "runs": vs.activity_ratio.runs,
+            "busy_seconds": vs.activity_ratio.busy_seconds,
+            "lead_seconds": vs.activity_ratio.lead_seconds,
+        },
+        "cannot_report": vs.cannot_report,
+    })
+}

@@ -149,6 +149,34 @@ pub fn key_scores_line(scores: &Scores) -> String {
     .join(" · ")
 }
 
+/// "80%", or "N/A" without runs.
+pub fn percent(share: Option<f64>) -> String {
+    share.map_or_else(|| "N/A".to_string(), |s| format!("{:.0}%", s * 100.0))
+}
+
+/// One stage of the value stream: "build PT 2 min WT 10 s C/A 95%".
+pub fn value_stage(s: &crate::value_stream::StageValue) -> String {
+    let time = |t: Option<f64>| t.map_or_else(|| "N/A".to_string(), duration);
+    format!(
+        "{} PT {} WT {} C/A {}",
+        s.name,
+        time(s.process_seconds),
+        time(s.wait_seconds),
+        percent(s.complete_accurate)
+    )
+}
+
+/// "rolling %C/A 60% · activity ratio 34% (3 runs)".
+pub fn value_summary(vs: &crate::value_stream::ValueStream) -> String {
+    format!(
+        "rolling %C/A {} · activity ratio {} ({} run{})",
+        percent(vs.rolling_complete_accurate),
+        percent(vs.activity_ratio.ratio),
+        vs.activity_ratio.runs,
+        if vs.activity_ratio.runs == 1 { "" } else { "s" }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,4 +20,5 @@ pub mod poller;
 pub mod sources;
 pub mod state;
 pub mod ui;
+pub mod value_stream;
 pub mod view;

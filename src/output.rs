@@ -227,6 +227,7 @@ fn flow_json(flow: &Flow) -> Value {
         "constraint_note": flow.constraint.is_none().then(|| format!(
             "not enough data: needs two stages with {} timed runs each", flow::MIN_SAMPLES
         )),
+        "value_stream": dora_json::value_stream_json(&flow.value_stream),
     })
 }
 
@@ -410,6 +411,45 @@ fn write_flow(out: &mut String, view: &ViewModel) {
             );
         }
         let _ = writeln!(out, "{}", line.trim_end());
+    }
+    write_value_stream(out, view);
+}
+
+/// Per stage process time, wait time and %C/A; then rolling %C/A, the activity ratio and
+/// what the sources cannot report.
+fn write_value_stream(out: &mut String, view: &ViewModel) {
+    let vs = &view.flow.value_stream;
+    let _ = writeln!(
+        out,
+        "\nVALUE STREAM  PT process time (median) · WT wait time (median queue) · C/A passed of finished runs"
+    );
+    let name_width = column_width(vs.stages.iter().map(|s| s.name.as_str()));
+    let time = |t: Option<f64>, n: usize| {
+        t.map_or_else(
+            || "N/A".to_string(),
+            |t| format!("{} (n={n})", format::duration(t)),
+        )
+    };
+    for s in &vs.stages {
+        let ca = match s.complete_accurate {
+            Some(_) => format!(
+                "{} (n={})",
+                dora_text::percent(s.complete_accurate),
+                s.complete_accurate_n
+            ),
+            None => "N/A".to_string(),
+        };
+        let line = format!(
+            "  {:<name_width$}  PT {:<14}  WT {:<14}  C/A {ca}",
+            s.name,
+            time(s.process_seconds, s.process_n),
+            time(s.wait_seconds, s.wait_n),
+        );
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    let _ = writeln!(out, "  {}", dora_text::value_summary(vs));
+    for line in &vs.cannot_report {
+        let _ = writeln!(out, "  {line}");
     }
 }
 

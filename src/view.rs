@@ -288,11 +288,19 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
             s
         })
         .collect();
-    let flow = flow::compute(
+    let mut flow = flow::compute(
         &columns,
         &pipelines,
         &config.board.wip_limits,
         state.history.values().flat_map(|h| h.stage_samples()),
+    );
+    let kinds: Vec<(String, &'static str)> =
+        sources.iter().map(|s| (s.name.clone(), s.kind)).collect();
+    flow.value_stream = crate::value_stream::compute(
+        &flow,
+        state.history.values().flat_map(|h| h.stage_samples()),
+        &pipelines,
+        &kinds,
     );
     ViewModel {
         title: config.title.clone(),
