@@ -330,6 +330,10 @@ pub(super) struct Deliveries {
     pub changes: Vec<Delivery>,
     /// By deployment position: some change shares the deployment's app and its commit or image.
     pub deployment_matched: Vec<bool>,
+    /// By deployment position: the id of the distinct change (app, commit) the deployment's
+    /// commit is, when it is one. Equal ids are equal commits, which spares rework's rollback
+    /// rule a second index of the same strings.
+    pub deployment_change: Vec<Option<u32>>,
 }
 
 /// Joins changes to deployments of the same app on commit or on any image sha recorded
@@ -361,10 +365,12 @@ pub(super) fn first_deliveries<'a>(
         .filter_map(|(change, &id)| Some((id as usize, change.image_sha.as_deref()?)))
         .collect();
     let mut deployment_matched = vec![false; deployments.len()];
+    let mut deployment_change = vec![None; deployments.len()];
     if distinct.is_empty() {
         return Deliveries {
             changes: distinct,
             deployment_matched,
+            deployment_change,
         };
     }
     // The records as given, so that they are read in memory order; a repeated record
@@ -381,6 +387,7 @@ pub(super) fn first_deliveries<'a>(
     keys.join(with_commit, |id, (finished_at, position)| {
         distinct[id].consider(finished_at);
         deployment_matched[position as usize] = true;
+        deployment_change[position as usize] = Some(id as u32);
     });
     // Many changes may share an image, so search each one's deliveries by image instead.
     if !image_shas.is_empty() {
@@ -405,6 +412,7 @@ pub(super) fn first_deliveries<'a>(
     Deliveries {
         changes: distinct,
         deployment_matched,
+        deployment_change,
     }
 }
 

@@ -482,6 +482,30 @@ proptest! {
     }
 
     #[test]
+    fn rollbacks_do_not_depend_on_which_commits_are_known_changes(
+        e in arb_events(),
+        known in prop::collection::vec(prop::sample::select(vec!["v1", "v2", "v3"]), 0..4),
+    ) {
+        let rollback = |events: &DoraEvents| {
+            report_with(events, ReworkRules::none().with(ReworkRule::Rollback))
+                .deployment_rework_rate
+                .rework
+        };
+        let mut with_changes = e.clone();
+        for commit in known {
+            for app in ["a", "b"] {
+                with_changes.changes.push(crate::model::Change {
+                    app: app.into(),
+                    commit: commit.into(),
+                    image_sha: None,
+                    committed_at: ago(50 * DAY),
+                });
+            }
+        }
+        prop_assert_eq!(rollback(&e), rollback(&with_changes));
+    }
+
+    #[test]
     fn adding_an_incident_never_lowers_rework_or_change_failure(
         e in arb_events(),
         extra in arb_incident(),

@@ -275,7 +275,12 @@ pub fn compute_with(
     for &position in attributed.iter().flatten() {
         failed[position] = true;
     }
-    let rework = rework::classify(&deployments, &incidents, settings.rework_rules);
+    let rework = rework::classify(
+        &deployments,
+        &incidents,
+        (&deliveries.deployment_change, deliveries.changes.len()),
+        settings.rework_rules,
+    );
     let recoveries = rework::recoveries(&deployments, &incidents, &attributed);
     let buckets = samples::bucket(
         apps.len(),

@@ -92,9 +92,12 @@ impl ReworkRules {
 
 /// Each distinct deployment's rework rule, by position in the index; None when it is not
 /// rework under the rules in force.
+/// `known_commits` gives, by position, the id of the deployment's commit among the distinct
+/// changes, when it is one (`changes` of them).
 pub(super) fn classify(
     deployments: &DeploymentIndex,
     incidents: &[DistinctIncident],
+    known_commits: (&[Option<u32>], usize),
     rules: ReworkRules,
 ) -> Vec<Option<ReworkRule>> {
     let n = deployments.len();
@@ -104,7 +107,7 @@ pub(super) fn classify(
         Vec::new()
     };
     let rollback = if rules.rollback {
-        rollbacks(deployments)
+        rollbacks(deployments, known_commits)
     } else {
         Vec::new()
     };
@@ -172,23 +175,29 @@ fn version(deployment: &crate::model::Deployment) -> Option<&str> {
 
 /// Whether each deployment returns to a version an earlier deployment of the app delivered,
 /// other than the version deployed just before it (a redeploy of the same version is not a
-/// rollback).
-fn rollbacks(deployments: &DeploymentIndex) -> Vec<bool> {
+/// rollback). Versions are numbered: a commit that is a known change keeps that change's id;
+/// the other versions are numbered after them by an index of their own.
+fn rollbacks(
+    deployments: &DeploymentIndex,
+    (known_commits, changes): (&[Option<u32>], usize),
+) -> Vec<bool> {
     let n = deployments.len();
-    let versioned: Vec<(usize, u32, &str)> = (0..n)
+    let mut id_at: Vec<Option<u32>> = known_commits.to_vec();
+    id_at.resize(n, None);
+    let others: Vec<(usize, u32, &str)> = (0..n)
+        .filter(|&p| id_at[p].is_none())
         .filter_map(|p| Some((p, deployments.app_of(p), version(deployments.record(p))?)))
         .collect();
     let (_, ids, keys) = KeyIndex::new(
-        versioned.len(),
-        |i| (versioned[i].1, versioned[i].2),
+        others.len(),
+        |i| (others[i].1, others[i].2),
         |_| (),
         |_, _| (),
     );
-    let mut id_at: Vec<Option<u32>> = vec![None; n];
-    for (&(position, _, _), &id) in versioned.iter().zip(&ids) {
-        id_at[position] = Some(id);
+    for (&(position, _, _), &id) in others.iter().zip(&ids) {
+        id_at[position] = Some(changes as u32 + id);
     }
-    let mut seen = vec![false; keys.len()];
+    let mut seen = vec![false; changes + keys.len()];
     let mut rollback = vec![false; n];
     for app in 0..deployments.apps() {
         let mut previous: Option<u32> = None;
