@@ -221,4 +221,20 @@ mod tests {
         assert_eq!(job_status("failed", false), StageStatus::Failed);
         assert_eq!(job_status("assigned", false), StageStatus::Pending);
     }
+
+    #[test]
+    fn a_hotfix_build_of_a_deploy_pipeline_is_marked_rework() {
+        let builds: Vec<Build> = serde_json::from_str(
+            r#"[{"number": 2, "state": "passed", "commit": "b2", "message": "Hotfix: null basket",
+                 "finished_at": "2026-11-02T10:05:00Z"},
+                {"number": 1, "state": "passed", "commit": "b1", "message": "Show the basket total",
+                 "finished_at": "2026-11-01T10:05:00Z"}]"#,
+        )
+        .unwrap();
+        let marks: Vec<_> = deployments_of("shop", &builds)
+            .iter()
+            .map(|d| d.marked)
+            .collect();
+        assert_eq!(marks, [Some(ReworkMark::Hotfix), None]);
+    }
 }
