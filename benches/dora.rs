@@ -43,6 +43,7 @@ fn million_events() -> DoraEvents {
             image_sha: None,
             commit: Some(commit.clone()),
             finished_at: at,
+            marked: None,
         });
         events.changes.push(Change {
             app: app.clone(),

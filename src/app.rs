@@ -208,11 +208,11 @@ impl TrendsCache {
         match &self.weekly {
             Some(weekly) if self.key == Some(key) => weekly.clone(),
             _ => {
-                let weekly = crate::dora::weekly(
+                let weekly = crate::dora::weekly_with(
                     &view::merged_events(state),
                     minute,
                     crate::dora::TREND_WEEKS,
-                    config.dora.benchmark,
+                    &view::dora_settings(config),
                 );
                 self.key = Some(key);
                 self.weekly = Some(weekly.clone());

@@ -12,6 +12,8 @@ use crate::view::{PipelineStatus, ViewModel};
 pub enum Event {
     Red,
     Green,
+    /// The line has been red past `[andon] escalate_after`; once per red spell.
+    Escalated,
 }
 
 impl Event {
@@ -19,6 +21,7 @@ impl Event {
         match self {
             Event::Red => "red",
             Event::Green => "green",
+            Event::Escalated => "escalated",
         }
     }
 }
@@ -63,6 +66,7 @@ impl Transition {
             ),
             (Event::Green, None) => format!("✓ {} back to green", self.pipeline),
             (Event::Red, _) => format!("✗ {} went red", self.pipeline),
+            (Event::Escalated, _) => format!("✗ line escalated: {} red too long", self.pipeline),
         }
     }
 }
@@ -72,6 +76,8 @@ impl Transition {
 #[derive(Debug, Default)]
 pub struct Tracker {
     last: HashMap<(String, String), (bool, Option<Timestamp>)>,
+    /// This red spell has escalated already.
+    escalated: bool,
 }
 
 impl Tracker {
@@ -125,7 +131,38 @@ impl Tracker {
                     .and_then(|at| (now - at).to_std().ok()),
             });
         }
+        transitions.extend(self.escalation(view));
         transitions
+    }
+
+    /// An escalation the first time the line is seen past its limit (a restart during one
+    /// escalates again: missing one is worse); a line green, or red but under the limit,
+    /// starts a new spell. Stale and unknown change nothing.
+    fn escalation(&mut self, view: &ViewModel) -> Option<Transition> {
+        use crate::view::AndonState;
+        match (&view.andon.escalation, view.andon.state) {
+            (Some(escalation), _) if !self.escalated => {
+                self.escalated = true;
+                let p = view
+                    .pipelines
+                    .iter()
+                    .find(|p| p.name == escalation.pipeline && p.source == escalation.source);
+                Some(Transition {
+                    event: Event::Escalated,
+                    pipeline: escalation.pipeline.clone(),
+                    source: escalation.source.clone(),
+                    stage: p.and_then(|p| p.stage.clone()),
+                    url: p.and_then(|p| p.url.clone()),
+                    breakers: p.map(|p| p.breakers.clone()).unwrap_or_default(),
+                    red_for: Some(escalation.red_for),
+                })
+            }
+            (None, AndonState::Green | AndonState::Red) => {
+                self.escalated = false;
+                None
+            }
+            _ => None,
+        }
     }
 }
 
@@ -268,6 +305,60 @@ mod tests {
         let env = green[0].env();
         assert!(env.contains(&("ANDON_EVENT", "green".to_string())));
         assert!(env.contains(&("ANDON_URL", "https://ci/api/7".to_string())));
+    }
+
+    #[test]
+    fn a_line_red_past_its_limit_escalates_once() {
+        let mut config = config::load(None).unwrap();
+        config.andon.escalate_after = Some(Duration::from_secs(30 * 60));
+        let mut state = State::new(&config);
+        let mut tracker = Tracker::default();
+        let mut at_minute = |state: &mut State, minute: i64, status: BuildStatus| {
+            let mut p = Pipeline::new("api", status);
+            p.url = Some("https://ci/api/7".into());
+            state.record(
+                0,
+                at(minute),
+                Ok(Snapshot {
+                    pipelines: vec![p],
+                    ..Snapshot::default()
+                }),
+            );
+            let dora = view::dora_report(&config, state, at(minute));
+            let v = view::build(&config, state, dora, at(minute));
+            tracker.observe(&v, at(minute))
+        };
+        assert!(at_minute(&mut state, 0, BuildStatus::Passing).is_empty());
+        assert_eq!(
+            at_minute(&mut state, 1, BuildStatus::Failing)[0].event,
+            Event::Red
+        );
+        for minute in 2..31 {
+            assert!(at_minute(&mut state, minute, BuildStatus::Failing).is_empty());
+        }
+        let escalated = at_minute(&mut state, 31, BuildStatus::Failing);
+        assert_eq!(escalated.len(), 1);
+        assert_eq!(escalated[0].event, Event::Escalated);
+        assert_eq!(escalated[0].red_for, Some(Duration::from_secs(30 * 60)));
+        let env = escalated[0].env();
+        assert!(env.contains(&("ANDON_EVENT", "escalated".to_string())));
+        assert!(env.contains(&("ANDON_RED_SECONDS", "1800".to_string())));
+        assert!(env.contains(&("ANDON_URL", "https://ci/api/7".to_string())));
+        for minute in 32..90 {
+            assert!(
+                at_minute(&mut state, minute, BuildStatus::Failing).is_empty(),
+                "escalated again at minute {minute}"
+            );
+        }
+        let green = at_minute(&mut state, 90, BuildStatus::Passing);
+        assert_eq!(green[0].event, Event::Green);
+        // A new red spell escalates anew once past the limit.
+        at_minute(&mut state, 91, BuildStatus::Failing);
+        let again: Vec<Event> = (92..122)
+            .flat_map(|m| at_minute(&mut state, m, BuildStatus::Failing))
+            .map(|t| t.event)
+            .collect();
+        assert_eq!(again, [Event::Escalated]);
     }
 
     #[tokio::test]

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::credentials::{Auth, Secret, TokenSource};
-use crate::dora::Benchmark;
+use crate::dora::{Benchmark, Industry, ReworkRule, ReworkRules, scores};
 
 pub const DEMO_CONFIG: &str = include_str!("../sample-config.toml");
 
@@ -26,6 +26,14 @@ pub struct Config {
     pub pages: Vec<PageConfig>,
     /// `andon serve`: where the collector listens and keeps its history (`[serve]`).
     pub serve: ServeConfig,
+    pub andon: LineConfig,
+}
+
+/// The stopped line (`[andon]`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LineConfig {
+    /// A line red for longer escalates; None: never.
+    pub escalate_after: Option<Duration>,
 }
 
 /// The collector (`[serve]`).
@@ -111,6 +119,10 @@ pub struct PageConfig {
 pub struct DoraConfig {
     pub window: Duration,
     pub benchmark: Benchmark,
+    /// The rules that make a deployment rework (`rework_rules`), all by default.
+    pub rework_rules: ReworkRules,
+    /// The 2025 benchmark the scores are held against (`industry`), all industries by default.
+    pub industry: Industry,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -425,6 +437,8 @@ struct RawConfig {
     http: RawHttp,
     #[serde(default)]
     serve: RawServe,
+    #[serde(default)]
+    andon: RawAndon,
 }
 
 #[derive(Deserialize, Default)]
@@ -435,6 +449,12 @@ struct RawServe {
     allow_remote: bool,
     state_dir: Option<Spanned<String>>,
     retention: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawAndon {
+    escalate_after: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -480,6 +500,8 @@ struct RawPage {
 struct RawDora {
     window: Option<Spanned<String>>,
     benchmark: Option<Spanned<String>>,
+    rework_rules: Option<Spanned<Vec<Spanned<String>>>>,
+    industry: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -629,6 +651,38 @@ fn validate(raw: RawConfig, file: &str, err: &Locate) -> Result<Config, ConfigEr
             )
         })?,
     };
+    let rework_rules = match &raw.dora.rework_rules {
+        None => ReworkRules::default(),
+        Some(rules) => rework_rules(rules.get_ref(), err)?,
+    };
+    let industry = match &raw.dora.industry {
+        None => Industry::all(),
+        Some(name) => scores::industry(name.get_ref()).ok_or_else(|| {
+            err(
+                name.span(),
+                "dora.industry",
+                format!(
+                    "unknown industry {:?}; expected one of {}",
+                    name.get_ref(),
+                    scores::industry_keys().join(", ")
+                ),
+            )
+        })?,
+    };
+    let escalate_after = match &raw.andon.escalate_after {
+        None => None,
+        Some(after) => {
+            let limit = duration(after, "andon.escalate_after", err)?;
+            if limit < Duration::from_secs(1) {
+                return Err(err(
+                    after.span(),
+                    "andon.escalate_after",
+                    "must be at least 1s".into(),
+                ));
+            }
+            Some(limit)
+        }
+    };
     let mut sources = Vec::with_capacity(raw.source.len());
     for (index, source) in raw.source.into_iter().enumerate() {
         let name_span = source.name.span();
@@ -717,7 +771,13 @@ fn validate(raw: RawConfig, file: &str, err: &Locate) -> Result<Config, ConfigEr
         pages,
         origin: file.to_string(),
         title: raw.title.unwrap_or_else(|| "andon".to_string()),
-        dora: DoraConfig { window, benchmark },
+        dora: DoraConfig {
+            window,
+            benchmark,
+            rework_rules,
+            industry,
+        },
+        andon: LineConfig { escalate_after },
         board: BoardConfig {
             max_columns: match &raw.board.max_columns {
                 None => DEFAULT_MAX_COLUMNS,
@@ -779,6 +839,35 @@ fn validate_serve(raw: &RawServe, err: &Locate) -> Result<ServeConfig, ConfigErr
         }
     }
     Ok(serve)
+}
+
+/// `rework_rules = ["fix", "rollback", "marked"]`: each named once; an empty list counts none.
+fn rework_rules(rules: &[Spanned<String>], err: &Locate) -> Result<ReworkRules, ConfigError> {
+    let mut on = ReworkRules::none();
+    let mut seen = Vec::new();
+    for (index, rule) in rules.iter().enumerate() {
+        let field = format!("dora.rework_rules[{index}]");
+        let parsed = ReworkRule::parse(rule.get_ref()).ok_or_else(|| {
+            err(
+                rule.span(),
+                &field,
+                format!(
+                    "unknown rework rule {:?}; expected \"fix\", \"rollback\" or \"marked\"",
+                    rule.get_ref()
+                ),
+            )
+        })?;
+        if seen.contains(&parsed) {
+            return Err(err(
+                rule.span(),
+                &field,
+                format!("{:?} is listed twice", rule.get_ref()),
+            ));
+        }
+        seen.push(parsed);
+        on = on.with(parsed);
+    }
+    Ok(on)
 }
 
 const MAX_BUDGET_PER_HOUR: i64 = 1_000_000;
@@ -1562,6 +1651,39 @@ timeout = "5s"
         assert_eq!(e.field, "source[0].url");
         let e = error_of("[[source]]\nname = \"p\"\nkind = \"cctray\"\nurl = \"ftp://x\"\n");
         assert_eq!((e.line, e.field.as_str()), (4, "source[0].url"));
+    }
+
+    #[test]
+    fn rework_rules_industry_and_escalation_parse_and_bad_ones_are_located() {
+        let c = parse(
+            "[dora]\nrework_rules = [\"fix\", \"marked\"]\nindustry = \"technology\"\n\
+             [andon]\nescalate_after = \"30m\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(c.dora.rework_rules.words(), ["fix", "marked"]);
+        assert_eq!(c.dora.industry.name, "Technology");
+        assert_eq!(c.andon.escalate_after, Some(Duration::from_secs(1800)));
+        let defaults = parse("", "t.toml").unwrap();
+        assert_eq!(defaults.dora.rework_rules, ReworkRules::default());
+        assert_eq!(defaults.dora.industry.key, "all");
+        assert_eq!(defaults.andon.escalate_after, None);
+        let none = parse("[dora]\nrework_rules = []\n", "t.toml").unwrap();
+        assert_eq!(none.dora.rework_rules, ReworkRules::none());
+        let e = error_of("[dora]\nrework_rules = [\"fix\", \"hotfix\"]\n");
+        assert_eq!((e.line, e.field.as_str()), (2, "dora.rework_rules[1]"));
+        assert!(e.message.contains("\"hotfix\""), "{e}");
+        let e = error_of("[dora]\nrework_rules = [\"fix\", \"fix\"]\n");
+        assert!(e.message.contains("twice"), "{e}");
+        let e = error_of("[dora]\nindustry = \"banking\"\n");
+        assert_eq!((e.line, e.field.as_str()), (2, "dora.industry"));
+        assert!(e.message.contains("financial_services"), "{e}");
+        let e = error_of("\n[andon]\nescalate_after = \"500ms\"\n");
+        assert_eq!((e.line, e.field.as_str()), (3, "andon.escalate_after"));
+        let e = error_of("[andon]\nescalate_after = \"soon\"\n");
+        assert_eq!(e.field, "andon.escalate_after");
+        let e = error_of("[andon]\nescalate = \"30m\"\n");
+        assert!(e.field.starts_with("andon"), "{e}");
     }
 
     #[test]

@@ -58,6 +58,8 @@ pub struct Flow {
     pub stages: Vec<StageFlow>,
     /// None until two stages or more have `MIN_SAMPLES` samples of the same kind.
     pub constraint: Option<Constraint>,
+    /// Process and wait times, %C/A and the activity ratio of the stages.
+    pub value_stream: crate::value_stream::ValueStream,
 }
 
 impl Flow {
@@ -135,7 +137,11 @@ pub fn compute<'a>(
         })
         .collect();
     let constraint = constraint(&stages);
-    Flow { stages, constraint }
+    Flow {
+        stages,
+        constraint,
+        value_stream: Default::default(),
+    }
 }
 
 /// The same figures with work in progress counted again over `cards`: a page or a filter shows
@@ -215,6 +221,7 @@ mod tests {
             name: name.into(),
             duration_seconds: Some(duration),
             queued_seconds: queue,
+            passed: true,
         }
     }
 

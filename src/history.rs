@@ -13,6 +13,8 @@ pub struct StageSample {
     pub name: String,
     pub duration_seconds: Option<f64>,
     pub queued_seconds: Option<f64>,
+    /// Whether the stage passed (else it failed), for the value stream's %C/A.
+    pub passed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +64,7 @@ fn sample(stage: &crate::model::StageRun) -> Option<StageSample> {
         name: stage.name.clone(),
         duration_seconds,
         queued_seconds,
+        passed: stage.status == StageStatus::Passed,
     })
 }
 
@@ -325,6 +328,7 @@ mod tests {
                 name: "build".into(),
                 duration_seconds: Some(90.0),
                 queued_seconds: Some(2.5),
+                passed: true,
             }],
             "the running stage has no duration yet; a re-poll adds nothing"
         );

@@ -1,7 +1,7 @@
 //! Domain types shared by sources, metrics and views. No I/O here.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub type Timestamp = DateTime<Utc>;
 
@@ -195,6 +195,36 @@ pub struct Deployment {
     pub image_sha: Option<String>,
     pub commit: Option<String>,
     pub finished_at: Timestamp,
+    /// The source marks the deployment as unplanned rework (a hotfix or revert label, or a
+    /// revert commit), where its API says so.
+    pub marked: Option<ReworkMark>,
+}
+
+/// How a source marked a deployment as rework.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReworkMark {
+    /// A commit titled as a hotfix (or a hotfix label, for a source that gives labels).
+    Hotfix,
+    /// A commit `git revert` wrote (or a revert label).
+    Revert,
+}
+
+impl ReworkMark {
+    /// The mark a commit message carries: `git revert`'s own wording (a title starting
+    /// `Revert "` or a body saying "This reverts commit"), or a title starting with "hotfix"
+    /// (`hotfix:`, `[hotfix]`, `Hotfix/`...). Anything else is no mark: a false mark would
+    /// count planned work as rework.
+    pub fn of_commit_message(message: &str) -> Option<ReworkMark> {
+        let title = message.lines().next().unwrap_or("").trim_start();
+        if title.starts_with("Revert \"") || message.contains("This reverts commit ") {
+            return Some(ReworkMark::Revert);
+        }
+        let bare = title.trim_start_matches(['[', '(']).get(..6)?;
+        let next = title.trim_start_matches(['[', '(']).chars().nth(6);
+        (bare.eq_ignore_ascii_case("hotfix") && next.is_none_or(|c| !c.is_alphanumeric()))
+            .then_some(ReworkMark::Hotfix)
+    }
 }
 
 /// A commit that may be delivered by a deployment.
@@ -320,6 +350,27 @@ mod tests {
             Pipeline::from_stages("x", vec![]).status,
             BuildStatus::Unknown
         );
+    }
+
+    #[test]
+    fn rework_marks_from_commit_messages_and_labels() {
+        let of = ReworkMark::of_commit_message;
+        assert_eq!(
+            of("Revert \"Add cache\"\n\nThis reverts commit 0123abc."),
+            Some(ReworkMark::Revert)
+        );
+        assert_eq!(
+            of("Undo it\n\nThis reverts commit 0123abc."),
+            Some(ReworkMark::Revert)
+        );
+        assert_eq!(of("hotfix: null check"), Some(ReworkMark::Hotfix));
+        assert_eq!(of("[Hotfix] null check"), Some(ReworkMark::Hotfix));
+        assert_eq!(of("HOTFIX"), Some(ReworkMark::Hotfix));
+        assert_eq!(of("hotfixes are bad, say the docs"), None);
+        assert_eq!(of("Reverted the colour scheme"), None);
+        assert_eq!(of("Add hotfix button"), None);
+        assert_eq!(of(""), None);
+        assert_eq!(of("hö"), None);
     }
 
     #[test]

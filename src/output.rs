@@ -11,6 +11,7 @@ use crate::format::{self, key_figures, scope_figures};
 use crate::model::{DoraEvents, Timestamp};
 use crate::ui::Theme;
 use crate::view::{AndonState, PipelineStatus, ViewModel};
+use crate::{dora_json, dora_text};
 use ratatui::style::{Color, Modifier, Style};
 
 pub const JSON_SCHEMA: u32 = 1;
@@ -78,6 +79,10 @@ fn service_json(service: &ServiceReport) -> Value {
             "missing": k.time_to_restore.missing,
             "trend": trend_json(&t.time_to_restore, false),
         },
+        "deployment_rework_rate": dora_json::rework_json(&k.deployment_rework_rate, t, trend_json),
+        "failed_deployment_recovery_time":
+            dora_json::recovery_json(&k.failed_deployment_recovery_time, t, trend_json),
+        "scores": dora_json::scores_json(&service.scores),
     })
 }
 
@@ -103,6 +108,8 @@ pub fn json(view: &ViewModel) -> Value {
         "schema": JSON_SCHEMA,
         "generated_at": rfc3339(view.now),
         "andon": view.andon.state.word(),
+        "escalated": view.andon.escalated(),
+        "escalation": dora_json::escalation_json(&view.andon),
         "pipelines": view.pipelines.iter().map(|p| json!({
             "name": p.name,
             "source": p.source,
@@ -165,12 +172,24 @@ pub fn json(view: &ViewModel) -> Value {
                 "missing": ttr.missing,
                 "trend": trend_json(&dora.trend.time_to_restore, false),
             },
+            "deployment_rework_rate":
+                dora_json::rework_json(&dora.deployment_rework_rate, &dora.trend, trend_json),
+            "failed_deployment_recovery_time": dora_json::recovery_json(
+                &dora.failed_deployment_recovery_time,
+                &dora.trend,
+                trend_json,
+            ),
+            "rework_rules": dora.rework_rules.words(),
+            "scores": dora_json::scores_json(&dora.scores),
             "series": {
                 "days": dora.series.days(),
                 "deployments": dora.series.deployments,
                 "lead_time_seconds": dora.series.lead_time_seconds,
                 "change_failure_rate": dora.series.change_failure_rate,
                 "time_to_restore_seconds": dora.series.time_to_restore_seconds,
+                "deployment_rework_rate": dora.series.deployment_rework_rate,
+                "failed_deployment_recovery_time_seconds":
+                    dora.series.failed_deployment_recovery_time_seconds,
             },
             "by_service": dora.by_service.iter().map(service_json).collect::<Vec<_>>(),
             "data_quality": quality_json(&dora.data_quality),
@@ -209,6 +228,7 @@ fn flow_json(flow: &Flow) -> Value {
         "constraint_note": flow.constraint.is_none().then(|| format!(
             "not enough data: needs two stages with {} timed runs each", flow::MIN_SAMPLES
         )),
+        "value_stream": dora_json::value_stream_json(&flow.value_stream),
     })
 }
 
@@ -393,6 +413,45 @@ fn write_flow(out: &mut String, view: &ViewModel) {
         }
         let _ = writeln!(out, "{}", line.trim_end());
     }
+    write_value_stream(out, view);
+}
+
+/// Per stage process time, wait time and %C/A; then rolling %C/A, the activity ratio and
+/// what the sources cannot report.
+fn write_value_stream(out: &mut String, view: &ViewModel) {
+    let vs = &view.flow.value_stream;
+    let _ = writeln!(
+        out,
+        "\nVALUE STREAM  PT process time (median) · WT wait time (median queue) · C/A passed of finished runs"
+    );
+    let name_width = column_width(vs.stages.iter().map(|s| s.name.as_str()));
+    let time = |t: Option<f64>, n: usize| {
+        t.map_or_else(
+            || "N/A".to_string(),
+            |t| format!("{} (n={n})", format::duration(t)),
+        )
+    };
+    for s in &vs.stages {
+        let ca = match s.complete_accurate {
+            Some(_) => format!(
+                "{} (n={})",
+                dora_text::percent(s.complete_accurate),
+                s.complete_accurate_n
+            ),
+            None => "N/A".to_string(),
+        };
+        let line = format!(
+            "  {:<name_width$}  PT {:<14}  WT {:<14}  C/A {ca}",
+            s.name,
+            time(s.process_seconds, s.process_n),
+            time(s.wait_seconds, s.wait_n),
+        );
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    let _ = writeln!(out, "  {}", dora_text::value_summary(vs));
+    for line in &vs.cannot_report {
+        let _ = writeln!(out, "  {line}");
+    }
 }
 
 fn write_dora(out: &mut String, view: &ViewModel) {
@@ -402,7 +461,8 @@ fn write_dora(out: &mut String, view: &ViewModel) {
         view.dora.window_days,
         view.dora.benchmark.label()
     );
-    let figures = key_figures(&view.dora);
+    let mut figures = key_figures(&view.dora).to_vec();
+    figures.extend(dora_text::report_newer_figures(&view.dora));
     let value_width = column_width(figures.iter().map(|f| f.value.as_str()));
     let trend_width = column_width(
         figures
@@ -412,10 +472,11 @@ fn write_dora(out: &mut String, view: &ViewModel) {
             .iter()
             .map(String::as_str),
     );
+    let name_width = column_width(figures.iter().map(|f| f.name)).max(17);
     for f in figures {
         let _ = writeln!(
             out,
-            "  {:<17} {:<value_width$}  {:<8}  {:<trend_width$}  {}",
+            "  {:<name_width$} {:<value_width$}  {:<8}  {:<trend_width$}  {}",
             f.name,
             f.value,
             f.tier,
@@ -425,9 +486,16 @@ fn write_dora(out: &mut String, view: &ViewModel) {
     }
     let _ = writeln!(
         out,
-        "  trend: against the previous {:.0} days (fail rate in percentage points)",
+        "  trend: against the previous {:.0} days (fail and rework rates in percentage points)",
         view.dora.window_days
     );
+    let scores = &view.dora.scores;
+    let _ = writeln!(out, "  {}", dora_text::scores_title(scores));
+    let _ = writeln!(out, "    {}", dora_text::group_scores(scores));
+    let _ = writeln!(out, "    {}", dora_text::key_scores_line(scores));
+    if let Some(note) = scores.deployment_frequency.as_ref().and_then(|s| s.note) {
+        let _ = writeln!(out, "    deploy freq: {note}");
+    }
     if view.dora.by_service.len() > 1 {
         write_services(out, view);
     }
@@ -439,29 +507,53 @@ fn write_dora(out: &mut String, view: &ViewModel) {
 /// One line per service, worst first, after the overall line: value, tier and trend per key.
 fn write_services(out: &mut String, view: &ViewModel) {
     let _ = writeln!(out, "\nSERVICES  worst first");
-    let mut rows: Vec<(String, [String; 4])> = Vec::new();
-    let cells = |figures: [format::KeyFigure; 4]| {
-        figures.map(|f| {
-            if f.value.starts_with("N/A") {
-                "N/A".to_string()
-            } else {
-                format!("{} {} {}", f.value, f.tier, f.trend.short())
-            }
-        })
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    let cells = |figures: Vec<format::KeyFigure>| -> Vec<String> {
+        figures
+            .into_iter()
+            .map(|f| {
+                if f.value.starts_with("N/A") {
+                    "N/A".to_string()
+                } else if f.tier == "no tier" {
+                    format!("{} {}", f.value, f.trend.short())
+                } else {
+                    format!("{} {} {}", f.value, f.tier, f.trend.short())
+                }
+            })
+            .collect()
     };
-    rows.push(("overall".to_string(), cells(key_figures(&view.dora))));
+    let all = |older: [format::KeyFigure; 4], newer: [format::KeyFigure; 2]| {
+        older.into_iter().chain(newer).collect::<Vec<_>>()
+    };
+    rows.push((
+        "overall".to_string(),
+        cells(all(
+            key_figures(&view.dora),
+            dora_text::report_newer_figures(&view.dora),
+        )),
+    ));
     for s in &view.dora.by_service {
-        rows.push((s.app.clone(), cells(scope_figures(&s.keys, &s.trend))));
+        rows.push((
+            s.app.clone(),
+            cells(all(
+                scope_figures(&s.keys, &s.trend),
+                dora_text::newer_figures(&s.keys, &s.trend, None),
+            )),
+        ));
     }
+    let header = [
+        "deploy freq",
+        "lead time",
+        "fail rate",
+        "restore",
+        "rework",
+        "recovery",
+    ];
     let name_width = column_width(rows.iter().map(|(n, _)| n.as_str())).max(7);
-    let mut widths = [0usize; 4];
-    for (i, title) in ["deploy freq", "lead time", "fail rate", "restore"]
-        .iter()
-        .enumerate()
-    {
+    let mut widths = [0usize; 6];
+    for (i, title) in header.iter().enumerate() {
         widths[i] = column_width(rows.iter().map(|(_, c)| c[i].as_str())).max(title.len());
     }
-    let header = ["deploy freq", "lead time", "fail rate", "restore"];
     let mut line = format!("  {:<name_width$}", "service");
     for (title, width) in header.iter().zip(widths) {
         let _ = write!(line, "  {title:<width$}");
@@ -829,6 +921,7 @@ mod tests {
             image_sha: None,
             commit: None,
             finished_at: at(h),
+            marked: None,
         };
         let mut events = DoraEvents {
             deployments: vec![deploy("api", -1), deploy("api", -5), deploy("web", -30)],

@@ -88,6 +88,7 @@ pub fn snapshot(snapshot: &mut Snapshot) {
         image_sha,
         commit,
         finished_at: _,
+        marked: _,
     } in &mut events.deployments
     {
         clean(app);
@@ -226,6 +227,7 @@ mod tests {
             image_sha: Some(HOSTILE.into()),
             commit: Some(HOSTILE.into()),
             finished_at: at,
+            marked: None,
         });
         s.events.changes.push(Change {
             app: HOSTILE.into(),

@@ -32,6 +32,35 @@ pub struct Andon {
     pub headline: &'static str,
     /// One line per cause: what broke, where, since when; or why nothing is known.
     pub causes: Vec<String>,
+    /// Red past `[andon] escalate_after`: the headline says ESCALATED.
+    pub escalation: Option<crate::escalation::Escalation>,
+    /// The limit in force, so that a page or a filter judges its own pipelines by it.
+    pub escalate_after: Option<std::time::Duration>,
+}
+
+impl Andon {
+    pub fn escalated(&self) -> bool {
+        self.escalation.is_some()
+    }
+
+    /// Marks the signal escalated when its red pipelines are past the limit.
+    fn escalate(
+        mut self,
+        pipelines: &[PipelineView],
+        limit: Option<std::time::Duration>,
+        now: Timestamp,
+    ) -> Andon {
+        self.escalate_after = limit;
+        if self.state != AndonState::Red {
+            return self;
+        }
+        self.escalation = crate::escalation::assess(pipelines, limit, now);
+        if let Some(escalation) = &self.escalation {
+            self.headline = crate::escalation::HEADLINE;
+            self.causes.insert(0, escalation.cause());
+        }
+        self
+    }
 }
 
 /// A pipeline's status as shown: a pipeline whose source is not fresh is stale, never green.
@@ -168,13 +197,18 @@ pub fn merged_events(state: &State) -> DoraEvents {
     events
 }
 
+/// The DORA settings of `config`: tier set, rework rules, scores' industry.
+pub fn dora_settings(config: &Config) -> dora::Settings {
+    dora::Settings {
+        benchmark: config.dora.benchmark,
+        rework_rules: config.dora.rework_rules,
+        industry: config.dora.industry.clone(),
+    }
+}
+
 pub fn dora_report(config: &Config, state: &State, now: Timestamp) -> DoraReport {
-    dora::compute(
-        &merged_events(state),
-        now,
-        config.dora.window,
-        config.dora.benchmark,
-    )
+    let settings = dora_settings(config);
+    dora::compute_with(&merged_events(state), now, config.dora.window, &settings)
 }
 
 /// Builds the view model. `dora` is passed in so callers can cache it between data changes.
@@ -269,17 +303,29 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
             s
         })
         .collect();
-    let flow = flow::compute(
+    let mut flow = flow::compute(
         &columns,
         &pipelines,
         &config.board.wip_limits,
         state.history.values().flat_map(|h| h.stage_samples()),
     );
+    let kinds: Vec<(String, &'static str)> =
+        sources.iter().map(|s| (s.name.clone(), s.kind)).collect();
+    flow.value_stream = crate::value_stream::compute(
+        &flow,
+        state.history.values().flat_map(|h| h.stage_samples()),
+        &pipelines,
+        &kinds,
+    );
     ViewModel {
         title: config.title.clone(),
         now,
         flow,
-        andon: andon(&pipelines, &sources, now),
+        andon: andon(&pipelines, &sources, now).escalate(
+            &pipelines,
+            config.andon.escalate_after,
+            now,
+        ),
         columns,
         // A collector's demo source counts too: its screens show the same warning.
         demo: sources.iter().any(|s| s.kind == "demo"),
@@ -344,7 +390,11 @@ pub fn matches(pipeline: &PipelineView, filter: &str) -> bool {
 /// or a filter). Columns, sources and DORA figures stay as they are.
 pub fn select(view: &ViewModel, keep: impl Fn(&PipelineView) -> bool) -> ViewModel {
     let pipelines: Vec<PipelineView> = view.pipelines.iter().filter(|p| keep(p)).cloned().collect();
-    let mut andon = andon(&pipelines, &view.sources, view.now);
+    let mut andon = andon(&pipelines, &view.sources, view.now).escalate(
+        &pipelines,
+        view.andon.escalate_after,
+        view.now,
+    );
     if pipelines.is_empty() && !view.pipelines.is_empty() && andon.state == AndonState::Unknown {
         andon.causes = vec!["no pipeline matches".to_string()];
     }
@@ -368,6 +418,8 @@ fn andon(pipelines: &[PipelineView], sources: &[SourceView], now: Timestamp) -> 
             state: AndonState::Red,
             headline: "LINE STOPPED",
             causes: failing,
+            escalation: None,
+            escalate_after: None,
         };
     }
     let troubled: Vec<String> = sources
@@ -392,6 +444,8 @@ fn andon(pipelines: &[PipelineView], sources: &[SourceView], now: Timestamp) -> 
                 pipelines.len(),
                 plural(pipelines.len())
             )],
+            escalation: None,
+            escalate_after: None,
         };
     }
     let any_stale = pipelines.iter().any(|p| p.status == PipelineStatus::Stale);
@@ -404,6 +458,8 @@ fn andon(pipelines: &[PipelineView], sources: &[SourceView], now: Timestamp) -> 
         state: AndonState::Unknown,
         headline: if any_stale { "STALE" } else { "NO DATA" },
         causes,
+        escalation: None,
+        escalate_after: None,
     }
 }
 
@@ -463,7 +519,10 @@ mod tests {
             dora: DoraConfig {
                 window: Duration::from_secs(30 * 86_400),
                 benchmark: Benchmark::Dora2023,
+                rework_rules: Default::default(),
+                industry: crate::dora::Industry::all(),
             },
+            andon: Default::default(),
             board: BoardConfig {
                 stages: vec!["build".into(), "test".into()],
                 ..BoardConfig::default()

@@ -285,10 +285,52 @@ fn json_once_on_the_demo_has_every_schema_field() {
             &["deployments", "failed", "ratio", "tier"][..],
         ),
         ("time_to_restore", &["n", "median_seconds", "tier"][..]),
+        (
+            "deployment_rework_rate",
+            &["deployments", "rework", "ratio", "by_rule", "trend"][..],
+        ),
+        (
+            "failed_deployment_recovery_time",
+            &["n", "median_seconds", "tier", "trend"][..],
+        ),
+        (
+            "scores",
+            &[
+                "edition",
+                "industry",
+                "lead_time",
+                "deployment_frequency",
+                "failed_deployment_recovery_time",
+                "change_failure_rate",
+                "deployment_rework_rate",
+                "throughput",
+                "stability",
+                "overall",
+            ][..],
+        ),
     ] {
         for key in keys {
             assert!(dora[figure].get(key).is_some(), "{figure} lacks {key}");
         }
+    }
+    assert_eq!(dora["scores"]["edition"], "2025");
+    for key in ["score", "benchmark_mean", "benchmark_sd", "keys"] {
+        assert!(
+            dora["scores"]["overall"].get(key).is_some(),
+            "overall lacks {key}"
+        );
+    }
+    assert_eq!(json["escalated"], false);
+    for key in [
+        "stages",
+        "rolling_complete_accurate",
+        "activity_ratio",
+        "cannot_report",
+    ] {
+        assert!(
+            json["flow"]["value_stream"].get(key).is_some(),
+            "value_stream lacks {key}"
+        );
     }
     let source = &json["sources"][0];
     assert_eq!(source["kind"], "demo");
@@ -308,6 +350,17 @@ fn no_data_figures_are_null_not_zero() {
     assert_eq!(dora["lead_time"]["median_seconds"], Value::Null);
     assert_eq!(dora["change_failure_rate"]["ratio"], Value::Null);
     assert_eq!(dora["time_to_restore"]["median_seconds"], Value::Null);
+    assert_eq!(dora["deployment_rework_rate"]["ratio"], Value::Null);
+    assert_eq!(
+        dora["deployment_rework_rate"]["missing"],
+        "no deployments in window"
+    );
+    assert_eq!(
+        dora["failed_deployment_recovery_time"]["median_seconds"],
+        Value::Null
+    );
+    assert_eq!(dora["scores"]["overall"], Value::Null);
+    assert_eq!(dora["scores"]["lead_time"], Value::Null);
     assert_eq!(json["flow"]["constraint"], Value::Null);
     assert!(
         json["flow"]["constraint_note"]

@@ -63,6 +63,7 @@ fn deployment(app: &str, image: &str, commit: Option<&str>, finished_at: Timesta
         image_sha: Some(image.into()),
         commit: commit.map(str::to_string),
         finished_at,
+        marked: None,
     }
 }
 

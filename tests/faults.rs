@@ -245,6 +245,7 @@ async fn collector_feed_fields_are_cleaned() {
                 image_sha: Some(h("s1")),
                 commit: Some(h("abc")),
                 finished_at: at,
+                marked: None,
             }],
             changes: vec![FeedChange {
                 app: h("api"),

@@ -435,6 +435,7 @@ fn deployment(app: &str, image: &str, offset: i64, now: i64) -> Deployment {
         image_sha: Some(image.into()),
         commit: None,
         finished_at: at(now + offset),
+        marked: None,
     }
 }
 

@@ -809,6 +809,7 @@ fn with_trends() -> ViewModel {
             image_sha: None,
             commit: Some(commit.clone()),
             finished_at: ago(hours),
+            marked: None,
         });
         events.changes.push(Change {
             app: "checkout".into(),
@@ -822,6 +823,7 @@ fn with_trends() -> ViewModel {
         image_sha: None,
         commit: None,
         finished_at: ago(48),
+        marked: None,
     });
     for (app, opened) in [("checkout", ago(35 * 24 - 1)), ("ledger", ago(47))] {
         events.incidents.push(Incident {

@@ -39,6 +39,7 @@ fn events() -> DoraEvents {
                 image_sha: None,
                 commit: Some(commit.clone()),
                 finished_at: at,
+                marked: None,
             });
             events.changes.push(Change {
                 app: "api".into(),

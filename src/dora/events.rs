@@ -213,6 +213,30 @@ impl<'a> DeploymentIndex<'a> {
         self.finished[position]
     }
 
+    /// Finish times of the positions in `range` (ascending within an app's range).
+    pub fn finished_times(&self, range: Range<usize>) -> &[Micros] {
+        &self.finished[range]
+    }
+
+    /// The distinct deployment at `position`.
+    pub fn record(&self, position: usize) -> &'a Deployment {
+        self.deployments[position]
+    }
+
+    pub fn app_of(&self, position: usize) -> u32 {
+        self.app_ids[position]
+    }
+
+    /// Positions of the app's deployments, in time order.
+    pub fn app_positions(&self, app: u32) -> Range<usize> {
+        self.by_app.get(app as usize).cloned().unwrap_or(0..0)
+    }
+
+    /// Number of apps the index has a range for.
+    pub fn apps(&self) -> usize {
+        self.by_app.len()
+    }
+
     /// Positions of the app's deployments finished inside the window (they are contiguous).
     pub fn app_finished_in(&self, app: usize, window: Window) -> Range<usize> {
         let Some(range) = self.by_app.get(app).cloned() else {
@@ -306,6 +330,10 @@ pub(super) struct Deliveries {
     pub changes: Vec<Delivery>,
     /// By deployment position: some change shares the deployment's app and its commit or image.
     pub deployment_matched: Vec<bool>,
+    /// By deployment position: the id of the distinct change (app, commit) the deployment's
+    /// commit is, when it is one. Equal ids are equal commits, which spares rework's rollback
+    /// rule a second index of the same strings.
+    pub deployment_change: Vec<Option<u32>>,
 }
 
 /// Joins changes to deployments of the same app on commit or on any image sha recorded
@@ -337,10 +365,12 @@ pub(super) fn first_deliveries<'a>(
         .filter_map(|(change, &id)| Some((id as usize, change.image_sha.as_deref()?)))
         .collect();
     let mut deployment_matched = vec![false; deployments.len()];
+    let mut deployment_change = vec![None; deployments.len()];
     if distinct.is_empty() {
         return Deliveries {
             changes: distinct,
             deployment_matched,
+            deployment_change,
         };
     }
     // The records as given, so that they are read in memory order; a repeated record
@@ -357,6 +387,7 @@ pub(super) fn first_deliveries<'a>(
     keys.join(with_commit, |id, (finished_at, position)| {
         distinct[id].consider(finished_at);
         deployment_matched[position as usize] = true;
+        deployment_change[position as usize] = Some(id as u32);
     });
     // Many changes may share an image, so search each one's deliveries by image instead.
     if !image_shas.is_empty() {
@@ -381,6 +412,7 @@ pub(super) fn first_deliveries<'a>(
     Deliveries {
         changes: distinct,
         deployment_matched,
+        deployment_change,
     }
 }
 

@@ -9,7 +9,9 @@ mod fxhash;
 mod keys;
 mod names;
 mod quality;
+mod rework;
 mod samples;
+pub mod scores;
 mod series;
 mod services;
 mod trend;
@@ -26,11 +28,13 @@ use events::{
 pub use quality::{
     DataQuality, KEY_NAMES, LOW_SAMPLE, LowSample, NotAvailable, samples_and_reasons,
 };
+pub use rework::{ReworkRule, ReworkRules};
 use samples::Samples;
+pub use scores::{GroupScore, Industry, KeyScore, MeanSd, Scores};
 pub use series::{MAX_SERIES_DAYS, Series};
 pub use services::ServiceReport;
 pub use trend::{Difference, Direction, Trend, Trends};
-pub use weekly::{TREND_WEEKS, TrendKey, Week, Weekly, weekly};
+pub use weekly::{TREND_WEEKS, TrendKey, Week, Weekly, weekly, weekly_with};
 
 /// Why deployment frequency and change failure rate are N/A.
 pub const NO_DEPLOYMENTS: &str = "no deployments in window";
@@ -38,6 +42,8 @@ pub const NO_DEPLOYMENTS: &str = "no deployments in window";
 pub const NO_DELIVERED_CHANGES: &str = "no changes with a matching deployment in window";
 /// Why time to restore is N/A.
 pub const NO_RESOLVED_INCIDENTS: &str = "no incidents resolved in window";
+/// Why failed deployment recovery time is N/A.
+pub const NO_RECOVERED_DEPLOYMENTS: &str = "no failed deployment recovered in window";
 
 const HOUR_SECONDS: f64 = 3_600.0;
 const DAY_SECONDS: f64 = 86_400.0;
@@ -97,6 +103,8 @@ pub struct DeploymentFrequency {
     pub deployments: usize,
     pub per_day: Option<f64>,
     pub deploy_days_per_week: Option<f64>,
+    /// Median deploys on the days with a deploy (of the window's whole weeks).
+    pub median_per_deploy_day: Option<f64>,
     pub tier: Option<Tier>,
     /// Why the figure is N/A, when it is.
     pub missing: Option<&'static str>,
@@ -128,13 +136,64 @@ pub struct TimeToRestore {
     pub missing: Option<&'static str>,
 }
 
-/// The four keys of one scope (a service, or everything) over one window.
+/// Rework deployments by the rule that made each one rework.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ByRule {
+    pub fix: usize,
+    pub rollback: usize,
+    pub marked: usize,
+}
+
+/// The share of deployments in the window that were unplanned rework.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeploymentReworkRate {
+    pub deployments: usize,
+    pub rework: usize,
+    pub ratio: Option<f64>,
+    pub by_rule: ByRule,
+    pub missing: Option<&'static str>,
+}
+
+/// For each failed deployment recovered in the window: its last attributed incident's
+/// resolution minus the deployment's finish.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedDeploymentRecoveryTime {
+    pub n: usize,
+    pub median_seconds: Option<f64>,
+    /// By the restore thresholds of the tier set in force.
+    pub tier: Option<Tier>,
+    pub missing: Option<&'static str>,
+}
+
+/// The keys of one scope (a service, or everything) over one window: DORA's five, and time
+/// to restore (incident open to resolved) as the radiator has always shown it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Keys {
     pub deployment_frequency: DeploymentFrequency,
     pub lead_time: LeadTime,
     pub change_failure_rate: ChangeFailureRate,
     pub time_to_restore: TimeToRestore,
+    pub deployment_rework_rate: DeploymentReworkRate,
+    pub failed_deployment_recovery_time: FailedDeploymentRecoveryTime,
+}
+
+/// What the figures are computed with besides the events and the window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub benchmark: Benchmark,
+    pub rework_rules: ReworkRules,
+    /// The 2025 benchmark scores are held against.
+    pub industry: Industry,
+}
+
+impl Settings {
+    pub fn new(benchmark: Benchmark) -> Settings {
+        Settings {
+            benchmark,
+            rework_rules: ReworkRules::default(),
+            industry: Industry::all(),
+        }
+    }
 }
 
 /// The keys over every event, with their trend, daily series, per-service breakdown and the
@@ -147,6 +206,12 @@ pub struct DoraReport {
     pub lead_time: LeadTime,
     pub change_failure_rate: ChangeFailureRate,
     pub time_to_restore: TimeToRestore,
+    pub deployment_rework_rate: DeploymentReworkRate,
+    pub failed_deployment_recovery_time: FailedDeploymentRecoveryTime,
+    /// The rework rules in force.
+    pub rework_rules: ReworkRules,
+    /// The current window's 2025 scores.
+    pub scores: Scores,
     /// The same keys over the window of the same length just before this one.
     pub previous: Keys,
     /// Previous window to current window, per key.
@@ -167,6 +232,8 @@ impl DoraReport {
             lead_time: self.lead_time.clone(),
             change_failure_rate: self.change_failure_rate.clone(),
             time_to_restore: self.time_to_restore.clone(),
+            deployment_rework_rate: self.deployment_rework_rate.clone(),
+            failed_deployment_recovery_time: self.failed_deployment_recovery_time.clone(),
         }
     }
 }
@@ -188,6 +255,17 @@ pub fn compute(
     window: Duration,
     benchmark: Benchmark,
 ) -> DoraReport {
+    compute_with(events, now, window, &Settings::new(benchmark))
+}
+
+/// `compute` with rework rules and a scores benchmark of the caller's choosing.
+pub fn compute_with(
+    events: &DoraEvents,
+    now: Timestamp,
+    window: Duration,
+    settings: &Settings,
+) -> DoraReport {
+    let benchmark = settings.benchmark;
     let current = Window::ending_at(now, window);
     let previous = current.preceding();
     let mut apps = Apps::default();
@@ -199,13 +277,22 @@ pub fn compute(
     for &position in attributed.iter().flatten() {
         failed[position] = true;
     }
+    let rework = rework::classify(
+        &deployments,
+        &incidents,
+        (&deliveries.deployment_change, deliveries.changes.len()),
+        settings.rework_rules,
+    );
+    let recoveries = rework::recoveries(&deployments, &incidents, &attributed);
     let buckets = samples::bucket(
         apps.len(),
         [current, previous],
         &deployments,
         &failed,
+        &rework,
         &deliveries.changes,
         &incidents,
+        &recoveries,
     );
     let [now_samples, before_samples] = &buckets.overall;
     let overall = keys(now_samples, current, benchmark);
@@ -223,12 +310,16 @@ pub fn compute(
         &buckets.by_app,
         [current, previous],
         benchmark,
+        &settings.industry,
     );
     let trend = Trends::between(&overall, &previous_keys);
     let series = Series::over(now_samples, current);
+    let scores = scores::score(&overall, window, &settings.industry);
     DoraReport {
         window_days: current.days(),
         benchmark,
+        rework_rules: settings.rework_rules,
+        scores,
         trend,
         series,
         by_service,
@@ -238,6 +329,8 @@ pub fn compute(
         lead_time: overall.lead_time,
         change_failure_rate: overall.change_failure_rate,
         time_to_restore: overall.time_to_restore,
+        deployment_rework_rate: overall.deployment_rework_rate,
+        failed_deployment_recovery_time: overall.failed_deployment_recovery_time,
     }
 }
 
@@ -248,6 +341,8 @@ fn keys(samples: &Samples, window: Window, benchmark: Benchmark) -> Keys {
         lead_time: lead_time(samples, benchmark),
         change_failure_rate: change_failure_rate(samples, benchmark),
         time_to_restore: time_to_restore(samples),
+        deployment_rework_rate: deployment_rework_rate(samples),
+        failed_deployment_recovery_time: failed_deployment_recovery_time(samples),
     }
 }
 
@@ -339,15 +434,18 @@ fn deployment_frequency(
             deployments: 0,
             per_day: None,
             deploy_days_per_week: None,
+            median_per_deploy_day: None,
             tier: None,
             missing: Some(NO_DEPLOYMENTS),
         };
     }
-    let deploy_days_per_week = median_deploy_days_per_week(&samples.deployments, window);
+    let (deploy_days_per_week, median_per_deploy_day) =
+        median_deploy_days_per_week(&samples.deployments, window);
     DeploymentFrequency {
         deployments: count,
         per_day: Some(count as f64 / window.days()),
         deploy_days_per_week: Some(deploy_days_per_week),
+        median_per_deploy_day,
         tier: Some(deployment_frequency_tier(
             benchmark,
             deploy_days_per_week,
@@ -359,15 +457,24 @@ fn deployment_frequency(
 }
 
 /// Median over the window's whole weeks of the days with a deploy (days of 24 h counted back
-/// from the window's end: calendar days would put eight of them in a week not ending at midnight).
-fn median_deploy_days_per_week(deployments: &[(Micros, bool)], window: Window) -> f64 {
+/// from the window's end: calendar days would put eight of them in a week not ending at midnight),
+/// and the median number of deploys on those days with a deploy (None when there is none).
+fn median_deploy_days_per_week(
+    deployments: &[(Micros, bool, Option<ReworkRule>)],
+    window: Window,
+) -> (f64, Option<f64>) {
     let weeks = window.whole_weeks();
     let mut week_days: Vec<(u64, u64)> = deployments
         .iter()
-        .map(|&(t, _)| (window.week_of(t), window.day_of(t)))
+        .map(|&(t, _, _)| (window.week_of(t), window.day_of(t)))
         .filter(|&(week, _)| week < weeks)
         .collect();
     week_days.sort_unstable();
+    let mut per_deploy_day: Vec<Micros> = week_days
+        .chunk_by(|a, b| a == b)
+        .map(|day| day.len() as Micros)
+        .collect();
+    let median_per_deploy_day = median_seconds(&mut per_deploy_day).map(|m| m * SECOND_F);
     week_days.dedup();
     let mut days_in_active_weeks: Vec<u64> = week_days
         .chunk_by(|a, b| a.0 == b.0)
@@ -384,11 +491,12 @@ fn median_deploy_days_per_week(deployments: &[(Micros, bool)], window: Window) -
         }
     };
     let middle = weeks / 2;
-    if weeks % 2 == 1 {
+    let median_days = if weeks % 2 == 1 {
         days_at_rank(middle)
     } else {
         (days_at_rank(middle - 1) + days_at_rank(middle)) / 2.0
-    }
+    };
+    (median_days, median_per_deploy_day)
 }
 
 fn deployment_frequency_tier(
@@ -460,7 +568,7 @@ fn change_failure_rate(samples: &Samples, benchmark: Benchmark) -> ChangeFailure
     let failed = samples
         .deployments
         .iter()
-        .filter(|&&(_, failed)| failed)
+        .filter(|&&(_, failed, _)| failed)
         .count();
     ChangeFailureRate {
         deployments: total,
@@ -498,6 +606,39 @@ fn time_to_restore(samples: &Samples) -> TimeToRestore {
     }
 }
 
+fn deployment_rework_rate(samples: &Samples) -> DeploymentReworkRate {
+    let total = samples.deployments.len();
+    let mut by_rule = ByRule::default();
+    for &(_, _, rule) in &samples.deployments {
+        match rule {
+            Some(ReworkRule::Fix) => by_rule.fix += 1,
+            Some(ReworkRule::Rollback) => by_rule.rollback += 1,
+            Some(ReworkRule::Marked) => by_rule.marked += 1,
+            None => {}
+        }
+    }
+    let rework = by_rule.fix + by_rule.rollback + by_rule.marked;
+    DeploymentReworkRate {
+        deployments: total,
+        rework,
+        ratio: (total > 0).then(|| rework as f64 / total as f64),
+        by_rule,
+        missing: (total == 0).then_some(NO_DEPLOYMENTS),
+    }
+}
+
+fn failed_deployment_recovery_time(samples: &Samples) -> FailedDeploymentRecoveryTime {
+    let mut recoveries: Vec<Micros> = samples.recoveries.iter().map(|&(_, r)| r).collect();
+    let median_seconds = median_seconds(&mut recoveries);
+    FailedDeploymentRecoveryTime {
+        n: recoveries.len(),
+        median_seconds,
+        tier: median_seconds
+            .map(|median| tier_below(median, [HOUR_SECONDS, DAY_SECONDS, WEEK_SECONDS])),
+        missing: median_seconds.is_none().then_some(NO_RECOVERED_DEPLOYMENTS),
+    }
+}
+
 /// Elite below the first limit, high below the second, medium below the third, else low.
 fn tier_below(seconds: f64, [elite, high, medium]: [f64; 3]) -> Tier {
     if seconds < elite {
@@ -510,6 +651,9 @@ fn tier_below(seconds: f64, [elite, high, medium]: [f64; 3]) -> Tier {
         Tier::Low
     }
 }
+
+/// A count given to `median_seconds` comes back divided by this.
+const SECOND_F: f64 = events::SECOND as f64;
 
 fn seconds(span: Micros) -> f64 {
     span as f64 / events::SECOND as f64
@@ -540,3 +684,6 @@ fn p90_seconds(samples: &mut [Micros]) -> Option<f64> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod five_keys_tests;

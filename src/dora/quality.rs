@@ -98,7 +98,27 @@ pub(super) fn assess(
         .count();
     let mut low_samples = Vec::new();
     let mut not_available = Vec::new();
-    for (key, (n, missing)) in KEY_NAMES.into_iter().zip(samples_and_reasons(overall)) {
+    let newer = [
+        (
+            "deployment_rework_rate",
+            (
+                overall.deployment_rework_rate.deployments,
+                overall.deployment_rework_rate.missing,
+            ),
+        ),
+        (
+            "failed_deployment_recovery_time",
+            (
+                overall.failed_deployment_recovery_time.n,
+                overall.failed_deployment_recovery_time.missing,
+            ),
+        ),
+    ];
+    let all_keys = KEY_NAMES
+        .into_iter()
+        .zip(samples_and_reasons(overall))
+        .chain(newer);
+    for (key, (n, missing)) in all_keys {
         if let Some(reason) = missing {
             not_available.push(NotAvailable { key, reason });
         } else if n < LOW_SAMPLE {

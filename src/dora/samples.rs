@@ -2,16 +2,20 @@
 //! indexed events: every service and the whole organisation, this window and the one before.
 
 use super::events::{Delivery, DeploymentIndex, DistinctIncident, Micros, Window};
+use super::rework::{Recovery, ReworkRule};
 
-/// What one scope's four keys are computed from, over one window.
+/// What one scope's keys are computed from, over one window.
 #[derive(Debug, Default)]
 pub(super) struct Samples {
-    /// Finish time of each distinct deployment, and whether an incident is attributed to it.
-    pub deployments: Vec<(Micros, bool)>,
+    /// Finish time of each distinct deployment, whether an incident is attributed to it, and
+    /// the rule that made it rework.
+    pub deployments: Vec<(Micros, bool, Option<ReworkRule>)>,
     /// Delivery time and lead time of each change first delivered in the window (lead > 0).
     pub leads: Vec<(Micros, Micros)>,
     /// Resolution time and restore time of each incident resolved in the window.
     pub restores: Vec<(Micros, Micros)>,
+    /// Last resolution time and recovery time of each failed deployment recovered in the window.
+    pub recoveries: Vec<(Micros, Micros)>,
 }
 
 /// Index 0 is the current window, 1 the previous one.
@@ -23,13 +27,16 @@ pub(super) struct Buckets {
     pub by_app: Vec<TwoWindows>,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn bucket(
     apps: usize,
     windows: [Window; 2],
     deployments: &DeploymentIndex,
     failed: &[bool],
+    rework: &[Option<ReworkRule>],
     deliveries: &[Delivery],
     incidents: &[DistinctIncident],
+    recoveries: &[Recovery],
 ) -> Buckets {
     let mut overall = TwoWindows::default();
     let mut by_app: Vec<TwoWindows> = (0..apps).map(|_| TwoWindows::default()).collect();
@@ -38,8 +45,8 @@ pub(super) fn bucket(
     for (app, buckets) in by_app.iter_mut().enumerate() {
         for (slot, &window) in windows.iter().enumerate() {
             let positions = deployments.app_finished_in(app, window);
-            let samples: Vec<(Micros, bool)> = positions
-                .map(|i| (deployments.finished_at(i), failed[i]))
+            let samples: Vec<(Micros, bool, Option<ReworkRule>)> = positions
+                .map(|i| (deployments.finished_at(i), failed[i], rework[i]))
                 .collect();
             overall[slot].deployments.extend_from_slice(&samples);
             buckets[slot].deployments = samples;
@@ -73,6 +80,13 @@ pub(super) fn bucket(
             by_app[incident.app as usize][slot]
                 .restores
                 .push((resolved_at, restore));
+        }
+    }
+    for recovery in recoveries {
+        if let Some(slot) = slot_of(recovery.resolved_at) {
+            let sample = (recovery.resolved_at, recovery.recovery);
+            overall[slot].recoveries.push(sample);
+            by_app[recovery.app as usize][slot].recoveries.push(sample);
         }
     }
     Buckets { overall, by_app }

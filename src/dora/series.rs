@@ -18,6 +18,10 @@ pub struct Series {
     pub change_failure_rate: Vec<Option<f64>>,
     /// Median restore time of the incidents resolved each day.
     pub time_to_restore_seconds: Vec<Option<f64>>,
+    /// Rework over all deployments finished each day.
+    pub deployment_rework_rate: Vec<Option<f64>>,
+    /// Median recovery time of the failed deployments recovered each day.
+    pub failed_deployment_recovery_time_seconds: Vec<Option<f64>>,
 }
 
 impl Series {
@@ -30,18 +34,29 @@ impl Series {
         };
         let mut deployments = vec![0usize; days];
         let mut failed = vec![0usize; days];
-        for &(t, was_failed) in &samples.deployments {
+        let mut rework = vec![0usize; days];
+        for &(t, was_failed, rule) in &samples.deployments {
             if let Some(day) = bucket(t) {
                 deployments[day] += 1;
                 failed[day] += usize::from(was_failed);
+                rework[day] += usize::from(rule.is_some());
             }
         }
-        let change_failure_rate = deployments
-            .iter()
-            .zip(&failed)
-            .map(|(&total, &failed)| (total > 0).then(|| failed as f64 / total as f64))
-            .collect();
+        let share = |part: &[usize]| {
+            deployments
+                .iter()
+                .zip(part)
+                .map(|(&total, &part)| (total > 0).then(|| part as f64 / total as f64))
+                .collect()
+        };
+        let change_failure_rate = share(&failed);
         Series {
+            deployment_rework_rate: share(&rework),
+            failed_deployment_recovery_time_seconds: daily_medians(
+                &samples.recoveries,
+                days,
+                bucket,
+            ),
             lead_time_seconds: daily_medians(&samples.leads, days, bucket),
             time_to_restore_seconds: daily_medians(&samples.restores, days, bucket),
             deployments,

@@ -3,6 +3,7 @@
 
 use super::events::Window;
 use super::samples::TwoWindows;
+use super::scores::{self, Industry, Scores};
 use super::{Benchmark, Keys, Tier, Trends, keys};
 use crate::model::UNATTRIBUTED_APP;
 
@@ -12,6 +13,8 @@ pub struct ServiceReport {
     /// The current window.
     pub keys: Keys,
     pub trend: Trends,
+    /// The current window's 2025 scores.
+    pub scores: Scores,
 }
 
 impl ServiceReport {
@@ -22,6 +25,7 @@ impl ServiceReport {
             self.keys.lead_time.tier,
             self.keys.change_failure_rate.tier,
             self.keys.time_to_restore.tier,
+            self.keys.failed_deployment_recovery_time.tier,
         ]
         .into_iter()
         .flatten()
@@ -36,6 +40,7 @@ pub(super) fn by_service(
     buckets: &[TwoWindows],
     [current, previous]: [Window; 2],
     benchmark: Benchmark,
+    industry: &Industry,
 ) -> Vec<ServiceReport> {
     let mut services: Vec<ServiceReport> = names
         .iter()
@@ -43,7 +48,10 @@ pub(super) fn by_service(
         .filter(|(name, samples)| {
             **name != UNATTRIBUTED_APP
                 && samples.iter().any(|s| {
-                    !(s.deployments.is_empty() && s.leads.is_empty() && s.restores.is_empty())
+                    !(s.deployments.is_empty()
+                        && s.leads.is_empty()
+                        && s.restores.is_empty()
+                        && s.recoveries.is_empty())
                 })
         })
         .map(|(name, [now, before])| {
@@ -52,6 +60,7 @@ pub(super) fn by_service(
             ServiceReport {
                 app: name.to_string(),
                 trend: Trends::between(&keys_now, &keys_before),
+                scores: scores::score(&keys_now, current.length, industry),
                 keys: keys_now,
             }
         })

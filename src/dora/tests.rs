@@ -30,6 +30,7 @@ fn deploy(app: &str, image_sha: Option<&str>, commit: Option<&str>, at: Timestam
         image_sha: image_sha.map(Into::into),
         commit: commit.map(Into::into),
         finished_at: at,
+        marked: None,
     }
 }
 
@@ -968,6 +969,14 @@ fn data_quality_counts_what_joins_nothing() {
                 key: "time_to_restore",
                 n: 1
             },
+            LowSample {
+                key: "deployment_rework_rate",
+                n: 4
+            },
+            LowSample {
+                key: "failed_deployment_recovery_time",
+                n: 1
+            },
         ]
     );
     assert!(q.not_available.is_empty());
@@ -994,6 +1003,14 @@ fn data_quality_lists_each_figure_that_is_not_available_with_its_reason() {
             NotAvailable {
                 key: "time_to_restore",
                 reason: NO_RESOLVED_INCIDENTS
+            },
+            NotAvailable {
+                key: "deployment_rework_rate",
+                reason: NO_DEPLOYMENTS
+            },
+            NotAvailable {
+                key: "failed_deployment_recovery_time",
+                reason: NO_RECOVERED_DEPLOYMENTS
             },
         ]
     );

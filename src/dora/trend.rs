@@ -59,6 +59,9 @@ pub struct Trends {
     pub lead_time: Trend,
     pub change_failure_rate: Trend,
     pub time_to_restore: Trend,
+    /// In percentage points, like the change failure rate.
+    pub deployment_rework_rate: Trend,
+    pub failed_deployment_recovery_time: Trend,
 }
 
 /// Which way is good for a key.
@@ -91,6 +94,17 @@ impl Trends {
                 ttr(current),
                 ttr(previous),
                 previous.time_to_restore.n,
+                Goal::Lower,
+            ),
+            deployment_rework_rate: points_trend(
+                current.deployment_rework_rate.ratio,
+                previous.deployment_rework_rate.ratio,
+                previous.deployment_rework_rate.deployments,
+            ),
+            failed_deployment_recovery_time: percent_trend(
+                current.failed_deployment_recovery_time.median_seconds,
+                previous.failed_deployment_recovery_time.median_seconds,
+                previous.failed_deployment_recovery_time.n,
                 Goal::Lower,
             ),
         }

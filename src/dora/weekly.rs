@@ -7,8 +7,9 @@ use std::time::Duration;
 use super::events::{
     Apps, DeploymentIndex, Micros, Window, attribute, distinct_incidents, first_deliveries,
 };
+use super::rework;
 use super::samples::Samples;
-use super::{Benchmark, DAY_SECONDS, HOUR_SECONDS, Keys, Tier, WEEK_SECONDS, keys};
+use super::{Benchmark, DAY_SECONDS, HOUR_SECONDS, Keys, Settings, Tier, WEEK_SECONDS, keys};
 use crate::model::{DoraEvents, Timestamp};
 
 /// Weeks the trends view shows.
@@ -35,8 +36,19 @@ pub struct Weekly {
     pub weeks: Vec<Week>,
 }
 
-/// Each key's weekly figures over `weeks` weeks ending at `now`.
+/// Each key's weekly figures over `weeks` weeks ending at `now`, with every rework rule.
 pub fn weekly(events: &DoraEvents, now: Timestamp, weeks: usize, benchmark: Benchmark) -> Weekly {
+    weekly_with(events, now, weeks, &Settings::new(benchmark))
+}
+
+/// `weekly` with rework rules of the caller's choosing.
+pub fn weekly_with(
+    events: &DoraEvents,
+    now: Timestamp,
+    weeks: usize,
+    settings: &Settings,
+) -> Weekly {
+    let benchmark = settings.benchmark;
     let weeks = weeks.max(1);
     let windows: Vec<Window> = (0..weeks)
         .map(|i| {
@@ -54,12 +66,25 @@ pub fn weekly(events: &DoraEvents, now: Timestamp, weeks: usize, benchmark: Benc
     for &position in attributed.iter().flatten() {
         failed[position] = true;
     }
+    let rework = rework::classify(
+        &deployments,
+        &incidents,
+        (&deliveries.deployment_change, deliveries.changes.len()),
+        settings.rework_rules,
+    );
     let mut samples: Vec<Samples> = (0..weeks).map(|_| Samples::default()).collect();
     let mut opened = vec![0usize; weeks];
-    for (position, &was_failed) in failed.iter().enumerate() {
+    for (position, (&was_failed, &rule)) in failed.iter().zip(&rework).enumerate() {
         let t = deployments.finished_at(position);
         if let Some(week) = week_of(t) {
-            samples[week].deployments.push((t, was_failed));
+            samples[week].deployments.push((t, was_failed, rule));
+        }
+    }
+    for recovery in rework::recoveries(&deployments, &incidents, &attributed) {
+        if let Some(week) = week_of(recovery.resolved_at) {
+            samples[week]
+                .recoveries
+                .push((recovery.resolved_at, recovery.recovery));
         }
     }
     for delivery in &deliveries.changes {
@@ -212,6 +237,7 @@ mod tests {
             image_sha: None,
             commit: Some(commit.into()),
             finished_at: at,
+            marked: None,
         }
     }
 

@@ -236,13 +236,15 @@ fn sources(out: &mut String, view: &ViewModel) {
     }
 }
 
-/// The four keys over the window, overall (no `service` label) and per service.
+/// The five keys and time to restore over the window, overall (no `service` label) and per service.
 fn dora(out: &mut String, view: &ViewModel) {
     let overall = Keys {
         deployment_frequency: view.dora.deployment_frequency.clone(),
         lead_time: view.dora.lead_time.clone(),
         change_failure_rate: view.dora.change_failure_rate.clone(),
         time_to_restore: view.dora.time_to_restore.clone(),
+        deployment_rework_rate: view.dora.deployment_rework_rate.clone(),
+        failed_deployment_recovery_time: view.dora.failed_deployment_recovery_time.clone(),
     };
     let scopes: Vec<(Option<&str>, &Keys)> = std::iter::once((None, &overall))
         .chain(
@@ -256,7 +258,7 @@ fn dora(out: &mut String, view: &ViewModel) {
         service.map_or(Vec::new(), |s| vec![("service", s.to_string())])
     };
     type Figure = fn(&Keys) -> Option<f64>;
-    let families: [(&'static str, &'static str, Figure); 4] = [
+    let families: [(&'static str, &'static str, Figure); 6] = [
         (
             "andon_dora_deployments",
             "Successful production deployments in the DORA window.",
@@ -281,6 +283,16 @@ fn dora(out: &mut String, view: &ViewModel) {
             "andon_dora_time_to_restore_median_seconds",
             "Median time to restore of incidents resolved in the DORA window.",
             |k| k.time_to_restore.median_seconds,
+        ),
+        (
+            "andon_dora_deployment_rework_ratio",
+            "Deployments in the DORA window that were unplanned rework, over all deployments.",
+            |k| k.deployment_rework_rate.ratio,
+        ),
+        (
+            "andon_dora_failed_deployment_recovery_median_seconds",
+            "Median time from a failed deployment to its last incident's resolution, in the DORA window.",
+            |k| k.failed_deployment_recovery_time.median_seconds,
         ),
     ];
     for (name, help, figure) in families {
@@ -402,6 +414,7 @@ mod tests {
                 image_sha: None,
                 commit: None,
                 finished_at: now - chrono::Duration::days(day),
+                marked: None,
             })
             .collect();
         let view = view_of(Snapshot {
@@ -424,8 +437,14 @@ mod tests {
         );
         assert!(
             !text.contains("andon_dora_lead_time_median_seconds")
-                && !text.contains("andon_dora_time_to_restore_median_seconds"),
-            "no commits, no incidents: no lead time and no restore series\n{text}"
+                && !text.contains("andon_dora_time_to_restore_median_seconds")
+                && !text.contains("andon_dora_failed_deployment_recovery_median_seconds"),
+            "no commits, no incidents: no lead time, restore or recovery series\n{text}"
+        );
+        assert!(
+            text.lines()
+                .any(|l| l == "andon_dora_deployment_rework_ratio 0"),
+            "three deployments, none rework\n{text}"
         );
     }
 

@@ -381,6 +381,7 @@ fn stages_text(stages: &[StageSample]) -> String {
                     "name": s.name,
                     "duration_seconds": s.duration_seconds,
                     "queued_seconds": s.queued_seconds,
+                    "passed": s.passed,
                 })
             })
             .collect(),
@@ -399,6 +400,7 @@ fn stages_of(text: &str) -> Vec<StageSample> {
                 name: item.get("name")?.as_str()?.to_string(),
                 duration_seconds: item.get("duration_seconds").and_then(|v| v.as_f64()),
                 queued_seconds: item.get("queued_seconds").and_then(|v| v.as_f64()),
+                passed: item.get("passed")?.as_bool()?,
             })
         })
         .collect()
@@ -434,6 +436,7 @@ mod tests {
                         name: "test".into(),
                         duration_seconds: Some(12.5),
                         queued_seconds: None,
+                        passed: false,
                     }],
                 },
                 RunRecord {

@@ -16,8 +16,8 @@ use super::SourceError;
 use super::http;
 use crate::config::AndonConfig;
 use crate::model::{
-    BuildStatus, Change, Deployment, DoraEvents, Incident, PastRun, Pipeline, Snapshot, StageRun,
-    StageStatus, Timestamp, Upstream,
+    BuildStatus, Change, Deployment, DoraEvents, Incident, PastRun, Pipeline, ReworkMark, Snapshot,
+    StageRun, StageStatus, Timestamp, Upstream,
 };
 
 /// Where a collector serves its feed for screens.
@@ -104,6 +104,9 @@ pub struct FeedDeployment {
     pub image_sha: Option<String>,
     pub commit: Option<String>,
     pub finished_at: Timestamp,
+    /// How the collector's source marked it as rework (hotfix, revert), if it did.
+    #[serde(default)]
+    pub marked: Option<ReworkMark>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -133,6 +136,7 @@ impl FeedEvents {
                     image_sha: d.image_sha.clone(),
                     commit: d.commit.clone(),
                     finished_at: d.finished_at,
+                    marked: d.marked,
                 })
                 .collect(),
             changes: events
@@ -241,6 +245,7 @@ pub fn snapshot_of(feed: &Feed) -> Result<Snapshot, SourceError> {
                     image_sha: clean_opt(&d.image_sha),
                     commit: clean_opt(&d.commit),
                     finished_at: d.finished_at,
+                    marked: d.marked,
                 })
                 .collect(),
             changes: events
@@ -567,6 +572,7 @@ mod tests {
                     image_sha: None,
                     commit: Some("abc".into()),
                     finished_at: at(-3600),
+                    marked: Some(ReworkMark::Hotfix),
                 }],
                 changes: Vec::new(),
                 incidents: vec![FeedIncident {

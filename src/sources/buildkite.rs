@@ -12,7 +12,8 @@ use serde::Deserialize;
 
 use crate::config::BuildkiteConfig;
 use crate::model::{
-    BuildStatus, Deployment, DoraEvents, Pipeline, Snapshot, StageRun, StageStatus, Timestamp,
+    BuildStatus, Deployment, DoraEvents, Pipeline, ReworkMark, Snapshot, StageRun, StageStatus,
+    Timestamp,
 };
 use crate::sources::SourceError;
 use crate::sources::github::encode;
@@ -24,6 +25,9 @@ pub struct Build {
     pub state: String,
     #[serde(default)]
     pub commit: Option<String>,
+    /// The commit message (a revert or hotfix marks a deployment as rework).
+    #[serde(default)]
+    pub message: Option<String>,
     pub web_url: Option<String>,
     pub created_at: Option<Timestamp>,
     pub started_at: Option<Timestamp>,
@@ -146,6 +150,7 @@ pub fn deployments_of(app: &str, builds: &[Build]) -> Vec<Deployment> {
                 image_sha: None,
                 commit: b.commit.clone(),
                 finished_at: b.finished_at?,
+                marked: b.message.as_deref().and_then(ReworkMark::of_commit_message),
             })
         })
         .collect()
@@ -222,5 +227,21 @@ mod tests {
         assert_eq!(job_status("failed", true), StageStatus::Passed);
         assert_eq!(job_status("failed", false), StageStatus::Failed);
         assert_eq!(job_status("assigned", false), StageStatus::Pending);
+    }
+
+    #[test]
+    fn a_hotfix_build_of_a_deploy_pipeline_is_marked_rework() {
+        let builds: Vec<Build> = serde_json::from_str(
+            r#"[{"number": 2, "state": "passed", "commit": "b2", "message": "Hotfix: null basket",
+                 "finished_at": "2026-11-02T10:05:00Z"},
+                {"number": 1, "state": "passed", "commit": "b1", "message": "Show the basket total",
+                 "finished_at": "2026-11-01T10:05:00Z"}]"#,
+        )
+        .unwrap();
+        let marks: Vec<_> = deployments_of("shop", &builds)
+            .iter()
+            .map(|d| d.marked)
+            .collect();
+        assert_eq!(marks, [Some(ReworkMark::Hotfix), None]);
     }
 }

@@ -252,6 +252,7 @@ fn add_deployment(
         image_sha: Some(image.clone()),
         commit: None,
         finished_at: at,
+        marked: None,
     });
     for c in 0..(1 + r % 3) {
         let age = 1800 + (roll(seed, &[8, r, c]) % (3 * 86_400)) as i64;

@@ -359,6 +359,7 @@ impl GithubSource {
                 image_sha: Some(d.sha.clone()),
                 commit: Some(d.sha.clone()),
                 finished_at,
+                marked: None,
             });
             let delivered = match &base_of[i] {
                 Some(Base::None) => self.own_commit(&d.sha, headers, details).await?,

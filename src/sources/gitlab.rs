@@ -15,8 +15,8 @@ use serde::Deserialize;
 
 use crate::config::GitlabConfig;
 use crate::model::{
-    BuildStatus, Change, Deployment, DoraEvents, Incident, PastRun, Pipeline, Snapshot, StageRun,
-    StageStatus, Timestamp,
+    BuildStatus, Change, Deployment, DoraEvents, Incident, PastRun, Pipeline, ReworkMark, Snapshot,
+    StageRun, StageStatus, Timestamp,
 };
 use crate::sources::SourceError;
 use crate::sources::comparisons::{CompareRequest, Comparisons};
@@ -96,6 +96,12 @@ pub struct GlCommit {
     pub created_at: Option<Timestamp>,
     pub committed_date: Option<Timestamp>,
     pub authored_date: Option<Timestamp>,
+    /// The whole commit message, and its first line (a revert or hotfix marks the deployment
+    /// as rework).
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
 }
 
 /// `GET /projects/:id/repository/compare?from=&to=`: the commits after `from` up to `to`.
@@ -591,6 +597,12 @@ pub fn dora_of(
             image_sha: Some(d.sha.clone()),
             commit: Some(d.sha.clone()),
             finished_at: finished_at(d),
+            marked: d
+                .deployable
+                .as_ref()
+                .and_then(|j| j.commit.as_ref())
+                .and_then(|c| c.message.as_deref().or(c.title.as_deref()))
+                .and_then(ReworkMark::of_commit_message),
         });
         let own = || {
             d.deployable
@@ -658,6 +670,24 @@ mod tests {
             "2026-11-01T10:05:00+00:00"
         );
         assert!(changes.is_empty());
+    }
+
+    #[test]
+    fn a_revert_commit_marks_its_deployment_as_rework() {
+        let listed: Vec<GlDeployment> = serde_json::from_str(
+            r#"[{"id": 2, "sha": "def", "status": "success", "created_at": "2026-11-02T10:00:00Z",
+                 "deployable": {"finished_at": "2026-11-02T10:05:00Z", "commit": {
+                   "title": "Revert \"Add SEPA refunds\"",
+                   "message": "Revert \"Add SEPA refunds\"\n\nThis reverts commit abc.\n",
+                   "created_at": "2026-11-02T09:00:00Z"}}},
+                {"id": 1, "sha": "abc", "status": "success", "created_at": "2026-11-01T10:00:00Z",
+                 "deployable": {"finished_at": "2026-11-01T10:05:00Z", "commit": {
+                   "title": "Add SEPA refunds", "created_at": "2026-11-01T09:00:00Z"}}}]"#,
+        )
+        .unwrap();
+        let (deployments, _) = dora_of("payments", &listed, &[]);
+        let marks: Vec<_> = deployments.iter().map(|d| d.marked).collect();
+        assert_eq!(marks, [Some(ReworkMark::Revert), None]);
     }
 
     #[test]

@@ -140,6 +140,7 @@ pub fn deliveries(app: &str, job: &str, builds: &[DeployBuild]) -> (Vec<Deployme
             image_sha: Some(delivery.clone()),
             commit: build.revision(),
             finished_at,
+            marked: None,
         });
         changes.extend(pending.drain(..).map(|(commit, committed_at)| Change {
             app: app.to_string(),

@@ -119,6 +119,7 @@ fn deployment(series: &Series, names: &EventNames) -> Option<Deployment> {
         app: app_of(series, names),
         image_sha: series.label(&names.image_label).map(str::to_string),
         commit: series.label(&names.commit_label).map(str::to_string),
+        marked: None,
     })
 }
 
@@ -241,6 +242,7 @@ mod tests {
                 image_sha: Some("sha256:abc".into()),
                 commit: Some("c1".into()),
                 finished_at: at(T),
+                marked: None,
             }]
         );
         assert_eq!(c.skipped, 0);

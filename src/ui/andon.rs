@@ -85,9 +85,14 @@ pub fn draw(
     if below.len() > shown {
         lines.push(Line::from(format!("+{} more", below.len() - shown)));
     }
+    let style = if andon.escalated() {
+        theme.escalated()
+    } else {
+        theme.banner(andon.state)
+    };
     let banner = Paragraph::new(lines)
         .alignment(Alignment::Center)
-        .style(theme.banner(andon.state));
+        .style(style);
     frame.render_widget(banner, area);
 }
 

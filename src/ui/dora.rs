@@ -1,5 +1,7 @@
-//! The four DORA tiles: value, tier as text, trend against the previous window, the evidence
-//! (n), and where there is room a daily sparkline with a marker under each day with a deploy.
+//! The DORA tiles: the four keys the radiator always showed and the two DORA added since
+//! 2023 (rework rate, failed deployment recovery time), each with value, tier as text, trend
+//! against the previous window, the evidence (n), and where there is room a daily sparkline
+//! with a marker under each day with a deploy; under them, the 2025 scores.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,12 +10,30 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{Theme, fit};
 use crate::dora::Series;
-use crate::format::key_figures;
+use crate::dora_text;
+use crate::format::{KeyFigure, key_figures};
 use crate::view::ViewModel;
 
-pub const HEIGHT: u16 = 6;
-pub const COMPACT_HEIGHT: u16 = 3;
-pub const WALL_HEIGHT: u16 = 7;
+pub const HEIGHT: u16 = 7;
+pub const COMPACT_HEIGHT: u16 = 5;
+pub const WALL_HEIGHT: u16 = 8;
+
+/// The six figures in tile order.
+fn figures(view: &ViewModel) -> Vec<KeyFigure> {
+    let mut figures = key_figures(&view.dora).to_vec();
+    figures.extend(dora_text::report_newer_figures(&view.dora));
+    figures
+}
+
+/// "2025 scores vs All industries: overall 8.6 (6.7±1.2) · ..." (benchmarks as mean±sd).
+pub fn scores_line(view: &ViewModel) -> String {
+    let scores = &view.dora.scores;
+    format!(
+        "2025 scores vs {}: {}",
+        scores.industry_name,
+        dora_text::group_scores(scores)
+    )
+}
 
 /// Marks a day (or a group of days) with at least one deploy, under the sparkline.
 pub const DEPLOY_MARKER: char = '▴';
@@ -64,9 +84,9 @@ fn group(
         .collect()
 }
 
-/// Each key's daily values, in key order: deploys, median lead time, failure rate, median
-/// restore time.
-fn daily(series: &Series) -> [Vec<Option<f64>>; 4] {
+/// Each key's daily values, in tile order: deploys, median lead time, failure rate, median
+/// restore time, rework rate, median recovery time.
+fn daily(series: &Series) -> [Vec<Option<f64>>; 6] {
     [
         series
             .deployments
@@ -76,6 +96,8 @@ fn daily(series: &Series) -> [Vec<Option<f64>>; 4] {
         series.lead_time_seconds.clone(),
         series.change_failure_rate.clone(),
         series.time_to_restore_seconds.clone(),
+        series.deployment_rework_rate.clone(),
+        series.failed_deployment_recovery_time_seconds.clone(),
     ]
 }
 
@@ -91,7 +113,7 @@ pub fn draw_compact(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &The
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let half = (inner.width / 2) as usize;
-    let figures = key_figures(&view.dora);
+    let figures = figures(view);
     let cell = |f: &crate::format::KeyFigure| -> Vec<Span<'static>> {
         let name = format!(" {:<11} ", f.short_name);
         if f.value.starts_with("N/A") {
@@ -118,14 +140,55 @@ pub fn draw_compact(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &The
         left.extend(cell(&pair[1]));
         lines.push(Line::from(left));
     }
+    lines.push(Line::styled(
+        fit(&compact_scores(view), inner.width as usize),
+        theme.muted(),
+    ));
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// "2025 score 8.6 (all 6.7±1.2) · thru 8 · stab 9.5": the scores at 80 columns.
+fn compact_scores(view: &ViewModel) -> String {
+    let s = &view.dora.scores;
+    let n = |g: &Option<crate::dora::GroupScore>| {
+        g.as_ref()
+            .map_or_else(|| "N/A".to_string(), |g| dora_text::number(g.score))
+    };
+    let bench = s.overall.as_ref().map_or(String::new(), |g| {
+        format!(
+            " ({} {:.1}±{:.1})",
+            s.industry, g.benchmark.mean, g.benchmark.sd
+        )
+    });
+    format!(
+        " 2025 score {}{bench} · throughput {} · stability {}",
+        n(&s.overall),
+        n(&s.throughput),
+        n(&s.stability)
+    )
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
-    let areas = Layout::horizontal([Constraint::Fill(1); 4]).split(area);
+    let [area, scores_area] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            fit(
+                &format!(" {}", scores_line(view)),
+                scores_area.width as usize,
+            ),
+            theme.muted(),
+        )),
+        scores_area,
+    );
+    let areas = Layout::horizontal([Constraint::Fill(1); 6]).split(area);
     let window = format!("{:.0}d", view.dora.window_days);
     let daily = daily(&view.dora.series);
-    let figures = key_figures(&view.dora);
+    let older_scores = dora_text::older_key_scores(&view.dora.scores);
+    let mut figures = figures(view);
+    for (figure, score) in figures.iter_mut().zip(older_scores) {
+        figure.evidence.extend(score);
+    }
     for ((figure, tile), values) in figures.iter().zip(areas.iter()).zip(daily.iter()) {
         let block = Block::default()
             .borders(Borders::TOP | Borders::LEFT)

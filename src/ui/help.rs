@@ -41,6 +41,46 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, scroll: u16, theme:
             theme.muted(),
         ));
     }
+    for (key, definition) in NEWER_KEYS {
+        lines.push(Line::from(format!("{key}: {definition}.")));
+    }
+    lines.push(Line::styled(
+        format!(
+            "  rework rules on: {}; recovery tiers use the restore thresholds",
+            view.dora.rework_rules.words().join(", ")
+        ),
+        theme.muted(),
+    ));
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
+        format!(
+            "DORA 2025 scores, 0 to 10 as DORA's Quick Check scores them, against the {} \
+             benchmark of the 2025 survey (mean ± sd, higher is better)",
+            view.dora.scores.industry_name
+        ),
+        theme.accent(),
+    ));
+    for band in crate::dora::scores::BAND_HELP {
+        lines.push(Line::styled(format!("  {band}"), theme.muted()));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled("Value stream and escalation", theme.accent()));
+    for line in VALUE_STREAM_HELP {
+        lines.push(Line::styled(format!("  {line}"), theme.muted()));
+    }
+    lines.push(Line::styled(
+        match view.andon.escalate_after {
+            Some(limit) => format!(
+                "  ESCALATED: the line has been red for {} or longer ([andon] escalate_after); \
+                 red since = the earliest failing-since of the red pipelines",
+                crate::format::duration(limit.as_secs() as f64)
+            ),
+            None => "  ESCALATED: off; [andon] escalate_after = \"30m\" escalates a line red \
+                     that long"
+                .to_string(),
+        },
+        theme.muted(),
+    ));
     lines.push(Line::from(""));
     lines.push(Line::styled(
         format!(
@@ -72,6 +112,30 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, scroll: u16, theme:
     frame.render_widget(Clear, popup);
     frame.render_widget(help, popup);
 }
+
+/// The keys DORA added since 2023, defined as computed.
+const NEWER_KEYS: [(&str, &str); 2] = [
+    (
+        "Deployment rework rate",
+        "deployments in the window that were unplanned, over all deployments; each counts \
+         once, by its rule: marked (the source says revert or hotfix), rollback (back to a \
+         version delivered before, not the one just before it), fix (finished while an \
+         incident of its service was open)",
+    ),
+    (
+        "Failed deployment recovery time",
+        "for each failed deployment (one with an incident attributed) whose incidents are \
+         all resolved in the window: the last resolution minus the deployment's finish; median",
+    ),
+];
+
+const VALUE_STREAM_HELP: [&str; 3] = [
+    "PT process time: median time in the stage · WT wait time: median time queued for it · \
+     C/A: share of the stage's finished runs that passed (a failed run is work done again)",
+    "Rolling %C/A: the product of the stages' C/A · activity ratio: time some stage was busy \
+     over the runs' whole time, queues included, parallel jobs counted once",
+    "A source that gives no stages, stage times or queue times is named with what it cannot give",
+];
 
 /// What the flow marks on the board mean.
 fn board_legend() -> String {

@@ -12,6 +12,7 @@ pub mod log;
 pub mod services;
 pub mod theme;
 pub mod trends;
+pub mod value_stream;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -157,6 +158,17 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
         andon::draw_all_green(frame, body_area, view, screen, theme);
     } else {
         andon::draw(frame, banner_area, view, screen, size, theme);
+        let room_for_value_stream = size != Size::Compact
+            && body_area.height >= value_stream::MIN_BOARD_ROWS + value_stream::HEIGHT;
+        let body_area = if room_for_value_stream {
+            let [board_area, stream_area] =
+                Layout::vertical([Constraint::Min(0), Constraint::Length(value_stream::HEIGHT)])
+                    .areas(body_area);
+            value_stream::draw(frame, stream_area, view, theme);
+            board_area
+        } else {
+            body_area
+        };
         match size {
             Size::Compact => board::draw_list(frame, body_area, view, &shown, screen, theme),
             Size::Standard => board::draw(frame, body_area, view, &shown, screen, theme),

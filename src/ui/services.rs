@@ -7,11 +7,19 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::{Theme, fit};
+use crate::dora_text;
 use crate::format::{KeyFigure, key_figures, scope_figures};
 use crate::view::ViewModel;
 
-/// The title row's key names, short enough for a 16-column cell.
-const KEYS: [&str; 4] = ["Deploy freq", "Lead time", "Fail rate", "Restore"];
+/// The title row's key names, short enough for a 10-column cell.
+const KEYS: [&str; 6] = [
+    "Deploy freq",
+    "Lead time",
+    "Fail rate",
+    "Restore",
+    "Rework",
+    "Recovery",
+];
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
     let block = Block::default().borders(Borders::ALL).title(format!(
@@ -22,10 +30,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
-    // At 80 columns: 14 for the name ("notifications"), 16 for each key.
-    let key_width = (width.saturating_sub(14) / 4).max(8);
-    let name_width = width.saturating_sub(4 * key_width);
-    let row = |name: &str, cells: [String; 4]| -> String {
+    // At 80 columns: 14 for the name ("notifications"), 10 for each key.
+    let key_width = (width.saturating_sub(14) / KEYS.len()).max(8);
+    let name_width = width.saturating_sub(KEYS.len() * key_width);
+    let row = |name: &str, cells: Vec<String>| -> String {
         let mut text = format!("{:<name_width$}", fit(name, name_width.saturating_sub(1)));
         for cell in cells {
             text.push_str(&format!(
@@ -37,16 +45,28 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
     };
     let quality = quality_lines(view);
     let mut lines = vec![Line::styled(
-        row("service", KEYS.map(String::from)),
+        row("service", KEYS.map(String::from).to_vec()),
         theme.accent(),
     )];
-    let mut scopes: Vec<(&str, [KeyFigure; 4])> = vec![("overall", key_figures(&view.dora))];
-    scopes.extend(
-        view.dora
-            .by_service
-            .iter()
-            .map(|s| (s.app.as_str(), scope_figures(&s.keys, &s.trend))),
-    );
+    let six = |older: [KeyFigure; 4], newer: [KeyFigure; 2]| -> Vec<KeyFigure> {
+        older.into_iter().chain(newer).collect()
+    };
+    let mut scopes: Vec<(&str, Vec<KeyFigure>)> = vec![(
+        "overall",
+        six(
+            key_figures(&view.dora),
+            dora_text::newer_figures(&view.dora.keys(), &view.dora.trend, None),
+        ),
+    )];
+    scopes.extend(view.dora.by_service.iter().map(|s| {
+        (
+            s.app.as_str(),
+            six(
+                scope_figures(&s.keys, &s.trend),
+                dora_text::newer_figures(&s.keys, &s.trend, None),
+            ),
+        )
+    }));
     // Three lines a service (value and tier, trend, sample); keep room for the data quality.
     let room = (inner.height as usize).saturating_sub(1 + quality.len() + 1);
     let fitting = room / 3;
@@ -61,23 +81,42 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
             ));
             break;
         }
-        let values = figures.clone().map(|f| {
-            if f.value.starts_with("N/A") {
-                "N/A".to_string()
-            } else {
-                format!("{} {}", f.value, f.tier)
-            }
-        });
-        let trends = figures.clone().map(|f| match f.trend.change {
-            Some(change) => format!(
-                "{}{} {}",
-                f.trend.arrow,
-                f.trend.word,
-                change.replace(" pp", "pp")
-            ),
-            None => format!("{}{}", f.trend.arrow, f.trend.word),
-        });
-        let samples = figures.clone().map(|f| {
+        // The tier goes with the value when both fit the cell, else before the trend.
+        let tier_fits = |f: &KeyFigure| f.value.chars().count() + 1 + f.tier.len() < key_width;
+        let tier_of = |f: &KeyFigure| if f.tier == "no tier" { "" } else { f.tier };
+        let values = figures
+            .iter()
+            .map(|f| {
+                if f.value.starts_with("N/A") {
+                    "N/A".to_string()
+                } else if tier_fits(f) && !tier_of(f).is_empty() {
+                    format!("{} {}", f.value, f.tier)
+                } else {
+                    f.value.clone()
+                }
+            })
+            .collect();
+        let trends = figures
+            .iter()
+            .map(|f| {
+                let tier = if tier_fits(f) || f.value.starts_with("N/A") {
+                    String::new()
+                } else {
+                    format!("{} ", tier_of(f))
+                };
+                let trend = match &f.trend.change {
+                    Some(change) => format!(
+                        "{}{} {}",
+                        f.trend.arrow,
+                        f.trend.word,
+                        change.replace(" pp", "pp")
+                    ),
+                    None => format!("{}{}", f.trend.arrow, f.trend.word),
+                };
+                format!("{}{trend}", tier.trim_start())
+            })
+            .collect();
+        let samples = figures.iter().map(|f| {
             f.evidence
                 .first()
                 .map(|e| {
@@ -86,9 +125,11 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
                         .replace(" of ", "/")
                         .replace(" failed, low sample", " fail (low)")
                         .replace(", low sample", " (low)")
+                        .replace(" rework", "")
                 })
                 .unwrap_or_default()
         });
+        let samples = samples.collect();
         let style = if i == 0 {
             theme.accent()
         } else {

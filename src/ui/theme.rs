@@ -212,6 +212,19 @@ impl Theme {
         }
     }
 
+    /// The escalated line: red, inverted, so it differs from a line just stopped in every
+    /// theme, with or without colour.
+    pub fn escalated(&self) -> Style {
+        if self.monochrome {
+            return Style::default()
+                .add_modifier(Modifier::BOLD | Modifier::REVERSED | Modifier::UNDERLINED);
+        }
+        Style::default()
+            .fg(self.banner_red)
+            .bg(self.banner_text)
+            .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+    }
+
     pub fn banner(&self, state: AndonState) -> Style {
         if self.monochrome {
             let style = Style::default().add_modifier(Modifier::BOLD);
