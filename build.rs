@@ -64,7 +64,10 @@ fn watch_git(manifest_dir: &str) {
     ])
     .map(std::path::PathBuf::from)
     .unwrap_or_else(|| git_dir.to_path_buf());
-    println!("cargo:rerun-if-changed={}", common.join("packed-refs").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        common.join("packed-refs").display()
+    );
     if let Some(head_ref) = git(&["-C", manifest_dir, "symbolic-ref", "-q", "HEAD"]) {
         println!("cargo:rerun-if-changed={}", common.join(head_ref).display());
     }

@@ -232,7 +232,10 @@ pub fn next_steps(path: &Path, default: bool, args: &InitArgs) -> String {
     let mut out = format!("wrote {}\nnext:\n", path.display());
     for env in token_envs(args) {
         if std::env::var_os(env).is_none_or(|v| v.is_empty()) {
-            let _ = writeln!(out, "  export {env}=...        # the token the config names");
+            let _ = writeln!(
+                out,
+                "  export {env}=...        # the token the config names"
+            );
         }
     }
     let _ = writeln!(out, "  andon check{config}      # what will be polled");
@@ -286,7 +289,9 @@ fn owner_name(value: &str, flag: &str, shape: &str) -> Result<String, InitError>
     if parts.len() == 2 && parts.iter().all(|p| plain(p)) {
         Ok(value.to_string())
     } else {
-        Err(InitError(format!("{flag} {value:?} is not of the form {shape}")))
+        Err(InitError(format!(
+            "{flag} {value:?} is not of the form {shape}"
+        )))
     }
 }
 
@@ -324,7 +329,8 @@ fn http_url(value: &str, flag: &str) -> Result<String, InitError> {
 
 fn gitlab_api_url(value: &str) -> Result<String, InitError> {
     let url = http_url(value, "--api-url")?;
-    let path_empty = reqwest::Url::parse(&url).is_ok_and(|u| u.path() == "/" || u.path().is_empty());
+    let path_empty =
+        reqwest::Url::parse(&url).is_ok_and(|u| u.path() == "/" || u.path().is_empty());
     Ok(if path_empty {
         format!("{url}/api/v4")
     } else {
@@ -392,22 +398,77 @@ mod tests {
     #[test]
     fn bad_values_name_their_flag() {
         let cases = [
-            (InitArgs { github: vec!["shop".into()], ..args() }, "--github \"shop\""),
-            (InitArgs { github: vec!["a/b/c".into()], ..args() }, "--github"),
-            (InitArgs { github: vec!["a/b\"\n[x]".into()], ..args() }, "--github"),
-            (InitArgs { gitlab: vec!["web".into()], ..args() }, "--gitlab"),
-            (InitArgs { jenkins: vec!["ci.example.com".into()], ..args() }, "--jenkins"),
-            (InitArgs { cctray: vec!["ftp://x/cc.xml".into()], ..args() }, "--cctray"),
-            (InitArgs { prometheus: vec!["http://".into()], ..args() }, "--prometheus"),
             (
-                InitArgs { jenkins: vec!["https://me:secret@ci.example.com".into()], ..args() },
+                InitArgs {
+                    github: vec!["shop".into()],
+                    ..args()
+                },
+                "--github \"shop\"",
+            ),
+            (
+                InitArgs {
+                    github: vec!["a/b/c".into()],
+                    ..args()
+                },
+                "--github",
+            ),
+            (
+                InitArgs {
+                    github: vec!["a/b\"\n[x]".into()],
+                    ..args()
+                },
+                "--github",
+            ),
+            (
+                InitArgs {
+                    gitlab: vec!["web".into()],
+                    ..args()
+                },
+                "--gitlab",
+            ),
+            (
+                InitArgs {
+                    jenkins: vec!["ci.example.com".into()],
+                    ..args()
+                },
+                "--jenkins",
+            ),
+            (
+                InitArgs {
+                    cctray: vec!["ftp://x/cc.xml".into()],
+                    ..args()
+                },
+                "--cctray",
+            ),
+            (
+                InitArgs {
+                    prometheus: vec!["http://".into()],
+                    ..args()
+                },
+                "--prometheus",
+            ),
+            (
+                InitArgs {
+                    jenkins: vec!["https://me:secret@ci.example.com".into()],
+                    ..args()
+                },
                 "keep credentials out",
             ),
             (
-                InitArgs { gitlab: vec!["g/p".into()], api_url: Some("gitlab".into()), ..args() },
+                InitArgs {
+                    gitlab: vec!["g/p".into()],
+                    api_url: Some("gitlab".into()),
+                    ..args()
+                },
                 "--api-url",
             ),
-            (InitArgs { title: Some("a\nb".into()), ..args() }, "--title"),
+            (
+                InitArgs {
+                    title: Some("a\nb".into()),
+                    ..args()
+                },
+                "--title",
+            ),
         ];
         for (args, expected) in cases {
             let err = render(&args).expect_err(expected);
@@ -421,7 +482,10 @@ mod tests {
         let path = dir.path().join("deep/er/config.toml");
         write(&path, "one", false).unwrap();
         let err = write(&path, "two", false).unwrap_err();
-        assert!(err.0.contains("exists") && err.0.contains("--force"), "{err}");
+        assert!(
+            err.0.contains("exists") && err.0.contains("--force"),
+            "{err}"
+        );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "one");
         write(&path, "three", true).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "three");
@@ -430,8 +494,15 @@ mod tests {
     #[test]
     fn next_steps_quote_the_path_for_the_shell() {
         let text = next_steps(Path::new("/tmp/my conf.toml"), false, &args());
-        assert!(text.contains("andon check --config '/tmp/my conf.toml'"), "{text}");
-        let text = next_steps(Path::new("/home/u/.config/andon/config.toml"), true, &args());
+        assert!(
+            text.contains("andon check --config '/tmp/my conf.toml'"),
+            "{text}"
+        );
+        let text = next_steps(
+            Path::new("/home/u/.config/andon/config.toml"),
+            true,
+            &args(),
+        );
         assert!(text.contains("  andon check "), "{text}");
         assert!(!text.contains("--config"), "{text}");
     }

@@ -160,7 +160,8 @@ fn init(cli: &Cli, args: &andon::init::InitArgs) -> ExitCode {
         eprintln!("andon: no HOME or XDG_CONFIG_HOME to put the config in; use --output PATH");
         return ExitCode::from(EXIT_CONFIG);
     };
-    let result = andon::init::render(args).and_then(|text| andon::init::write(path, &text, args.force));
+    let result =
+        andon::init::render(args).and_then(|text| andon::init::write(path, &text, args.force));
     match result {
         Ok(()) => {
             let found = config::locate(None).is_some_and(|p| p == *path);
