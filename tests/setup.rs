@@ -239,3 +239,34 @@ fn version_names_the_package_version_and_a_commit() {
         (_, None) => assert!(line.contains("(unknown commit)"), "{line}"),
     }
 }
+
+#[test]
+fn init_writes_where_andon_config_points_and_check_reads_it_there() {
+    let home = tempfile::tempdir().unwrap();
+    let target = home.path().join("team/radiator.toml");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_andon"))
+            .args(args)
+            .env("ANDON_CONFIG", &target)
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_STATE_HOME", home.path().join("state"))
+            .output()
+            .unwrap()
+    };
+    let init = run(&["init", "--cctray", "http://127.0.0.1:8153/go/cctray.xml"]);
+    assert_ok(&init);
+    assert!(target.is_file());
+    assert!(
+        !text(&init.stdout).contains("--config"),
+        "{}",
+        text(&init.stdout)
+    );
+    let check = run(&["check"]);
+    assert_ok(&check);
+    assert!(
+        text(&check.stdout).starts_with(&format!("config ok: {}", target.display())),
+        "{}",
+        text(&check.stdout)
+    );
+}
