@@ -11,7 +11,7 @@ use andon::{app, logging, poller, view};
 
 /// A terminal information radiator for software delivery teams.
 #[derive(Parser)]
-#[command(version = env!("ANDON_VERSION_LINE"), about)]
+#[command(version = env!("ANDON_VERSION_LINE"))]
 struct Cli {
     /// Config file (default: $ANDON_CONFIG, then $XDG_CONFIG_HOME/andon/config.toml, then the
     /// built-in demo).
