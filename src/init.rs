@@ -78,7 +78,7 @@ pub fn render(args: &InitArgs) -> Result<String, InitError> {
     let gitlab_api = args
         .api_url
         .as_deref()
-        .map(|url| gitlab_api_url(url))
+        .map(gitlab_api_url)
         .transpose()?;
     for project in &args.gitlab {
         let project = gitlab_project(project)?;

@@ -495,9 +495,9 @@ fn fill_placeholders(literal: &str) -> String {
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open..];
-        if after.starts_with("{{") {
+        if let Some(tail) = after.strip_prefix("{{") {
             out.push('{');
-            rest = &after[2..];
+            rest = tail;
             continue;
         }
         match after.find('}') {
