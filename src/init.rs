@@ -75,11 +75,7 @@ pub fn render(args: &InitArgs) -> Result<String, InitError> {
             ),
         });
     }
-    let gitlab_api = args
-        .api_url
-        .as_deref()
-        .map(gitlab_api_url)
-        .transpose()?;
+    let gitlab_api = args.api_url.as_deref().map(gitlab_api_url).transpose()?;
     for project in &args.gitlab {
         let project = gitlab_project(project)?;
         let api = gitlab_api
