@@ -318,6 +318,13 @@ fn each_kind_admits_in_the_schema_what_the_parser_takes_for_it() {
         let bare = source_of(kind, required, None);
         config::parse(&bare, "t.toml").unwrap_or_else(|e| panic!("{bare}\n{e}"));
         assert_eq!(schema_errors(&bare), Vec::<String>::new(), "{bare}");
+        // Each key the schema requires, the parser needs too.
+        for key in required {
+            let others: Vec<&str> = required.iter().copied().filter(|k| k != key).collect();
+            let without = source_of(kind, &others, None);
+            assert!(config::parse(&without, "t.toml").is_err(), "{without}");
+            assert_ne!(schema_errors(&without), Vec::<String>::new(), "{without}");
+        }
         for key in &all_keys {
             if ["name", "kind", "ca_file"].contains(&key.as_str()) {
                 continue; // in every source; a ca_file must be a real PEM file
