@@ -126,9 +126,12 @@ fn main() -> ExitCode {
 
 /// The commands that need no config: init, completions, man, schema.
 fn run_setup_command(cli: &Cli) -> Option<ExitCode> {
+    let command = cli.command.as_ref()?;
+    if let Command::Init(args) = command {
+        return Some(init(cli, args));
+    }
     let mut out = std::io::stdout().lock();
-    let written = match cli.command.as_ref()? {
-        Command::Init(args) => return Some(init(cli, args)),
+    let written = match command {
         Command::Completions { shell } => {
             // Into memory first: clap_complete panics on a write error such as a closed pipe.
             let mut script = Vec::new();
@@ -140,7 +143,7 @@ fn run_setup_command(cli: &Cli) -> Option<ExitCode> {
             let schema = andon::schema::schema();
             std::io::Write::write_all(&mut out, format!("{schema:#}\n").as_bytes())
         }
-        Command::Check => return None,
+        _ => return None,
     };
     Some(match written {
         Ok(()) => ExitCode::SUCCESS,
