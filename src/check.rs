@@ -92,6 +92,12 @@ pub fn describe(config: &Config) -> String {
                  lead time from their change sets"
             );
         }
+        if let Some(Err(why)) = s.kind.auth().map(|a| a.token()) {
+            let _ = writeln!(
+                out,
+                "    note: {why}; the source fails until it is (set it where andon runs)"
+            );
+        }
         if let Some(ca) = &s.transport.ca_file {
             let _ = writeln!(out, "    TLS: system roots and {}", ca.display());
         }
@@ -186,6 +192,30 @@ mod tests {
                 "    DORA: successful builds of team/deploy-prod are production deployments \
                  of app \"team/deploy-prod\"; lead time from their change sets"
             ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_token_that_cannot_be_read_is_a_note_naming_where_it_was_looked_for() {
+        let config = crate::config::parse(
+            "[[source]]\nname = \"shop\"\nkind = \"github\"\nrepo = \"o/shop\"\n\
+             token_env = \"ANDON_TEST_TOKEN_NEVER_SET\"\n\
+             [[source]]\nname = \"web\"\nkind = \"gitlab\"\nproject = \"g/web\"\n\
+             token_file = \"/nonexistent/andon-token\"\n\
+             [[source]]\nname = \"ci\"\nkind = \"jenkins\"\nurl = \"http://127.0.0.1:1\"\n",
+            "a.toml",
+        )
+        .unwrap();
+        let text = describe(&config);
+        let notes: Vec<&str> = text.lines().filter(|l| l.contains("note:")).collect();
+        assert_eq!(notes.len(), 2, "{text}");
+        assert!(
+            notes[0].contains("token_env ANDON_TEST_TOKEN_NEVER_SET is not set"),
+            "{text}"
+        );
+        assert!(
+            notes[1].contains("cannot read token_file /nonexistent/andon-token"),
             "{text}"
         );
     }

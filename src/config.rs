@@ -571,12 +571,17 @@ pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("ANDON_CONFIG").filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(path));
     }
+    let candidate = user_config_path()?;
+    candidate.is_file().then_some(candidate)
+}
+
+/// `$XDG_CONFIG_HOME/andon/config.toml` (or under `~/.config`), whether or not it exists.
+pub fn user_config_path() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CONFIG_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))?;
-    let candidate = base.join("andon").join("config.toml");
-    candidate.is_file().then_some(candidate)
+    Some(base.join("andon").join("config.toml"))
 }
 
 /// Loads the config at `path`, or the built-in demo when `path` is None.

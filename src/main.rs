@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use andon::config::{self, Config};
 use andon::output::{self, Paint};
@@ -11,7 +11,7 @@ use andon::{app, logging, poller, view};
 
 /// A terminal information radiator for software delivery teams.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version = env!("ANDON_VERSION_LINE"))]
 struct Cli {
     /// Config file (default: $ANDON_CONFIG, then $XDG_CONFIG_HOME/andon/config.toml, then the
     /// built-in demo).
@@ -65,12 +65,26 @@ enum Command {
         #[arg(long)]
         allow_remote: bool,
     },
+    /// Write a commented starter config for your feeds, then say what to run next.
+    Init(andon::init::InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on standard output.
+    Man,
+    /// Print a JSON Schema of the config file, for TOML editors.
+    Schema,
 }
 
 const EXIT_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(code) = run_setup_command(&cli) {
+        return code;
+    }
     let path = config::locate(cli.config.as_deref());
     let config = match config::load(path.as_deref()) {
         Ok(config) => config,
@@ -152,6 +166,60 @@ fn main() -> ExitCode {
         Err(err) => {
             eprintln!("andon: {err}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// The commands that need no config: init, completions, man, schema.
+fn run_setup_command(cli: &Cli) -> Option<ExitCode> {
+    let command = cli.command.as_ref()?;
+    if let Command::Init(args) = command {
+        return Some(init(cli, args));
+    }
+    let mut out = std::io::stdout().lock();
+    let written = match command {
+        Command::Completions { shell } => {
+            // Into memory first: clap_complete panics on a write error such as a closed pipe.
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "andon", &mut script);
+            std::io::Write::write_all(&mut out, &script)
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command()).render(&mut out),
+        Command::Schema => {
+            let schema = andon::schema::schema();
+            std::io::Write::write_all(&mut out, format!("{schema:#}\n").as_bytes())
+        }
+        _ => return None,
+    };
+    Some(match written {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`andon man | head`) is the reader's choice, not a failure.
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("andon: {err}");
+            ExitCode::FAILURE
+        }
+    })
+}
+
+fn init(cli: &Cli, args: &andon::init::InitArgs) -> ExitCode {
+    let explicit = args.output.as_ref().or(cli.config.as_ref());
+    let default = config::locate(None).or_else(config::user_config_path);
+    let Some(path) = explicit.or(default.as_ref()) else {
+        eprintln!("andon: no HOME or XDG_CONFIG_HOME to put the config in; use --output PATH");
+        return ExitCode::from(EXIT_CONFIG);
+    };
+    let result =
+        andon::init::render(args).and_then(|text| andon::init::write(path, &text, args.force));
+    match result {
+        Ok(()) => {
+            let found = config::locate(None).is_some_and(|p| p == *path);
+            print!("{}", andon::init::next_steps(path, found, args));
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("andon: {err}");
+            ExitCode::from(EXIT_CONFIG)
         }
     }
 }
