@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
-use super::{Screen, Theme, ago, fit};
+use super::{Screen, Theme, ago, fit, fit_name};
 use crate::flow::{Flow, WaitKind};
 use crate::format::{
     self, BREACH_GLYPH, BUILDING_GLYPH, CONSTRAINT_GLYPH, FLAKY_GLYPH, stage_glyph, status_glyph,
@@ -237,7 +237,7 @@ pub fn draw_list(
         let head = format!(
             "{} {:<name_width$} {:<7} {building} ",
             status_glyph(card.status),
-            fit(&card.name, name_width),
+            fit_name(&card.name, name_width),
             card.status.word(),
         );
         let mut rest = format!(
@@ -338,7 +338,11 @@ fn draw_cards(
     for (index, card) in cards.iter().take(shown) {
         let highlight = highlight(*index, screen);
         let status = theme.status(card.status);
-        let name = format!("{} {}", status_glyph(card.status), card.name);
+        let glyph = status_glyph(card.status);
+        let name = format!(
+            "{glyph} {}",
+            fit_name(&card.name, width.saturating_sub(glyph.chars().count() + 1))
+        );
         lines.push(Line::from(Span::styled(
             fit(&name, width),
             status.patch(highlight),
@@ -520,7 +524,7 @@ fn draw_tile(
     }
     let lines = vec![
         Line::from(Span::styled(
-            fit(&card.name, width),
+            fit_name(&card.name, width),
             status.patch(highlight),
         )),
         Line::from(Span::styled(fit(&state, width), status)),

@@ -248,6 +248,24 @@ pub fn fit(text: &str, width: usize) -> String {
     cut
 }
 
+/// Cuts a pipeline's name to `width` characters in the middle, keeping its start and its end:
+/// names from one server often differ only at the end (`example-service :: stage-1 :: job-2`,
+/// `shop/CI`, `shop/CD`), and a cut at the end would show them all alike.
+pub fn fit_name(text: &str, width: usize) -> String {
+    let count = text.chars().count();
+    if count <= width {
+        return text.to_string();
+    }
+    if width < 8 {
+        return fit(text, width);
+    }
+    let tail = (width - 1) / 2;
+    let head = width - 1 - tail;
+    let start: String = text.chars().take(head).collect();
+    let end: String = text.chars().skip(count - tail).collect();
+    format!("{}…{}", start.trim_end(), end.trim_start())
+}
+
 /// "12 min ago" for the cards and the detail.
 pub fn ago(view: &ViewModel, at: crate::model::Timestamp) -> String {
     let seconds = (view.now - at).num_seconds().max(0) as f64;
@@ -255,5 +273,36 @@ pub fn ago(view: &ViewModel, at: crate::model::Timestamp) -> String {
         "just now".to_string()
     } else {
         format!("{} ago", crate::format::duration(seconds))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_name;
+
+    #[test]
+    fn names_cut_in_the_middle_stay_apart() {
+        let names = [
+            "example-service :: stage-1",
+            "example-service :: stage-1 :: job-1",
+            "example-service :: stage-1 :: job-2",
+            "example-service :: stage-2",
+        ];
+        for width in [8, 17, 24, 31] {
+            let cut: Vec<String> = names.iter().map(|n| fit_name(n, width)).collect();
+            for (i, a) in cut.iter().enumerate() {
+                assert!(a.chars().count() <= width, "{a:?} over {width}");
+                assert!(a.starts_with("exam"), "{a:?}");
+                for b in &cut[i + 1..] {
+                    assert_ne!(a, b, "two names read alike at {width}: {cut:?}");
+                }
+            }
+        }
+        assert_eq!(
+            fit_name("example-service :: stage-1 :: job-1", 17),
+            "example-…:: job-1"
+        );
+        assert_eq!(fit_name("checkout", 8), "checkout");
+        assert_eq!(fit_name("checkout-api", 5), "chec…");
     }
 }
