@@ -936,7 +936,8 @@ fn long_names_that_differ_at_the_end_stay_apart_at_every_size() {
         .iter()
         .map(|n| Pipeline::new(*n, BuildStatus::Passing))
         .collect();
-    // Stages, so that the board has its columns.
+    // Stages, so that the board has its columns: six of them, as Jenkins' Stage View adds
+    // its own, leave 17 characters for a name at 120x40.
     pipelines.push(pipeline(
         "ledger",
         &[
@@ -944,6 +945,8 @@ fn long_names_that_differ_at_the_end_stay_apart_at_every_size() {
             ("test", StageStatus::Passed),
             ("deploy", StageStatus::Passed),
             ("verify", StageStatus::Passed),
+            ("Dev", StageStatus::Passed),
+            ("Staging", StageStatus::Passed),
         ],
     ));
     let view = view_of(Ok(Snapshot {

@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
-use super::{Screen, Theme, ago, fit, fit_name};
+use super::{Screen, Theme, ago, fit, fit_names};
 use crate::flow::{Flow, WaitKind};
 use crate::format::{
     self, BREACH_GLYPH, BUILDING_GLYPH, CONSTRAINT_GLYPH, FLAKY_GLYPH, stage_glyph, status_glyph,
@@ -139,6 +139,25 @@ fn flow_line(flow: &Flow, column: usize, width: usize, theme: &Theme) -> Line<'s
 }
 
 /// "pass 17/20" for a card, or nothing before a run has finished.
+/// A card's name in `width` characters, cut so that it does not read like another card's.
+fn card_name(view: &ViewModel, name: &str, width: usize) -> String {
+    if name.chars().count() <= width {
+        return name.to_string();
+    }
+    let long: Vec<&str> = view
+        .pipelines
+        .iter()
+        .map(|p| p.name.as_str())
+        .filter(|n| n.chars().count() > width)
+        .collect();
+    let at = long.iter().position(|n| *n == name);
+    let mut cuts = fit_names(&long, width);
+    match at {
+        Some(at) => cuts.swap_remove(at),
+        None => super::fit_name(name, width),
+    }
+}
+
 fn pass_text(card: &PipelineView) -> Option<String> {
     card.pass_rate
         .map(|r| format!("pass {}/{}", r.passed, r.runs))
@@ -237,7 +256,7 @@ pub fn draw_list(
         let head = format!(
             "{} {:<name_width$} {:<7} {building} ",
             status_glyph(card.status),
-            fit_name(&card.name, name_width),
+            card_name(view, &card.name, name_width),
             card.status.word(),
         );
         let mut rest = format!(
@@ -315,13 +334,14 @@ pub fn draw(
         if flow_lines > 0 {
             draw_flow_line(frame, flow_area, view, column, theme);
         }
-        draw_cards(frame, cards_area, &cards, screen, theme);
+        draw_cards(frame, cards_area, view, &cards, screen, theme);
     }
 }
 
 fn draw_cards(
     frame: &mut Frame,
     area: Rect,
+    view: &ViewModel,
     cards: &[(usize, &PipelineView)],
     screen: &Screen,
     theme: &Theme,
@@ -341,7 +361,11 @@ fn draw_cards(
         let glyph = status_glyph(card.status);
         let name = format!(
             "{glyph} {}",
-            fit_name(&card.name, width.saturating_sub(glyph.chars().count() + 1))
+            card_name(
+                view,
+                &card.name,
+                width.saturating_sub(glyph.chars().count() + 1)
+            )
         );
         lines.push(Line::from(Span::styled(
             fit(&name, width),
@@ -524,7 +548,7 @@ fn draw_tile(
     }
     let lines = vec![
         Line::from(Span::styled(
-            fit_name(&card.name, width),
+            card_name(view, &card.name, width),
             status.patch(highlight),
         )),
         Line::from(Span::styled(fit(&state, width), status)),
