@@ -621,8 +621,21 @@ async fn the_screen_reads_at_80x24_120x40_and_250x70() {
             })
             .unwrap_or(0);
     assert_eq!(shown_and_more, EXPECTED.len() + 1 + DEMO.len(), "{screen}");
-    assert_gocd_names_apart(&screen, "80x24");
+    // Rows that do not fit are the passing ones: every recorded failure is on screen, in red.
     let escaped = tmux.capture_escapes();
+    for failing in [
+        "✗ Test Free Style",
+        "✗ Test Workflow Job",
+        "✗ checkout ",
+        "✗ example-",
+    ] {
+        assert!(
+            rows.iter().any(|r| r.starts_with(failing)),
+            "{failing}:\n{screen}"
+        );
+    }
+    assert!(is_red(&escaped, "✗ Test Workflow Job"), "{escaped}");
+    assert_gocd_names_apart(&screen, "80x24");
     let failing = rows.iter().find(|r| r.starts_with("✗ ")).unwrap();
     let passing = rows.iter().find(|r| r.starts_with("✓ ")).unwrap();
     // The glyph and name, up to the status word (a name may hold single spaces).

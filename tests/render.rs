@@ -989,3 +989,56 @@ fn long_names_that_differ_at_the_end_stay_apart_at_every_size() {
         );
     }
 }
+
+/// At 80x24 the list holds about a dozen rows; when there are more pipelines, the failing ones
+/// are the rows kept, wherever their stage is, and the passing ones are counted instead.
+#[test]
+fn a_long_list_keeps_its_failing_rows_and_counts_the_passing_ones() {
+    let mut pipelines: Vec<Pipeline> = (0..20)
+        .map(|i| pipeline(&format!("early-{i:02}"), &[("build", StageStatus::Passed)]))
+        .collect();
+    pipelines.push(pipeline(
+        "late-failure",
+        &[
+            ("build", StageStatus::Passed),
+            ("test", StageStatus::Passed),
+            ("deploy", StageStatus::Passed),
+            ("verify", StageStatus::Failed),
+        ],
+    ));
+    pipelines.push(Pipeline::new("unknown-one", BuildStatus::Unknown));
+    let view = view_of(Ok(Snapshot {
+        pipelines,
+        ..Snapshot::default()
+    }));
+    let screen = text(&render(
+        &view,
+        &Screen::default(),
+        &Theme::default_theme(),
+        80,
+        24,
+    ));
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| ["✓ ", "✗ ", "? "].iter().any(|g| l.starts_with(g)))
+        .collect();
+    assert!(rows.len() < 22, "all rows fit; nothing to test:\n{screen}");
+    assert!(
+        rows.iter().any(|r| r.starts_with("✗ late-failure")),
+        "the failing row is hidden:\n{screen}"
+    );
+    assert!(
+        rows.iter().any(|r| r.starts_with("? unknown-one")),
+        "{screen}"
+    );
+    let more = format!("+{} more", 22 - rows.len());
+    assert!(
+        screen.lines().any(|l| l.trim_end() == more),
+        "{more}, none of them failing:\n{screen}"
+    );
+    // The rows kept stay in board order: the failing one, at verify, comes last.
+    assert!(
+        rows.last().unwrap().starts_with("✗ late-failure"),
+        "{screen}"
+    );
+}

@@ -250,7 +250,8 @@ pub fn draw_list(
     } else {
         cards.len()
     };
-    for (index, card) in cards.iter().take(shown_count) {
+    let (kept, hidden) = keep_for_attention(&cards, shown_count);
+    for (index, card) in kept.iter() {
         let status = theme.status(card.status).patch(highlight(*index, screen));
         let building = if card.building { BUILDING_GLYPH } else { " " };
         let head = format!(
@@ -288,10 +289,34 @@ pub fn draw_list(
             ),
         ]));
     }
-    if cards.len() > shown_count {
-        lines.push(more_line(&cards[shown_count..], width, theme));
+    if !hidden.is_empty() {
+        lines.push(more_line(&hidden, width, theme));
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// A card and its index in the view.
+type Row<'a> = (usize, &'a PipelineView);
+
+/// The `count` rows a list has room for, failing first, then unknown or stale, then passing,
+/// each kept in board order; and the rows left out, to be counted.
+fn keep_for_attention<'a>(cards: &[Row<'a>], count: usize) -> (Vec<Row<'a>>, Vec<Row<'a>>) {
+    let rank = |card: &PipelineView| match card.status {
+        PipelineStatus::Failing => 0,
+        PipelineStatus::Passing => 2,
+        _ => 1,
+    };
+    let mut order: Vec<usize> = (0..cards.len()).collect();
+    order.sort_by_key(|&i| rank(cards[i].1));
+    let mut keep = vec![false; cards.len()];
+    for &i in order.iter().take(count) {
+        keep[i] = true;
+    }
+    let (kept, hidden): (Vec<_>, Vec<_>) = cards.iter().zip(keep).partition(|(_, keep)| *keep);
+    (
+        kept.into_iter().map(|(c, _)| *c).collect(),
+        hidden.into_iter().map(|(c, _)| *c).collect(),
+    )
 }
 
 /// Standard: stages as columns, two lines per card.
