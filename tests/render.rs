@@ -922,3 +922,126 @@ fn the_service_table_puts_the_worst_first_under_the_overall_row_and_fits_80x24()
         assert!(screen.contains(mark), "help explains {mark}:\n{screen}");
     }
 }
+
+/// GoCD's cctray names its stages and jobs `pipeline :: stage :: job`: names that differ only at
+/// the end. Cut to fit a card or a row, each must still read as itself at every size.
+#[test]
+fn long_names_that_differ_at_the_end_stay_apart_at_every_size() {
+    let names = [
+        "example-service :: stage-1",
+        "example-service :: stage-1 :: job-1",
+        "example-service :: stage-1 :: job-2",
+        "example-service :: stage-1 :: job-3",
+        "example-service :: stage-2",
+        "example-service :: stage-2 :: job-1",
+    ];
+    let mut pipelines: Vec<Pipeline> = names
+        .iter()
+        .map(|n| Pipeline::new(*n, BuildStatus::Passing))
+        .collect();
+    // Stages, so that the board has its columns: six of them, as Jenkins' Stage View adds
+    // its own, leave 17 characters for a name at 120x40.
+    pipelines.push(pipeline(
+        "ledger",
+        &[
+            ("build", StageStatus::Passed),
+            ("test", StageStatus::Passed),
+            ("deploy", StageStatus::Passed),
+            ("verify", StageStatus::Passed),
+            ("Dev", StageStatus::Passed),
+            ("Staging", StageStatus::Passed),
+        ],
+    ));
+    let view = view_of(Ok(Snapshot {
+        pipelines,
+        ..Snapshot::default()
+    }));
+    for (width, height) in [(80, 24), (120, 40), (250, 70)] {
+        let screen = text(&render(
+            &view,
+            &Screen::default(),
+            &Theme::default_theme(),
+            width,
+            height,
+        ));
+        // Each name as shown: from "exam" to the end of its cell, row or tile line.
+        let shown: Vec<String> = screen
+            .split("exam")
+            .skip(1)
+            .map(|rest| {
+                let end = ["│", "┃", " passing", "  ", "\n"]
+                    .iter()
+                    .filter_map(|stop| rest.find(stop))
+                    .min()
+                    .unwrap_or(rest.len());
+                format!("exam{}", &rest[..end])
+            })
+            .collect();
+        assert_eq!(
+            shown.len(),
+            names.len(),
+            "{width}x{height}: {shown:?}\n{screen}"
+        );
+        let mut distinct = shown.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(
+            distinct.len(),
+            names.len(),
+            "{width}x{height}: names read alike: {shown:?}\n{screen}"
+        );
+    }
+}
+
+/// At 80x24 the list holds about a dozen rows; when there are more pipelines, the failing ones
+/// are the rows kept, wherever their stage is, and the passing ones are counted instead.
+#[test]
+fn a_long_list_keeps_its_failing_rows_and_counts_the_passing_ones() {
+    let mut pipelines: Vec<Pipeline> = (0..20)
+        .map(|i| pipeline(&format!("early-{i:02}"), &[("build", StageStatus::Passed)]))
+        .collect();
+    pipelines.push(pipeline(
+        "late-failure",
+        &[
+            ("build", StageStatus::Passed),
+            ("test", StageStatus::Passed),
+            ("deploy", StageStatus::Passed),
+            ("verify", StageStatus::Failed),
+        ],
+    ));
+    pipelines.push(Pipeline::new("unknown-one", BuildStatus::Unknown));
+    let view = view_of(Ok(Snapshot {
+        pipelines,
+        ..Snapshot::default()
+    }));
+    let screen = text(&render(
+        &view,
+        &Screen::default(),
+        &Theme::default_theme(),
+        80,
+        24,
+    ));
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| ["✓ ", "✗ ", "? "].iter().any(|g| l.starts_with(g)))
+        .collect();
+    assert!(rows.len() < 22, "all rows fit; nothing to test:\n{screen}");
+    assert!(
+        rows.iter().any(|r| r.starts_with("✗ late-failure")),
+        "the failing row is hidden:\n{screen}"
+    );
+    assert!(
+        rows.iter().any(|r| r.starts_with("? unknown-one")),
+        "{screen}"
+    );
+    let more = format!("+{} more", 22 - rows.len());
+    assert!(
+        screen.lines().any(|l| l.trim_end() == more),
+        "{more}, none of them failing:\n{screen}"
+    );
+    // The rows kept stay in board order: the failing one, at verify, comes last.
+    assert!(
+        rows.last().unwrap().starts_with("✗ late-failure"),
+        "{screen}"
+    );
+}

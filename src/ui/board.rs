@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
-use super::{Screen, Theme, ago, fit};
+use super::{Screen, Theme, ago, fit, fit_names};
 use crate::flow::{Flow, WaitKind};
 use crate::format::{
     self, BREACH_GLYPH, BUILDING_GLYPH, CONSTRAINT_GLYPH, FLAKY_GLYPH, stage_glyph, status_glyph,
@@ -139,6 +139,25 @@ fn flow_line(flow: &Flow, column: usize, width: usize, theme: &Theme) -> Line<'s
 }
 
 /// "pass 17/20" for a card, or nothing before a run has finished.
+/// A card's name in `width` characters, cut so that it does not read like another card's.
+fn card_name(view: &ViewModel, name: &str, width: usize) -> String {
+    if name.chars().count() <= width {
+        return name.to_string();
+    }
+    let long: Vec<&str> = view
+        .pipelines
+        .iter()
+        .map(|p| p.name.as_str())
+        .filter(|n| n.chars().count() > width)
+        .collect();
+    let at = long.iter().position(|n| *n == name);
+    let mut cuts = fit_names(&long, width);
+    match at {
+        Some(at) => cuts.swap_remove(at),
+        None => super::fit_name(name, width),
+    }
+}
+
 fn pass_text(card: &PipelineView) -> Option<String> {
     card.pass_rate
         .map(|r| format!("pass {}/{}", r.passed, r.runs))
@@ -231,13 +250,14 @@ pub fn draw_list(
     } else {
         cards.len()
     };
-    for (index, card) in cards.iter().take(shown_count) {
+    let (kept, hidden) = keep_for_attention(&cards, shown_count);
+    for (index, card) in kept.iter() {
         let status = theme.status(card.status).patch(highlight(*index, screen));
         let building = if card.building { BUILDING_GLYPH } else { " " };
         let head = format!(
             "{} {:<name_width$} {:<7} {building} ",
             status_glyph(card.status),
-            fit(&card.name, name_width),
+            card_name(view, &card.name, name_width),
             card.status.word(),
         );
         let mut rest = format!(
@@ -269,10 +289,34 @@ pub fn draw_list(
             ),
         ]));
     }
-    if cards.len() > shown_count {
-        lines.push(more_line(&cards[shown_count..], width, theme));
+    if !hidden.is_empty() {
+        lines.push(more_line(&hidden, width, theme));
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// A card and its index in the view.
+type Row<'a> = (usize, &'a PipelineView);
+
+/// The `count` rows a list has room for, failing first, then unknown or stale, then passing,
+/// each kept in board order; and the rows left out, to be counted.
+fn keep_for_attention<'a>(cards: &[Row<'a>], count: usize) -> (Vec<Row<'a>>, Vec<Row<'a>>) {
+    let rank = |card: &PipelineView| match card.status {
+        PipelineStatus::Failing => 0,
+        PipelineStatus::Passing => 2,
+        _ => 1,
+    };
+    let mut order: Vec<usize> = (0..cards.len()).collect();
+    order.sort_by_key(|&i| rank(cards[i].1));
+    let mut keep = vec![false; cards.len()];
+    for &i in order.iter().take(count) {
+        keep[i] = true;
+    }
+    let (kept, hidden): (Vec<_>, Vec<_>) = cards.iter().zip(keep).partition(|(_, keep)| *keep);
+    (
+        kept.into_iter().map(|(c, _)| *c).collect(),
+        hidden.into_iter().map(|(c, _)| *c).collect(),
+    )
 }
 
 /// Standard: stages as columns, two lines per card.
@@ -315,13 +359,14 @@ pub fn draw(
         if flow_lines > 0 {
             draw_flow_line(frame, flow_area, view, column, theme);
         }
-        draw_cards(frame, cards_area, &cards, screen, theme);
+        draw_cards(frame, cards_area, view, &cards, screen, theme);
     }
 }
 
 fn draw_cards(
     frame: &mut Frame,
     area: Rect,
+    view: &ViewModel,
     cards: &[(usize, &PipelineView)],
     screen: &Screen,
     theme: &Theme,
@@ -338,7 +383,15 @@ fn draw_cards(
     for (index, card) in cards.iter().take(shown) {
         let highlight = highlight(*index, screen);
         let status = theme.status(card.status);
-        let name = format!("{} {}", status_glyph(card.status), card.name);
+        let glyph = status_glyph(card.status);
+        let name = format!(
+            "{glyph} {}",
+            card_name(
+                view,
+                &card.name,
+                width.saturating_sub(glyph.chars().count() + 1)
+            )
+        );
         lines.push(Line::from(Span::styled(
             fit(&name, width),
             status.patch(highlight),
@@ -520,7 +573,7 @@ fn draw_tile(
     }
     let lines = vec![
         Line::from(Span::styled(
-            fit(&card.name, width),
+            card_name(view, &card.name, width),
             status.patch(highlight),
         )),
         Line::from(Span::styled(fit(&state, width), status)),

@@ -260,6 +260,62 @@ pub fn fit(text: &str, width: usize) -> String {
     cut
 }
 
+/// Cuts a pipeline's name to `width` characters in the middle, keeping its start and its end:
+/// names from one server often differ only at the end (`example-service :: stage-1 :: job-2`,
+/// `shop/CI`, `shop/CD`), and a cut at the end would show them all alike.
+pub fn fit_name(text: &str, width: usize) -> String {
+    cut_middle(text, width, width.saturating_sub(1) / 2)
+}
+
+/// `names` cut as `fit_name` does, except that where two different names would read alike, each
+/// shows more of its end until they do not (`…1 :: job-1`, `…2 :: job-1`).
+pub fn fit_names(names: &[&str], width: usize) -> Vec<String> {
+    let mut tails: Vec<usize> = vec![width.saturating_sub(1) / 2; names.len()];
+    let mut cuts: Vec<String> = names.iter().map(|n| fit_name(n, width)).collect();
+    for _ in 0..width {
+        let mut alike: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+        for (cut, name) in cuts.iter().zip(names) {
+            let same = alike.entry(cut.as_str()).or_default();
+            if !same.contains(name) {
+                same.push(name);
+            }
+        }
+        let clash: Vec<bool> = cuts
+            .iter()
+            .zip(names)
+            .map(|(cut, name)| name.chars().count() > width && alike[cut.as_str()].len() > 1)
+            .collect();
+        let mut moved = false;
+        for (i, clash) in clash.into_iter().enumerate() {
+            if clash && tails[i] + 2 < width {
+                tails[i] += 1;
+                cuts[i] = cut_middle(names[i], width, tails[i]);
+                moved = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    cuts
+}
+
+/// `text` in `width` characters: its start, an ellipsis and its last `tail` characters.
+fn cut_middle(text: &str, width: usize, tail: usize) -> String {
+    let count = text.chars().count();
+    if count <= width {
+        return text.to_string();
+    }
+    if width < 8 {
+        return fit(text, width);
+    }
+    let tail = tail.min(width - 2);
+    let head = width - 1 - tail;
+    let start: String = text.chars().take(head).collect();
+    let end: String = text.chars().skip(count - tail).collect();
+    format!("{}…{}", start.trim_end(), end.trim_start())
+}
+
 /// "12 min ago" for the cards and the detail.
 pub fn ago(view: &ViewModel, at: crate::model::Timestamp) -> String {
     let seconds = (view.now - at).num_seconds().max(0) as f64;
@@ -267,5 +323,40 @@ pub fn ago(view: &ViewModel, at: crate::model::Timestamp) -> String {
         "just now".to_string()
     } else {
         format!("{} ago", crate::format::duration(seconds))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fit_name, fit_names};
+
+    #[test]
+    fn names_cut_in_the_middle_stay_apart() {
+        let names = [
+            "example-service :: stage-1",
+            "example-service :: stage-1 :: job-1",
+            "example-service :: stage-1 :: job-2",
+            "example-service :: stage-2",
+            "example-service :: stage-2 :: job-1",
+        ];
+        for width in [12, 17, 24, 31] {
+            let cut = fit_names(&names, width);
+            for (i, a) in cut.iter().enumerate() {
+                assert!(a.chars().count() <= width, "{a:?} over {width}");
+                assert!(a.starts_with('e'), "the start stays: {a:?}");
+                for b in &cut[i + 1..] {
+                    assert_ne!(a, b, "two names read alike at {width}: {cut:?}");
+                }
+            }
+        }
+        assert_eq!(
+            fit_name("example-service :: stage-1 :: job-1", 17),
+            "example-…:: job-1"
+        );
+        assert_eq!(fit_name("checkout", 8), "checkout");
+        assert_eq!(fit_name("checkout-api", 5), "chec…");
+        // The same name twice (two sources) is not a clash.
+        let twice = fit_names(&["example-service :: stage-1"; 2], 17);
+        assert_eq!(twice[0], fit_name("example-service :: stage-1", 17));
     }
 }
