@@ -23,7 +23,7 @@ const DAY: i64 = 86_400;
 const SCRAPE_EVERY: i64 = DAY;
 
 /// The DORA figures the fixture's events give over the 30-day window `(now - 30d, now]`, by
-/// REFERENCE.md section 1, computed by hand (see the event tables below):
+/// the README's "The metrics" section, computed by hand (see the event tables below):
 ///
 /// - Deployment frequency: 5 deployments in the window (D1..D5; D0 is older), 5 / 30 days =
 ///   0.1667 per day. Deploy-days per whole week counted back from now: [now-7d, now): D3, D5

@@ -1,6 +1,6 @@
-//! The four DORA keys, computed from events. Pure: no I/O, no clock (`now` is a parameter).
+//! The DORA keys, computed from events. Pure: no I/O, no clock (`now` is a parameter).
 //!
-//! Definitions follow REFERENCE.md section 1. Every figure is computed from de-duplicated
+//! Definitions follow the README's "The metrics" section. Every figure is computed from de-duplicated
 //! events and from sorted or grouped data only, so the result does not depend on the order
 //! in which sources delivered the events.
 
