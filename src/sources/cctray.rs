@@ -51,35 +51,10 @@ impl CctraySource {
     /// the feed names, which need not be UTF-8.
     async fn fetch(&self) -> Result<(Option<String>, Vec<u8>), SourceError> {
         let request = self.client.get(&self.config.url);
-        let mut response = http::send_politely(request, &self.config.url).await?;
+        let response = http::send_politely(request, &self.config.url).await?;
         let status = response.status();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let limit = http::body_limit();
-        if response
-            .content_length()
-            .is_some_and(|len| len > limit as u64)
-        {
-            return Err(SourceError::new(format!(
-                "{}{} refused",
-                http::TOO_LARGE,
-                http::size(limit)
-            )));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| http::describe(&e))? {
-            if body.len() + chunk.len() > limit {
-                return Err(SourceError::new(format!(
-                    "{}{} refused",
-                    http::TOO_LARGE,
-                    http::size(limit)
-                )));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let content_type = http::content_type(&response);
+        let body = http::read_capped_bytes(response, http::body_limit()).await?;
         if !status.is_success() {
             return Err(http::status_error(status, &String::from_utf8_lossy(&body)));
         }

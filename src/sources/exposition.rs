@@ -64,11 +64,7 @@ impl ExpositionSource {
             .header(reqwest::header::ACCEPT, accept);
         let response = http::send_politely(request, &self.config.url).await?;
         let status = response.status();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let content_type = http::content_type(&response);
         let body = http::read_capped(response, http::body_limit()).await?;
         if !status.is_success() {
             return Err(http::status_error(status, &body));

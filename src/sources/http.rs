@@ -173,10 +173,21 @@ pub async fn send_politely(
     Ok(response)
 }
 
-pub async fn read_capped(
+pub async fn read_capped(response: reqwest::Response, limit: usize) -> Result<String, SourceError> {
+    let body = read_capped_bytes(response, limit).await?;
+    String::from_utf8(body).map_err(|e| {
+        SourceError::new(format!(
+            "response is not UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// The body as bytes, refused once it passes `limit` (announced or as it arrives).
+pub async fn read_capped_bytes(
     mut response: reqwest::Response,
     limit: usize,
-) -> Result<String, SourceError> {
+) -> Result<Vec<u8>, SourceError> {
     if response
         .content_length()
         .is_some_and(|len| len > limit as u64)
@@ -190,12 +201,16 @@ pub async fn read_capped(
         }
         body.extend_from_slice(&chunk);
     }
-    String::from_utf8(body).map_err(|e| {
-        SourceError::new(format!(
-            "response is not UTF-8 (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
-    })
+    Ok(body)
+}
+
+/// The response's `Content-Type`, when it is readable text.
+pub fn content_type(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// How the reason for a body over the cap starts.
