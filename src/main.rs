@@ -58,6 +58,18 @@ enum Command {
 
 const EXIT_CONFIG: u8 = 2;
 
+/// Run by the loader before Rust's runtime, which points a closed standard output at
+/// /dev/null: the only moment `andon --once >&-` can be told from `> /dev/null`.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static NOTE_STDOUT: extern "C" fn() = {
+    extern "C" fn note() {
+        andon::emit::note_stdout_at_start();
+    }
+    note
+};
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let path = config::locate(cli.config.as_deref());
