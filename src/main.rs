@@ -71,6 +71,7 @@ static NOTE_STDOUT: extern "C" fn() = {
 };
 
 fn main() -> ExitCode {
+    andon::panics::install();
     let cli = Cli::parse();
     let path = config::locate(cli.config.as_deref());
     let config = match config::load(path.as_deref()) {
