@@ -22,6 +22,7 @@ pub mod sanitize;
 pub mod sources;
 pub mod stage_map;
 pub mod state;
+pub mod suspend;
 pub mod ui;
 pub mod view;
 pub mod why;
