@@ -19,6 +19,7 @@ use crate::logs::{self, LogCache, LogKey, LogText};
 use crate::model::Timestamp;
 use crate::poller;
 use crate::state::State;
+use crate::suspend::{self, Signalled, Signals};
 use crate::ui::log::{LogPane, LogState};
 use crate::ui::{self, Page, Screen, Theme};
 use crate::view::{self, PipelineStatus, PipelineView, ViewModel};
@@ -34,6 +35,8 @@ pub enum Action {
     OpenLog,
     /// Mark the selected (else the first) failing pipeline as taken care of, or take it back.
     Acknowledge,
+    /// Ctrl-Z: suspend as SIGTSTP does (raw mode makes it a key).
+    Suspend,
     Nothing,
 }
 
@@ -46,6 +49,9 @@ pub fn on_key(key: KeyEvent, screen: &mut Screen, pipelines: usize) -> Action {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl && key.code == KeyCode::Char('c') {
         return Action::Quit;
+    }
+    if ctrl && key.code == KeyCode::Char('z') {
+        return Action::Suspend;
     }
     if screen.filtering {
         match key.code {
@@ -361,11 +367,10 @@ async fn event_loop(
     let mut trends_cache = TrendsCache::default();
     let mut log_cache = LogCache::default();
     let (log_tx, mut log_rx) = mpsc::channel::<(LogKey, Result<LogText, String>)>(4);
-    // SIGTERM (a supervisor), SIGHUP (the SSH session dropped) and SIGINT (kill -INT; Ctrl-C
-    // itself arrives as a key in raw mode) all end the loop, so the terminal is restored.
-    let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
-    let mut interrupt = signal(tokio::signal::unix::SignalKind::interrupt())?;
+    // SIGTERM (a supervisor), SIGHUP (the SSH session dropped), SIGINT (kill -INT; Ctrl-C
+    // itself arrives as a key in raw mode) and the like end the loop, so the terminal is
+    // restored; SIGTSTP suspends with the terminal restored (see `suspend`).
+    let mut signals = Signals::new()?;
     loop {
         let now = Utc::now();
         let full = view_at(&config, &state, &mut cache, now);
@@ -437,6 +442,10 @@ async fn event_loop(
                     crate::panics::inject("key");
                     match on_key(key, &mut screen, view.pipelines.len()) {
                         Action::Quit => return Ok(()),
+                        Action::Suspend => {
+                            suspend::suspend(terminal)?;
+                            drawn = None;
+                        }
                         Action::Refresh => {
                             polling.refresh.send_modify(|n| *n += 1);
                         }
@@ -531,9 +540,10 @@ async fn event_loop(
                     }
                 }
             }
-            _ = terminate.recv() => return Ok(()),
-            _ = hangup.recv() => return Ok(()),
-            _ = interrupt.recv() => return Ok(()),
+            signalled = signals.next(terminal) => match signalled? {
+                Signalled::End => return Ok(()),
+                Signalled::Redraw => drawn = None,
+            },
         }
     }
 }
@@ -635,10 +645,6 @@ fn attend(config: &Config, transition: &attention::Transition) {
         let transition = transition.clone();
         tokio::spawn(async move { attention::run_command(&command, &transition).await });
     }
-}
-
-fn signal(kind: tokio::signal::unix::SignalKind) -> std::io::Result<tokio::signal::unix::Signal> {
-    tokio::signal::unix::signal(kind)
 }
 
 #[cfg(test)]
@@ -787,6 +793,16 @@ mod tests {
         assert_eq!(updated_ago(&state, later(3)), Some(0));
         assert_eq!(updated_ago(&state, later(17)), Some(15));
         assert_eq!(updated_ago(&state, later(150)), Some(120));
+    }
+
+    #[test]
+    fn ctrl_z_suspends_even_while_typing_a_filter() {
+        let ctrl_z = KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL);
+        assert_eq!(on_key(ctrl_z, &mut Screen::default(), 0), Action::Suspend);
+        let mut typing = Screen::default();
+        on_key(press(KeyCode::Char('/')), &mut typing, 0);
+        assert_eq!(on_key(ctrl_z, &mut typing, 0), Action::Suspend);
+        assert!(typing.filter.is_empty());
     }
 
     #[test]

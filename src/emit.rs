@@ -1,9 +1,21 @@
 //! Writing `--once` and `check` output like a Unix tool: a reader that went away (`| head -1`)
-//! or a full disk ends the program with a non-zero code, never with a panic. (A standard output
-//! closed before start, `>&-`, is pointed at /dev/null by Rust's runtime before `main`: the
-//! output is dropped as by `> /dev/null`, and the exit code still tells the state.)
+//! or a full disk ends the program with a non-zero code, never with a panic. So does a standard
+//! output closed before start (`>&-`): Rust's runtime points it at /dev/null before `main`, so
+//! the binary notes it earlier, before the runtime starts (see `note_stdout_at_start`).
 
 use std::io::{ErrorKind, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Notes whether file descriptor 1 is closed. Called by the binary before Rust's runtime opens
+/// /dev/null in its place; it only asks the kernel and stores the answer.
+pub fn note_stdout_at_start() {
+    // SAFETY: F_GETFD reads the descriptor's flags and touches no memory.
+    let closed = unsafe { libc::fcntl(1, libc::F_GETFD) } == -1
+        && std::io::Error::last_os_error().raw_os_error() == Some(libc::EBADF);
+    STDOUT_CLOSED.store(closed, Ordering::Relaxed);
+}
 
 /// The exit code when the output could not be written.
 pub const EXIT_OUTPUT: u8 = 4;
@@ -11,6 +23,13 @@ pub const EXIT_OUTPUT: u8 = 4;
 /// Writes `text` to standard output and flushes it. On failure, says why on standard error
 /// (nothing for a closed pipe: the reader chose to stop) and returns the exit code to use.
 pub fn stdout(text: &str) -> Result<(), u8> {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "andon: cannot write the output: standard output is closed"
+        );
+        return Err(EXIT_OUTPUT);
+    }
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),

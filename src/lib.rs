@@ -28,6 +28,7 @@ pub mod serve;
 pub mod sources;
 pub mod stage_map;
 pub mod state;
+pub mod suspend;
 pub mod ui;
 pub mod value_stream;
 pub mod view;

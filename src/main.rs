@@ -80,7 +80,20 @@ enum Command {
 
 const EXIT_CONFIG: u8 = 2;
 
+/// Run by the loader before Rust's runtime, which points a closed standard output at
+/// /dev/null: the only moment `andon --once >&-` can be told from `> /dev/null`.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static NOTE_STDOUT: extern "C" fn() = {
+    extern "C" fn note() {
+        andon::emit::note_stdout_at_start();
+    }
+    note
+};
+
 fn main() -> ExitCode {
+    andon::panics::install();
     let cli = Cli::parse();
     if let Some(code) = run_setup_command(&cli) {
         return code;

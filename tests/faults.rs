@@ -1053,32 +1053,80 @@ fn a_full_disk_is_one_line_and_a_non_zero_code() {
     );
 }
 
+/// `andon ARGS >&-`: standard output closed before andon starts.
+fn andon_with_stdout_closed(args: &[&str], log: &Path) -> Output {
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_andon"));
+    command
+        .args(args)
+        .arg("--log-file")
+        .arg(log)
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .stdin(Stdio::null());
+    // SAFETY: close(2) is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            libc::close(1);
+            Ok(())
+        });
+    }
+    let child = command.stdout(Stdio::inherit()).stderr(Stdio::piped());
+    let child = child.spawn().unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    rx.recv_timeout(Duration::from_secs(20))
+        .unwrap_or_else(|_| {
+            support::tmux::kill(pid, "KILL");
+            panic!("andon did not finish");
+        })
+        .unwrap()
+}
+
 #[test]
-fn a_closed_stdout_is_no_panic_and_the_code_still_tells_the_state() {
-    // Rust's runtime points a closed descriptor at /dev/null before main, so the log file
-    // opened later can never become file descriptor 1 and receive the output.
+fn a_closed_stdout_is_an_output_error_not_a_success() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("andon.log");
-    let mut command = Command::new("sh");
-    command
-        .args([
-            "-c",
-            &format!(
-                "exec {} --once --config sample-config.toml --log-file {} >&-",
-                env!("CARGO_BIN_EXE_andon"),
-                log.display()
-            ),
-        ])
-        .env("XDG_CONFIG_HOME", "/nonexistent");
-    let out = run_bounded(command, Duration::from_secs(20));
+    for args in [
+        &["--once", "--config", "sample-config.toml"][..],
+        &["--once", "--json", "--config", "sample-config.toml"],
+        &["check", "--config", "sample-config.toml"],
+    ] {
+        let out = andon_with_stdout_closed(args, &log);
+        assert_no_panic(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(4),
+            "{args:?}: the output error code"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "andon: cannot write the output: standard output is closed\n",
+            "{args:?}"
+        );
+        // Rust's runtime points the closed descriptor at /dev/null before main, so the log
+        // file opened later can never become file descriptor 1 and receive the output.
+        let logged = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(
+            !logged.contains("SOURCES") && !logged.contains("config ok"),
+            "the output went into the log:\n{logged}"
+        );
+    }
+    // Pointed at /dev/null on purpose, the code still tells the state.
+    let null = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/null")
+        .unwrap();
+    let out = andon_to(
+        Stdio::from(null),
+        &["--once", "--config", "sample-config.toml"],
+    );
     assert_no_panic(&out);
     let normal = andon(&["--once", "--config", "sample-config.toml"], &[]);
     assert_eq!(out.status.code(), normal.status.code());
-    let logged = std::fs::read_to_string(&log).unwrap_or_default();
-    assert!(
-        !logged.contains("SOURCES"),
-        "the output went into the log:\n{logged}"
-    );
+    assert_ne!(out.status.code(), Some(4));
 }
 
 #[test]

@@ -99,3 +99,80 @@ fn once_reports_a_panicking_source_as_unreadable() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// What `ANDON_FAULT=PLACE+secret` panics with: credentials in a URL's user info, its query and
+/// a bare query, each of which must be masked in every report.
+const SECRETS: [&str; 4] = ["pSECRET1", "qSECRET2", "pSECRET3", "qSECRET4"];
+
+fn assert_no_secret(what: &str, text: &str) {
+    for secret in SECRETS {
+        assert!(!text.contains(secret), "{what}: {secret} leaked:\n{text}");
+    }
+}
+
+#[test]
+fn a_panic_in_the_ui_is_reported_without_the_credentials_it_quotes() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("andon.log");
+    let tmux = Tmux::start(
+        "panic-secret",
+        80,
+        24,
+        &[
+            "--config",
+            "sample-config.toml",
+            "--log-file",
+            log.to_str().unwrap(),
+        ],
+        &[("ANDON_FAULT", "key+secret"), ("RUST_BACKTRACE", "0")],
+    );
+    tmux.wait_for("DEMO DATA");
+    let output = dir.path().join("output");
+    tmux.record_output(&output);
+    std::thread::sleep(Duration::from_millis(200));
+    tmux.send("x");
+    tmux.wait_exit(Duration::from_secs(3))
+        .unwrap_or_else(|| panic!("still running 3 s after the panic:\n{}", tmux.capture()));
+    assert_eq!(tmux.exit_status(), "101");
+    assert_restored(&tmux, &output, "panic");
+    std::thread::sleep(Duration::from_millis(200));
+    // Everything written to the terminal, unwrapped: a secret cut by a line end still shows.
+    let written = String::from_utf8_lossy(&std::fs::read(&output).unwrap()).into_owned();
+    assert!(
+        written.contains("panicked at") && written.contains("deliberate panic at key"),
+        "the panic is still reported:\n{written}"
+    );
+    assert!(
+        written.contains("https://ci.example.org/api/v4/projects"),
+        "{written}"
+    );
+    assert_no_secret("the terminal", &written);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("deliberate panic at key"),
+        "the panic is logged:\n{logged}"
+    );
+    assert_no_secret("the log", &logged);
+}
+
+#[test]
+fn once_reports_a_panic_without_the_credentials_it_quotes() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("andon.log");
+    let out = Command::new(env!("CARGO_BIN_EXE_andon"))
+        .args(["--once", "--json", "--config", "sample-config.toml"])
+        .arg("--log-file")
+        .arg(&log)
+        .env("ANDON_FAULT", "poll+secret")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("deliberate panic at poll"), "{stdout}");
+    assert_no_secret("stdout", &stdout);
+    assert_no_secret("stderr", &String::from_utf8_lossy(&out.stderr));
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("deliberate panic at poll"), "{logged}");
+    assert_no_secret("the log", &logged);
+}

@@ -24,6 +24,19 @@ impl Tmux {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> Tmux {
+        let mut command = String::new();
+        for (key, value) in env {
+            command.push_str(&format!(" {key}={value}"));
+        }
+        command.push_str(&format!(" {wrapper} {}", env!("CARGO_BIN_EXE_andon")));
+        for arg in args {
+            command.push_str(&format!(" '{arg}'"));
+        }
+        Tmux::launch(name, width, height, &command)
+    }
+
+    /// Runs `env XDG_STATE_HOME=... XDG_CONFIG_HOME=/nonexistent TAIL` in a new pane.
+    fn launch(name: &str, width: u16, height: u16, tail: &str) -> Tmux {
         assert!(
             Command::new("tmux").arg("-V").output().is_ok(),
             "tmux is required for these tests: apt-get install tmux (scripts/test does it)"
@@ -32,17 +45,10 @@ impl Tmux {
         let conf = dir.path().join("tmux.conf");
         std::fs::write(&conf, "set -g remain-on-exit on\n").unwrap();
         let socket = format!("andon-{name}-{}", std::process::id());
-        let mut command = format!(
-            "exec env XDG_STATE_HOME={} XDG_CONFIG_HOME=/nonexistent",
+        let command = format!(
+            "exec env XDG_STATE_HOME={} XDG_CONFIG_HOME=/nonexistent{tail}",
             dir.path().display()
         );
-        for (key, value) in env {
-            command.push_str(&format!(" {key}={value}"));
-        }
-        command.push_str(&format!(" {wrapper} {}", env!("CARGO_BIN_EXE_andon")));
-        for arg in args {
-            command.push_str(&format!(" '{arg}'"));
-        }
         let status = Command::new("tmux")
             .args(["-L", &socket, "-f"])
             .arg(&conf)
@@ -287,5 +293,44 @@ impl Tmux {
             .status()
             .unwrap();
         assert!(status.success(), "tmux send-keys {keys}");
+    }
+}
+
+impl Tmux {
+    /// An interactive bash (no rc files, prompt `$ `) with job control, in which a test types
+    /// commands with `type_line`.
+    pub fn shell(name: &str, width: u16, height: u16) -> Tmux {
+        let tmux = Tmux::launch(name, width, height, " PS1='$ ' bash --norc --noprofile -i");
+        tmux.wait_for("$");
+        tmux
+    }
+
+    /// Types `text` literally, then Enter.
+    pub fn type_line(&self, text: &str) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-l", text])
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux send-keys -l {text}");
+        self.send("Enter");
+    }
+
+    /// The pane process's first child (a command started from `shell`), waited for 10 s.
+    pub fn child(&self) -> u32 {
+        let pane = self.pid();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let children = std::fs::read_to_string(format!("/proc/{pane}/task/{pane}/children"))
+                .unwrap_or_default();
+            if let Some(pid) = children
+                .split_whitespace()
+                .next()
+                .and_then(|p| p.parse().ok())
+            {
+                return pid;
+            }
+            assert!(Instant::now() < deadline, "no child of the pane");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
