@@ -189,29 +189,28 @@ fn run_setup_command(cli: &Cli) -> Option<ExitCode> {
     if let Command::Init(args) = command {
         return Some(init(cli, args));
     }
-    let mut out = std::io::stdout().lock();
-    let written = match command {
+    let text = match command {
         Command::Completions { shell } => {
             // Into memory first: clap_complete panics on a write error such as a closed pipe.
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "andon", &mut script);
-            std::io::Write::write_all(&mut out, &script)
+            String::from_utf8_lossy(&script).into_owned()
         }
-        Command::Man => clap_mangen::Man::new(Cli::command()).render(&mut out),
-        Command::Schema => {
-            let schema = andon::schema::schema();
-            std::io::Write::write_all(&mut out, format!("{schema:#}\n").as_bytes())
+        Command::Man => {
+            let mut page = Vec::new();
+            if let Err(err) = clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                eprintln!("andon: {err}");
+                return Some(ExitCode::FAILURE);
+            }
+            String::from_utf8_lossy(&page).into_owned()
         }
+        Command::Schema => format!("{:#}\n", andon::schema::schema()),
         _ => return None,
     };
-    Some(match written {
+    // A closed pipe, a full disk or a closed stdout: the same quiet non-zero code as --once.
+    Some(match andon::emit::stdout(&text) {
         Ok(()) => ExitCode::SUCCESS,
-        // A closed pipe (`andon man | head`) is the reader's choice, not a failure.
-        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("andon: {err}");
-            ExitCode::FAILURE
-        }
+        Err(code) => ExitCode::from(code),
     })
 }
 
@@ -227,8 +226,10 @@ fn init(cli: &Cli, args: &andon::init::InitArgs) -> ExitCode {
     match result {
         Ok(()) => {
             let found = config::locate(None).is_some_and(|p| p == *path);
-            print!("{}", andon::init::next_steps(path, found, args));
-            ExitCode::SUCCESS
+            match andon::emit::stdout(&andon::init::next_steps(path, found, args)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(code) => ExitCode::from(code),
+            }
         }
         Err(err) => {
             eprintln!("andon: {err}");

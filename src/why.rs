@@ -40,12 +40,13 @@ pub async fn run(config: &Config, wanted: Option<&str>, lines: usize, paint: boo
         {
             Some(pipeline) => pipeline,
             None => {
-                println!("nothing is failing");
-                return NOT_FAILING;
+                return written("nothing is failing\n").unwrap_or(NOT_FAILING);
             }
         },
     };
-    print!("{}", heading(pipeline, &view));
+    if let Some(code) = written(&heading(pipeline, &view)) {
+        return code;
+    }
     if pipeline.status != PipelineStatus::Failing {
         return NOT_FAILING;
     }
@@ -57,15 +58,17 @@ pub async fn run(config: &Config, wanted: Option<&str>, lines: usize, paint: boo
         }
     };
     match logs::fetch(&target).await {
-        Ok(log) => {
-            print!("{}", excerpt(&target.title, &log, lines, paint));
-            SHOWN
-        }
+        Ok(log) => written(&excerpt(&target.title, &log, lines, paint)).unwrap_or(SHOWN),
         Err(reason) => {
             eprintln!("andon: cannot read the log of {}: {reason}", target.title);
             NO_LOG
         }
     }
+}
+
+/// Writes `text` to stdout: None when it was written, else the output error's exit code.
+fn written(text: &str) -> Option<u8> {
+    crate::emit::stdout(text).err()
 }
 
 /// "✗ ledger failed at build since 03:18 UTC (#18190) by chen" and where it came from.

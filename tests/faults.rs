@@ -1027,7 +1027,15 @@ fn andon_to(stdout: Stdio, args: &[&str]) -> Output {
 
 #[test]
 fn a_reader_that_went_away_ends_quietly_with_a_non_zero_code() {
-    for args in [&["--once"][..], &["--once", "--json"], &["check"]] {
+    for args in [
+        &["--once"][..],
+        &["--once", "--json"],
+        &["check"],
+        &["why"],
+        &["schema"],
+        &["man"],
+        &["completions", "bash"],
+    ] {
         // The pipe's reading end is closed before andon writes: `andon --once | head -0`.
         let (reader, writer) = std::io::pipe().unwrap();
         drop(reader);
@@ -1093,6 +1101,10 @@ fn a_closed_stdout_is_an_output_error_not_a_success() {
         &["--once", "--config", "sample-config.toml"][..],
         &["--once", "--json", "--config", "sample-config.toml"],
         &["check", "--config", "sample-config.toml"],
+        &["why", "--config", "sample-config.toml"],
+        &["schema"],
+        &["man"],
+        &["completions", "bash"],
     ] {
         let out = andon_with_stdout_closed(args, &log);
         assert_no_panic(&out);
