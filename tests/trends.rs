@@ -125,6 +125,22 @@ fn weekly_figures_follow_the_known_data() {
     assert_eq!(deploys, [2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5]);
     let incidents: Vec<usize> = weekly.weeks.iter().map(|w| w.incidents).collect();
     assert_eq!(incidents, [0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0]);
+    let recovery: Vec<Option<f64>> = weekly
+        .weeks
+        .iter()
+        .map(|w| dora::TrendKey::FailedDeploymentRecoveryTime.value(w))
+        .collect();
+    let mut expected = vec![None; 12];
+    // Weeks 9 and 2 back (index 2 and 9): the failed deployment recovered 4 h after it finished.
+    expected[2] = Some(4.0 * 3600.0);
+    expected[9] = Some(4.0 * 3600.0);
+    assert_eq!(recovery, expected);
+    let rework: Vec<Option<f64>> = weekly
+        .weeks
+        .iter()
+        .map(|w| dora::TrendKey::DeploymentReworkRate.value(w))
+        .collect();
+    assert!(rework.iter().all(|r| *r == Some(0.0)), "{rework:?}");
     let failed: Vec<usize> = weekly.weeks.iter().map(|w| w.failed_deployments).collect();
     assert_eq!(
         failed, incidents,
@@ -141,6 +157,8 @@ fn at_80x24_every_key_has_its_chart_title_thresholds_and_markers() {
         "Lead time · this week 6 h (elite)",
         "Failure rate · 0% (elite)",
         "Time to restore · this week no data",
+        "Rework rate · this week 0%",
+        "Recovery · no data",
     ] {
         assert!(screen.contains(title), "{title} in\n{screen}");
     }
@@ -196,6 +214,12 @@ fn the_wall_shows_the_same_charts_larger_with_counts_under_the_weeks() {
     let view = view_with_trends();
     let screen = rows(&render(&view, &trends_screen(), 250, 70)).join("\n");
     assert!(screen.contains("Deploy frequency · this week 5 d/wk (elite)"));
+    // Week 9's failed deployment recovered when its incident was resolved, 4 h after it.
+    assert!(screen.contains("Rework rate · this week 0%"), "{screen}");
+    assert!(
+        screen.contains("Failed deployment recovery · this week no data"),
+        "{screen}"
+    );
     // Wide columns count the week's deployments and incidents.
     assert!(screen.contains("5▴"), "{screen}");
     assert!(screen.contains("5▴ 1✗"), "{screen}");

@@ -129,14 +129,18 @@ pub enum TrendKey {
     LeadTime,
     ChangeFailureRate,
     TimeToRestore,
+    DeploymentReworkRate,
+    FailedDeploymentRecoveryTime,
 }
 
 impl TrendKey {
-    pub const ALL: [TrendKey; 4] = [
+    pub const ALL: [TrendKey; 6] = [
         TrendKey::DeploymentFrequency,
         TrendKey::LeadTime,
         TrendKey::ChangeFailureRate,
         TrendKey::TimeToRestore,
+        TrendKey::DeploymentReworkRate,
+        TrendKey::FailedDeploymentRecoveryTime,
     ];
 
     pub fn name(self) -> &'static str {
@@ -145,6 +149,8 @@ impl TrendKey {
             TrendKey::LeadTime => "Lead time",
             TrendKey::ChangeFailureRate => "Change failure rate",
             TrendKey::TimeToRestore => "Time to restore",
+            TrendKey::DeploymentReworkRate => "Rework rate",
+            TrendKey::FailedDeploymentRecoveryTime => "Failed deployment recovery",
         }
     }
 
@@ -155,6 +161,8 @@ impl TrendKey {
             TrendKey::LeadTime => "Lead time",
             TrendKey::ChangeFailureRate => "Failure rate",
             TrendKey::TimeToRestore => "Restore",
+            TrendKey::DeploymentReworkRate => "Rework",
+            TrendKey::FailedDeploymentRecoveryTime => "Recovery",
         }
     }
 
@@ -165,7 +173,10 @@ impl TrendKey {
 
     /// Spans of time read best on a log scale (an hour and a month on one chart).
     pub fn logarithmic(self) -> bool {
-        matches!(self, TrendKey::LeadTime | TrendKey::TimeToRestore)
+        matches!(
+            self,
+            TrendKey::LeadTime | TrendKey::TimeToRestore | TrendKey::FailedDeploymentRecoveryTime
+        )
     }
 
     /// The week's figure in the chart's unit: deploy-days, seconds, or a ratio. None where the
@@ -181,6 +192,10 @@ impl TrendKey {
             TrendKey::LeadTime => keys.lead_time.median_seconds,
             TrendKey::ChangeFailureRate => keys.change_failure_rate.ratio,
             TrendKey::TimeToRestore => keys.time_to_restore.median_seconds,
+            TrendKey::DeploymentReworkRate => keys.deployment_rework_rate.ratio,
+            TrendKey::FailedDeploymentRecoveryTime => {
+                keys.failed_deployment_recovery_time.median_seconds
+            }
         }
     }
 
@@ -191,12 +206,16 @@ impl TrendKey {
             TrendKey::LeadTime => keys.lead_time.tier,
             TrendKey::ChangeFailureRate => keys.change_failure_rate.tier,
             TrendKey::TimeToRestore => keys.time_to_restore.tier,
+            // Rework rate has no tiers: DORA scores it (2025) but never clustered it.
+            TrendKey::DeploymentReworkRate => None,
+            TrendKey::FailedDeploymentRecoveryTime => keys.failed_deployment_recovery_time.tier,
         }
     }
 
     /// The limits between elite and high, high and medium, medium and low, in the chart's
     /// unit. Deployment frequency's "once a month" and "once in six months" are drawn as the
-    /// deploy-days a week they amount to.
+    /// deploy-days a week they amount to. Rework rate, without tiers, draws where its 2025 score
+    /// is 9, 8 and 7 (a rate scores 10 - percent / 10); recovery time uses the restore limits.
     pub fn thresholds(self, benchmark: Benchmark) -> [f64; 3] {
         let month_per_week = 7.0 / 30.0;
         match (self, benchmark) {
@@ -212,7 +231,10 @@ impl TrendKey {
             }
             (TrendKey::ChangeFailureRate, Benchmark::Dora2023) => [0.05, 0.10, 0.15],
             (TrendKey::ChangeFailureRate, Benchmark::Dora2021) => [0.15, 0.20, 0.30],
-            (TrendKey::TimeToRestore, _) => [HOUR_SECONDS, DAY_SECONDS, WEEK_SECONDS],
+            (TrendKey::TimeToRestore | TrendKey::FailedDeploymentRecoveryTime, _) => {
+                [HOUR_SECONDS, DAY_SECONDS, WEEK_SECONDS]
+            }
+            (TrendKey::DeploymentReworkRate, _) => [0.10, 0.20, 0.30],
         }
     }
 }

@@ -26,18 +26,23 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
         frame.render_widget(Paragraph::new("trends: no data yet"), area);
         return;
     };
-    // Side by side on a wide screen, else a grid of two by two.
-    let cells: Vec<Rect> = if area.width >= 200 && area.height < 40 {
-        Layout::horizontal([Constraint::Fill(1); 4])
-            .split(area)
-            .to_vec()
+    // Six side by side on a very wide, low screen; three by two on a wide one; else two by three.
+    let (columns, rows) = if area.width >= 240 && area.height < 40 {
+        (6, 1)
+    } else if area.width >= 150 && area.height < 60 {
+        (3, 2)
     } else {
-        let [top, bottom] =
-            Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)]).areas(area);
-        let [a, b] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(top);
-        let [c, d] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(bottom);
-        vec![a, b, c, d]
+        (2, 3)
     };
+    let cells: Vec<Rect> = Layout::vertical(vec![Constraint::Fill(1); rows])
+        .split(area)
+        .iter()
+        .flat_map(|row| {
+            Layout::horizontal(vec![Constraint::Fill(1); columns])
+                .split(*row)
+                .to_vec()
+        })
+        .collect();
     for (key, cell) in TrendKey::ALL.iter().zip(cells) {
         draw_key(frame, cell, *key, weekly, theme);
     }
@@ -62,8 +67,12 @@ pub fn label(key: TrendKey, value: f64) -> String {
             format!("{value:.0} d/wk")
         }
         TrendKey::DeploymentFrequency => format!("{:.0}/mo", value * 30.0 / 7.0),
-        TrendKey::ChangeFailureRate => format!("{:.0}%", value * 100.0),
-        TrendKey::LeadTime | TrendKey::TimeToRestore => span(value),
+        TrendKey::ChangeFailureRate | TrendKey::DeploymentReworkRate => {
+            format!("{:.0}%", value * 100.0)
+        }
+        TrendKey::LeadTime | TrendKey::TimeToRestore | TrendKey::FailedDeploymentRecoveryTime => {
+            span(value)
+        }
     }
 }
 
@@ -100,7 +109,7 @@ impl Scale {
             },
             // Twice the lowest tier's limit: the thresholds stay apart, and a worse week fills
             // its column to the top (its figure is in the title and the markers).
-            TrendKey::ChangeFailureRate => Scale {
+            TrendKey::ChangeFailureRate | TrendKey::DeploymentReworkRate => Scale {
                 low: 0.0,
                 high: thresholds[2] * 2.0,
                 log: false,
