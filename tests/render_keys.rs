@@ -332,3 +332,63 @@ fn with_no_stages_reported_the_value_stream_says_so_once() {
         assert!(stream[0].contains("Value stream: N/A"), "{screen}");
     }
 }
+
+#[test]
+fn a_service_table_longer_than_the_screen_scrolls_instead_of_cutting() {
+    let config = config();
+    let mut events = DoraEvents::default();
+    for s in 0..6 {
+        for d in 0..=s {
+            let commit = format!("s{s}d{d}");
+            let app = format!("svc-{s}");
+            events.deployments.push(deploy(&app, &commit, 24 * (d + 1)));
+            events.changes.push(change(&app, &commit, 24 * (d + 1) + 2));
+        }
+    }
+    let snapshot = Snapshot {
+        pipelines: vec![Pipeline::from_stages("shop/api", Vec::new())],
+        events,
+        ..Snapshot::default()
+    };
+    let mut state = State::new(&config);
+    state.record(0, now(), Ok(snapshot));
+    let v = view::build(
+        &config,
+        &state,
+        view::dora_report(&config, &state, now()),
+        now(),
+    );
+    let at = |scroll: u16| -> String {
+        let screen = Screen {
+            services: true,
+            services_scroll: scroll,
+            ..Screen::default()
+        };
+        render(&v, &screen, 80, 24).join("\n")
+    };
+    let top = at(0);
+    assert!(!top.contains('…'), "{top}");
+    assert!(top.contains("│overall"), "{top}");
+    assert!(top.contains("of 6 · j/k scroll"), "{top}");
+    assert!(top.contains("Data quality"), "{top}");
+    let shown = |screen: &str| -> Vec<String> {
+        (0..6)
+            .map(|s| format!("svc-{s}"))
+            .filter(|name| screen.contains(&format!("│{name} ")))
+            .collect()
+    };
+    let first = shown(&top);
+    assert!(!first.is_empty() && first.len() < 6, "{top}");
+    // Scrolled to the end: the overall row stays, the last services show, still whole.
+    let bottom = at(20);
+    assert!(!bottom.contains('…'), "{bottom}");
+    assert!(bottom.contains("│overall"), "{bottom}");
+    let last = shown(&bottom);
+    assert!(!last.is_empty(), "{bottom}");
+    assert!(
+        !last.contains(&first[0]),
+        "scrolled past {}:\n{bottom}",
+        first[0]
+    );
+    assert!(bottom.contains("services 6-6 of 6"), "{bottom}");
+}

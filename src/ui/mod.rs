@@ -45,6 +45,8 @@ pub struct Screen {
     pub help_scroll: u16,
     /// The table of the DORA keys per service.
     pub services: bool,
+    /// Services the table is scrolled down by (j and k while it is open).
+    pub services_scroll: u16,
     /// The selected pipeline's detail is open.
     pub detail: bool,
     /// Narrows the board to pipelines whose name or source contains it.
@@ -217,7 +219,7 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
             Constraint::Length(1),
         ])
         .areas(area);
-        services::draw(frame, table_area, view, theme);
+        services::draw(frame, table_area, view, screen.services_scroll, theme);
     }
     if let Some(pane) = &screen.log {
         log::draw(frame, area, pane, theme);

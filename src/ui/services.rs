@@ -101,7 +101,8 @@ fn blocks(figures: &[KeyFigure], per_row: usize, cell_width: usize) -> (Vec<Vec<
     (groups, broken)
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
+/// The table; `scroll` services are scrolled past (the overall row stays on top).
+pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, scroll: u16, theme: &Theme) {
     let block = Block::default().borders(Borders::ALL).title(format!(
         " services · last {:.0}d vs the {:.0}d before · worst first · s closes ",
         view.dora.window_days, view.dora.window_days
@@ -181,21 +182,34 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
             Line::styled(text, theme.accent())
         })
         .collect();
+    let needed: Vec<usize> = laid
+        .iter()
+        .map(|(groups, _)| groups.iter().map(Vec::len).sum())
+        .collect();
     let mut room = height.saturating_sub(lines.len() + quality.len());
-    for (i, ((name, _), (groups, _))) in scopes.iter().zip(&laid).enumerate() {
-        let needed: usize = groups.iter().map(Vec::len).sum();
-        let last = i + 1 == scopes.len();
-        if needed > room || (!last && needed == room) {
-            lines.push(Line::styled(
-                format!(
-                    "… {} more services (a larger terminal shows them)",
-                    scopes.len() - i
-                ),
-                theme.muted(),
-            ));
+    let all_fit = needed.iter().sum::<usize>() <= room;
+    if !all_fit {
+        // A line to say which services are shown and how to see the rest.
+        room = room.saturating_sub(1);
+    }
+    let services = scopes.len() - 1;
+    let scroll = if all_fit {
+        0
+    } else {
+        usize::from(scroll).min(services.saturating_sub(1))
+    };
+    let order = std::iter::once(0).chain(1 + scroll..scopes.len());
+    let mut shown = Vec::new();
+    for i in order {
+        if needed[i] > room {
             break;
         }
-        room -= needed;
+        room -= needed[i];
+        shown.push(i);
+    }
+    for &i in &shown {
+        let (name, _) = &scopes[i];
+        let (groups, _) = &laid[i];
         let style = if i == 0 {
             theme.accent()
         } else {
@@ -208,6 +222,16 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
                 lines.push(Line::styled(format!("{head}{text}"), style));
             }
         }
+    }
+    if !all_fit {
+        let services_shown: Vec<usize> = shown.iter().copied().filter(|&i| i > 0).collect();
+        let text = match (services_shown.first(), services_shown.last()) {
+            (Some(first), Some(last)) => {
+                format!("services {first}-{last} of {services} · j/k scroll")
+            }
+            _ => format!("{services} services: a larger terminal shows them"),
+        };
+        lines.push(Line::styled(text, theme.muted()));
     }
     if lines.len() + quality.len() < height {
         lines.push(Line::from(""));
