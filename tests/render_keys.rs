@@ -390,5 +390,8 @@ fn a_service_table_longer_than_the_screen_scrolls_instead_of_cutting() {
         "scrolled past {}:\n{bottom}",
         first[0]
     );
-    assert!(bottom.contains("services 6-6 of 6"), "{bottom}");
+    assert!(bottom.contains("-6 of 6 · j/k scroll"), "{bottom}");
+    // A full last page: scrolling further changes nothing.
+    assert_eq!(at(21), bottom);
+    assert!(last.len() >= first.len(), "{bottom}");
 }

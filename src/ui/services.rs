@@ -193,10 +193,14 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, scroll: u16, theme:
         room = room.saturating_sub(1);
     }
     let services = scopes.len() - 1;
+    // Scrolled no further than a full last page.
+    let last_page = (0..services)
+        .find(|&s| needed[0] + needed[1 + s..].iter().sum::<usize>() <= room)
+        .unwrap_or(services.saturating_sub(1));
     let scroll = if all_fit {
         0
     } else {
-        usize::from(scroll).min(services.saturating_sub(1))
+        usize::from(scroll).min(last_page)
     };
     let order = std::iter::once(0).chain(1 + scroll..scopes.len());
     let mut shown = Vec::new();
