@@ -99,6 +99,15 @@ pub fn on_key(key: KeyEvent, screen: &mut Screen, pipelines: usize) -> Action {
         }
         KeyCode::Char('s') => {
             screen.services = !screen.services;
+            screen.services_scroll = 0;
+            Action::Redraw
+        }
+        KeyCode::Char('j') | KeyCode::Down if screen.services && !screen.help => {
+            screen.services_scroll = screen.services_scroll.saturating_add(1);
+            Action::Redraw
+        }
+        KeyCode::Char('k') | KeyCode::Up if screen.services && !screen.help => {
+            screen.services_scroll = screen.services_scroll.saturating_sub(1);
             Action::Redraw
         }
         KeyCode::Esc if screen.trends => {
@@ -710,6 +719,23 @@ mod tests {
         on_key(press(KeyCode::Char('/')), &mut screen, 0);
         on_key(press(KeyCode::Char('s')), &mut screen, 0);
         assert_eq!((screen.filter.as_str(), screen.services), ("s", false));
+    }
+
+    #[test]
+    fn j_and_k_scroll_the_service_table_not_the_selection() {
+        let mut screen = Screen::default();
+        on_key(press(KeyCode::Char('s')), &mut screen, 3);
+        on_key(press(KeyCode::Char('j')), &mut screen, 3);
+        on_key(press(KeyCode::Down), &mut screen, 3);
+        assert_eq!((screen.services_scroll, screen.selected), (2, None));
+        on_key(press(KeyCode::Char('k')), &mut screen, 3);
+        on_key(press(KeyCode::Up), &mut screen, 3);
+        on_key(press(KeyCode::Up), &mut screen, 3);
+        assert_eq!(screen.services_scroll, 0, "never above the top");
+        on_key(press(KeyCode::Char('j')), &mut screen, 3);
+        on_key(press(KeyCode::Char('s')), &mut screen, 3);
+        on_key(press(KeyCode::Char('s')), &mut screen, 3);
+        assert_eq!(screen.services_scroll, 0, "the table opens at the top");
     }
 
     #[test]

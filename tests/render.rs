@@ -471,7 +471,11 @@ fn dora_tiles_show_value_tier_and_n_or_why_not() {
     assert!(screen.contains("N/A: no deployments"), "{screen}");
     assert!(screen.contains("n=0"), "{screen}");
     let small = text(&render(&green(), &Screen::default(), &theme, 80, 24));
-    assert!(small.contains("Deploy freq N/A: no deployments"), "{small}");
+    // At 80x24 the keys without deployments say why on one line.
+    assert!(
+        small.contains("Deploy freq · Fail rate · Rework N/A: no deployments in window"),
+        "{small}"
+    );
 }
 
 #[test]
@@ -841,27 +845,70 @@ fn with_trends() -> ViewModel {
 }
 
 #[test]
-fn dora_tiles_show_the_trend_a_sparkline_and_deploy_markers() {
+fn dora_tiles_show_the_trend_a_sparkline_and_failure_markers() {
     let theme = Theme::default_theme();
     let view = with_trends();
     let buffer = render(&view, &Screen::default(), &theme, 120, 40);
     let screen = text(&buffer);
+    assert!(!screen.contains('…'), "nothing cut:\n{screen}");
     // 5 deploys against 2: +150%; 1 of 5 failed against 1 of 2: -30 points.
     assert!(screen.contains("▲ better +150%"), "{screen}");
     assert!(screen.contains("▼ better -30.0 pp"), "{screen}");
     assert!(screen.contains("n=4, low sample"), "{screen}");
-    let markers = row_of(&buffer, "▴");
+    let markers = row_of(&buffer, &ui::FAILED_MARKER.to_string());
     let sparkline = row_text(&buffer, markers - 1);
     assert!(sparkline.contains('█'), "{sparkline}");
-    // Deploys were 1 to 4 days ago: the markers sit at the right end of the 30-day line.
+    // Deploys were 1 to 4 days ago, none failed but ledger's two days ago, whose incident opened
+    // the day after: one failure mark and one incident mark, at the right end of the 30 days,
+    // and no mark for the deploys that went well.
     let marker_row = row_text(&buffer, markers);
-    let first_tile: String = marker_row.chars().take(30).collect();
-    assert_eq!(first_tile.matches('▴').count(), 3, "{first_tile:?}");
-    assert!(first_tile.trim_end().ends_with('▴'), "{first_tile:?}");
+    let first_tile: Vec<char> = marker_row.chars().take(20).skip(1).collect();
+    let at = |mark: char| first_tile.iter().position(|c| *c == mark);
+    assert_eq!(
+        first_tile.iter().filter(|c| **c != ' ').count(),
+        2,
+        "{first_tile:?}"
+    );
+    assert_eq!(at(ui::FAILED_MARKER), Some(17), "{first_tile:?}");
+    assert_eq!(at(ui::INCIDENT_MARKER), Some(18), "{first_tile:?}");
 
     let small = text(&render(&view, &Screen::default(), &theme, 80, 24));
-    assert!(small.contains("(medium) ▲better"), "{small}");
-    assert!(small.contains("(low) ▼better"), "{small}");
+    let line = |key: &str| -> String {
+        small
+            .lines()
+            .find(|l| l.starts_with(&format!(" {key}")))
+            .unwrap_or_else(|| panic!("{key}:\n{small}"))
+            .to_string()
+    };
+    for (key, parts) in [
+        (
+            "Deploy freq",
+            [
+                "0.2/day medium",
+                "▲ better +150%",
+                "n=5 deploys",
+                "score 4/10",
+            ],
+        ),
+        (
+            "Fail rate",
+            [
+                "20.0% low",
+                "▼ better -30.0 pp",
+                "1 of 5 failed",
+                "score 8/10",
+            ],
+        ),
+        (
+            "Lead time",
+            ["5.0 h elite", "= same +0%", "n=4, low sample", "score 8/10"],
+        ),
+    ] {
+        for part in parts {
+            assert!(line(key).contains(part), "{key} {part}:\n{small}");
+        }
+    }
+    assert!(!small.contains('…'), "nothing cut:\n{small}");
 }
 
 #[test]
@@ -874,12 +921,41 @@ fn the_service_table_puts_the_worst_first_under_the_overall_row_and_fits_80x24()
     };
     let buffer = render(&view, &services, &theme, 80, 24);
     let screen = text(&buffer);
+    assert!(
+        !screen.contains('…'),
+        "every service, nothing cut:\n{screen}"
+    );
     let overall = row_of(&buffer, "overall");
     let ledger = row_of(&buffer, "ledger  ");
     let checkout = row_of(&buffer, "checkout");
     assert!(overall < ledger && ledger < checkout, "{screen}");
-    assert!(row_text(&buffer, ledger).contains("100.0% low"), "{screen}");
-    assert!(row_text(&buffer, overall).contains("20.0% low"), "{screen}");
+    // Three keys a row at 80 columns: deploys, lead time and failure rate on the first.
+    assert!(row_text(&buffer, 2).contains("Deploys"), "{screen}");
+    assert!(row_text(&buffer, 2).contains("CFR"), "{screen}");
+    assert!(row_text(&buffer, 3).contains("Recover"), "{screen}");
+    let block = |from: u16, to: u16| -> String {
+        (from..to)
+            .map(|r| row_text(&buffer, r))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let overall_rows = block(overall, ledger);
+    let ledger_rows = block(ledger, checkout);
+    assert!(
+        row_text(&buffer, ledger).contains("0.2/week medium"),
+        "{screen}"
+    );
+    assert!(ledger_rows.contains("100.0% low"), "{screen}");
+    assert!(ledger_rows.contains("n=1 low"), "{screen}");
+    assert!(ledger_rows.contains("1/1 fail low"), "{screen}");
+    assert!(
+        row_text(&buffer, overall).contains("20.0% low 1/5 fail"),
+        "{screen}"
+    );
+    assert!(
+        row_text(&buffer, overall).contains("0.2/day medium n=5"),
+        "{screen}"
+    );
     assert!(
         row_text(&buffer, overall + 1).contains("▲better +150%"),
         "{screen}"
@@ -888,25 +964,20 @@ fn the_service_table_puts_the_worst_first_under_the_overall_row_and_fits_80x24()
         row_text(&buffer, overall + 1).contains("▼better -30.0pp"),
         "{screen}"
     );
-    assert!(row_text(&buffer, overall + 2).contains("n=5 "), "{screen}");
+    assert!(overall_rows.contains("80.0% 4/5 rework"), "{screen}");
     assert!(
-        row_text(&buffer, ledger + 2).contains("n=1 (low)"),
-        "{screen}"
-    );
-    assert!(
-        row_text(&buffer, ledger + 2).contains("1/1 fail (low)"),
+        block(checkout, checkout + 5).contains("0/4 fail low"),
         "{screen}"
     );
     assert!(
         screen.contains("0 incidents of no service · 0 incidents before any deploy"),
         "{screen}"
     );
-    assert!(row_text(&buffer, ledger).contains("0.2/week"), "{screen}");
     assert!(
         screen.contains("Data quality: 1 deploys with no matching commit"),
         "{screen}"
     );
-    assert!(screen.contains("lead time: low sample (n=4)"), "{screen}");
+    assert!(screen.contains("Low samples: lead time (n=4)"), "{screen}");
     assert!(
         screen.contains("time to restore N/A: no incidents resolved"),
         "{screen}"

@@ -16,6 +16,8 @@ pub(super) struct Samples {
     pub restores: Vec<(Micros, Micros)>,
     /// Last resolution time and recovery time of each failed deployment recovered in the window.
     pub recoveries: Vec<(Micros, Micros)>,
+    /// Opening time of each incident opened in the window.
+    pub opened: Vec<Micros>,
 }
 
 /// Index 0 is the current window, 1 the previous one.
@@ -68,6 +70,12 @@ pub(super) fn bucket(
         }
     }
     for incident in incidents {
+        if let Some(slot) = slot_of(incident.opened_at) {
+            overall[slot].opened.push(incident.opened_at);
+            by_app[incident.app as usize][slot]
+                .opened
+                .push(incident.opened_at);
+        }
         let Some(resolved_at) = incident.resolved_at else {
             continue;
         };

@@ -22,6 +22,10 @@ pub struct Series {
     pub deployment_rework_rate: Vec<Option<f64>>,
     /// Median recovery time of the failed deployments recovered each day.
     pub failed_deployment_recovery_time_seconds: Vec<Option<f64>>,
+    /// Failed deployments finished each day.
+    pub failed_deployments: Vec<usize>,
+    /// Incidents opened each day.
+    pub incidents: Vec<usize>,
 }
 
 impl Series {
@@ -50,7 +54,15 @@ impl Series {
                 .collect()
         };
         let change_failure_rate = share(&failed);
+        let mut incidents = vec![0usize; days];
+        for &t in &samples.opened {
+            if let Some(day) = bucket(t) {
+                incidents[day] += 1;
+            }
+        }
         Series {
+            failed_deployments: failed,
+            incidents,
             deployment_rework_rate: share(&rework),
             failed_deployment_recovery_time_seconds: daily_medians(
                 &samples.recoveries,

@@ -39,6 +39,22 @@ fn visible<'a>(
         .collect()
 }
 
+/// Rows the board needs to show every shown card in the layout of `size`: what is left goes
+/// to the DORA keys.
+pub fn rows_needed(view: &ViewModel, shown: &[bool], size: super::Size) -> u16 {
+    let tallest = (0..view.columns.len())
+        .map(|column| visible(view, shown, Some(column)).len())
+        .max()
+        .unwrap_or(0)
+        .max(1) as u16;
+    let flow_lines = u16::from(has_flow_line(&view.flow));
+    match size {
+        super::Size::Compact => (visible(view, shown, None).len() as u16).max(1) + 1,
+        super::Size::Standard => 1 + flow_lines + tallest * CARD_LINES + 1,
+        super::Size::Wall => 1 + flow_lines + tallest * TILE_LINES + 1,
+    }
+}
+
 fn empty(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) -> bool {
     if view.pipelines.is_empty() {
         let text = if view.columns.is_empty() {

@@ -20,6 +20,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::view::{AndonState, PipelineStatus, PipelineView, ViewModel};
+pub use dora::{FAILED_MARKER, INCIDENT_MARKER};
 pub use services::quality_lines;
 pub use theme::Theme;
 
@@ -44,6 +45,8 @@ pub struct Screen {
     pub help_scroll: u16,
     /// The table of the DORA keys per service.
     pub services: bool,
+    /// Services the table is scrolled down by (j and k while it is open).
+    pub services_scroll: u16,
     /// The selected pipeline's detail is open.
     pub detail: bool,
     /// Narrows the board to pipelines whose name or source contains it.
@@ -133,11 +136,6 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
         .iter()
         .map(|p| needs_showing(p, screen.hide_green))
         .collect();
-    let dora_height = match size {
-        Size::Compact => dora::COMPACT_HEIGHT,
-        Size::Standard => dora::HEIGHT,
-        Size::Wall => dora::WALL_HEIGHT,
-    };
     let all_green =
         screen.hide_green && view.andon.state == AndonState::Green && !shown.contains(&true);
     let banner_height = if all_green {
@@ -145,6 +143,25 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
     } else {
         andon::height(view, screen, size, area)
     };
+    // The keys get the rows they need to show every figure in full, and the rows the board
+    // does not need on top, up to what they can use (sparklines, block digits, evidence).
+    let (dora_need, dora_full) = dora::heights(view, size, area.width);
+    let rest = area.height.saturating_sub(2 + banner_height);
+    let board_need = if all_green {
+        3
+    } else {
+        let stream = if size == Size::Compact {
+            0
+        } else {
+            value_stream::HEIGHT
+        };
+        board::rows_needed(view, &shown, size) + stream
+    };
+    let dora_height = rest
+        .saturating_sub(board_need)
+        .min(dora_full)
+        .max(dora_need)
+        .min(rest.saturating_sub(3));
     let [header_area, banner_area, body_area, dora_area, footer_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(banner_height),
@@ -158,8 +175,9 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
         andon::draw_all_green(frame, body_area, view, screen, theme);
     } else {
         andon::draw(frame, banner_area, view, screen, size, theme);
-        let room_for_value_stream = size != Size::Compact
-            && body_area.height >= value_stream::MIN_BOARD_ROWS + value_stream::HEIGHT;
+        let board_rows = board::rows_needed(view, &shown, size).min(value_stream::MIN_BOARD_ROWS);
+        let room_for_value_stream =
+            size != Size::Compact && body_area.height >= board_rows + value_stream::HEIGHT;
         let body_area = if room_for_value_stream {
             let [board_area, stream_area] =
                 Layout::vertical([Constraint::Min(0), Constraint::Length(value_stream::HEIGHT)])
@@ -177,7 +195,7 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
     }
     match size {
         Size::Compact => dora::draw_compact(frame, dora_area, view, theme),
-        _ => dora::draw(frame, dora_area, view, theme),
+        _ => dora::draw(frame, dora_area, view, size, theme),
     }
     footer::draw(frame, footer_area, view, screen, theme);
     if screen.trends {
@@ -201,7 +219,7 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
             Constraint::Length(1),
         ])
         .areas(area);
-        services::draw(frame, table_area, view, theme);
+        services::draw(frame, table_area, view, screen.services_scroll, theme);
     }
     if let Some(pane) = &screen.log {
         log::draw(frame, area, pane, theme);

@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
@@ -11,17 +12,97 @@ use crate::dora_text;
 use crate::format::{KeyFigure, key_figures, scope_figures};
 use crate::view::ViewModel;
 
-/// The title row's key names, short enough for a 10-column cell.
-const KEYS: [&str; 6] = [
-    "Deploy freq",
-    "Lead time",
-    "Fail rate",
-    "Restore",
-    "Rework",
-    "Recovery",
-];
+/// The title row's key names: complete short names.
+const KEYS: [&str; 6] = ["Deploys", "Lead", "CFR", "Restore", "Rework", "Recover"];
 
-pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
+/// A figure's cell: value and tier, the sample and the trend, each whole ("0.2/day medium",
+/// "n=4 low", "▲better +150%"), on as few lines as the cell allows.
+fn cell(f: &KeyFigure, width: usize) -> (Vec<String>, bool) {
+    let na = f.value.starts_with("N/A");
+    let value = if na {
+        "N/A".to_string()
+    } else if f.tier == "no tier" {
+        f.value.clone()
+    } else {
+        format!("{} {}", f.value, f.tier)
+    };
+    let trend = match &f.trend.change {
+        Some(change) => format!(
+            "{}{} {}",
+            f.trend.arrow,
+            f.trend.word,
+            change.replace(" pp", "pp")
+        ),
+        None => format!("{}{}", f.trend.arrow, f.trend.word),
+    };
+    let sample = f
+        .evidence
+        .first()
+        .map(|e| {
+            e.replace("median · ", "")
+                .replace(" deploys", "")
+                .replace(" of ", "/")
+                .replace(" failed", " fail")
+                .replace(", low sample", " low")
+        })
+        .unwrap_or_default();
+    let mut broken = false;
+    let mut lines: Vec<String> = Vec::new();
+    // No figure, no trend: "N/A n=0" says it.
+    let phrases = if na {
+        vec![value, sample]
+    } else {
+        vec![value, sample, trend]
+    };
+    for (i, phrase) in phrases.into_iter().enumerate() {
+        let len = phrase.chars().count();
+        broken |= len > width;
+        let lines_so_far = lines.len();
+        match lines.last_mut() {
+            // The sample goes with the value where it fits; the trend goes with the sample
+            // when the sample is on a line of its own, else has a line of its own.
+            Some(last)
+                if (i == 1 || (i == 2 && lines_so_far > 1))
+                    && last.chars().count() + 1 + len <= width =>
+            {
+                last.push(' ');
+                last.push_str(&phrase);
+            }
+            _ => lines.extend(super::dora::wrap(&phrase, width)),
+        }
+    }
+    (lines, broken)
+}
+
+/// A scope's figures in groups of `per_row` keys: the lines of each group.
+fn blocks(figures: &[KeyFigure], per_row: usize, cell_width: usize) -> (Vec<Vec<String>>, bool) {
+    let mut broken = false;
+    let mut groups = Vec::new();
+    for group in figures.chunks(per_row) {
+        let cells: Vec<Vec<String>> = group
+            .iter()
+            .map(|f| {
+                let (lines, b) = cell(f, cell_width.saturating_sub(1));
+                broken |= b;
+                lines
+            })
+            .collect();
+        let height = cells.iter().map(Vec::len).max().unwrap_or(1);
+        let lines = (0..height)
+            .map(|j| {
+                cells
+                    .iter()
+                    .map(|c| format!("{:<cell_width$}", c.get(j).map_or("", String::as_str)))
+                    .collect::<String>()
+            })
+            .collect();
+        groups.push(lines);
+    }
+    (groups, broken)
+}
+
+/// The table; `scroll` services are scrolled past (the overall row stays on top).
+pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, scroll: u16, theme: &Theme) {
     let block = Block::default().borders(Borders::ALL).title(format!(
         " services · last {:.0}d vs the {:.0}d before · worst first · s closes ",
         view.dora.window_days, view.dora.window_days
@@ -30,24 +111,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
-    // At 80 columns: 14 for the name ("notifications"), 10 for each key.
-    let key_width = (width.saturating_sub(14) / KEYS.len()).max(8);
-    let name_width = width.saturating_sub(KEYS.len() * key_width);
-    let row = |name: &str, cells: Vec<String>| -> String {
-        let mut text = format!("{:<name_width$}", fit(name, name_width.saturating_sub(1)));
-        for cell in cells {
-            text.push_str(&format!(
-                "{:<key_width$}",
-                fit(&cell, key_width.saturating_sub(1))
-            ));
-        }
-        text
-    };
-    let quality = quality_lines(view);
-    let mut lines = vec![Line::styled(
-        row("service", KEYS.map(String::from).to_vec()),
-        theme.accent(),
-    )];
+    let height = inner.height as usize;
     let six = |older: [KeyFigure; 4], newer: [KeyFigure; 2]| -> Vec<KeyFigure> {
         older.into_iter().chain(newer).collect()
     };
@@ -67,85 +131,139 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
             ),
         )
     }));
-    // Three lines a service (value and tier, trend, sample); keep room for the data quality.
-    let room = (inner.height as usize).saturating_sub(1 + quality.len() + 1);
-    let fitting = room / 3;
-    for (i, (name, figures)) in scopes.iter().enumerate() {
-        if i >= fitting {
-            lines.push(Line::styled(
-                format!(
-                    "… {} more services (a larger terminal shows them)",
-                    scopes.len() - i
-                ),
-                theme.muted(),
-            ));
+    let quality: Vec<String> = table_quality_lines(view)
+        .iter()
+        .flat_map(|l| super::dora::wrap(l, width))
+        .collect();
+    let longest = scopes
+        .iter()
+        .map(|(name, _)| name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let name_width = (longest.clamp(7, 20) + 1).min(width / 3);
+    // Six keys a row where every figure fits its cell, else three, two or one a row: the
+    // widest that fits the height, with the data quality under it.
+    let mut plan = None;
+    for per_row in [6, 3, 2, 1] {
+        let cell_width = width.saturating_sub(name_width) / per_row;
+        let laid: Vec<(Vec<Vec<String>>, bool)> = scopes
+            .iter()
+            .map(|(_, f)| blocks(f, per_row, cell_width))
+            .collect();
+        let broken = laid.iter().any(|(_, b)| *b);
+        let rows = 6usize.div_ceil(per_row)
+            + laid
+                .iter()
+                .map(|(g, _)| g.iter().map(Vec::len).sum::<usize>())
+                .sum::<usize>()
+            + quality.len();
+        let candidate = (per_row, cell_width, laid);
+        if !broken && rows <= height {
+            plan = Some(candidate);
             break;
         }
-        // The tier goes with the value when both fit the cell, else before the trend.
-        let tier_fits = |f: &KeyFigure| f.value.chars().count() + 1 + f.tier.len() < key_width;
-        let tier_of = |f: &KeyFigure| if f.tier == "no tier" { "" } else { f.tier };
-        let values = figures
-            .iter()
-            .map(|f| {
-                if f.value.starts_with("N/A") {
-                    "N/A".to_string()
-                } else if tier_fits(f) && !tier_of(f).is_empty() {
-                    format!("{} {}", f.value, f.tier)
-                } else {
-                    f.value.clone()
-                }
-            })
-            .collect();
-        let trends = figures
-            .iter()
-            .map(|f| {
-                let tier = if tier_fits(f) || f.value.starts_with("N/A") {
-                    String::new()
-                } else {
-                    format!("{} ", tier_of(f))
-                };
-                let trend = match &f.trend.change {
-                    Some(change) => format!(
-                        "{}{} {}",
-                        f.trend.arrow,
-                        f.trend.word,
-                        change.replace(" pp", "pp")
-                    ),
-                    None => format!("{}{}", f.trend.arrow, f.trend.word),
-                };
-                format!("{}{trend}", tier.trim_start())
-            })
-            .collect();
-        let samples = figures.iter().map(|f| {
-            f.evidence
-                .first()
-                .map(|e| {
-                    e.replace("median · ", "")
-                        .replace(" deploys", "")
-                        .replace(" of ", "/")
-                        .replace(" failed, low sample", " fail (low)")
-                        .replace(", low sample", " (low)")
-                        .replace(" rework", "")
-                })
-                .unwrap_or_default()
-        });
-        let samples = samples.collect();
+        if plan.is_none() && (!broken || per_row == 1) {
+            plan = Some(candidate);
+        }
+    }
+    let Some((per_row, cell_width, laid)) = plan else {
+        return;
+    };
+    let name_cell =
+        |name: &str| format!("{:<name_width$}", fit(name, name_width.saturating_sub(1)));
+    let mut lines: Vec<Line> = KEYS
+        .chunks(per_row)
+        .enumerate()
+        .map(|(g, keys)| {
+            let mut text = name_cell(if g == 0 { "service" } else { "" });
+            for key in keys {
+                text.push_str(&format!("{key:<cell_width$}"));
+            }
+            Line::styled(text, theme.accent())
+        })
+        .collect();
+    let needed: Vec<usize> = laid
+        .iter()
+        .map(|(groups, _)| groups.iter().map(Vec::len).sum())
+        .collect();
+    let mut room = height.saturating_sub(lines.len() + quality.len());
+    let all_fit = needed.iter().sum::<usize>() <= room;
+    if !all_fit {
+        // A line to say which services are shown and how to see the rest.
+        room = room.saturating_sub(1);
+    }
+    let services = scopes.len() - 1;
+    // Scrolled no further than a full last page.
+    let last_page = (0..services)
+        .find(|&s| needed[0] + needed[1 + s..].iter().sum::<usize>() <= room)
+        .unwrap_or(services.saturating_sub(1));
+    let scroll = if all_fit {
+        0
+    } else {
+        usize::from(scroll).min(last_page)
+    };
+    let order = std::iter::once(0).chain(1 + scroll..scopes.len());
+    let mut shown = Vec::new();
+    for i in order {
+        if needed[i] > room {
+            break;
+        }
+        room -= needed[i];
+        shown.push(i);
+    }
+    for &i in &shown {
+        let (name, _) = &scopes[i];
+        let (groups, _) = &laid[i];
         let style = if i == 0 {
             theme.accent()
         } else {
             ratatui::style::Style::default()
         };
-        lines.push(Line::styled(row(name, values), style));
-        lines.push(Line::from(row("", trends)));
-        lines.push(Line::styled(row("", samples), theme.muted()));
+        for (g, group) in groups.iter().enumerate() {
+            for (j, text) in group.iter().enumerate() {
+                let head = name_cell(if g == 0 && j == 0 { name } else { "" });
+                let style = if j == 0 { style } else { Style::default() };
+                lines.push(Line::styled(format!("{head}{text}"), style));
+            }
+        }
     }
-    lines.push(Line::from(""));
+    if !all_fit {
+        let services_shown: Vec<usize> = shown.iter().copied().filter(|&i| i > 0).collect();
+        let text = match (services_shown.first(), services_shown.last()) {
+            (Some(first), Some(last)) => {
+                format!("services {first}-{last} of {services} · j/k scroll")
+            }
+            _ => format!("{services} services: a larger terminal shows them"),
+        };
+        lines.push(Line::styled(text, theme.muted()));
+    }
+    if lines.len() + quality.len() < height {
+        lines.push(Line::from(""));
+    }
     lines.extend(
         quality
             .into_iter()
-            .map(|l| Line::from(Span::styled(fit(&l, width), theme.muted()))),
+            .map(|l| Line::from(Span::styled(l, theme.muted()))),
     );
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The data quality under the table: the low samples on one line, as the cells mark them.
+fn table_quality_lines(view: &ViewModel) -> Vec<String> {
+    let q = &view.dora.data_quality;
+    let mut lines: Vec<String> = quality_lines(view)
+        .into_iter()
+        .take(2 + q.not_available.len())
+        .collect();
+    if !q.low_samples.is_empty() {
+        let low: Vec<String> = q
+            .low_samples
+            .iter()
+            .map(|low| format!("{} (n={})", low.key.replace('_', " "), low.n))
+            .collect();
+        lines.push(format!("Low samples: {}", low.join(" · ")));
+    }
+    lines
 }
 
 /// What the figures could not see, one short line each; N/A figures with their reasons.

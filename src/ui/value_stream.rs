@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::{Theme, fit};
+use super::Theme;
 use crate::dora_text;
 use crate::view::ViewModel;
 
@@ -15,9 +15,30 @@ pub const HEIGHT: u16 = 2;
 /// The board keeps at least this many rows for its cards.
 pub const MIN_BOARD_ROWS: u16 = 12;
 
-/// The stages, "→" between them, and the summary with what the sources cannot report.
+/// The stages, "→" between them, and the summary with what the sources cannot report. When no
+/// stage has a figure: "Value stream: N/A — demo ci reports no stages", once.
 pub fn lines(view: &ViewModel) -> [String; 2] {
     let vs = &view.flow.value_stream;
+    let nothing = vs.stages.iter().all(|s| {
+        s.process_seconds.is_none() && s.wait_seconds.is_none() && s.complete_accurate.is_none()
+    }) && vs.rolling_complete_accurate.is_none()
+        && vs.activity_ratio.ratio.is_none();
+    if nothing {
+        let why: Vec<String> = vs
+            .cannot_report
+            .iter()
+            .map(|line| {
+                let short = line.split(" (").next().unwrap_or(line);
+                short.replacen(": ", " ", 1)
+            })
+            .collect();
+        let why = if why.is_empty() {
+            "no stage has run yet".to_string()
+        } else {
+            why.join(" · ")
+        };
+        return [format!(" Value stream: N/A — {why}"), String::new()];
+    }
     let stages: Vec<String> = vs.stages.iter().map(dora_text::value_stage).collect();
     let mut summary = dora_text::value_summary(vs);
     for line in &vs.cannot_report {
@@ -30,11 +51,44 @@ pub fn lines(view: &ViewModel) -> [String; 2] {
     ]
 }
 
+/// The parts of `line` (between " → " or " · ") that fit `width`, whole; never a cut word.
+fn fit_whole(line: &str, width: usize) -> String {
+    if line.chars().count() <= width {
+        return line.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = line;
+    while !rest.is_empty() {
+        let next = [" → ", " · "]
+            .iter()
+            .filter_map(|sep| rest.find(sep).map(|i| (i, sep.len())))
+            .min();
+        let (part, after) = match next {
+            Some((i, len)) => (&rest[..i], &rest[i + len..]),
+            None => (rest, ""),
+        };
+        let candidate_len = out.chars().count() + part.chars().count() + 3;
+        if !out.is_empty() && candidate_len > width {
+            break;
+        }
+        if out.is_empty() && part.chars().count() > width {
+            return super::dora::wrap(part, width)
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+        }
+        let consumed = line.len() - rest.len() + part.len();
+        out = line[..consumed].to_string();
+        rest = after;
+    }
+    out
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
     let width = area.width as usize;
     let text: Vec<Line> = lines(view)
         .iter()
-        .map(|l| Line::styled(fit(l, width), theme.muted()))
+        .map(|l| Line::styled(fit_whole(l, width), theme.muted()))
         .collect();
     frame.render_widget(Paragraph::new(text), area);
 }
