@@ -640,7 +640,8 @@ async fn the_screen_reads_at_80x24_120x40_and_250x70() {
         .lines()
         .filter(|l| ["✓ ", "✗ ", "? "].iter().any(|g| l.starts_with(g)))
         .collect();
-    assert!(rows.len() >= 10, "{screen}");
+    // Six DORA keys in full take eight rows; the board keeps the rest.
+    assert!(rows.len() >= 8, "{screen}");
     for row in &rows {
         let words: Vec<&str> = row.split_whitespace().collect();
         let status = match words[0] {
