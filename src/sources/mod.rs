@@ -4,6 +4,7 @@ mod error;
 pub mod http;
 
 pub mod buildkite;
+pub mod clients;
 pub mod cctray;
 pub mod comparisons;
 pub mod delivery;
