@@ -209,20 +209,14 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
                 url: p.url.clone(),
                 label: p.label.clone(),
                 last_build_at: p.last_build_at,
-                failing_since: state
-                    .failing_since
-                    .get(&(source.name.clone(), p.name.clone()))
-                    .copied(),
+                failing_since: source.failing_since.get(&p.name).copied(),
                 stages: p.stages.clone(),
                 breakers: p.breakers.clone(),
                 commit: p.commit.clone(),
                 author: p.author.clone(),
                 started_at: p.started_at,
                 finished_at: p.finished_at,
-                pass_rate: state
-                    .history
-                    .get(&(source.name.clone(), p.name.clone()))
-                    .and_then(|h| h.pass_rate()),
+                pass_rate: source.history.get(&p.name).and_then(|h| h.pass_rate()),
             });
         }
     }
@@ -263,7 +257,7 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
         &columns,
         &pipelines,
         &config.board.wip_limits,
-        state.history.values().flat_map(|h| h.stage_samples()),
+        state.histories().flat_map(|h| h.stage_samples()),
     );
     ViewModel {
         title: config.title.clone(),
