@@ -118,12 +118,20 @@ async fn once(config: &Config, json: bool, since: Option<std::time::Duration>, t
     let now = chrono::Utc::now();
     let view = view::build(config, &state, view::dora_report(config, &state, now), now);
     if json {
-        let mut document = output::json(&view);
+        let mut extra = Vec::new();
         if let Some(since) = since {
             let events = view::merged_events(&state);
-            document["since"] = output::since_json(&view, &events, since);
+            extra.push(("since", output::since_json(&view, &events, since)));
         }
-        println!("{:#}", document);
+        // Buffered: stdout alone writes line by line, a system call per line of the document.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let written = output::write_json(&view, extra, &mut out)
+            .and_then(|()| std::io::Write::write_all(&mut out, b"\n"))
+            .and_then(|()| std::io::Write::flush(&mut out));
+        if let Err(err) = written {
+            eprintln!("andon: cannot write the JSON document: {err}");
+            return EXIT_CONFIG;
+        }
     } else {
         let tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
         let paint = Paint((tty && !no_color()).then_some(theme));
