@@ -4,18 +4,18 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use chrono::{DurationRound, Utc};
+use std::sync::Arc;
+
+use chrono::Utc;
 use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
-use tokio::sync::{mpsc, watch};
 
-use crate::attention::{self, Event as Attention, Tracker};
+use crate::attention::{self, Event as Attention};
 use crate::config::{self, Config, PageConfig};
-use crate::dora::DoraReport;
 use crate::model::Timestamp;
-use crate::poller;
+use crate::live::Live;
 use crate::state::State;
 use crate::ui::{self, Page, Screen, Theme};
 use crate::view::{self, ViewModel};
@@ -139,37 +139,6 @@ pub fn on_key(key: KeyEvent, screen: &mut Screen, pipelines: usize) -> Action {
     action
 }
 
-/// DORA figures change only with the data or the clock's minute; keep them between ticks.
-struct DoraCache {
-    key: Option<(u64, Timestamp)>,
-    report: Option<DoraReport>,
-}
-
-impl DoraCache {
-    fn get(&mut self, config: &Config, state: &State, now: Timestamp) -> DoraReport {
-        let minute = now
-            .duration_trunc(chrono::Duration::minutes(1))
-            .unwrap_or(now);
-        let key = (state.generation, minute);
-        if self.key != Some(key) || self.report.is_none() {
-            self.report = Some(view::dora_report(config, state, minute));
-            self.key = Some(key);
-        }
-        self.report
-            .clone()
-            .unwrap_or_else(|| view::dora_report(config, state, minute))
-    }
-}
-
-fn view_at(config: &Config, state: &State, cache: &mut DoraCache, now: Timestamp) -> ViewModel {
-    let mut view = view::build(config, state, cache.get(config, state, now), now);
-    // The screen shows minutes; seconds would force a redraw every tick for nothing.
-    view.now = now
-        .duration_trunc(chrono::Duration::minutes(1))
-        .unwrap_or(now);
-    view
-}
-
 /// How the radiator was started, beyond the config file.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -194,34 +163,6 @@ pub async fn run(config: Config, theme: Theme, options: Options) -> std::io::Res
     result
 }
 
-/// The pollers of one config; dropping it stops them.
-struct Polling {
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-    updates: mpsc::Receiver<poller::Update>,
-    refresh: watch::Sender<u64>,
-}
-
-impl Polling {
-    fn start(config: &Config) -> Polling {
-        let (update_tx, updates) = mpsc::channel(64);
-        let (refresh, refresh_rx) = watch::channel(0u64);
-        let tasks = poller::spawn(config, update_tx, refresh_rx);
-        Polling {
-            tasks,
-            updates,
-            refresh,
-        }
-    }
-}
-
-impl Drop for Polling {
-    fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
-        }
-    }
-}
-
 /// The main board first, then each `[[page]]`.
 pub fn pages_of(config: &Config) -> Vec<PageConfig> {
     let mut pages = vec![PageConfig {
@@ -243,10 +184,24 @@ pub fn page_view(full: &ViewModel, page: &PageConfig, filter: &str) -> ViewModel
     })
 }
 
+/// The page's pipelines as shared by the screen: the whole board itself when nothing narrows
+/// it (no copy of 100,000 cards per frame), else the page's cut.
+fn shown_view(full: &Arc<ViewModel>, page: &PageConfig, filter: &str) -> Arc<ViewModel> {
+    if page.filter.is_none() && filter.trim().is_empty() {
+        Arc::clone(full)
+    } else {
+        Arc::new(page_view(full, page, filter))
+    }
+}
+
 /// Seconds since the freshest successful poll, in steps so the screen changes every 5 s at most
 /// in the first minute and every minute after.
 pub fn updated_ago(state: &State, now: Timestamp) -> Option<u64> {
-    let last = state.sources.iter().filter_map(|s| s.last_success).max()?;
+    updated_ago_since(state.sources.iter().filter_map(|s| s.last_success).max(), now)
+}
+
+fn updated_ago_since(last: Option<Timestamp>, now: Timestamp) -> Option<u64> {
+    let last = last?;
     let seconds = (now - last).num_seconds().max(0) as u64;
     Some(if seconds < 60 {
         seconds / 5 * 5
@@ -266,8 +221,8 @@ async fn event_loop(
     mut theme: Theme,
     options: &Options,
 ) -> std::io::Result<()> {
-    let mut polling = Polling::start(&config);
-    let mut state = State::new(&config);
+    let mut live = Live::start(config.clone());
+    let mut latest = live.views.borrow_and_update().clone();
     let mut pages = pages_of(&config);
     let mut page = 0usize;
     let mut page_since = Instant::now();
@@ -281,14 +236,11 @@ async fn event_loop(
     let mut reload_tick = tokio::time::interval(RELOAD_EVERY);
     let mut config_mtime = modified(options.config_path.as_deref());
     let mut config_error: Option<String> = None;
-    let mut tracker = Tracker::default();
-    let mut observed = u64::MAX;
     let mut notices: Vec<(String, Instant)> = Vec::new();
-    let mut cache = DoraCache {
-        key: None,
-        report: None,
-    };
-    let mut drawn: Option<(ViewModel, Screen)> = None;
+    // The page's view, cut from build `.0` for page `.1` and filter `.2`.
+    let mut shown: Option<((u64, usize, String), Arc<ViewModel>)> = None;
+    // What the terminal shows: the build, page and filter drawn, and the screen's state.
+    let mut drawn: Option<((u64, usize, String), Screen)> = None;
     // SIGTERM (a supervisor), SIGHUP (the SSH session dropped) and SIGINT (kill -INT; Ctrl-C
     // itself arrives as a key in raw mode) all end the loop, so the terminal is restored.
     let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -296,16 +248,6 @@ async fn event_loop(
     let mut interrupt = signal(tokio::signal::unix::SignalKind::interrupt())?;
     loop {
         let now = Utc::now();
-        let full = view_at(&config, &state, &mut cache, now);
-        if state.generation != observed {
-            observed = state.generation;
-            for transition in tracker.observe(&full, now) {
-                attend(&config, &transition);
-                if transition.event == Attention::Green {
-                    notices.push((transition.notice(), Instant::now() + NOTICE_FOR));
-                }
-            }
-        }
         if pages.len() > 1 && !screen.paused && page_since.elapsed() >= config.display.rotate {
             page = (page + 1) % pages.len();
             page_since = Instant::now();
@@ -325,13 +267,21 @@ async fn event_loop(
             .chain(notices.iter().map(|(text, _)| text.clone()))
             .collect();
         screen.updated_ago = if screen.kiosk {
-            updated_ago(&state, now)
+            updated_ago_since(latest.last_success, now)
         } else {
             None
         };
-        let view = page_view(&full, &pages[page], &screen.filter);
+        let cut = (latest.build, page, screen.filter.clone());
+        let view = match &shown {
+            Some((key, view)) if *key == cut => Arc::clone(view),
+            _ => {
+                let view = shown_view(&latest.view, &pages[page], &screen.filter);
+                shown = Some((cut.clone(), Arc::clone(&view)));
+                view
+            }
+        };
         screen.clamp(view.pipelines.len());
-        if drawn.as_ref() != Some(&(view.clone(), screen.clone())) {
+        if drawn.as_ref().is_none_or(|(key, drawn)| *key != cut || *drawn != screen) {
             // One synchronized update per frame: the terminal shows it whole or not at all.
             crossterm::execute!(std::io::stdout(), BeginSynchronizedUpdate)?;
             let frame = terminal.draw(|frame| ui::draw(frame, &view, &screen, &theme))?;
@@ -344,21 +294,17 @@ async fn event_loop(
                 }
                 crossterm::execute!(out, EndSynchronizedUpdate)?;
             }
-            drawn = Some((view.clone(), screen.clone()));
+            drawn = Some((cut, screen.clone()));
         }
         tokio::select! {
-            Some(update) = polling.updates.recv() => {
-                state.record(update.index, update.at, update.result);
-                state.pace(update.index, update.paced_until);
-            }
+            // Keys first: a key waiting is answered before a new build is taken in.
+            biased;
             event = keys.next() => match event {
                 Some(Ok(Event::Key(key))) => {
                     crate::panics::inject("key");
                     match on_key(key, &mut screen, view.pipelines.len()) {
                         Action::Quit => return Ok(()),
-                        Action::Refresh => {
-                            polling.refresh.send_modify(|n| *n += 1);
-                        }
+                        Action::Refresh => live.refresh(),
                         Action::NextPage | Action::PreviousPage if pages.len() > 1 => {
                             let forward = on_key_is_next(key);
                             page = if forward {
@@ -382,6 +328,20 @@ async fn event_loop(
                 Some(Err(err)) => return Err(err),
                 None => return Ok(()),
             },
+            _ = terminate.recv() => return Ok(()),
+            _ = hangup.recv() => return Ok(()),
+            _ = interrupt.recv() => return Ok(()),
+            Some(transition) = live.transitions.recv() => {
+                attend(&config, &transition);
+                if transition.event == Attention::Green {
+                    notices.push((transition.notice(), Instant::now() + NOTICE_FOR));
+                }
+            }
+            changed = live.views.changed() => {
+                if changed.is_ok() {
+                    latest = live.views.borrow_and_update().clone();
+                }
+            }
             _ = tick.tick() => {}
             _ = reload_tick.tick() => {
                 let mtime = modified(options.config_path.as_deref());
@@ -390,11 +350,7 @@ async fn event_loop(
                     match reload(&config, options) {
                         Ok((next, next_theme)) => {
                             config_error = None;
-                            if next.sources != config.sources {
-                                polling = Polling::start(&next);
-                                state = State::new(&next);
-                            }
-                            cache = DoraCache { key: None, report: None };
+                            live.reload(next.clone());
                             theme = next_theme;
                             screen.kiosk = options.kiosk || next.display.kiosk;
                             pages = pages_of(&next);
@@ -411,9 +367,6 @@ async fn event_loop(
                     }
                 }
             }
-            _ = terminate.recv() => return Ok(()),
-            _ = hangup.recv() => return Ok(()),
-            _ = interrupt.recv() => return Ok(()),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod dora;
 pub mod flow;
 pub mod format;
 pub mod history;
+pub mod live;
 pub mod logging;
 pub mod model;
 pub mod output;

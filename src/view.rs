@@ -234,25 +234,7 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
                 &b.source,
             ))
     });
-    let sources: Vec<SourceView> = state
-        .sources
-        .iter()
-        .map(|s| SourceView {
-            name: s.name.clone(),
-            kind: s.kind,
-            state: s.freshness(now),
-            error: s.error.clone(),
-            last_success: s.last_success,
-            trouble_since: s.trouble_since(now),
-            insecure: s.insecure,
-            paced_until: s.paced_until,
-            summary: String::new(),
-        })
-        .map(|mut s| {
-            s.summary = s.status_line(now);
-            s
-        })
-        .collect();
+    let sources = source_views(state, now);
     let flow = flow::compute(
         &columns,
         &pipelines,
@@ -270,6 +252,29 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
         dora,
         sources,
     }
+}
+
+/// Each source's state as shown at `now`: freshness, how long, why.
+pub fn source_views(state: &State, now: Timestamp) -> Vec<SourceView> {
+    state
+        .sources
+        .iter()
+        .map(|s| SourceView {
+            name: s.name.clone(),
+            kind: s.kind,
+            state: s.freshness(now),
+            error: s.error.clone(),
+            last_success: s.last_success,
+            trouble_since: s.trouble_since(now),
+            insecure: s.insecure,
+            paced_until: s.paced_until,
+            summary: String::new(),
+        })
+        .map(|mut s| {
+            s.summary = s.status_line(now);
+            s
+        })
+        .collect()
 }
 
 /// Whether a pipeline's name or source contains `filter`, ignoring case.

@@ -1,0 +1,259 @@
+//! The live model behind the screen: a task that owns the pollers and the state, records each
+//! poll, notices red and green transitions, and builds the view model, off the loop that
+//! answers keys. The screen gets every build as a shared, immutable `Arc<ViewModel>`, so a
+//! poll of 100,000 pipelines never holds up a key press, and a key press never rebuilds.
+//!
+//! A build happens only when something it shows changed: the data (the state's generation),
+//! the clock's minute, or any source's status line (freshness, how long, why).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DurationRound, Utc};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::attention::{Tracker, Transition};
+use crate::config::Config;
+use crate::dora::DoraReport;
+use crate::model::Timestamp;
+use crate::poller;
+use crate::state::State;
+use crate::view::{self, SourceView, ViewModel};
+
+/// One build, as the screen gets it.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// The whole board (every page and filter is cut from it), its clock at the minute.
+    pub view: Arc<ViewModel>,
+    /// The freshest successful poll of any source, for the wall's "updated 15 s ago".
+    pub last_success: Option<Timestamp>,
+    /// Counts builds: equal numbers, same view.
+    pub build: u64,
+}
+
+enum Command {
+    Refresh,
+    Reload(Box<Config>),
+}
+
+/// The running model; dropping it stops its task and the pollers.
+pub struct Live {
+    pub views: watch::Receiver<Published>,
+    pub transitions: mpsc::UnboundedReceiver<Transition>,
+    commands: mpsc::UnboundedSender<Command>,
+    task: JoinHandle<()>,
+}
+
+impl Live {
+    /// Starts the pollers of `config` and the model. Call from within a multi-threaded tokio
+    /// runtime (builds run in `block_in_place`).
+    pub fn start(config: Config) -> Live {
+        let mut model = Model::new(config, Utc::now());
+        let (views_tx, views) = watch::channel(model.published());
+        let (transitions_tx, transitions) = mpsc::unbounded_channel();
+        let (commands, commands_rx) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            model.run(views_tx, transitions_tx, commands_rx).await;
+        });
+        Live {
+            views,
+            transitions,
+            commands,
+            task,
+        }
+    }
+
+    /// Polls every source now.
+    pub fn refresh(&self) {
+        let _ = self.commands.send(Command::Refresh);
+    }
+
+    /// Runs on with an edited config: new pollers and a fresh state if the sources changed,
+    /// the same data seen through the new board and display settings otherwise.
+    pub fn reload(&self, config: Config) {
+        let _ = self.commands.send(Command::Reload(Box::new(config)));
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The pollers of one config; dropping it stops them.
+struct Polling {
+    tasks: Vec<JoinHandle<()>>,
+    updates: mpsc::Receiver<poller::Update>,
+    refresh: watch::Sender<u64>,
+}
+
+impl Polling {
+    fn start(config: &Config) -> Polling {
+        let (update_tx, updates) = mpsc::channel(64);
+        let (refresh, refresh_rx) = watch::channel(0u64);
+        let tasks = poller::spawn(config, update_tx, refresh_rx);
+        Polling {
+            tasks,
+            updates,
+            refresh,
+        }
+    }
+}
+
+impl Drop for Polling {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Everything a build depends on besides the data: the minute and the sources' status lines.
+#[derive(Debug, PartialEq)]
+struct Clock {
+    minute: Timestamp,
+    sources: Vec<SourceView>,
+}
+
+struct Model {
+    config: Config,
+    state: State,
+    tracker: Tracker,
+    dora: Option<((u64, Timestamp), DoraReport)>,
+    built_from: Option<(u64, Clock)>,
+    /// The generation the tracker last saw.
+    observed: Option<u64>,
+    current: Published,
+}
+
+fn minute_of(now: Timestamp) -> Timestamp {
+    now.duration_trunc(chrono::Duration::minutes(1))
+        .unwrap_or(now)
+}
+
+impl Model {
+    fn new(config: Config, now: Timestamp) -> Model {
+        let state = State::new(&config);
+        let first = view::build(
+            &config,
+            &state,
+            view::dora_report(&config, &state, minute_of(now)),
+            now,
+        );
+        let mut model = Model {
+            config,
+            state,
+            tracker: Tracker::default(),
+            dora: None,
+            built_from: None,
+            observed: None,
+            current: Published {
+                view: Arc::new(first),
+                last_success: None,
+                build: 0,
+            },
+        };
+        model.rebuild_if_changed(now);
+        model
+    }
+
+    fn published(&self) -> Published {
+        self.current.clone()
+    }
+
+    async fn run(
+        &mut self,
+        views: watch::Sender<Published>,
+        transitions: mpsc::UnboundedSender<Transition>,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+    ) {
+        let mut polling = Polling::start(&self.config);
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                Some(update) = polling.updates.recv() => {
+                    self.record(update);
+                    // Updates that queued up meanwhile go into the same build.
+                    while let Ok(update) = polling.updates.try_recv() {
+                        self.record(update);
+                    }
+                }
+                command = commands.recv() => match command {
+                    None => return,
+                    Some(Command::Refresh) => polling.refresh.send_modify(|n| *n += 1),
+                    Some(Command::Reload(next)) => {
+                        if next.sources != self.config.sources {
+                            polling = Polling::start(&next);
+                            self.state = State::new(&next);
+                        }
+                        self.config = *next;
+                        self.dora = None;
+                        self.built_from = None;
+                    }
+                },
+                _ = tick.tick() => {}
+            }
+            let now = Utc::now();
+            let rang = tokio::task::block_in_place(|| self.rebuild_if_changed(now));
+            let Some(rang) = rang else { continue };
+            for transition in rang {
+                let _ = transitions.send(transition);
+            }
+            if views.send(self.published()).is_err() {
+                return;
+            }
+        }
+    }
+
+    fn record(&mut self, update: poller::Update) {
+        self.state.record(update.index, update.at, update.result);
+        self.state.pace(update.index, update.paced_until);
+    }
+
+    fn dora_at(&mut self, minute: Timestamp) -> DoraReport {
+        let key = (self.state.generation, minute);
+        match &self.dora {
+            Some((built, report)) if *built == key => report.clone(),
+            _ => {
+                let report = view::dora_report(&self.config, &self.state, minute);
+                self.dora = Some((key, report.clone()));
+                report
+            }
+        }
+    }
+
+    /// Builds the view again if anything it shows changed since the last build; then the
+    /// red and green transitions the new data makes (judged on the exact clock). None when
+    /// nothing changed.
+    fn rebuild_if_changed(&mut self, now: Timestamp) -> Option<Vec<Transition>> {
+        let minute = minute_of(now);
+        let clock = Clock {
+            minute,
+            sources: view::source_views(&self.state, now),
+        };
+        let key = (self.state.generation, clock);
+        if self.built_from.as_ref() == Some(&key) {
+            return None;
+        }
+        let dora = self.dora_at(minute);
+        let mut built = view::build(&self.config, &self.state, dora, now);
+        let rang = if self.observed != Some(self.state.generation) {
+            self.observed = Some(self.state.generation);
+            self.tracker.observe(&built, now)
+        } else {
+            Vec::new()
+        };
+        // The screen shows minutes; seconds would force a redraw every tick for nothing.
+        built.now = minute;
+        self.current = Published {
+            view: Arc::new(built),
+            last_success: self.state.sources.iter().filter_map(|s| s.last_success).max(),
+            build: self.current.build + 1,
+        };
+        self.built_from = Some(key);
+        Some(rang)
+    }
+}
