@@ -237,6 +237,7 @@ async fn event_loop(
     let mut config_mtime = modified(options.config_path.as_deref());
     let mut config_error: Option<String> = None;
     let mut notices: Vec<(String, Instant)> = Vec::new();
+    let mut notices_changed = true;
     // The page's view, cut from build `.0` for page `.1` and filter `.2`.
     let mut shown: Option<((u64, usize, String), Arc<ViewModel>)> = None;
     // What the terminal shows: the build, page and filter drawn, and the screen's state.
@@ -260,12 +261,17 @@ async fn event_loop(
             count: pages.len(),
             name: pages[page].name.clone(),
         });
+        let noticed = notices.len();
         notices.retain(|(_, until)| *until > Instant::now());
-        screen.notices = config_error
-            .iter()
-            .cloned()
-            .chain(notices.iter().map(|(text, _)| text.clone()))
-            .collect();
+        // Copied only when they change: a busy wall can hold thousands.
+        if notices_changed || notices.len() != noticed {
+            notices_changed = false;
+            screen.notices = config_error
+                .iter()
+                .cloned()
+                .chain(notices.iter().map(|(text, _)| text.clone()))
+                .collect();
+        }
         screen.updated_ago = if screen.kiosk {
             updated_ago_since(latest.last_success, now)
         } else {
@@ -331,10 +337,13 @@ async fn event_loop(
             _ = terminate.recv() => return Ok(()),
             _ = hangup.recv() => return Ok(()),
             _ = interrupt.recv() => return Ok(()),
-            Some(transition) = live.transitions.recv() => {
-                attend(&config, &transition);
-                if transition.event == Attention::Green {
-                    notices.push((transition.notice(), Instant::now() + NOTICE_FOR));
+            Some(rang) = live.transitions.recv() => {
+                notices_changed = true;
+                for transition in rang {
+                    attend(&config, &transition);
+                    if transition.event == Attention::Green {
+                        notices.push((transition.notice(), Instant::now() + NOTICE_FOR));
+                    }
                 }
             }
             changed = live.views.changed() => {
@@ -350,6 +359,7 @@ async fn event_loop(
                     match reload(&config, options) {
                         Ok((next, next_theme)) => {
                             config_error = None;
+                            notices_changed = true;
                             live.reload(next.clone());
                             theme = next_theme;
                             screen.kiosk = options.kiosk || next.display.kiosk;
@@ -363,6 +373,7 @@ async fn event_loop(
                         Err(err) => {
                             tracing::warn!("config not reloaded: {err}");
                             config_error = Some(format!("config not reloaded, still running the last good one: {err}"));
+                            notices_changed = true;
                         }
                     }
                 }

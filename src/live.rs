@@ -40,7 +40,8 @@ enum Command {
 /// The running model; dropping it stops its task and the pollers.
 pub struct Live {
     pub views: watch::Receiver<Published>,
-    pub transitions: mpsc::UnboundedReceiver<Transition>,
+    /// The red and green transitions of each build that made any, together.
+    pub transitions: mpsc::UnboundedReceiver<Vec<Transition>>,
     commands: mpsc::UnboundedSender<Command>,
     task: JoinHandle<()>,
 }
@@ -166,7 +167,7 @@ impl Model {
     async fn run(
         &mut self,
         views: watch::Sender<Published>,
-        transitions: mpsc::UnboundedSender<Transition>,
+        transitions: mpsc::UnboundedSender<Vec<Transition>>,
         mut commands: mpsc::UnboundedReceiver<Command>,
     ) {
         let mut polling = Polling::start(&self.config);
@@ -199,8 +200,9 @@ impl Model {
             let now = Utc::now();
             let rang = tokio::task::block_in_place(|| self.rebuild_if_changed(now));
             let Some(rang) = rang else { continue };
-            for transition in rang {
-                let _ = transitions.send(transition);
+            if !rang.is_empty() {
+                // One message per build: the screen takes them all in one frame.
+                let _ = transitions.send(rang);
             }
             if views.send(self.published()).is_err() {
                 return;
