@@ -259,3 +259,77 @@ impl Model {
         Some(rang)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attention::Event;
+    use crate::model::{BuildStatus, Pipeline, Snapshot};
+    use crate::sources::SourceError;
+    use chrono::TimeZone;
+
+    /// Seconds after the start of a minute.
+    fn at(seconds: i64) -> Timestamp {
+        Utc.timestamp_opt(1_790_000_040 + seconds, 0).unwrap()
+    }
+
+    fn model() -> Model {
+        let config = crate::config::parse(
+            "[[source]]\nname = \"ci\"\nkind = \"cctray\"\nurl = \"http://127.0.0.1:1/cc.xml\"\ninterval = \"10s\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        Model::new(config, at(0))
+    }
+
+    fn poll(model: &mut Model, seconds: i64, result: Result<Snapshot, SourceError>) {
+        model.record(poller::Update {
+            index: 0,
+            at: at(seconds),
+            result,
+            paced_until: None,
+        });
+    }
+
+    fn board(status: BuildStatus) -> Result<Snapshot, SourceError> {
+        Ok(Snapshot {
+            pipelines: vec![Pipeline::new("api", status)],
+            ..Snapshot::default()
+        })
+    }
+
+    #[test]
+    fn a_build_happens_only_when_something_it_shows_changed() {
+        let mut model = model();
+        assert!(model.rebuild_if_changed(at(1)).is_none(), "nothing new");
+        poll(&mut model, 2, board(BuildStatus::Passing));
+        assert!(model.rebuild_if_changed(at(2)).is_some(), "new data");
+        let build = model.current.build;
+        assert!(model.rebuild_if_changed(at(3)).is_none());
+        assert!(model.rebuild_if_changed(at(19)).is_none(), "same minute, same words");
+        assert_eq!(model.current.build, build);
+        // Three intervals plus the timeout after the poll, the source turns stale, mid-minute.
+        assert!(model.rebuild_if_changed(at(42)).is_none());
+        assert!(model.rebuild_if_changed(at(43)).is_some(), "stale now");
+        assert_eq!(model.current.view.sources[0].state.word(), "stale");
+        assert!(model.rebuild_if_changed(at(59)).is_none());
+        assert!(model.rebuild_if_changed(at(60)).is_some(), "the next minute");
+        assert_eq!(model.current.view.now, at(60));
+        assert_eq!(model.current.build, build + 2);
+    }
+
+    #[test]
+    fn transitions_come_once_with_the_build_that_shows_them() {
+        let mut model = model();
+        poll(&mut model, 1, board(BuildStatus::Passing));
+        assert_eq!(model.rebuild_if_changed(at(1)).map(|t| t.len()), Some(0));
+        poll(&mut model, 2, board(BuildStatus::Failing));
+        let rang = model.rebuild_if_changed(at(2)).unwrap();
+        assert_eq!(rang.len(), 1);
+        assert_eq!(rang[0].event, Event::Red);
+        poll(&mut model, 3, board(BuildStatus::Failing));
+        assert_eq!(model.rebuild_if_changed(at(3)).map(|t| t.len()), Some(0));
+        // A new minute rebuilds, but rings nothing: the data did not change.
+        assert_eq!(model.rebuild_if_changed(at(60)).map(|t| t.len()), Some(0));
+    }
+}
