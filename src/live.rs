@@ -127,6 +127,9 @@ struct Model {
     /// The generation the tracker last saw.
     observed: Option<u64>,
     current: Published,
+    /// The build before `current`, held until the next build so that it is freed here, off
+    /// the screen's loop (by then the screen has let go of it).
+    retired: Option<Arc<ViewModel>>,
 }
 
 fn minute_of(now: Timestamp) -> Timestamp {
@@ -155,6 +158,7 @@ impl Model {
                 last_success: None,
                 build: 0,
             },
+            retired: None,
         };
         model.rebuild_if_changed(now);
         model
@@ -240,6 +244,7 @@ impl Model {
         if self.built_from.as_ref() == Some(&key) {
             return None;
         }
+        self.retired = None;
         let dora = self.dora_at(minute);
         let mut built = view::build(&self.config, &self.state, dora, now);
         let rang = if self.observed != Some(self.state.generation) {
@@ -250,11 +255,13 @@ impl Model {
         };
         // The screen shows minutes; seconds would force a redraw every tick for nothing.
         built.now = minute;
-        self.current = Published {
+        let next = Published {
             view: Arc::new(built),
             last_success: self.state.sources.iter().filter_map(|s| s.last_success).max(),
             build: self.current.build + 1,
         };
+        let previous = std::mem::replace(&mut self.current, next);
+        self.retired = Some(previous.view);
         self.built_from = Some(key);
         Some(rang)
     }
