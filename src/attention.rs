@@ -457,8 +457,12 @@ mod tests {
         assert_eq!(names, ["web"], "api is a first sighting again");
     }
 
+    /// Held to read by the tests that run a command, to write by the one that calls `end_all`.
+    static ENDING: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
     #[tokio::test]
     async fn the_command_sees_the_context() {
+        let _running = ENDING.read().await;
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
         let transition = Transition {
@@ -528,6 +532,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_limit_ends_the_command_and_what_it_started() {
+        let _running = ENDING.read().await;
         let dir = tempfile::tempdir().unwrap();
         let pids = dir.path().join("pid");
         let command = format!("sleep 300 & echo $! > {}; wait", pids.display());
@@ -539,6 +544,7 @@ mod tests {
 
     #[tokio::test]
     async fn what_a_finished_command_left_behind_is_ended() {
+        let _running = ENDING.read().await;
         let dir = tempfile::tempdir().unwrap();
         let pids = dir.path().join("pid");
         let command = format!("sleep 300 & echo $! > {}", pids.display());
@@ -552,6 +558,8 @@ mod tests {
 
     #[tokio::test]
     async fn end_all_ends_running_commands() {
+        // end_all ends every command running, those of the other tests too.
+        let _alone = ENDING.write().await;
         let dir = tempfile::tempdir().unwrap();
         let pids = dir.path().join("pid");
         let command = format!("sleep 300 & echo $! > {}; wait", pids.display());
