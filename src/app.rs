@@ -1,23 +1,25 @@
-//! The interactive radiator: the single owner of state. Waits on keys, source updates and the
-//! clock; rebuilds the view model and draws only when it changed.
+//! The interactive radiator's screen: answers keys and draws. The live model (`crate::live`)
+//! owns the pollers and the state and publishes each build; this loop cuts the page's view
+//! from it (filter, acknowledgements), keeps the log pane, and draws only when the build, the
+//! page, the filter, the acknowledgements or the screen changed.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DurationRound, Utc};
+use chrono::Utc;
 use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use crate::ack::{self, Acknowledgements};
-use crate::attention::{self, Event as Attention, Tracker};
+use crate::attention::{self, Event as Attention};
 use crate::config::{self, Config, PageConfig};
-use crate::dora::DoraReport;
+use crate::live::Live;
 use crate::logs::{self, LogCache, LogKey, LogText};
 use crate::model::Timestamp;
-use crate::poller;
 use crate::state::State;
 use crate::suspend::{self, Signalled, Signals};
 use crate::ui::log::{LogPane, LogState};
@@ -185,67 +187,6 @@ pub fn on_key(key: KeyEvent, screen: &mut Screen, pipelines: usize) -> Action {
     action
 }
 
-/// DORA figures change only with the data or the clock's minute; keep them between ticks.
-struct DoraCache {
-    key: Option<(u64, Timestamp)>,
-    report: Option<DoraReport>,
-}
-
-impl DoraCache {
-    fn get(&mut self, config: &Config, state: &State, now: Timestamp) -> DoraReport {
-        let minute = now
-            .duration_trunc(chrono::Duration::minutes(1))
-            .unwrap_or(now);
-        let key = (state.generation, minute);
-        if self.key != Some(key) || self.report.is_none() {
-            self.report = Some(view::dora_report(config, state, minute));
-            self.key = Some(key);
-        }
-        self.report
-            .clone()
-            .unwrap_or_else(|| view::dora_report(config, state, minute))
-    }
-}
-
-/// The weekly figures of the trends view, kept like the DORA report: per data and minute.
-#[derive(Default)]
-struct TrendsCache {
-    key: Option<(u64, Timestamp)>,
-    weekly: Option<crate::dora::Weekly>,
-}
-
-impl TrendsCache {
-    fn get(&mut self, config: &Config, state: &State, now: Timestamp) -> crate::dora::Weekly {
-        let minute = now
-            .duration_trunc(chrono::Duration::minutes(1))
-            .unwrap_or(now);
-        let key = (state.generation, minute);
-        match &self.weekly {
-            Some(weekly) if self.key == Some(key) => weekly.clone(),
-            _ => {
-                let weekly = crate::dora::weekly_with(
-                    &view::merged_events(state),
-                    minute,
-                    crate::dora::TREND_WEEKS,
-                    &view::dora_settings(config),
-                );
-                self.key = Some(key);
-                self.weekly = Some(weekly.clone());
-                weekly
-            }
-        }
-    }
-}
-
-fn view_at(config: &Config, state: &State, cache: &mut DoraCache, now: Timestamp) -> ViewModel {
-    let mut view = view::build(config, state, cache.get(config, state, now), now);
-    // The screen shows minutes; seconds would force a redraw every tick for nothing.
-    view.now = now
-        .duration_trunc(chrono::Duration::minutes(1))
-        .unwrap_or(now);
-    view
-}
-
 /// How the radiator was started, beyond the config file.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -274,34 +215,6 @@ pub async fn run(config: Config, theme: Theme, options: Options) -> std::io::Res
     result
 }
 
-/// The pollers of one config; dropping it stops them.
-struct Polling {
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-    updates: mpsc::Receiver<poller::Update>,
-    refresh: watch::Sender<u64>,
-}
-
-impl Polling {
-    fn start(config: &Config) -> Polling {
-        let (update_tx, updates) = mpsc::channel(64);
-        let (refresh, refresh_rx) = watch::channel(0u64);
-        let tasks = poller::spawn(config, update_tx, refresh_rx);
-        Polling {
-            tasks,
-            updates,
-            refresh,
-        }
-    }
-}
-
-impl Drop for Polling {
-    fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
-        }
-    }
-}
-
 /// The main board first, then each `[[page]]`.
 pub fn pages_of(config: &Config) -> Vec<PageConfig> {
     let mut pages = vec![PageConfig {
@@ -324,10 +237,34 @@ pub fn page_view(full: &ViewModel, page: &PageConfig, filter: &str) -> ViewModel
     })
 }
 
+/// The page's pipelines as shared by the screen, acknowledgements on: the whole board itself
+/// when nothing narrows or marks it (no copy of 100,000 cards per frame), else the page's cut.
+fn shown_view(
+    full: &Arc<ViewModel>,
+    page: &PageConfig,
+    filter: &str,
+    acks: &Acknowledgements,
+) -> Arc<ViewModel> {
+    let narrowed = page.filter.is_some() || !filter.trim().is_empty();
+    if !narrowed && acks.is_empty() {
+        return Arc::clone(full);
+    }
+    let mut view = page_view(full, page, filter);
+    acks.apply(&mut view);
+    Arc::new(view)
+}
+
 /// Seconds since the freshest successful poll, in steps so the screen changes every 5 s at most
 /// in the first minute and every minute after.
 pub fn updated_ago(state: &State, now: Timestamp) -> Option<u64> {
-    let last = state.sources.iter().filter_map(|s| s.last_success).max()?;
+    updated_ago_since(
+        state.sources.iter().filter_map(|s| s.last_success).max(),
+        now,
+    )
+}
+
+fn updated_ago_since(last: Option<Timestamp>, now: Timestamp) -> Option<u64> {
+    let last = last?;
     let seconds = (now - last).num_seconds().max(0) as u64;
     Some(if seconds < 60 {
         seconds / 5 * 5
@@ -341,14 +278,18 @@ fn modified(path: Option<&std::path::Path>) -> Option<std::time::SystemTime> {
     std::fs::metadata(path?).and_then(|m| m.modified()).ok()
 }
 
+/// What a page's view is cut from: the build, the page, the typed filter and the
+/// acknowledgements' version.
+type Cut = (u64, usize, String, u64);
+
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     mut config: Config,
     mut theme: Theme,
     options: &Options,
 ) -> std::io::Result<()> {
-    let mut polling = Polling::start(&config);
-    let mut state = State::new(&config);
+    let mut live = Live::start(config.clone());
+    let mut latest = live.views.borrow_and_update().clone();
     let mut pages = pages_of(&config);
     let mut page = 0usize;
     let mut page_since = Instant::now();
@@ -364,16 +305,19 @@ async fn event_loop(
     let (reload_tx, mut reload_rx) = mpsc::channel(1);
     let mut reload_in_flight = false;
     let mut config_error: Option<String> = None;
-    let mut tracker = Tracker::default();
-    let mut observed = u64::MAX;
     let mut notices: Vec<(String, Instant)> = Vec::new();
-    let mut cache = DoraCache {
-        key: None,
-        report: None,
-    };
-    let mut drawn: Option<(ViewModel, Screen)> = None;
+    let mut notices_changed = true;
     let mut acks = Acknowledgements::default();
-    let mut trends_cache = TrendsCache::default();
+    // Bumped on each change to the acknowledgements, so the page's cut is made again.
+    let mut acks_version = 0u64;
+    // The build the acknowledgements were last settled against.
+    let mut settled: Option<u64> = None;
+    // Whether the live model was told the trends view is shown.
+    let mut trends_asked = false;
+    // The page's view, cut for `Cut`.
+    let mut shown: Option<(Cut, Arc<ViewModel>)> = None;
+    // What the terminal shows: the cut drawn, and the screen's state.
+    let mut drawn: Option<(Cut, Screen)> = None;
     let mut log_cache = LogCache::default();
     let (log_tx, mut log_rx) = mpsc::channel::<(LogKey, Result<LogText, String>)>(4);
     // SIGTERM (a supervisor), SIGHUP (the SSH session dropped), SIGINT (kill -INT; Ctrl-C
@@ -382,16 +326,6 @@ async fn event_loop(
     let mut signals = Signals::new()?;
     loop {
         let now = Utc::now();
-        let full = view_at(&config, &state, &mut cache, now);
-        if state.generation != observed {
-            observed = state.generation;
-            for transition in tracker.observe(&full, now) {
-                attend(&config, &transition);
-                if transition.event == Attention::Green {
-                    notices.push((transition.notice(), Instant::now() + NOTICE_FOR));
-                }
-            }
-        }
         if pages.len() > 1 && !screen.paused && page_since.elapsed() >= config.display.rotate {
             page = (page + 1) % pages.len();
             page_since = Instant::now();
@@ -400,33 +334,58 @@ async fn event_loop(
             screen.selected = None;
             screen.detail = false;
         }
+        if screen.trends != trends_asked {
+            trends_asked = screen.trends;
+            live.show_trends(trends_asked);
+        }
         screen.page = (pages.len() > 1).then(|| Page {
             index: page,
             count: pages.len(),
             name: pages[page].name.clone(),
         });
+        let noticed = notices.len();
         notices.retain(|(_, until)| *until > Instant::now());
-        screen.notices = config_error
-            .iter()
-            .cloned()
-            .chain(notices.iter().map(|(text, _)| text.clone()))
-            .collect();
+        // Copied only when they change: a busy wall can hold thousands.
+        if notices_changed || notices.len() != noticed {
+            notices_changed = false;
+            screen.notices = config_error
+                .iter()
+                .cloned()
+                .chain(notices.iter().map(|(text, _)| text.clone()))
+                .collect();
+        }
         screen.updated_ago = if screen.kiosk {
-            updated_ago(&state, now)
+            updated_ago_since(latest.last_success, now)
         } else {
             None
         };
-        acks.settle(&full.pipelines);
-        let mut view = page_view(&full, &pages[page], &screen.filter);
-        acks.apply(&mut view);
-        if screen.trends {
-            view.trends = Some(trends_cache.get(&config, &state, now));
+        if settled != Some(latest.build) {
+            settled = Some(latest.build);
+            if !acks.is_empty() {
+                let before = acks.len();
+                acks.settle(&latest.view.pipelines);
+                if acks.len() != before {
+                    acks_version += 1;
+                }
+            }
         }
+        let cut: Cut = (latest.build, page, screen.filter.clone(), acks_version);
+        let view = match &shown {
+            Some((key, view)) if *key == cut => Arc::clone(view),
+            _ => {
+                let view = shown_view(&latest.view, &pages[page], &screen.filter, &acks);
+                shown = Some((cut.clone(), Arc::clone(&view)));
+                view
+            }
+        };
         screen.clamp(view.pipelines.len());
         if let Some(pane) = &mut screen.log {
             pane.top(ui::log::rows(terminal.get_frame().area()));
         }
-        if drawn.as_ref() != Some(&(view.clone(), screen.clone())) {
+        if drawn
+            .as_ref()
+            .is_none_or(|(key, drawn)| *key != cut || *drawn != screen)
+        {
             // One synchronized update per frame: the terminal shows it whole or not at all.
             crossterm::execute!(std::io::stdout(), BeginSynchronizedUpdate)?;
             let frame = terminal.draw(|frame| ui::draw(frame, &view, &screen, &theme))?;
@@ -439,13 +398,11 @@ async fn event_loop(
                 }
                 crossterm::execute!(out, EndSynchronizedUpdate)?;
             }
-            drawn = Some((view.clone(), screen.clone()));
+            drawn = Some((cut, screen.clone()));
         }
         tokio::select! {
-            Some(update) = polling.updates.recv() => {
-                state.record(update.index, update.at, update.result);
-                state.pace(update.index, update.paced_until);
-            }
+            // Keys first: a key waiting is answered before a new build is taken in.
+            biased;
             event = keys.next() => match event {
                 Some(Ok(Event::Key(key))) => {
                     crate::panics::inject("key");
@@ -455,19 +412,21 @@ async fn event_loop(
                             suspend::suspend(terminal)?;
                             drawn = None;
                         }
-                        Action::Refresh => {
-                            polling.refresh.send_modify(|n| *n += 1);
-                        }
+                        Action::Refresh => live.refresh(),
                         Action::OpenLog => match open_log(&config, &view, &screen, &log_cache, &log_tx) {
                             Some(pane) => screen.log = Some(pane),
-                            None => notices.push((
-                                "nothing is failing: no log to read".to_string(),
-                                Instant::now() + HINT_FOR,
-                            )),
+                            None => {
+                                notices.push((
+                                    "nothing is failing: no log to read".to_string(),
+                                    Instant::now() + HINT_FOR,
+                                ));
+                                notices_changed = true;
+                            }
                         },
                         Action::Acknowledge => {
                             if let Some(pipeline) = acted_on(&view, &screen) {
                                 acks.toggle(pipeline, &ack::local_user(), Utc::now());
+                                acks_version += 1;
                             }
                         }
                         Action::NextPage | Action::PreviousPage if pages.len() > 1 => {
@@ -494,11 +453,25 @@ async fn event_loop(
                 Some(Err(err)) => return Err(err),
                 None => return Ok(()),
             },
+            Some(rang) = live.transitions.recv() => {
+                notices_changed = true;
+                for transition in rang {
+                    attend(&config, &transition);
+                    if transition.event == Attention::Green {
+                        notices.push((transition.notice(), Instant::now() + NOTICE_FOR));
+                    }
+                }
+            }
+            changed = live.views.changed() => {
+                if changed.is_ok() {
+                    latest = live.views.borrow_and_update().clone();
+                }
+            }
             Some((key, result)) = log_rx.recv() => {
                 let state = match result {
                     Ok(log) => {
-                        let log = std::sync::Arc::new(log);
-                        log_cache.insert(key.clone(), std::sync::Arc::clone(&log));
+                        let log = Arc::new(log);
+                        log_cache.insert(key.clone(), Arc::clone(&log));
                         LogState::Ready(log)
                     }
                     Err(reason) => LogState::Failed(reason),
@@ -527,11 +500,8 @@ async fn event_loop(
                     match edited {
                         Ok((next, next_theme)) => {
                             config_error = None;
-                            if next.sources != config.sources {
-                                polling = Polling::start(&next);
-                                state = State::new(&next);
-                            }
-                            cache = DoraCache { key: None, report: None };
+                            notices_changed = true;
+                            live.reload(next.clone());
                             theme = next_theme;
                             screen.kiosk = options.kiosk || next.display.kiosk;
                             pages = pages_of(&next);
@@ -540,11 +510,13 @@ async fn event_loop(
                             screen.trends = pages[page].trends;
                             config = next;
                             drawn = None;
+                            shown = None;
                             tracing::info!("config reloaded from {}", config.origin);
                         }
                         Err(err) => {
                             tracing::warn!("config not reloaded: {err}");
                             config_error = Some(format!("config not reloaded, still running the last good one: {err}"));
+                            notices_changed = true;
                         }
                     }
                 }
@@ -819,6 +791,54 @@ mod tests {
         assert_eq!(updated_ago(&state, later(3)), Some(0));
         assert_eq!(updated_ago(&state, later(17)), Some(15));
         assert_eq!(updated_ago(&state, later(150)), Some(120));
+    }
+
+    /// A board of `api` failing and `web` passing, as the live model publishes it.
+    fn published_board() -> Arc<ViewModel> {
+        use crate::model::{BuildStatus, Pipeline, Snapshot};
+        let config = crate::config::parse(
+            "[[source]]\nname = \"ci\"\nkind = \"cctray\"\nurl = \"http://127.0.0.1:1/cc.xml\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let mut state = State::new(&config);
+        let now = Utc::now();
+        state.record(
+            0,
+            now,
+            Ok(Snapshot {
+                pipelines: vec![
+                    Pipeline::new("api", BuildStatus::Failing),
+                    Pipeline::new("web", BuildStatus::Passing),
+                ],
+                ..Snapshot::default()
+            }),
+        );
+        let dora = view::dora_report(&config, &state, now);
+        Arc::new(view::build(&config, &state, dora, now))
+    }
+
+    #[test]
+    fn the_shown_view_is_the_build_itself_until_a_filter_or_an_acknowledgement_marks_it() {
+        let full = published_board();
+        let main = &pages_of(&crate::config::load(None).unwrap())[0];
+        let mut acks = Acknowledgements::default();
+        assert!(Arc::ptr_eq(&shown_view(&full, main, "", &acks), &full));
+        let api = full.pipelines.iter().find(|p| p.name == "api").unwrap();
+        assert!(acks.toggle(api, "dara", Utc::now()));
+        let shown = shown_view(&full, main, "", &acks);
+        assert!(!Arc::ptr_eq(&shown, &full), "marked on a copy");
+        let api = shown.pipelines.iter().find(|p| p.name == "api").unwrap();
+        assert_eq!(
+            api.acknowledged.as_ref().map(|a| a.by.as_str()),
+            Some("dara")
+        );
+        assert!(
+            full.pipelines.iter().all(|p| p.acknowledged.is_none()),
+            "the build untouched"
+        );
+        let narrowed = shown_view(&full, main, "web", &acks);
+        assert_eq!(narrowed.pipelines.len(), 1);
     }
 
     #[test]

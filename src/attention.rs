@@ -72,12 +72,23 @@ impl Transition {
 }
 
 /// Remembers each pipeline's last definite colour. Stale and unknown are not transitions: a
-/// pipeline that goes stale and comes back failing does not ring again.
+/// pipeline that goes stale and comes back failing does not ring again. Keyed by source, then
+/// pipeline name, looked up without allocating, so one pass costs O(pipelines on the board).
 #[derive(Debug, Default)]
 pub struct Tracker {
-    last: HashMap<(String, String), (bool, Option<Timestamp>)>,
+    last: HashMap<String, HashMap<String, Colour>>,
+    /// Which pass is running: a pipeline not seen in a pass is forgotten after it.
+    pass: u64,
     /// This red spell has escalated already.
     escalated: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Colour {
+    failing: bool,
+    /// The first sighting of the current red spell, when known.
+    since: Option<Timestamp>,
+    seen_in: u64,
 }
 
 impl Tracker {
@@ -90,32 +101,59 @@ impl Tracker {
         failing: bool,
         since: Option<Timestamp>,
     ) {
-        self.last
-            .insert((source.to_string(), pipeline.to_string()), (failing, since));
+        let seen_in = self.pass;
+        self.last.entry(source.to_string()).or_default().insert(
+            pipeline.to_string(),
+            Colour {
+                failing,
+                since,
+                seen_in,
+            },
+        );
     }
 
     /// Transitions since the last call. Pipelines seen for the first time raise none. `now` is
     /// the exact time (the view's clock may be rounded to the minute).
     pub fn observe(&mut self, view: &ViewModel, now: Timestamp) -> Vec<Transition> {
+        self.pass += 1;
+        let pass = self.pass;
         let mut transitions = Vec::new();
         for p in &view.pipelines {
             let failing = match p.status {
                 PipelineStatus::Failing => true,
                 PipelineStatus::Passing => false,
-                PipelineStatus::Unknown | PipelineStatus::Stale => continue,
+                PipelineStatus::Unknown | PipelineStatus::Stale => {
+                    // Still on the board: its last colour is kept for when it comes back.
+                    if let Some(known) = self.known_mut(&p.source, &p.name) {
+                        known.seen_in = pass;
+                    }
+                    continue;
+                }
             };
-            let key = (p.source.clone(), p.name.clone());
             let since = p.failing_since.or(p.last_build_at);
-            let previous = self.last.insert(key, (failing, since));
-            let Some((was_failing, was_since)) = previous else {
+            let Some(known) = self.known_mut(&p.source, &p.name) else {
+                self.last.entry(p.source.clone()).or_default().insert(
+                    p.name.clone(),
+                    Colour {
+                        failing,
+                        since,
+                        seen_in: pass,
+                    },
+                );
                 continue;
             };
-            if was_failing == failing {
-                if failing {
-                    // Keep the first sighting of this red spell.
-                    let key = (p.source.clone(), p.name.clone());
-                    self.last.insert(key, (true, was_since.or(since)));
-                }
+            let was = *known;
+            *known = Colour {
+                failing,
+                // Keep the first sighting of this red spell.
+                since: if was.failing && failing {
+                    was.since.or(since)
+                } else {
+                    since
+                },
+                seen_in: pass,
+            };
+            if was.failing == failing {
                 continue;
             }
             transitions.push(Transition {
@@ -126,10 +164,17 @@ impl Tracker {
                 url: p.url.clone(),
                 breakers: p.breakers.clone(),
                 red_for: (!failing)
-                    .then_some(was_since)
+                    .then_some(was.since)
                     .flatten()
                     .and_then(|at| (now - at).to_std().ok()),
             });
+        }
+        // A pipeline its source no longer lists is forgotten, so memory follows the board. A
+        // source with nothing on the board (not polled yet after a config reload) keeps all.
+        for pipelines in self.last.values_mut() {
+            if pipelines.values().any(|colour| colour.seen_in == pass) {
+                pipelines.retain(|_, colour| colour.seen_in == pass);
+            }
         }
         transitions.extend(self.escalation(view));
         transitions
@@ -163,6 +208,19 @@ impl Tracker {
             }
             _ => None,
         }
+    }
+
+    fn known_mut(&mut self, source: &str, pipeline: &str) -> Option<&mut Colour> {
+        self.last.get_mut(source)?.get_mut(pipeline)
+    }
+
+    /// Pipelines whose last colour is remembered.
+    pub fn len(&self) -> usize {
+        self.last.values().map(HashMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -361,8 +419,50 @@ mod tests {
         assert_eq!(again, [Event::Escalated]);
     }
 
+    #[test]
+    fn a_pipeline_its_source_drops_is_forgotten_and_comes_back_quietly() {
+        let config = config::load(None).unwrap();
+        let mut state = State::new(&config);
+        let mut tracker = Tracker::default();
+        let board = |state: &mut State, minute: i64, names: &[(&str, BuildStatus)]| {
+            let pipelines = names.iter().map(|(n, s)| Pipeline::new(*n, *s)).collect();
+            state.record(
+                0,
+                at(minute),
+                Ok(Snapshot {
+                    pipelines,
+                    ..Snapshot::default()
+                }),
+            );
+            let dora = view::dora_report(&config, state, at(minute));
+            view::build(&config, state, dora, at(minute))
+        };
+        let both = [("api", BuildStatus::Passing), ("web", BuildStatus::Passing)];
+        assert!(
+            tracker
+                .observe(&board(&mut state, 0, &both), at(0))
+                .is_empty()
+        );
+        assert_eq!(tracker.len(), 2);
+        let only_web = [("web", BuildStatus::Passing)];
+        assert!(
+            tracker
+                .observe(&board(&mut state, 1, &only_web), at(1))
+                .is_empty()
+        );
+        assert_eq!(tracker.len(), 1, "api is no longer on the board");
+        let api_red = [("api", BuildStatus::Failing), ("web", BuildStatus::Failing)];
+        let rang = tracker.observe(&board(&mut state, 2, &api_red), at(2));
+        let names: Vec<&str> = rang.iter().map(|t| t.pipeline.as_str()).collect();
+        assert_eq!(names, ["web"], "api is a first sighting again");
+    }
+
+    /// Held to read by the tests that run a command, to write by the one that calls `end_all`.
+    static ENDING: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
     #[tokio::test]
     async fn the_command_sees_the_context() {
+        let _running = ENDING.read().await;
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
         let transition = Transition {
@@ -432,6 +532,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_limit_ends_the_command_and_what_it_started() {
+        let _running = ENDING.read().await;
         let dir = tempfile::tempdir().unwrap();
         let pids = dir.path().join("pid");
         let command = format!("sleep 300 & echo $! > {}; wait", pids.display());
@@ -443,6 +544,7 @@ mod tests {
 
     #[tokio::test]
     async fn what_a_finished_command_left_behind_is_ended() {
+        let _running = ENDING.read().await;
         let dir = tempfile::tempdir().unwrap();
         let pids = dir.path().join("pid");
         let command = format!("sleep 300 & echo $! > {}", pids.display());
@@ -456,6 +558,8 @@ mod tests {
 
     #[tokio::test]
     async fn end_all_ends_running_commands() {
+        // end_all ends every command running, those of the other tests too.
+        let _alone = ENDING.write().await;
         let dir = tempfile::tempdir().unwrap();
         let pids = dir.path().join("pid");
         let command = format!("sleep 300 & echo $! > {}; wait", pids.display());

@@ -23,6 +23,12 @@ pub const EXIT_OUTPUT: u8 = 4;
 /// Writes `text` to standard output and flushes it. On failure, says why on standard error
 /// (nothing for a closed pipe: the reader chose to stop) and returns the exit code to use.
 pub fn stdout(text: &str) -> Result<(), u8> {
+    stdout_with(|out| out.write_all(text.as_bytes()))
+}
+
+/// Lets `write` stream its output into standard output through one buffer (standard output
+/// alone writes line by line, a system call per line), then flushes it; fails as [`stdout`].
+pub fn stdout_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), u8> {
     if STDOUT_CLOSED.load(Ordering::Relaxed) {
         let _ = writeln!(
             std::io::stderr(),
@@ -30,8 +36,8 @@ pub fn stdout(text: &str) -> Result<(), u8> {
         );
         return Err(EXIT_OUTPUT);
     }
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(err) if err.kind() == ErrorKind::BrokenPipe => Err(EXIT_OUTPUT),
         Err(err) => {

@@ -83,6 +83,18 @@ pub fn in_progress(card: &PipelineView) -> bool {
         })
 }
 
+/// Work in progress per column, in one pass over the cards (cards of unknown columns are not
+/// counted).
+fn wip_by_column(columns: usize, cards: &[PipelineView]) -> Vec<usize> {
+    let mut wips = vec![0; columns];
+    for card in cards.iter().filter(|c| in_progress(c)) {
+        if let Some(wip) = wips.get_mut(card.column) {
+            *wip += 1;
+        }
+    }
+    wips
+}
+
 pub fn median(values: &mut [f64]) -> Option<f64> {
     if values.is_empty() {
         return None;
@@ -113,14 +125,12 @@ pub fn compute<'a>(
             queues.entry(&sample.name).or_default().push(q);
         }
     }
+    let wips = wip_by_column(columns.len(), cards);
     let stages: Vec<StageFlow> = columns
         .iter()
         .enumerate()
         .map(|(column, name)| {
-            let wip = cards
-                .iter()
-                .filter(|c| c.column == column && in_progress(c))
-                .count();
+            let wip = wips[column];
             let wip_limit = limits.get(name).copied();
             let mut durations = durations.remove(name.as_str()).unwrap_or_default();
             let mut queues = queues.remove(name.as_str()).unwrap_or_default();
@@ -148,11 +158,9 @@ pub fn compute<'a>(
 /// its own WIP; durations and the constraint stay those of the whole board.
 pub fn recount(flow: &Flow, cards: &[PipelineView]) -> Flow {
     let mut flow = flow.clone();
+    let wips = wip_by_column(flow.stages.len(), cards);
     for (column, stage) in flow.stages.iter_mut().enumerate() {
-        stage.wip = cards
-            .iter()
-            .filter(|c| c.column == column && in_progress(c))
-            .count();
+        stage.wip = wips[column];
         stage.breached = stage.wip_limit.is_some_and(|limit| stage.wip > limit);
     }
     flow

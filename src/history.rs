@@ -83,7 +83,10 @@ impl RunHistory {
                 .iter()
                 .map(|r| (r.id.clone(), Some(r.passed), r.commit.clone())),
         );
-        let mut next: Vec<RunRecord> = Vec::with_capacity(RUNS_KEPT);
+        // Sized for what is kept, not for RUNS_KEPT: most pipelines have seen a few runs, and a
+        // board of 100,000 would otherwise hold 160 MB of empty slots.
+        let mut next: Vec<RunRecord> =
+            Vec::with_capacity((listed.len() + self.runs.len()).min(RUNS_KEPT));
         for (id, passed, commit) in listed {
             if next.iter().any(|r| r.id == id) {
                 continue;

@@ -16,6 +16,7 @@ pub mod flow;
 pub mod format;
 pub mod history;
 pub mod init;
+pub mod live;
 pub mod logging;
 pub mod logs;
 pub mod model;

@@ -245,13 +245,17 @@ async fn once(config: &Config, json: bool, since: Option<std::time::Duration>, t
     }
     let now = chrono::Utc::now();
     let view = view::build(config, &state, view::dora_report(config, &state, now), now);
-    let text = if json {
-        let mut document = output::json(&view);
+    let written = if json {
+        let mut extra = Vec::new();
         if let Some(since) = since {
             let events = view::merged_events(&state);
-            document["since"] = output::since_json(&view, &events, since);
+            extra.push(("since", output::since_json(&view, &events, since)));
         }
-        format!("{document:#}\n")
+        // Streamed: each pipeline's object is made as it is written, through one buffer.
+        andon::emit::stdout_with(|out| {
+            output::write_json(&view, extra, &mut *out)?;
+            std::io::Write::write_all(out, b"\n")
+        })
     } else {
         let tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
         let paint = Paint((tty && !no_color()).then_some(theme));
@@ -260,9 +264,9 @@ async fn once(config: &Config, json: bool, since: Option<std::time::Duration>, t
             let events = view::merged_events(&state);
             text.push_str(&output::since(&view, &events, since, paint));
         }
-        text
+        andon::emit::stdout(&text)
     };
-    match andon::emit::stdout(&text) {
+    match written {
         Ok(()) => output::exit_code(&view) as u8,
         Err(code) => code,
     }

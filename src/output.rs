@@ -10,7 +10,7 @@ use crate::flow::{self, Flow};
 use crate::format::{self, key_figures, scope_figures};
 use crate::model::{DoraEvents, Timestamp};
 use crate::ui::Theme;
-use crate::view::{AndonState, PipelineStatus, ViewModel};
+use crate::view::{AndonState, PipelineStatus, PipelineView, ViewModel};
 use crate::{dora_json, dora_text};
 use ratatui::style::{Color, Modifier, Style};
 
@@ -99,6 +99,103 @@ fn quality_json(q: &DataQuality) -> Value {
 }
 
 pub fn json(view: &ViewModel) -> Value {
+    let mut document = summary_json(view);
+    document["pipelines"] = Value::Array(view.pipelines.iter().map(pipeline_json).collect());
+    document
+}
+
+/// Writes the document `json` gives, with `extra` fields added, pretty-printed as `{:#}` prints
+/// it, making each pipeline's object only as it is written: the document of a 100,000-pipeline
+/// board is never whole in memory.
+pub fn write_json(
+    view: &ViewModel,
+    extra: Vec<(&str, Value)>,
+    out: impl std::io::Write,
+) -> std::io::Result<()> {
+    let mut rest = match summary_json(view) {
+        Value::Object(fields) => fields,
+        _ => serde_json::Map::new(),
+    };
+    for (key, value) in extra {
+        rest.insert(key.to_string(), value);
+    }
+    let document = StreamedDocument {
+        rest,
+        pipelines: &view.pipelines,
+    };
+    // An I/O error comes back as itself (a closed pipe stays a closed pipe).
+    serde_json::to_writer_pretty(out, &document).map_err(std::io::Error::from)
+}
+
+/// The document's fields in `json`'s (sorted) order, with the pipelines produced one by one.
+struct StreamedDocument<'a> {
+    rest: serde_json::Map<String, Value>,
+    pipelines: &'a [PipelineView],
+}
+
+struct StreamedPipelines<'a>(&'a [PipelineView]);
+
+impl serde::Serialize for StreamedPipelines<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(pipeline_json))
+    }
+}
+
+impl serde::Serialize for StreamedDocument<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        const KEY: &str = "pipelines";
+        let mut map = serializer.serialize_map(Some(self.rest.len() + 1))?;
+        let mut written = false;
+        for (key, value) in &self.rest {
+            if !written && key.as_str() > KEY {
+                map.serialize_entry(KEY, &StreamedPipelines(self.pipelines))?;
+                written = true;
+            }
+            if key != KEY {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        if !written {
+            map.serialize_entry(KEY, &StreamedPipelines(self.pipelines))?;
+        }
+        map.end()
+    }
+}
+
+/// One card of the board (schema 1).
+fn pipeline_json(p: &PipelineView) -> Value {
+    json!({
+        "name": p.name,
+        "source": p.source,
+        "status": p.status.word(),
+        "building": p.building,
+        "stage": p.stage,
+        "url": p.url,
+        "last_build_at": p.last_build_at.map(rfc3339),
+        "failing_since": p.failing_since.filter(|_| p.status == PipelineStatus::Failing).map(rfc3339),
+        "stages": p.stages.iter().map(|s| json!({
+            "name": s.name,
+            "status": s.status,
+            "started_at": s.started_at.map(rfc3339),
+            "finished_at": s.finished_at.map(rfc3339),
+            "duration_seconds": s.duration_seconds(),
+            "queued_seconds": s.queued_seconds(),
+        })).collect::<Vec<_>>(),
+        "commit": p.commit,
+        "author": p.author,
+        "started_at": p.started_at.map(rfc3339),
+        "finished_at": p.finished_at.map(rfc3339),
+        "pass_rate": p.pass_rate.map(|r| json!({
+            "passed": r.passed,
+            "runs": r.runs,
+            "flaky": r.flaky,
+        })),
+    })
+}
+
+/// Everything but the pipelines.
+fn summary_json(view: &ViewModel) -> Value {
     let dora = &view.dora;
     let df = &dora.deployment_frequency;
     let lt = &dora.lead_time;
@@ -110,33 +207,6 @@ pub fn json(view: &ViewModel) -> Value {
         "andon": view.andon.state.word(),
         "escalated": view.andon.escalated(),
         "escalation": dora_json::escalation_json(&view.andon),
-        "pipelines": view.pipelines.iter().map(|p| json!({
-            "name": p.name,
-            "source": p.source,
-            "status": p.status.word(),
-            "building": p.building,
-            "stage": p.stage,
-            "url": p.url,
-            "last_build_at": p.last_build_at.map(rfc3339),
-            "failing_since": p.failing_since.filter(|_| p.status == PipelineStatus::Failing).map(rfc3339),
-            "stages": p.stages.iter().map(|s| json!({
-                "name": s.name,
-                "status": s.status,
-                "started_at": s.started_at.map(rfc3339),
-                "finished_at": s.finished_at.map(rfc3339),
-                "duration_seconds": s.duration_seconds(),
-                "queued_seconds": s.queued_seconds(),
-            })).collect::<Vec<_>>(),
-            "commit": p.commit,
-            "author": p.author,
-            "started_at": p.started_at.map(rfc3339),
-            "finished_at": p.finished_at.map(rfc3339),
-            "pass_rate": p.pass_rate.map(|r| json!({
-                "passed": r.passed,
-                "runs": r.runs,
-                "flaky": r.flaky,
-            })),
-        })).collect::<Vec<_>>(),
         "flow": flow_json(&view.flow),
         "dora": {
             "window_days": dora.window_days,
@@ -833,6 +903,44 @@ mod tests {
 
     fn at(hours: i64) -> Timestamp {
         Utc.timestamp_opt(1_790_000_000 + hours * 3600, 0).unwrap()
+    }
+
+    #[test]
+    fn the_streamed_document_is_the_document() {
+        let config = config::load(None).unwrap();
+        let mut state = State::new(&config);
+        let mut failing = Pipeline::new("api \"quoted\" \u{7}", BuildStatus::Failing);
+        failing.url = Some("https://ci/api/1".into());
+        let pipelines = vec![failing, Pipeline::new("web", BuildStatus::Passing)];
+        state.record(
+            0,
+            at(0),
+            Ok(Snapshot {
+                pipelines,
+                ..Snapshot::default()
+            }),
+        );
+        let view = view::build(
+            &config,
+            &state,
+            view::dora_report(&config, &state, at(0)),
+            at(0),
+        );
+        let since = json!({"fixed": [], "broke": ["api"]});
+        let mut expected = json(&view);
+        expected["since"] = since.clone();
+        let mut streamed = Vec::new();
+        write_json(&view, vec![("since", since)], &mut streamed).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            format!("{expected:#}")
+        );
+        let mut plain = Vec::new();
+        write_json(&view, Vec::new(), &mut plain).unwrap();
+        assert_eq!(
+            String::from_utf8(plain).unwrap(),
+            format!("{:#}", json(&view))
+        );
     }
 
     #[test]

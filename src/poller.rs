@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::{Config, SourceConfig};
 use crate::model::{Snapshot, Timestamp};
+use crate::sources::clients::Clients;
 use crate::sources::{Source, SourceError, http};
 
 #[derive(Debug)]
@@ -126,12 +127,10 @@ struct Poller {
 }
 
 impl Poller {
-    fn new(config: &SourceConfig) -> Poller {
-        let source = match &config.kind {
-            crate::config::SourceKind::Demo { .. } => Ok(http::client()),
-            _ => http::client_for(&config.transport),
-        }
-        .map(|client| Source::from_config(config, &client));
+    fn new(config: &SourceConfig, clients: &mut Clients) -> Poller {
+        let source = clients
+            .for_source(&config.kind, &config.transport)
+            .map(|client| Source::from_config(config, &client));
         Poller {
             name: config.name.as_str().into(),
             source,
@@ -157,12 +156,13 @@ impl Poller {
 
 /// Polls every source once, concurrently.
 pub async fn poll_all_once(config: &Config) -> Vec<Update> {
+    let mut clients = Clients::new();
     let polls = config
         .sources
         .iter()
         .enumerate()
         .map(|(index, source_config)| {
-            let poller = Poller::new(source_config);
+            let poller = Poller::new(source_config, &mut clients);
             async move {
                 let (at, result) = poller.poll().await;
                 Update {
@@ -183,12 +183,13 @@ pub fn spawn(
     updates: mpsc::Sender<Update>,
     refresh: watch::Receiver<u64>,
 ) -> Vec<JoinHandle<()>> {
+    let mut clients = Clients::new();
     config
         .sources
         .iter()
         .enumerate()
         .map(|(index, source_config)| {
-            let poller = Poller::new(source_config);
+            let poller = Poller::new(source_config, &mut clients);
             let interval = source_config.interval;
             let backoff_max = source_config.transport.backoff_max;
             let updates = updates.clone();

@@ -66,6 +66,10 @@ pub struct SourceState {
     pub snapshot: Option<Snapshot>,
     /// When the next poll is, while the server's rate limit holds it back past the interval.
     pub paced_until: Option<Timestamp>,
+    /// When each of this source's failing pipelines was first seen failing, by pipeline name.
+    pub failing_since: HashMap<String, Timestamp>,
+    /// Each of this source's pipelines' last runs, by pipeline name, for pass rates and flow.
+    pub history: HashMap<String, RunHistory>,
 }
 
 impl SourceState {
@@ -84,6 +88,8 @@ impl SourceState {
             insecure: config.transport.insecure,
             snapshot: None,
             paced_until: None,
+            failing_since: HashMap::new(),
+            history: HashMap::new(),
         }
     }
 
@@ -115,16 +121,15 @@ impl SourceState {
     }
 }
 
-/// Key of a pipeline across sources.
+/// Key of a pipeline across sources: (source, pipeline).
 pub type PipelineKey = (String, String);
 
+/// Each source keeps what it tracks of its own pipelines (`SourceState::failing_since`,
+/// `SourceState::history`), keyed by pipeline name, so a poll costs time in proportion to that
+/// source's pipelines, whatever the others hold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
     pub sources: Vec<SourceState>,
-    /// When each failing pipeline was first seen failing, for "since when".
-    pub failing_since: HashMap<PipelineKey, Timestamp>,
-    /// Each pipeline's last runs, for pass rates and stage flow figures.
-    pub history: HashMap<PipelineKey, RunHistory>,
     /// Bumped on every change to the data, so derived figures can be cached.
     pub generation: u64,
 }
@@ -133,10 +138,73 @@ impl State {
     pub fn new(config: &Config) -> State {
         State {
             sources: config.sources.iter().map(SourceState::new).collect(),
-            failing_since: HashMap::new(),
-            history: HashMap::new(),
             generation: 0,
         }
+    }
+
+    fn source_named(&self, source: &str) -> Option<&SourceState> {
+        self.sources.iter().find(|s| s.name == source)
+    }
+
+    /// When `pipeline` of `source` was first seen failing, while it fails.
+    pub fn failing_since(&self, source: &str, pipeline: &str) -> Option<Timestamp> {
+        self.source_named(source)?
+            .failing_since
+            .get(pipeline)
+            .copied()
+    }
+
+    /// The last runs of `pipeline` of `source`.
+    pub fn history(&self, source: &str, pipeline: &str) -> Option<&RunHistory> {
+        self.source_named(source)?.history.get(pipeline)
+    }
+
+    /// Every pipeline's run history, of every source.
+    pub fn histories(&self) -> impl Iterator<Item = &RunHistory> {
+        self.sources.iter().flat_map(|s| s.history.values())
+    }
+
+    /// Every failing pipeline's first sighting, keyed by (source, pipeline).
+    pub fn failing_since_by_key(&self) -> HashMap<PipelineKey, Timestamp> {
+        self.sources
+            .iter()
+            .flat_map(|s| {
+                s.failing_since
+                    .iter()
+                    .map(|(pipeline, since)| ((s.name.clone(), pipeline.clone()), *since))
+            })
+            .collect()
+    }
+
+    /// Every pipeline's run history with its source's name and its own.
+    pub fn histories_by_source(&self) -> impl Iterator<Item = (&str, &str, &RunHistory)> {
+        self.sources.iter().flat_map(|s| {
+            s.history
+                .iter()
+                .map(move |(pipeline, history)| (s.name.as_str(), pipeline.as_str(), history))
+        })
+    }
+
+    /// Seeds what was tracked before (a collector's history database), keyed by (source,
+    /// pipeline); entries of sources this state does not have are dropped.
+    pub fn restore_tracking(
+        &mut self,
+        failing_since: &HashMap<PipelineKey, Timestamp>,
+        history: &HashMap<PipelineKey, RunHistory>,
+    ) {
+        for source in &mut self.sources {
+            source.failing_since = failing_since
+                .iter()
+                .filter(|((s, _), _)| *s == source.name)
+                .map(|((_, pipeline), since)| (pipeline.clone(), *since))
+                .collect();
+            source.history = history
+                .iter()
+                .filter(|((s, _), _)| *s == source.name)
+                .map(|((_, pipeline), runs)| (pipeline.clone(), runs.clone()))
+                .collect();
+        }
+        self.generation += 1;
     }
 
     /// Records the result of one poll of source `index`, made at `at`.
@@ -151,10 +219,9 @@ impl State {
                 source.last_success = Some(at);
                 source.error = None;
                 source.error_since = None;
-                let name = source.name.clone();
-                self.track_failures(&name, &snapshot, at);
-                self.track_runs(&name, &snapshot);
-                self.sources[index].snapshot = Some(snapshot);
+                track_failures(&mut source.failing_since, &snapshot, at);
+                track_runs(&mut source.history, &snapshot);
+                source.snapshot = Some(snapshot);
             }
             Err(err) => {
                 if source.error.is_none() {
@@ -174,42 +241,52 @@ impl State {
             self.generation += 1;
         }
     }
+}
 
-    /// Pipelines a source no longer reports are forgotten, so memory follows the board.
-    fn track_runs(&mut self, source: &str, snapshot: &Snapshot) {
-        self.history.retain(|(s, pipeline), _| {
-            s != source || snapshot.pipelines.iter().any(|p| &p.name == pipeline)
-        });
-        for p in &snapshot.pipelines {
-            self.history
-                .entry((source.to_string(), p.name.clone()))
-                .or_default()
-                .observe(p);
+/// One pass over the snapshot: each pipeline's history moves from the old map to the new one
+/// (keeping its key, so a steady board allocates nothing here); pipelines the source no longer
+/// reports are left behind with the old map, so memory follows the board.
+fn track_runs(history: &mut HashMap<String, RunHistory>, snapshot: &Snapshot) {
+    let mut previous = std::mem::take(history);
+    history.reserve(snapshot.pipelines.len());
+    for p in &snapshot.pipelines {
+        if let Some(known) = history.get_mut(&p.name) {
+            known.observe(p);
+            continue;
         }
+        let (name, mut runs) = previous
+            .remove_entry(&p.name)
+            .unwrap_or_else(|| (p.name.clone(), RunHistory::default()));
+        runs.observe(p);
+        history.insert(name, runs);
     }
+}
 
-    fn track_failures(&mut self, source: &str, snapshot: &Snapshot, at: Timestamp) {
-        self.failing_since.retain(|(s, pipeline), _| {
-            s != source
-                || snapshot
-                    .pipelines
-                    .iter()
-                    .any(|p| &p.name == pipeline && p.status == BuildStatus::Failing)
-        });
-        for p in snapshot
-            .pipelines
-            .iter()
-            .filter(|p| p.status == BuildStatus::Failing)
-        {
-            let key = (source.to_string(), p.name.clone());
-            // A collector's word (it has watched longer) wins over a first sighting.
-            if let Some(since) = p.failing_since {
-                self.failing_since.insert(key, since);
-                continue;
-            }
-            let since = p.last_build_at.map_or(at, |built| built.min(at));
-            self.failing_since.entry(key).or_insert(since);
+/// Failing pipelines keep the time they were first seen failing (or the one a collector relays);
+/// the others are dropped.
+fn track_failures(
+    failing_since: &mut HashMap<String, Timestamp>,
+    snapshot: &Snapshot,
+    at: Timestamp,
+) {
+    let mut previous = std::mem::take(failing_since);
+    for p in snapshot
+        .pipelines
+        .iter()
+        .filter(|p| p.status == BuildStatus::Failing)
+    {
+        if failing_since.contains_key(&p.name) {
+            continue;
         }
+        let (name, mut since) = previous.remove_entry(&p.name).unwrap_or_else(|| {
+            let since = p.last_build_at.map_or(at, |built| built.min(at));
+            (p.name.clone(), since)
+        });
+        // A collector's word (it has watched longer) wins over a first sighting.
+        if let Some(relayed) = p.failing_since {
+            since = relayed;
+        }
+        failing_since.insert(name, since);
     }
 }
 
@@ -239,8 +316,6 @@ mod tests {
     fn state() -> State {
         State {
             sources: vec![source()],
-            failing_since: HashMap::new(),
-            history: HashMap::new(),
             generation: 0,
         }
     }
@@ -304,11 +379,10 @@ mod tests {
         state.record(0, at(10), Ok(run("#1", BuildStatus::Passing)));
         state.record(0, at(20), Ok(run("#2", BuildStatus::Failing)));
         state.record(0, at(30), Err(SourceError::new("timed out")));
-        let key = ("ci".to_string(), "api".to_string());
-        let rate = state.history[&key].pass_rate().unwrap();
+        let rate = state.history("ci", "api").unwrap().pass_rate().unwrap();
         assert_eq!((rate.passed, rate.runs), (1, 2));
         state.record(0, at(40), Ok(Snapshot::default()));
-        assert!(state.history.is_empty());
+        assert_eq!(state.histories().count(), 0);
     }
 
     #[test]
@@ -322,8 +396,7 @@ mod tests {
         };
         state.record(0, at(0), Ok(snapshot(BuildStatus::Failing)));
         state.record(0, at(10), Ok(relayed));
-        let key = ("ci".to_string(), "api".to_string());
-        assert_eq!(state.failing_since.get(&key), Some(&at(-3600)));
+        assert_eq!(state.failing_since("ci", "api"), Some(at(-3600)));
         assert_eq!(Freshness::from_word("stale"), Some(Freshness::Stale));
         assert_eq!(Freshness::from_word("green"), None);
     }
@@ -333,9 +406,36 @@ mod tests {
         let mut state = state();
         state.record(0, at(0), Ok(snapshot(BuildStatus::Failing)));
         state.record(0, at(10), Ok(snapshot(BuildStatus::Failing)));
-        let key = ("ci".to_string(), "api".to_string());
-        assert_eq!(state.failing_since.get(&key), Some(&at(0)));
+        assert_eq!(state.failing_since("ci", "api"), Some(at(0)));
         state.record(0, at(20), Ok(snapshot(BuildStatus::Passing)));
-        assert!(state.failing_since.is_empty());
+        assert_eq!(state.failing_since("ci", "api"), None);
+        assert!(state.sources[0].failing_since.is_empty());
+    }
+
+    #[test]
+    fn each_source_tracks_its_own_pipelines_even_under_the_same_name() {
+        let mut state = state();
+        let mut other = source();
+        other.name = "nightly".into();
+        state.sources.push(other);
+        state.record(0, at(0), Ok(snapshot(BuildStatus::Failing)));
+        state.record(1, at(5), Ok(snapshot(BuildStatus::Failing)));
+        state.record(0, at(10), Ok(snapshot(BuildStatus::Passing)));
+        assert_eq!(state.failing_since("ci", "api"), None);
+        assert_eq!(state.failing_since("nightly", "api"), Some(at(5)));
+        assert_eq!(state.histories().count(), 2);
+    }
+
+    #[test]
+    fn a_pipeline_listed_twice_is_tracked_once() {
+        let mut state = state();
+        let mut twice = snapshot(BuildStatus::Failing);
+        twice
+            .pipelines
+            .push(Pipeline::new("api", BuildStatus::Failing));
+        state.record(0, at(0), Ok(twice.clone()));
+        state.record(0, at(10), Ok(twice));
+        assert_eq!(state.failing_since("ci", "api"), Some(at(0)));
+        assert_eq!(state.sources[0].history.len(), 1);
     }
 }

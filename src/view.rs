@@ -248,20 +248,14 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
                 url: p.url.clone(),
                 label: p.label.clone(),
                 last_build_at: p.last_build_at,
-                failing_since: state
-                    .failing_since
-                    .get(&(source.name.clone(), p.name.clone()))
-                    .copied(),
+                failing_since: source.failing_since.get(&p.name).copied(),
                 stages: p.stages.clone(),
                 breakers: p.breakers.clone(),
                 commit: p.commit.clone(),
                 author: p.author.clone(),
                 started_at: p.started_at,
                 finished_at: p.finished_at,
-                pass_rate: state
-                    .history
-                    .get(&(source.name.clone(), p.name.clone()))
-                    .and_then(|h| h.pass_rate()),
+                pass_rate: source.history.get(&p.name).and_then(|h| h.pass_rate()),
                 acknowledged: None,
             });
         }
@@ -280,7 +274,43 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
                 &b.source,
             ))
     });
-    let sources: Vec<SourceView> = state
+    let sources = source_views(state, now);
+    let mut flow = flow::compute(
+        &columns,
+        &pipelines,
+        &config.board.wip_limits,
+        state.histories().flat_map(|h| h.stage_samples()),
+    );
+    let kinds: Vec<(String, &'static str)> =
+        sources.iter().map(|s| (s.name.clone(), s.kind)).collect();
+    flow.value_stream = crate::value_stream::compute(
+        &flow,
+        state.histories().flat_map(|h| h.stage_samples()),
+        &pipelines,
+        &kinds,
+    );
+    ViewModel {
+        title: config.title.clone(),
+        now,
+        flow,
+        andon: andon(&pipelines, &sources, now).escalate(
+            &pipelines,
+            config.andon.escalate_after,
+            now,
+        ),
+        columns,
+        // A collector's demo source counts too: its screens show the same warning.
+        demo: sources.iter().any(|s| s.kind == "demo"),
+        pipelines,
+        dora,
+        sources,
+        trends: None,
+    }
+}
+
+/// Each source's state as shown at `now`: freshness, how long, why.
+pub fn source_views(state: &State, now: Timestamp) -> Vec<SourceView> {
+    state
         .sources
         .iter()
         .map(|s| SourceView {
@@ -302,38 +332,7 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
             s.summary = s.status_line(now);
             s
         })
-        .collect();
-    let mut flow = flow::compute(
-        &columns,
-        &pipelines,
-        &config.board.wip_limits,
-        state.history.values().flat_map(|h| h.stage_samples()),
-    );
-    let kinds: Vec<(String, &'static str)> =
-        sources.iter().map(|s| (s.name.clone(), s.kind)).collect();
-    flow.value_stream = crate::value_stream::compute(
-        &flow,
-        state.history.values().flat_map(|h| h.stage_samples()),
-        &pipelines,
-        &kinds,
-    );
-    ViewModel {
-        title: config.title.clone(),
-        now,
-        flow,
-        andon: andon(&pipelines, &sources, now).escalate(
-            &pipelines,
-            config.andon.escalate_after,
-            now,
-        ),
-        columns,
-        // A collector's demo source counts too: its screens show the same warning.
-        demo: sources.iter().any(|s| s.kind == "demo"),
-        pipelines,
-        dora,
-        sources,
-        trends: None,
-    }
+        .collect()
 }
 
 /// The sources behind a fresh collector source, named `collector/ci`, each in the state the

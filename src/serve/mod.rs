@@ -126,8 +126,7 @@ impl History {
                 for ((source, pipeline), (failing, since)) in &remembered.colours {
                     tracker.remember(source, pipeline, *failing, *since);
                 }
-                state.failing_since = remembered.failing_since.clone();
-                state.history = remembered.history.clone();
+                state.restore_tracking(&remembered.failing_since, &remembered.history);
                 self.failing_since = remembered.failing_since;
                 self.histories = remembered.history;
                 self.colours = remembered.colours;
@@ -193,16 +192,18 @@ impl History {
             return;
         }
         let histories: Vec<(PipelineKey, RunHistory)> = state
-            .history
-            .iter()
-            .filter(|(key, history)| self.histories.get(*key) != Some(history))
-            .map(|(key, history)| (key.clone(), history.clone()))
+            .histories_by_source()
+            .map(|(source, pipeline, history)| {
+                ((source.to_string(), pipeline.to_string()), history)
+            })
+            .filter(|(key, history)| self.histories.get(key) != Some(*history))
+            .map(|(key, history)| (key, history.clone()))
             .collect();
         let line = view.andon.state.word().to_string();
+        let failing_since = state.failing_since_by_key();
         let change = Change {
             histories,
-            failing_since: (state.failing_since != self.failing_since)
-                .then(|| state.failing_since.clone()),
+            failing_since: (failing_since != self.failing_since).then_some(failing_since),
             colours: self.colours_of(view),
             transitions,
             line: (self.line.as_deref() != Some(line.as_str())).then_some(line),

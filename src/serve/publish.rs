@@ -104,8 +104,7 @@ pub fn feed(state: &State, view: &ViewModel, now: Timestamp) -> Feed {
         };
         let fresh = source.freshness(now) == Freshness::Ok;
         for p in &snapshot.pipelines {
-            let key = (source.name.clone(), p.name.clone());
-            let runs = state.history.get(&key).map_or(Vec::new(), |h| {
+            let runs = source.history.get(&p.name).map_or(Vec::new(), |h| {
                 h.runs
                     .iter()
                     .map(|r| FeedRun {
@@ -130,7 +129,7 @@ pub fn feed(state: &State, view: &ViewModel, now: Timestamp) -> Feed {
                 url: p.url.clone(),
                 label: p.label.clone(),
                 last_build_at: p.last_build_at,
-                failing_since: state.failing_since.get(&key).copied(),
+                failing_since: source.failing_since.get(&p.name).copied(),
                 stages: p
                     .stages
                     .iter()

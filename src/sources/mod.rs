@@ -7,6 +7,7 @@ pub mod andon;
 pub mod buildkite;
 pub mod cctray;
 pub mod cctray_text;
+pub mod clients;
 pub mod comparisons;
 pub mod delivery;
 pub mod demo;

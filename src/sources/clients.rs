@@ -1,0 +1,117 @@
+//! One HTTP client per distinct transport setting, shared by every source that uses it: one
+//! load of the system's root store and one connection pool, however many sources there are.
+//! Building a client loads and parses the system's roots (milliseconds of CPU and a few hundred
+//! KiB each), so a client per source made start-up grow with the number of sources.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use super::{SourceError, http};
+use crate::config::{SourceKind, Transport};
+
+/// What makes two sources' clients differ: the extra CA bundle and whether certificates are
+/// checked. Everything else a source sets (body cap, budget, backoff) is applied per request
+/// or per source, not in the client.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Setting {
+    ca_file: Option<PathBuf>,
+    insecure: bool,
+}
+
+impl Setting {
+    fn of(transport: &Transport) -> Setting {
+        Setting {
+            ca_file: transport.ca_file.clone(),
+            insecure: transport.insecure,
+        }
+    }
+}
+
+/// The clients of one config, built on first use and then handed out as cheap clones (a
+/// `reqwest::Client` is a handle to a shared pool).
+#[derive(Default)]
+pub struct Clients {
+    built: HashMap<Setting, Result<reqwest::Client, SourceError>>,
+    builds: usize,
+}
+
+impl Clients {
+    pub fn new() -> Clients {
+        Clients::default()
+    }
+
+    /// The client for `transport`, or why it cannot be set up (e.g. the CA file vanished).
+    pub fn get(&mut self, transport: &Transport) -> Result<reqwest::Client, SourceError> {
+        let setting = Setting::of(transport);
+        if let Some(client) = self.built.get(&setting) {
+            return client.clone();
+        }
+        self.builds += 1;
+        let client = http::client_for(transport);
+        self.built.insert(setting, client.clone());
+        client
+    }
+
+    /// The client a source of `kind` polls with. The demo makes no request; it shares the
+    /// default client so its transport settings can never make it fail.
+    pub fn for_source(
+        &mut self,
+        kind: &SourceKind,
+        transport: &Transport,
+    ) -> Result<reqwest::Client, SourceError> {
+        match kind {
+            SourceKind::Demo { .. } => self.get(&Transport::default()),
+            _ => self.get(transport),
+        }
+    }
+
+    /// How many clients were built: one per distinct setting in use.
+    pub fn builds(&self) -> usize {
+        self.builds
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_with_the_same_setting_share_one_client() {
+        let mut clients = Clients::new();
+        let plain = Transport::default();
+        let bigger_body = Transport {
+            max_body: 1024,
+            budget_per_hour: 7,
+            ..Transport::default()
+        };
+        let insecure = Transport {
+            insecure: true,
+            ..Transport::default()
+        };
+        for _ in 0..50 {
+            clients.get(&plain).unwrap();
+            clients.get(&bigger_body).unwrap();
+            clients.get(&insecure).unwrap();
+        }
+        assert_eq!(clients.builds(), 2, "one for verified, one for insecure");
+    }
+
+    #[test]
+    fn a_missing_ca_file_is_an_error_for_each_source_that_names_it_and_is_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = Transport {
+            ca_file: Some(dir.path().join("gone.pem")),
+            ..Transport::default()
+        };
+        let mut clients = Clients::new();
+        let first = clients.get(&missing).unwrap_err();
+        let second = clients.get(&missing).unwrap_err();
+        assert!(first.reason.starts_with("cannot read CA file"), "{first}");
+        assert_eq!(first.reason, second.reason);
+        assert_eq!(clients.builds(), 1);
+        assert!(
+            clients.get(&Transport::default()).is_ok(),
+            "others unaffected"
+        );
+    }
+}
