@@ -50,6 +50,7 @@ pub(super) fn by_service(
                 && samples.iter().any(|s| {
                     !(s.deployments.is_empty()
                         && s.leads.is_empty()
+                        && s.opened.is_empty()
                         && s.restores.is_empty()
                         && s.recoveries.is_empty())
                 })
