@@ -182,8 +182,10 @@ fn pipeline_json(p: &PipelineView) -> Value {
             "duration_seconds": s.duration_seconds(),
             "queued_seconds": s.queued_seconds(),
         })).collect::<Vec<_>>(),
+        "label": p.label,
         "commit": p.commit,
         "author": p.author,
+        "breakers": p.breakers,
         "started_at": p.started_at.map(rfc3339),
         "finished_at": p.finished_at.map(rfc3339),
         "pass_rate": p.pass_rate.map(|r| json!({

@@ -469,6 +469,15 @@ async fn once_shows_every_kind_read_with_what_its_recording_says() {
         .iter()
         .map(|v| (format!("test (Python {v})"), "passed".to_string()))
         .collect();
+    // GoCD names who broke its failing job; the feed's run labels come through as they are.
+    let broken = pipeline(&json, "example-service :: stage-2 :: job-1");
+    assert_eq!(
+        broken["breakers"],
+        serde_json::json!(["Jane Doe <jdoe@example.com>"]),
+        "{broken}"
+    );
+    assert_eq!(broken["label"], "648", "{broken}");
+    assert_eq!(pipeline(&json, "checkout")["label"], "#812");
     for (name, run, author) in [
         ("PhishBench/Unit Test", UNIT_TEST_RUN, "dependabot[bot]"),
         ("PhishBench/Lint", LINT_RUN, "Victor Zeng"),
