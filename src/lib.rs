@@ -19,6 +19,7 @@ pub mod init;
 pub mod live;
 pub mod logging;
 pub mod logs;
+pub mod memo;
 pub mod model;
 pub mod output;
 pub mod panics;

@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 use crate::attention::{Tracker, Transition};
 use crate::config::Config;
 use crate::dora::{DoraReport, Weekly};
+use crate::memo::Memo;
 use crate::model::Timestamp;
 use crate::poller;
 use crate::state::State;
@@ -132,10 +133,10 @@ struct Model {
     config: Config,
     state: State,
     tracker: Tracker,
-    dora: Option<((u64, Timestamp), DoraReport)>,
+    dora: Memo<(u64, Timestamp), DoraReport>,
     /// Whether builds carry the trends view's weekly figures.
     trends: bool,
-    weekly: Option<((u64, Timestamp), Weekly)>,
+    weekly: Memo<(u64, Timestamp), Weekly>,
     built_from: Option<(u64, Clock)>,
     /// The generation the tracker last saw.
     observed: Option<u64>,
@@ -163,9 +164,9 @@ impl Model {
             config,
             state,
             tracker: Tracker::default(),
-            dora: None,
+            dora: Memo::default(),
             trends: false,
-            weekly: None,
+            weekly: Memo::default(),
             built_from: None,
             observed: None,
             current: Published {
@@ -210,8 +211,8 @@ impl Model {
                             self.state = State::new(&next);
                         }
                         self.config = *next;
-                        self.dora = None;
-                        self.weekly = None;
+                        self.dora.clear();
+                        self.weekly.clear();
                         self.built_from = None;
                     }
                     Some(Command::Trends(shown)) => {
@@ -242,32 +243,22 @@ impl Model {
     }
 
     fn dora_at(&mut self, minute: Timestamp) -> DoraReport {
-        let key = (self.state.generation, minute);
-        match &self.dora {
-            Some((built, report)) if *built == key => report.clone(),
-            _ => {
-                let report = view::dora_report(&self.config, &self.state, minute);
-                self.dora = Some((key, report.clone()));
-                report
-            }
-        }
+        let (config, state) = (&self.config, &self.state);
+        self.dora.get((state.generation, minute), || {
+            view::dora_report(config, state, minute)
+        })
     }
 
     fn weekly_at(&mut self, minute: Timestamp) -> Weekly {
-        let key = (self.state.generation, minute);
-        match &self.weekly {
-            Some((built, weekly)) if *built == key => weekly.clone(),
-            _ => {
-                let weekly = crate::dora::weekly_with(
-                    &view::merged_events(&self.state),
-                    minute,
-                    crate::dora::TREND_WEEKS,
-                    &view::dora_settings(&self.config),
-                );
-                self.weekly = Some((key, weekly.clone()));
-                weekly
-            }
-        }
+        let (config, state) = (&self.config, &self.state);
+        self.weekly.get((state.generation, minute), || {
+            crate::dora::weekly_with(
+                &view::merged_events(state),
+                minute,
+                crate::dora::TREND_WEEKS,
+                &view::dora_settings(config),
+            )
+        })
     }
 
     /// Builds the view again if anything it shows changed since the last build; then the

@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, watch};
 use crate::attention::{Tracker, Transition};
 use crate::config::{Config, ServeConfig};
 use crate::dora::DoraReport;
+use crate::memo::Memo;
 use crate::model::Timestamp;
 use crate::state::{Freshness, PipelineKey, State};
 use crate::view::{self, PipelineStatus, ViewModel};
@@ -245,29 +246,19 @@ impl History {
     }
 }
 
-/// DORA figures change with the data or the clock's minute; computed once per change.
-#[derive(Default)]
-struct DoraCache {
-    key: Option<(u64, Timestamp)>,
-    report: Option<DoraReport>,
-}
-
-impl DoraCache {
-    fn get(&mut self, config: &Config, state: &State, now: Timestamp) -> DoraReport {
-        let minute = now
-            .duration_trunc(chrono::Duration::minutes(1))
-            .unwrap_or(now);
-        let key = (state.generation, minute);
-        match &self.report {
-            Some(report) if self.key == Some(key) => report.clone(),
-            _ => {
-                let report = view::dora_report(config, state, minute);
-                self.key = Some(key);
-                self.report = Some(report.clone());
-                report
-            }
-        }
-    }
+/// The DORA report at `now`'s minute, computed once per data change and minute.
+fn dora_at(
+    memo: &mut Memo<(u64, Timestamp), DoraReport>,
+    config: &Config,
+    state: &State,
+    now: Timestamp,
+) -> DoraReport {
+    let minute = now
+        .duration_trunc(chrono::Duration::minutes(1))
+        .unwrap_or(now);
+    memo.get((state.generation, minute), || {
+        view::dora_report(config, state, minute)
+    })
 }
 
 /// What decides the served documents besides the clock's minute: the data and each source's
@@ -348,10 +339,15 @@ pub async fn run(config: Config, options: Options) -> Result<(), String> {
         history_up: history.up,
         ..Health::default()
     };
-    let mut dora = DoraCache::default();
+    let mut dora = Memo::default();
     // Before the first request: documents that say every source is pending, never `{}`.
     let now = Utc::now();
-    let first = view::build(&config, &state, dora.get(&config, &state, now), now);
+    let first = view::build(
+        &config,
+        &state,
+        dora_at(&mut dora, &config, &state, now),
+        now,
+    );
     let mut published = publish::publish(&state, &first, &health, now, &Published::empty());
     published.transitions = publish::transitions_document(history.recent.make_contiguous());
     history.recent_changed = false;
@@ -385,7 +381,12 @@ pub async fn run(config: Config, options: Options) -> Result<(), String> {
             continue;
         }
         built = Some(key);
-        let view = view::build(&config, &state, dora.get(&config, &state, now), now);
+        let view = view::build(
+            &config,
+            &state,
+            dora_at(&mut dora, &config, &state, now),
+            now,
+        );
         let transitions = if state.generation != observed {
             observed = state.generation;
             tracker.observe(&view, now)
