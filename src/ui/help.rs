@@ -22,6 +22,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, scroll: u16, theme:
         Line::from("/ find by name · g hide green · n p next and previous page · Space pause"),
         Line::from("s DORA keys per service, worst first, and data quality (j/k scroll)"),
         Line::from("l the failed job's log · a someone is on it (again: take it back) · t trends"),
+        Line::from("Ctrl-Z suspend to the shell (fg brings the board back)"),
         Line::from(crate::format::LEGEND),
         Line::from(board_legend()),
         Line::from(""),
