@@ -189,7 +189,7 @@ impl Pipeline {
 }
 
 /// A successful production deployment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deployment {
     pub app: String,
     pub image_sha: Option<String>,
@@ -197,6 +197,7 @@ pub struct Deployment {
     pub finished_at: Timestamp,
     /// The source marks the deployment as unplanned rework (a hotfix or revert label, or a
     /// revert commit), where its API says so.
+    #[serde(default)]
     pub marked: Option<ReworkMark>,
 }
 
@@ -228,7 +229,7 @@ impl ReworkMark {
 }
 
 /// A commit that may be delivered by a deployment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     pub app: String,
     pub commit: String,
@@ -237,7 +238,7 @@ pub struct Change {
 }
 
 /// A production incident. `app == "unknown"` means attributed to no service.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Incident {
     pub app: String,
     pub id: String,
@@ -247,8 +248,8 @@ pub struct Incident {
 
 pub const UNATTRIBUTED_APP: &str = "unknown";
 
-/// The DORA events known to the radiator.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The DORA events known to the radiator (also as a collector's feed carries them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DoraEvents {
     pub deployments: Vec<Deployment>,
     pub changes: Vec<Change>,

@@ -193,8 +193,7 @@ async fn buildkite_fields_are_cleaned() {
 #[tokio::test]
 async fn collector_feed_fields_are_cleaned() {
     use andon::sources::andon::{
-        FEED_PATH, FEED_SCHEMA, Feed, FeedChange, FeedDeployment, FeedEvents, FeedIncident,
-        FeedPipeline, FeedRun, FeedSource, FeedStage,
+        FEED_PATH, FEED_SCHEMA, Feed, FeedPipeline, FeedRun, FeedSource, FeedStage,
     };
     let h = |text: &str| format!("{text}{HOSTILE}");
     let at = chrono::Utc::now();
@@ -239,21 +238,21 @@ async fn collector_feed_fields_are_cleaned() {
                 commit: Some(h("abc")),
             }],
         }],
-        events: FeedEvents {
-            deployments: vec![FeedDeployment {
+        events: andon::model::DoraEvents {
+            deployments: vec![andon::model::Deployment {
                 app: h("api"),
                 image_sha: Some(h("s1")),
                 commit: Some(h("abc")),
                 finished_at: at,
                 marked: None,
             }],
-            changes: vec![FeedChange {
+            changes: vec![andon::model::Change {
                 app: h("api"),
                 commit: h("abc"),
                 image_sha: Some(h("s1")),
                 committed_at: at,
             }],
-            incidents: vec![FeedIncident {
+            incidents: vec![andon::model::Incident {
                 app: h("api"),
                 id: h("INC-1"),
                 opened_at: at,

@@ -10,9 +10,7 @@ use super::metrics::{self, Health};
 use super::store::StoredTransition;
 use crate::model::{BuildStatus, Timestamp};
 use crate::output;
-use crate::sources::andon::{
-    FEED_SCHEMA, Feed, FeedEvents, FeedPipeline, FeedRun, FeedSource, FeedStage,
-};
+use crate::sources::andon::{FEED_SCHEMA, Feed, FeedPipeline, FeedRun, FeedSource, FeedStage};
 use crate::state::{Freshness, State};
 use crate::view::{self, ViewModel};
 
@@ -158,7 +156,7 @@ pub fn feed(state: &State, view: &ViewModel, now: Timestamp) -> Feed {
         schema: FEED_SCHEMA,
         sources,
         pipelines,
-        events: FeedEvents::of(&view::merged_events(state)),
+        events: view::merged_events(state),
     }
 }
 

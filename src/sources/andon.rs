@@ -16,8 +16,8 @@ use super::SourceError;
 use super::http;
 use crate::config::AndonConfig;
 use crate::model::{
-    BuildStatus, Change, Deployment, DoraEvents, Incident, PastRun, Pipeline, ReworkMark, Snapshot,
-    StageRun, StageStatus, Timestamp, Upstream,
+    BuildStatus, DoraEvents, PastRun, Pipeline, Snapshot, StageRun, StageStatus, Timestamp,
+    Upstream,
 };
 
 /// Where a collector serves its feed for screens.
@@ -34,7 +34,7 @@ pub struct Feed {
     pub schema: u32,
     pub sources: Vec<FeedSource>,
     pub pipelines: Vec<FeedPipeline>,
-    pub events: FeedEvents,
+    pub events: DoraEvents,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,78 +89,6 @@ pub struct FeedRun {
     pub id: String,
     pub passed: Option<bool>,
     pub commit: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct FeedEvents {
-    pub deployments: Vec<FeedDeployment>,
-    pub changes: Vec<FeedChange>,
-    pub incidents: Vec<FeedIncident>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FeedDeployment {
-    pub app: String,
-    pub image_sha: Option<String>,
-    pub commit: Option<String>,
-    pub finished_at: Timestamp,
-    /// How the collector's source marked it as rework (hotfix, revert), if it did.
-    #[serde(default)]
-    pub marked: Option<ReworkMark>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FeedChange {
-    pub app: String,
-    pub commit: String,
-    pub image_sha: Option<String>,
-    pub committed_at: Timestamp,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FeedIncident {
-    pub app: String,
-    pub id: String,
-    pub opened_at: Timestamp,
-    pub resolved_at: Option<Timestamp>,
-}
-
-impl FeedEvents {
-    pub fn of(events: &DoraEvents) -> FeedEvents {
-        FeedEvents {
-            deployments: events
-                .deployments
-                .iter()
-                .map(|d| FeedDeployment {
-                    app: d.app.clone(),
-                    image_sha: d.image_sha.clone(),
-                    commit: d.commit.clone(),
-                    finished_at: d.finished_at,
-                    marked: d.marked,
-                })
-                .collect(),
-            changes: events
-                .changes
-                .iter()
-                .map(|c| FeedChange {
-                    app: c.app.clone(),
-                    commit: c.commit.clone(),
-                    image_sha: c.image_sha.clone(),
-                    committed_at: c.committed_at,
-                })
-                .collect(),
-            incidents: events
-                .incidents
-                .iter()
-                .map(|i| FeedIncident {
-                    app: i.app.clone(),
-                    id: i.id.clone(),
-                    opened_at: i.opened_at,
-                    resolved_at: i.resolved_at,
-                })
-                .collect(),
-        }
-    }
 }
 
 /// Strings from the collector are untrusted like any server's: no control characters.
@@ -233,42 +161,9 @@ pub fn snapshot_of(feed: &Feed) -> Result<Snapshot, SourceError> {
             feed.schema
         )));
     }
-    let events = &feed.events;
     Ok(Snapshot {
         pipelines: feed.pipelines.iter().map(pipeline_of).collect(),
-        events: DoraEvents {
-            deployments: events
-                .deployments
-                .iter()
-                .map(|d| Deployment {
-                    app: clean(&d.app),
-                    image_sha: clean_opt(&d.image_sha),
-                    commit: clean_opt(&d.commit),
-                    finished_at: d.finished_at,
-                    marked: d.marked,
-                })
-                .collect(),
-            changes: events
-                .changes
-                .iter()
-                .map(|c| Change {
-                    app: clean(&c.app),
-                    commit: clean(&c.commit),
-                    image_sha: clean_opt(&c.image_sha),
-                    committed_at: c.committed_at,
-                })
-                .collect(),
-            incidents: events
-                .incidents
-                .iter()
-                .map(|i| Incident {
-                    app: clean(&i.app),
-                    id: clean(&i.id),
-                    opened_at: i.opened_at,
-                    resolved_at: i.resolved_at,
-                })
-                .collect(),
-        },
+        events: feed.events.clone(),
         upstream: feed
             .sources
             .iter()
@@ -368,6 +263,7 @@ impl AndonSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Deployment, Incident, ReworkMark};
     use chrono::{TimeZone, Utc};
 
     fn at(seconds: i64) -> Timestamp {
@@ -432,7 +328,7 @@ mod tests {
                 tls_verified: true,
             }],
             pipelines: vec![api, web],
-            events: FeedEvents::default(),
+            events: DoraEvents::default(),
         };
         let body = serde_json::to_string(&feed).unwrap();
         let snapshot = parse(&body).unwrap();
@@ -493,7 +389,7 @@ mod tests {
                 },
             ],
             pipelines: vec![web],
-            events: FeedEvents::default(),
+            events: DoraEvents::default(),
         };
         let mut state = crate::state::State::new(&config);
         state.record(0, at(0), snapshot_of(&feed));
@@ -566,8 +462,8 @@ mod tests {
                 tls_verified: true,
             }],
             pipelines: vec![api],
-            events: FeedEvents {
-                deployments: vec![FeedDeployment {
+            events: DoraEvents {
+                deployments: vec![Deployment {
                     app: "api".into(),
                     image_sha: None,
                     commit: Some("abc".into()),
@@ -575,7 +471,7 @@ mod tests {
                     marked: Some(ReworkMark::Hotfix),
                 }],
                 changes: Vec::new(),
-                incidents: vec![FeedIncident {
+                incidents: vec![Incident {
                     app: "api".into(),
                     id: "7".into(),
                     opened_at: at(-1800),
