@@ -75,6 +75,39 @@ pub const SOURCE_KINDS: [&str; 9] = [
     "andon",
 ];
 
+const CI_KINDS: &[&str] = &["github", "gitlab", "jenkins", "buildkite"];
+
+/// The source keys only some kinds take, with those kinds; every other key is taken by every
+/// kind. The parser refuses a key here for any other kind, and the JSON Schema is made from the
+/// same table.
+pub const KIND_KEYS: &[(&str, &[&str])] = &[
+    ("seed", &["demo"]),
+    (
+        "url",
+        &["prometheus", "exposition", "cctray", "andon", "jenkins"],
+    ),
+    ("lookback", &["prometheus"]),
+    ("events", &["prometheus", "exposition"]),
+    ("board", &["prometheus"]),
+    ("api_url", &["github", "gitlab", "buildkite"]),
+    ("repo", &["github"]),
+    ("project", &["gitlab"]),
+    ("organization", &["buildkite"]),
+    ("pipeline", &["buildkite"]),
+    ("branch", &["github", "gitlab", "buildkite"]),
+    ("workflows", &["github"]),
+    ("jobs", &["jenkins"]),
+    ("environment", &["github", "gitlab"]),
+    ("incident_label", &["github", "gitlab"]),
+    ("user", &["jenkins"]),
+    ("token", CI_KINDS),
+    ("token_env", CI_KINDS),
+    ("token_file", CI_KINDS),
+    ("deploy_pipeline", &["buildkite"]),
+    ("deploy_job", &["jenkins"]),
+    ("depth", &["jenkins"]),
+];
+
 /// How the screen looks and behaves (`[display]`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DisplayConfig {
@@ -528,8 +561,7 @@ struct RawSource {
     stage: Option<String>,
     seed: Option<u64>,
     lookback: Option<Spanned<String>>,
-    #[serde(default)]
-    events: EventNames,
+    events: Option<EventNames>,
     board: Option<BoardQuery>,
     // CI API sources.
     api_url: Option<Spanned<String>>,
@@ -949,6 +981,68 @@ fn host_matches(key: &str, host: &str) -> bool {
     key.eq_ignore_ascii_case(host)
 }
 
+/// The first key of `raw` that its kind does not take, with where it is written (the kind's
+/// place where toml gives the key no span of its own).
+fn misplaced_key(raw: &RawSource) -> Option<(&'static str, Range<usize>)> {
+    let at = |span: Option<Range<usize>>| span.or_else(|| Some(raw.kind.span()));
+    let spanned = |v: &Option<Spanned<String>>| v.as_ref().map(|v| v.span());
+    let present: [(&str, Option<Option<Range<usize>>>); 22] = [
+        ("seed", raw.seed.map(|_| None)),
+        ("url", raw.url.as_ref().map(|v| Some(v.span()))),
+        ("lookback", raw.lookback.as_ref().map(|v| Some(v.span()))),
+        ("events", raw.events.as_ref().map(|_| None)),
+        ("board", raw.board.as_ref().map(|_| None)),
+        ("api_url", raw.api_url.as_ref().map(|v| Some(v.span()))),
+        ("repo", raw.repo.as_ref().map(|v| Some(v.span()))),
+        ("project", raw.project.as_ref().map(|v| Some(v.span()))),
+        (
+            "organization",
+            raw.organization.as_ref().map(|v| Some(v.span())),
+        ),
+        ("pipeline", raw.pipeline.as_ref().map(|v| Some(v.span()))),
+        ("branch", raw.branch.as_ref().map(|v| Some(v.span()))),
+        ("workflows", raw.workflows.as_ref().map(|v| Some(v.span()))),
+        ("jobs", raw.jobs.as_ref().map(|v| Some(v.span()))),
+        (
+            "environment",
+            raw.environment.as_ref().map(|v| Some(v.span())),
+        ),
+        ("incident_label", spanned(&raw.incident_label).map(Some)),
+        ("user", spanned(&raw.user).map(Some)),
+        ("token", spanned(&raw.token).map(Some)),
+        ("token_env", spanned(&raw.token_env).map(Some)),
+        ("token_file", spanned(&raw.token_file).map(Some)),
+        (
+            "deploy_pipeline",
+            raw.deploy_pipeline.as_ref().map(|v| Some(v.span())),
+        ),
+        ("deploy_job", spanned(&raw.deploy_job).map(Some)),
+        ("depth", raw.depth.as_ref().map(|v| Some(v.span()))),
+    ];
+    let kind = raw.kind.get_ref().as_str();
+    present.into_iter().find_map(|(key, span)| {
+        let span = span?;
+        let takes = KIND_KEYS
+            .iter()
+            .find(|(k, _)| *k == key)
+            .is_some_and(|(_, kinds)| kinds.contains(&kind));
+        (!takes).then(|| (key, at(span).unwrap_or_default()))
+    })
+}
+
+/// "prometheus, exposition and cctray": the kinds that take `key`.
+fn kinds_taking(key: &str) -> String {
+    let kinds = KIND_KEYS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(&[][..], |(_, kinds)| *kinds);
+    match kinds.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 fn validate_source(
     raw: RawSource,
     index: usize,
@@ -1013,63 +1107,44 @@ fn validate_source(
         Ok(value.trim_end_matches('/').to_string())
     };
     let kind_word = raw.kind.get_ref().as_str();
-    let only_for = |present: bool, key: &str, kinds: &str| -> Result<(), ConfigError> {
-        if present {
-            Err(err(
-                raw.kind.span(),
-                &field(key),
-                format!("`{key}` applies only to {kinds} sources, not {kind_word}"),
-            ))
-        } else {
-            Ok(())
-        }
-    };
+    if SOURCE_KINDS.contains(&kind_word)
+        && let Some((key, span)) = misplaced_key(&raw)
+    {
+        return Err(err(
+            span,
+            &field(key),
+            format!(
+                "`{key}` applies only to {} sources, not {kind_word}",
+                kinds_taking(key)
+            ),
+        ));
+    }
     let kind = match kind_word {
-        "demo" => {
-            only_for(
-                raw.url.is_some(),
-                "url",
-                "prometheus, exposition and cctray",
-            )?;
-            SourceKind::Demo {
-                seed: raw.seed.unwrap_or(1),
-            }
-        }
+        "demo" => SourceKind::Demo {
+            seed: raw.seed.unwrap_or(1),
+        },
         "prometheus" => {
-            only_for(raw.seed.is_some(), "seed", "demo")?;
             let lookback = match &raw.lookback {
                 Some(v) => duration(v, &field("lookback"), err)?,
                 None => window * 3,
             };
             SourceKind::Prometheus(PrometheusConfig {
                 url: required_url("prometheus")?,
-                events: raw.events.clone(),
+                events: raw.events.clone().unwrap_or_default(),
                 board: raw.board.clone(),
                 lookback,
             })
         }
-        "exposition" => {
-            only_for(raw.seed.is_some(), "seed", "demo")?;
-            only_for(raw.board.is_some(), "board", "prometheus")?;
-            SourceKind::Exposition(ExpositionConfig {
-                url: required_url("exposition")?,
-                events: raw.events.clone(),
-            })
-        }
-        "cctray" => {
-            only_for(raw.seed.is_some(), "seed", "demo")?;
-            only_for(raw.board.is_some(), "board", "prometheus")?;
-            SourceKind::Cctray(CctrayConfig {
-                url: required_url("cctray")?,
-            })
-        }
-        "andon" => {
-            only_for(raw.seed.is_some(), "seed", "demo")?;
-            only_for(raw.board.is_some(), "board", "prometheus")?;
-            SourceKind::Andon(AndonConfig {
-                url: required_url("andon")?,
-            })
-        }
+        "exposition" => SourceKind::Exposition(ExpositionConfig {
+            url: required_url("exposition")?,
+            events: raw.events.clone().unwrap_or_default(),
+        }),
+        "cctray" => SourceKind::Cctray(CctrayConfig {
+            url: required_url("cctray")?,
+        }),
+        "andon" => SourceKind::Andon(AndonConfig {
+            url: required_url("andon")?,
+        }),
         "github" | "gitlab" | "jenkins" | "buildkite" => ci_kind(&raw, kind_word, index, err)?,
         other => {
             return Err(err(
@@ -1082,30 +1157,6 @@ fn validate_source(
             ));
         }
     };
-    if !matches!(kind_word, "github" | "gitlab" | "jenkins" | "buildkite") {
-        let ci_only = [
-            ("api_url", raw.api_url.is_some()),
-            ("repo", raw.repo.is_some()),
-            ("project", raw.project.is_some()),
-            ("organization", raw.organization.is_some()),
-            ("pipeline", raw.pipeline.is_some()),
-            ("branch", raw.branch.is_some()),
-            ("workflows", raw.workflows.is_some()),
-            ("jobs", raw.jobs.is_some()),
-            ("environment", raw.environment.is_some()),
-            ("incident_label", raw.incident_label.is_some()),
-            ("user", raw.user.is_some()),
-            ("token", raw.token.is_some()),
-            ("token_env", raw.token_env.is_some()),
-            ("token_file", raw.token_file.is_some()),
-            ("deploy_pipeline", raw.deploy_pipeline.is_some()),
-            ("deploy_job", raw.deploy_job.is_some()),
-            ("depth", raw.depth.is_some()),
-        ];
-        for (key, present) in ci_only {
-            only_for(present, key, "github, gitlab, jenkins and buildkite")?;
-        }
-    }
     let transport = validate_transport(&raw, interval, file, &field, err)?;
     Ok(SourceConfig {
         name,
@@ -1126,20 +1177,6 @@ fn ci_kind(
     err: &Locate,
 ) -> Result<SourceKind, ConfigError> {
     let field = |name: &str| format!("source[{index}].{name}");
-    let not_for = |present: Option<Range<usize>>, key: &str| -> Result<(), ConfigError> {
-        match present {
-            Some(span) => Err(err(
-                span,
-                &field(key),
-                format!("`{key}` does not apply to {kind} sources"),
-            )),
-            None => Ok(()),
-        }
-    };
-    let span_of = |v: &Option<Spanned<String>>| v.as_ref().map(|v| v.span());
-    not_for(raw.seed.as_ref().map(|_| raw.kind.span()), "seed")?;
-    not_for(raw.board.as_ref().map(|_| raw.kind.span()), "board")?;
-    not_for(raw.lookback.as_ref().map(|v| v.span()), "lookback")?;
     let required = |value: &Option<Spanned<String>>, key: &str, example: &str| {
         let Some(value) = value else {
             return Err(err(
@@ -1180,21 +1217,8 @@ fn ci_kind(
             .map_or("production".to_string(), |e| e.get_ref().trim().to_string())
     };
     let auth = auth(raw, kind, index, err)?;
-    if kind != "buildkite" {
-        not_for(
-            raw.deploy_pipeline.as_ref().map(|d| d.span()),
-            "deploy_pipeline",
-        )?;
-    }
-    if kind != "jenkins" {
-        not_for(span_of(&raw.deploy_job), "deploy_job")?;
-        not_for(raw.depth.as_ref().map(|d| d.span()), "depth")?;
-    }
     Ok(match kind {
         "github" => {
-            not_for(span_of(&raw.project), "project")?;
-            not_for(span_of(&raw.url), "url")?;
-            not_for(span_of(&raw.user), "user")?;
             let repo = required(&raw.repo, "repo", "owner/name")?;
             let parts: Vec<&str> = repo.split('/').collect();
             if parts.len() != 2 || parts.iter().any(|p| p.is_empty()) {
@@ -1221,34 +1245,18 @@ fn ci_kind(
                 auth,
             })
         }
-        "gitlab" => {
-            not_for(span_of(&raw.repo), "repo")?;
-            not_for(span_of(&raw.url), "url")?;
-            not_for(span_of(&raw.user), "user")?;
-            not_for(raw.workflows.as_ref().map(|w| w.span()), "workflows")?;
-            SourceKind::Gitlab(GitlabConfig {
-                api_url: api_url("https://gitlab.com/api/v4")?,
-                project: required(&raw.project, "project", "group/project")?,
-                branch: branch(),
-                environment: environment(),
-                incident_label: raw
-                    .incident_label
-                    .as_ref()
-                    .map(|l| l.get_ref().trim().to_string()),
-                auth,
-            })
-        }
+        "gitlab" => SourceKind::Gitlab(GitlabConfig {
+            api_url: api_url("https://gitlab.com/api/v4")?,
+            project: required(&raw.project, "project", "group/project")?,
+            branch: branch(),
+            environment: environment(),
+            incident_label: raw
+                .incident_label
+                .as_ref()
+                .map(|l| l.get_ref().trim().to_string()),
+            auth,
+        }),
         "jenkins" => {
-            for (key, span) in [
-                ("repo", span_of(&raw.repo)),
-                ("project", span_of(&raw.project)),
-                ("api_url", span_of(&raw.api_url)),
-                ("branch", span_of(&raw.branch)),
-                ("environment", span_of(&raw.environment)),
-                ("incident_label", span_of(&raw.incident_label)),
-            ] {
-                not_for(span, key)?;
-            }
             let url = raw.url.as_ref().ok_or_else(|| {
                 err(
                     raw.kind.span(),
@@ -1285,26 +1293,14 @@ fn ci_kind(
                 },
             })
         }
-        _ => {
-            for (key, span) in [
-                ("repo", span_of(&raw.repo)),
-                ("project", span_of(&raw.project)),
-                ("url", span_of(&raw.url)),
-                ("user", span_of(&raw.user)),
-                ("environment", span_of(&raw.environment)),
-                ("incident_label", span_of(&raw.incident_label)),
-            ] {
-                not_for(span, key)?;
-            }
-            SourceKind::Buildkite(BuildkiteConfig {
-                api_url: api_url("https://api.buildkite.com")?,
-                organization: required(&raw.organization, "organization", "my-org")?,
-                pipeline: required(&raw.pipeline, "pipeline", "my-pipeline")?,
-                branch: branch(),
-                auth,
-                deploy_pipeline: raw.deploy_pipeline.as_ref().is_some_and(|d| *d.get_ref()),
-            })
-        }
+        _ => SourceKind::Buildkite(BuildkiteConfig {
+            api_url: api_url("https://api.buildkite.com")?,
+            organization: required(&raw.organization, "organization", "my-org")?,
+            pipeline: required(&raw.pipeline, "pipeline", "my-pipeline")?,
+            branch: branch(),
+            auth,
+            deploy_pipeline: raw.deploy_pipeline.as_ref().is_some_and(|d| *d.get_ref()),
+        }),
     })
 }
 
@@ -1890,7 +1886,11 @@ token = "bkua_inline"
             "[[source]]\nname = \"g\"\nkind = \"github\"\nrepo = \"a/b\"\ndeploy_pipeline = true\n",
         );
         assert_eq!((e.line, e.field.as_str()), (5, "source[0].deploy_pipeline"));
-        assert!(e.message.contains("does not apply to github"), "{e}");
+        assert!(
+            e.message
+                .contains("applies only to buildkite sources, not github"),
+            "{e}"
+        );
         let e = error_of(
             "[[source]]\nname = \"c\"\nkind = \"cctray\"\nurl = \"http://x\"\ndeploy_pipeline = true\n",
         );
@@ -1899,6 +1899,32 @@ token = "bkua_inline"
             "[[source]]\nname = \"b\"\nkind = \"buildkite\"\norganization = \"o\"\npipeline = \"p\"\ndeploy_pipeline = \"yes\"\n",
         );
         assert_eq!((e.line, e.field.as_str()), (6, "source[0].deploy_pipeline"));
+    }
+
+    #[test]
+    fn a_key_its_kind_does_not_take_is_refused_where_it_is_written() {
+        let e = error_of(
+            "[[source]]\nname = \"c\"\nkind = \"cctray\"\nurl = \"http://x/cc.xml\"\nlookback = \"9d\"\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (5, "source[0].lookback"));
+        assert!(
+            e.message
+                .contains("`lookback` applies only to prometheus sources, not cctray"),
+            "{e}"
+        );
+        let e = error_of(
+            "[[source]]\nname = \"h\"\nkind = \"andon\"\nurl = \"http://x\"\n[source.events]\ndeploy = \"d\"\n",
+        );
+        assert_eq!(e.field, "source[0].events");
+        assert!(
+            e.message
+                .contains("applies only to prometheus and exposition sources, not andon"),
+            "{e}"
+        );
+        let e = error_of(
+            "[[source]]\nname = \"g\"\nkind = \"github\"\nrepo = \"a/b\"\njobs = [\"x\"]\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (5, "source[0].jobs"));
     }
 
     #[test]
@@ -1916,7 +1942,11 @@ token = "bkua_inline"
             "[[source]]\nname = \"g\"\nkind = \"gitlab\"\nproject = \"a/b\"\ndeploy_job = \"d\"\n",
         );
         assert_eq!((e.line, e.field.as_str()), (5, "source[0].deploy_job"));
-        assert!(e.message.contains("does not apply to gitlab"), "{e}");
+        assert!(
+            e.message
+                .contains("applies only to jenkins sources, not gitlab"),
+            "{e}"
+        );
         let e = error_of("[[source]]\nname = \"d\"\nkind = \"demo\"\ndeploy_job = \"d\"\n");
         assert_eq!(e.field, "source[0].deploy_job");
         let e = error_of(

@@ -20,65 +20,29 @@ pub const COMMON_SOURCE_KEYS: &[&str] = &[
     "backoff_max",
 ];
 
-const TOKEN_KEYS: &[&str] = &["token", "token_env", "token_file"];
-
-/// Each source kind with the keys it takes besides the common ones, and those it needs.
+/// Each source kind with the keys it takes besides the common ones (the parser's own table),
+/// and those it needs.
 pub fn source_kinds() -> Vec<(&'static str, Vec<&'static str>, Vec<&'static str>)> {
-    let with_token = |keys: &[&'static str]| {
-        let mut all = keys.to_vec();
-        all.extend_from_slice(TOKEN_KEYS);
-        all
+    let required = |kind: &str| -> Vec<&'static str> {
+        match kind {
+            "prometheus" | "exposition" | "cctray" | "andon" | "jenkins" => vec!["url"],
+            "github" => vec!["repo"],
+            "gitlab" => vec!["project"],
+            "buildkite" => vec!["organization", "pipeline"],
+            _ => vec![],
+        }
     };
-    vec![
-        ("demo", vec!["seed"], vec![]),
-        (
-            "prometheus",
-            vec!["url", "lookback", "events", "board"],
-            vec!["url"],
-        ),
-        ("exposition", vec!["url", "events"], vec!["url"]),
-        ("cctray", vec!["url"], vec!["url"]),
-        ("andon", vec!["url"], vec!["url"]),
-        (
-            "github",
-            with_token(&[
-                "api_url",
-                "repo",
-                "branch",
-                "workflows",
-                "environment",
-                "incident_label",
-            ]),
-            vec!["repo"],
-        ),
-        (
-            "gitlab",
-            with_token(&[
-                "api_url",
-                "project",
-                "branch",
-                "environment",
-                "incident_label",
-            ]),
-            vec!["project"],
-        ),
-        (
-            "jenkins",
-            with_token(&["url", "jobs", "user", "deploy_job", "depth"]),
-            vec!["url"],
-        ),
-        (
-            "buildkite",
-            with_token(&[
-                "api_url",
-                "organization",
-                "pipeline",
-                "branch",
-                "deploy_pipeline",
-            ]),
-            vec!["organization", "pipeline"],
-        ),
-    ]
+    crate::config::SOURCE_KINDS
+        .iter()
+        .map(|&kind| {
+            let keys = crate::config::KIND_KEYS
+                .iter()
+                .filter(|(_, kinds)| kinds.contains(&kind))
+                .map(|(key, _)| *key)
+                .collect();
+            (kind, keys, required(kind))
+        })
+        .collect()
 }
 
 fn text(description: &str) -> Value {
