@@ -375,20 +375,19 @@ fn andon(args: &[&str], env: &[(&str, &str)]) -> Output {
         .args(args)
         .env("XDG_CONFIG_HOME", "/nonexistent")
         .env_remove("ANDON_CONFIG")
-        .stdin(Stdio::null());
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     for (key, value) in env {
         command.env(key, value);
     }
     run_bounded(command, Duration::from_secs(20))
 }
 
-/// Runs `command`, killed (and the test failed) if it takes longer than `limit`.
+/// Runs `command` (its output as it was set up), killed and the test failed if it takes
+/// longer than `limit`.
 fn run_bounded(mut command: Command, limit: Duration) -> Output {
-    let child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = command.spawn().unwrap();
     let pid = child.id();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -1010,18 +1009,7 @@ fn andon_to(stdout: Stdio, args: &[&str]) -> Output {
         .stdin(Stdio::null())
         .stdout(stdout)
         .stderr(Stdio::piped());
-    let child = command.spawn().unwrap();
-    let pid = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    rx.recv_timeout(Duration::from_secs(20))
-        .unwrap_or_else(|_| {
-            support::tmux::kill(pid, "KILL");
-            panic!("andon did not finish");
-        })
-        .unwrap()
+    run_bounded(command, Duration::from_secs(20))
 }
 
 #[test]
@@ -1077,19 +1065,8 @@ fn andon_with_stdout_closed(args: &[&str], log: &Path) -> Output {
             Ok(())
         });
     }
-    let child = command.stdout(Stdio::inherit()).stderr(Stdio::piped());
-    let child = child.spawn().unwrap();
-    let pid = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    rx.recv_timeout(Duration::from_secs(20))
-        .unwrap_or_else(|_| {
-            support::tmux::kill(pid, "KILL");
-            panic!("andon did not finish");
-        })
-        .unwrap()
+    command.stdout(Stdio::inherit()).stderr(Stdio::piped());
+    run_bounded(command, Duration::from_secs(20))
 }
 
 #[test]
@@ -1354,7 +1331,9 @@ fn without_a_controlling_terminal_the_tui_says_so_and_once_works() {
             "sample-config.toml",
         ])
         .env("XDG_CONFIG_HOME", "/nonexistent")
-        .stdin(Stdio::null());
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let out = run_bounded(command, Duration::from_secs(10));
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(2));
@@ -1369,7 +1348,9 @@ fn without_a_controlling_terminal_the_tui_says_so_and_once_works() {
             "sample-config.toml",
         ])
         .env("XDG_CONFIG_HOME", "/nonexistent")
-        .stdin(Stdio::null());
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let out = run_bounded(command, Duration::from_secs(20));
     assert_no_panic(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("SOURCES"));
