@@ -91,15 +91,6 @@ pub struct FeedRun {
     pub commit: Option<String>,
 }
 
-/// Strings from the collector are untrusted like any server's: no control characters.
-fn clean(text: &str) -> String {
-    crate::sanitize::text(text).into_owned()
-}
-
-fn clean_opt(text: &Option<String>) -> Option<String> {
-    text.as_deref().map(clean)
-}
-
 fn build_status(word: &str) -> BuildStatus {
     match word {
         "passing" => BuildStatus::Passing,
@@ -109,7 +100,7 @@ fn build_status(word: &str) -> BuildStatus {
 }
 
 fn stage_of(stage: &FeedStage) -> StageRun {
-    let mut run = StageRun::new(clean(&stage.name), StageStatus::from_word(&stage.status));
+    let mut run = StageRun::new(stage.name.clone(), StageStatus::from_word(&stage.status));
     run.started_at = stage.started_at;
     run.finished_at = stage.finished_at;
     run.queued = stage
@@ -120,20 +111,20 @@ fn stage_of(stage: &FeedStage) -> StageRun {
 }
 
 fn pipeline_of(p: &FeedPipeline) -> Pipeline {
-    let mut pipeline = Pipeline::new(clean(&p.name), build_status(&p.status));
+    let mut pipeline = Pipeline::new(p.name.clone(), build_status(&p.status));
     pipeline.stale = p.stale;
     pipeline.building = p.building;
-    pipeline.stage = clean_opt(&p.stage);
-    pipeline.url = clean_opt(&p.url);
-    pipeline.label = clean_opt(&p.label);
+    pipeline.stage = p.stage.clone();
+    pipeline.url = p.url.clone();
+    pipeline.label = p.label.clone();
     pipeline.last_build_at = p.last_build_at;
     pipeline.failing_since = p
         .failing_since
         .filter(|_| pipeline.status == BuildStatus::Failing);
     pipeline.stages = p.stages.iter().map(stage_of).collect();
-    pipeline.breakers = p.breakers.iter().map(|b| clean(b)).collect();
-    pipeline.commit = clean_opt(&p.commit);
-    pipeline.author = clean_opt(&p.author);
+    pipeline.breakers = p.breakers.clone();
+    pipeline.commit = p.commit.clone();
+    pipeline.author = p.author.clone();
     pipeline.started_at = p.started_at;
     pipeline.finished_at = p.finished_at;
     pipeline.no_verdict = p.no_verdict;
@@ -141,19 +132,20 @@ fn pipeline_of(p: &FeedPipeline) -> Pipeline {
     pipeline.previous = p
         .runs
         .iter()
-        .filter(|r| Some(clean(&r.id)) != current)
+        .filter(|r| Some(&r.id) != current.as_ref())
         .filter_map(|r| {
             Some(PastRun {
-                id: clean(&r.id),
+                id: r.id.clone(),
                 passed: r.passed?,
-                commit: clean_opt(&r.commit),
+                commit: r.commit.clone(),
             })
         })
         .collect();
     pipeline
 }
 
-/// The screen's snapshot of a collector's feed. Pure.
+/// The screen's snapshot of a collector's feed. Pure; its text is cleaned where every poll's
+/// is (the poller), like any server's.
 pub fn snapshot_of(feed: &Feed) -> Result<Snapshot, SourceError> {
     if feed.schema != FEED_SCHEMA {
         return Err(SourceError::new(format!(
@@ -168,10 +160,10 @@ pub fn snapshot_of(feed: &Feed) -> Result<Snapshot, SourceError> {
             .sources
             .iter()
             .map(|s| Upstream {
-                name: clean(&s.name),
-                kind: clean(&s.kind),
-                state: clean(&s.state),
-                error: clean_opt(&s.error),
+                name: s.name.clone(),
+                kind: s.kind.clone(),
+                state: s.state.clone(),
+                error: s.error.clone(),
                 since: s.since,
                 last_success: s.last_success,
                 insecure: !s.tls_verified,
@@ -344,8 +336,11 @@ mod tests {
             }],
             "the current run is the card itself; runs without a verdict are not history"
         );
+        // As the poller hands every poll's snapshot on: cleaned.
+        let mut cleaned = snapshot.clone();
+        crate::sanitize::snapshot(&mut cleaned);
         assert_eq!(
-            snapshot.pipelines[1].name, "web[31m",
+            cleaned.pipelines[1].name, "web[31m",
             "control bytes dropped"
         );
         assert!(snapshot.pipelines[1].stale);
