@@ -209,6 +209,8 @@ impl Model {
                         if next.sources != self.config.sources {
                             polling = Polling::start(&next);
                             self.state = State::new(&next);
+                            // A new state counts generations afresh: judge its first build.
+                            self.observed = None;
                         }
                         self.config = *next;
                         self.dora.clear();

@@ -132,9 +132,11 @@ impl History {
                 self.histories = remembered.history;
                 self.colours = remembered.colours;
                 self.line = remembered.line;
-                let from =
-                    Utc::now() - chrono::Duration::from_std(store.retention()).unwrap_or_default();
-                match store.transitions_since(from) {
+                let from = chrono::Duration::from_std(store.retention())
+                    .ok()
+                    .and_then(|kept| Utc::now().checked_sub_signed(kept))
+                    .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC);
+                match store.transitions_since(from, RECENT_TRANSITIONS) {
                     Ok(list) => self.recent = list.into_iter().collect(),
                     Err(reason) => tracing::warn!("transitions not read: {reason}"),
                 }

@@ -318,16 +318,22 @@ impl Store {
     }
 
     /// Transitions at or after `from`, oldest first.
-    pub fn transitions_since(&self, from: Timestamp) -> Result<Vec<StoredTransition>, String> {
+    /// The newest `limit` transitions at or after `from`, oldest first (only those are read).
+    pub fn transitions_since(
+        &self,
+        from: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<StoredTransition>, String> {
         let mut query = self
             .conn
             .prepare(
                 "SELECT at, source, pipeline, event, red_seconds, notice FROM transitions \
-                 WHERE at >= ?1 ORDER BY at, rowid",
+                 WHERE at >= ?1 ORDER BY at DESC, rowid DESC LIMIT ?2",
             )
             .map_err(|e| self.fail(e))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = query
-            .query_map(params![from.timestamp()], |row| {
+            .query_map(params![from.timestamp(), limit], |row| {
                 Ok((
                     row.get::<_, i64>(0)?,
                     StoredTransition {
@@ -347,6 +353,7 @@ impl Store {
             t.at = time(at).unwrap_or_default();
             out.push(t);
         }
+        out.reverse();
         Ok(out)
     }
 }
@@ -470,10 +477,38 @@ mod tests {
         assert_eq!(remembered.failing_since[&key("api")], at(-2520));
         assert_eq!(remembered.colours[&key("api")], (true, Some(at(-2520))));
         assert_eq!(remembered.line.as_deref(), Some("red"));
-        let transitions = store.transitions_since(at(-60)).unwrap();
+        let transitions = store.transitions_since(at(-60), 500).unwrap();
         assert_eq!(transitions.len(), 1);
         assert_eq!(transitions[0].notice, "✗ api went red");
-        assert!(store.transitions_since(at(1)).unwrap().is_empty());
+        assert!(store.transitions_since(at(1), 500).unwrap().is_empty());
+    }
+
+    #[test]
+    fn only_the_newest_transitions_asked_for_are_read_oldest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path(), Duration::from_secs(30 * 86_400)).unwrap();
+        for (i, pipeline) in ["a", "b", "c"].iter().enumerate() {
+            let change = Change {
+                transitions: vec![Transition {
+                    event: Event::Red,
+                    pipeline: pipeline.to_string(),
+                    source: "ci".into(),
+                    stage: None,
+                    url: None,
+                    breakers: Vec::new(),
+                    red_for: None,
+                }],
+                ..Change::default()
+            };
+            store.save(&change, at(i as i64 * 10)).unwrap();
+        }
+        let read: Vec<String> = store
+            .transitions_since(at(-60), 2)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.pipeline)
+            .collect();
+        assert_eq!(read, ["b", "c"]);
     }
 
     #[test]
