@@ -981,6 +981,19 @@ fn host_matches(key: &str, host: &str) -> bool {
     key.eq_ignore_ascii_case(host)
 }
 
+/// A source's URL as the config writes it: http:// or https://, nothing a terminal would obey
+/// (it is shown by `check` and on the screen), without a trailing slash.
+fn http_url(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if !(text.starts_with("http://") || text.starts_with("https://")) {
+        return Err(format!("{text:?} is not an http:// or https:// URL"));
+    }
+    if text.chars().any(crate::sanitize::is_unsafe) {
+        return Err(format!("{text:?} holds a control character"));
+    }
+    Ok(text.trim_end_matches('/').to_string())
+}
+
 /// The first key of `raw` that its kind does not take, with where it is written (the kind's
 /// place where toml gives the key no span of its own).
 fn misplaced_key(raw: &RawSource) -> Option<(&'static str, Range<usize>)> {
@@ -1096,15 +1109,7 @@ fn validate_source(
                 format!("a {kind} source needs a url"),
             )
         })?;
-        let value = url.get_ref().trim();
-        if !(value.starts_with("http://") || value.starts_with("https://")) {
-            return Err(err(
-                url.span(),
-                &field("url"),
-                format!("{value:?} is not an http:// or https:// URL"),
-            ));
-        }
-        Ok(value.trim_end_matches('/').to_string())
+        http_url(url.get_ref()).map_err(|reason| err(url.span(), &field("url"), reason))
     };
     let kind_word = raw.kind.get_ref().as_str();
     if SOURCE_KINDS.contains(&kind_word)
@@ -1192,15 +1197,7 @@ fn ci_kind(
         Ok(text.to_string())
     };
     let url_of = |value: &Spanned<String>, key: &str| {
-        let text = value.get_ref().trim();
-        if !(text.starts_with("http://") || text.starts_with("https://")) {
-            return Err(err(
-                value.span(),
-                &field(key),
-                format!("{text:?} is not an http:// or https:// URL"),
-            ));
-        }
-        Ok(text.trim_end_matches('/').to_string())
+        http_url(value.get_ref()).map_err(|reason| err(value.span(), &field(key), reason))
     };
     let api_url = |default: &str| match &raw.api_url {
         Some(v) => url_of(v, "api_url"),
@@ -1899,6 +1896,19 @@ token = "bkua_inline"
             "[[source]]\nname = \"b\"\nkind = \"buildkite\"\norganization = \"o\"\npipeline = \"p\"\ndeploy_pipeline = \"yes\"\n",
         );
         assert_eq!((e.line, e.field.as_str()), (6, "source[0].deploy_pipeline"));
+    }
+
+    #[test]
+    fn a_url_with_a_control_character_is_refused() {
+        let e = error_of(
+            "[[source]]\nname = \"c\"\nkind = \"cctray\"\nurl = \"http://x/\\u001b[2J\"\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (4, "source[0].url"));
+        assert!(e.message.contains("control character"), "{e}");
+        let e = error_of(
+            "[[source]]\nname = \"g\"\nkind = \"github\"\nrepo = \"a/b\"\napi_url = \"https://gh/\\u202e\"\n",
+        );
+        assert_eq!(e.field, "source[0].api_url");
     }
 
     #[test]

@@ -126,7 +126,7 @@ pub fn render(args: &InitArgs) -> Result<String, InitError> {
         });
     }
     let title = match &args.title {
-        Some(t) if t.trim().is_empty() || t.chars().any(char::is_control) => {
+        Some(t) if t.trim().is_empty() || t.chars().any(crate::sanitize::is_unsafe) => {
             return Err(InitError(
                 "--title must be a non-empty line of text".to_string(),
             ));
