@@ -151,7 +151,11 @@ fn init_refuses_a_bad_value_and_writes_nothing() {
     // A URL that carries an escape sequence would reach the terminal through `check`.
     let output = andon_in(home.path(), &["init", "--jenkins", "https://ci/x\u{1b}[2J"]);
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
-    assert!(!text(&output.stderr).contains('\u{1b}'), "{}", text(&output.stderr));
+    assert!(
+        !text(&output.stderr).contains('\u{1b}'),
+        "{}",
+        text(&output.stderr)
+    );
     assert!(!home.path().join("config/andon/config.toml").exists());
 }
 

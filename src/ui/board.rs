@@ -155,22 +155,41 @@ fn flow_line(flow: &Flow, column: usize, width: usize, theme: &Theme) -> Line<'s
 }
 
 /// "pass 17/20" for a card, or nothing before a run has finished.
-/// A card's name in `width` characters, cut so that it does not read like another card's.
-fn card_name(view: &ViewModel, name: &str, width: usize) -> String {
-    if name.chars().count() <= width {
-        return name.to_string();
+/// Cards' names in a width, cut so that none reads like another card's. The cuts of all the
+/// board's long names are worked out together, once per width and frame, not once per card.
+struct NameCuts<'a> {
+    view: &'a ViewModel,
+    by_width: std::cell::RefCell<
+        std::collections::HashMap<usize, std::collections::HashMap<&'a str, String>>,
+    >,
+}
+
+impl<'a> NameCuts<'a> {
+    fn new(view: &'a ViewModel) -> NameCuts<'a> {
+        NameCuts {
+            view,
+            by_width: Default::default(),
+        }
     }
-    let long: Vec<&str> = view
-        .pipelines
-        .iter()
-        .map(|p| p.name.as_str())
-        .filter(|n| n.chars().count() > width)
-        .collect();
-    let at = long.iter().position(|n| *n == name);
-    let mut cuts = fit_names(&long, width);
-    match at {
-        Some(at) => cuts.swap_remove(at),
-        None => super::fit_name(name, width),
+
+    fn cut(&self, name: &str, width: usize) -> String {
+        if name.chars().count() <= width {
+            return name.to_string();
+        }
+        let mut by_width = self.by_width.borrow_mut();
+        let cuts = by_width.entry(width).or_insert_with(|| {
+            let long: Vec<&str> = self
+                .view
+                .pipelines
+                .iter()
+                .map(|p| p.name.as_str())
+                .filter(|n| n.chars().count() > width)
+                .collect();
+            long.iter().copied().zip(fit_names(&long, width)).collect()
+        });
+        cuts.get(name)
+            .cloned()
+            .unwrap_or_else(|| super::fit_name(name, width))
     }
 }
 
@@ -267,13 +286,14 @@ pub fn draw_list(
         cards.len()
     };
     let (kept, hidden) = keep_for_attention(&cards, shown_count);
+    let names = NameCuts::new(view);
     for (index, card) in kept.iter() {
         let status = theme.status(card.status).patch(highlight(*index, screen));
         let building = if card.building { BUILDING_GLYPH } else { " " };
         let head = format!(
             "{} {:<name_width$} {:<7} {building} ",
             status_glyph(card.status),
-            card_name(view, &card.name, name_width),
+            names.cut(&card.name, name_width),
             card.status.word(),
         );
         let mut rest = format!(
@@ -395,6 +415,7 @@ fn draw_cards(
     } else {
         cards.len()
     };
+    let names = NameCuts::new(view);
     let mut lines = Vec::new();
     for (index, card) in cards.iter().take(shown) {
         let highlight = highlight(*index, screen);
@@ -402,11 +423,7 @@ fn draw_cards(
         let glyph = status_glyph(card.status);
         let name = format!(
             "{glyph} {}",
-            card_name(
-                view,
-                &card.name,
-                width.saturating_sub(glyph.chars().count() + 1)
-            )
+            names.cut(&card.name, width.saturating_sub(glyph.chars().count() + 1))
         );
         lines.push(Line::from(Span::styled(
             fit(&name, width),
@@ -474,6 +491,7 @@ pub fn draw_tiles(
         .collect();
     let constraints: Vec<Constraint> = weights.iter().map(|w| Constraint::Fill(*w)).collect();
     let areas = Layout::horizontal(constraints).spacing(1).split(area);
+    let names = NameCuts::new(view);
     for (column, (name, column_area)) in view.columns.iter().zip(areas.iter()).enumerate() {
         let cards = &columns[column];
         let [title_area, flow_area, tiles_area] = Layout::vertical([
@@ -508,7 +526,7 @@ pub fn draw_tiles(
                 height: TILE_LINES.min(lane.height),
                 ..lane
             };
-            draw_tile(frame, tile, view, *index, card, screen, theme);
+            draw_tile(frame, tile, view, &names, *index, card, screen, theme);
         }
         if cards.len() > count {
             let lane = lanes[count / capacity];
@@ -525,10 +543,12 @@ pub fn draw_tiles(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn draw_tile(
     frame: &mut Frame,
     area: Rect,
     view: &ViewModel,
+    names: &NameCuts,
     index: usize,
     card: &PipelineView,
     screen: &Screen,
@@ -589,7 +609,7 @@ fn draw_tile(
     }
     let lines = vec![
         Line::from(Span::styled(
-            card_name(view, &card.name, width),
+            names.cut(&card.name, width),
             status.patch(highlight),
         )),
         Line::from(Span::styled(fit(&state, width), status)),
