@@ -1116,3 +1116,20 @@ fn a_long_list_keeps_its_failing_rows_and_counts_the_passing_ones() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_column_of_more_cards_than_a_terminal_has_rows_draws_at_every_size() {
+    // 40,000 cards in one column: two rows each on the board, six on a wall, past u16.
+    let pipelines = (0..40_000)
+        .map(|i| Pipeline::new(format!("service-{i:05}"), BuildStatus::Passing))
+        .collect();
+    let view = view_of(Ok(Snapshot {
+        pipelines,
+        ..Snapshot::default()
+    }));
+    let theme = Theme::default_theme();
+    for (width, height) in [(80, 24), (120, 40), (250, 70)] {
+        let screen = text(&render(&view, &Screen::default(), &theme, width, height));
+        assert!(screen.contains("more"), "{width}x{height}:\n{screen}");
+    }
+}

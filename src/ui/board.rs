@@ -42,16 +42,24 @@ fn visible<'a>(
 /// Rows the board needs to show every shown card in the layout of `size`: what is left goes
 /// to the DORA keys.
 pub fn rows_needed(view: &ViewModel, shown: &[bool], size: super::Size) -> u16 {
-    let tallest = (0..view.columns.len())
-        .map(|column| visible(view, shown, Some(column)).len())
-        .max()
-        .unwrap_or(0)
-        .max(1) as u16;
+    // A board of 100,000 cards needs more rows than any terminal has: counted in u16, saturated.
+    let rows = |cards: usize| u16::try_from(cards.max(1)).unwrap_or(u16::MAX);
+    let tallest = rows(
+        (0..view.columns.len())
+            .map(|column| visible(view, shown, Some(column)).len())
+            .max()
+            .unwrap_or(0),
+    );
     let flow_lines = u16::from(has_flow_line(&view.flow));
+    let framed = |card_lines: u16| {
+        tallest
+            .saturating_mul(card_lines)
+            .saturating_add(2 + flow_lines)
+    };
     match size {
-        super::Size::Compact => (visible(view, shown, None).len() as u16).max(1) + 1,
-        super::Size::Standard => 1 + flow_lines + tallest * CARD_LINES + 1,
-        super::Size::Wall => 1 + flow_lines + tallest * TILE_LINES + 1,
+        super::Size::Compact => rows(visible(view, shown, None).len()).saturating_add(1),
+        super::Size::Standard => framed(CARD_LINES),
+        super::Size::Wall => framed(TILE_LINES),
     }
 }
 

@@ -303,7 +303,7 @@ fn per_row(view: &ViewModel, size: Size, width: u16) -> usize {
 
 fn tiles(view: &ViewModel, size: Size, width: u16, theme: &Theme) -> (usize, Vec<TileText>) {
     let per_row = per_row(view, size, width);
-    let inner = usize::from(width) / per_row - 1;
+    let inner = (usize::from(width) / per_row).saturating_sub(1);
     let scores = scores(view);
     let texts = figures(view)
         .iter()

@@ -147,6 +147,7 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
     // does not need on top, up to what they can use (sparklines, block digits, evidence).
     let (dora_need, dora_full) = dora::heights(view, size, area.width);
     let rest = area.height.saturating_sub(2 + banner_height);
+    let board_rows = board::rows_needed(view, &shown, size);
     let board_need = if all_green {
         3
     } else {
@@ -155,7 +156,7 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
         } else {
             value_stream::HEIGHT
         };
-        board::rows_needed(view, &shown, size) + stream
+        board_rows.saturating_add(stream)
     };
     let dora_height = rest
         .saturating_sub(board_need)
@@ -175,9 +176,9 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
         andon::draw_all_green(frame, body_area, view, screen, theme);
     } else {
         andon::draw(frame, banner_area, view, screen, size, theme);
-        let board_rows = board::rows_needed(view, &shown, size).min(value_stream::MIN_BOARD_ROWS);
-        let room_for_value_stream =
-            size != Size::Compact && body_area.height >= board_rows + value_stream::HEIGHT;
+        let board_rows = board_rows.min(value_stream::MIN_BOARD_ROWS);
+        let room_for_value_stream = size != Size::Compact
+            && body_area.height >= board_rows.saturating_add(value_stream::HEIGHT);
         let body_area = if room_for_value_stream {
             let [board_area, stream_area] =
                 Layout::vertical([Constraint::Min(0), Constraint::Length(value_stream::HEIGHT)])
