@@ -82,14 +82,16 @@ pub fn report_newer_figures(report: &DoraReport) -> [KeyFigure; 2] {
     newer_figures(&report.keys(), &report.trend, Some(&report.scores))
 }
 
-/// The scores of the four older keys, in their order (deploy freq, lead time, fail rate,
-/// restore: restore has none, recovery time took its place).
-pub fn older_key_scores(scores: &Scores) -> [Option<String>; 4] {
+/// Each key's 2025 score in the keys' order (deploy freq, lead time, fail rate, restore, rework,
+/// recovery): "score 6.5/10 · bench 5.5±2.4"; restore has none, recovery time took its place.
+pub fn key_scores(scores: &Scores) -> [Option<String>; 6] {
     [
         key_score(&scores.deployment_frequency),
         key_score(&scores.lead_time),
         key_score(&scores.change_failure_rate),
         None,
+        key_score(&scores.deployment_rework_rate),
+        key_score(&scores.failed_deployment_recovery_time),
     ]
 }
 

@@ -205,8 +205,3 @@ pub fn publish(
         transitions: previous.transitions.clone(),
     }
 }
-
-/// A JSON value's text, for tests and messages.
-pub fn text_of(document: &Document) -> Option<Value> {
-    serde_json::from_slice(&document.body).ok()
-}

@@ -40,17 +40,8 @@ fn figures(view: &ViewModel) -> Vec<KeyFigure> {
     figures
 }
 
-/// Each key's 2025 score in tile order ("score 6.5/10 · bench 5.5±2.4"); restore has none.
 fn scores(view: &ViewModel) -> [Option<String>; 6] {
-    let s = &view.dora.scores;
-    [
-        dora_text::key_score(&s.deployment_frequency),
-        dora_text::key_score(&s.lead_time),
-        dora_text::key_score(&s.change_failure_rate),
-        None,
-        dora_text::key_score(&s.deployment_rework_rate),
-        dora_text::key_score(&s.failed_deployment_recovery_time),
-    ]
+    dora_text::key_scores(&view.dora.scores)
 }
 
 /// "2025 scores vs All industries: overall 8.6 (6.7±1.2) · ..." (benchmarks as mean±sd).
