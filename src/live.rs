@@ -146,7 +146,8 @@ struct Model {
     retired: Option<Arc<ViewModel>>,
 }
 
-fn minute_of(now: Timestamp) -> Timestamp {
+/// `now` down to its minute: DORA and the screen's clock change once a minute.
+pub fn minute_of(now: Timestamp) -> Timestamp {
     now.duration_trunc(chrono::Duration::minutes(1))
         .unwrap_or(now)
 }

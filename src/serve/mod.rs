@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DurationRound, Utc};
+use chrono::Utc;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
@@ -255,9 +255,7 @@ fn dora_at(
     state: &State,
     now: Timestamp,
 ) -> DoraReport {
-    let minute = now
-        .duration_trunc(chrono::Duration::minutes(1))
-        .unwrap_or(now);
+    let minute = crate::live::minute_of(now);
     memo.get((state.generation, minute), || {
         view::dora_report(config, state, minute)
     })
@@ -266,9 +264,7 @@ fn dora_at(
 /// What decides the served documents besides the clock's minute: the data and each source's
 /// freshness (which moves with time alone, from ok to stale).
 fn document_key(state: &State, now: Timestamp) -> (u64, Vec<Freshness>, Timestamp) {
-    let minute = now
-        .duration_trunc(chrono::Duration::minutes(1))
-        .unwrap_or(now);
+    let minute = crate::live::minute_of(now);
     let freshness = state.sources.iter().map(|s| s.freshness(now)).collect();
     (state.generation, freshness, minute)
 }
