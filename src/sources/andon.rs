@@ -144,6 +144,28 @@ fn pipeline_of(p: &FeedPipeline) -> Pipeline {
     pipeline
 }
 
+/// The feed's pipelines as one source's: a name two of the collector's sources both report
+/// is told apart by its source ("jenkins/api", "gitlab/api"), or the screen would keep one
+/// history and one "failing since" for two pipelines.
+fn relayed_pipelines(feed: &[FeedPipeline]) -> Vec<Pipeline> {
+    let mut sources_of: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+    for p in feed {
+        let sources = sources_of.entry(p.name.as_str()).or_default();
+        if !sources.contains(&p.source.as_str()) {
+            sources.push(&p.source);
+        }
+    }
+    feed.iter()
+        .map(|p| {
+            let mut pipeline = pipeline_of(p);
+            if sources_of[p.name.as_str()].len() > 1 {
+                pipeline.name = format!("{}/{}", p.source, p.name);
+            }
+            pipeline
+        })
+        .collect()
+}
+
 /// The screen's snapshot of a collector's feed. Pure; its text is cleaned where every poll's
 /// is (the poller), like any server's.
 pub fn snapshot_of(feed: &Feed) -> Result<Snapshot, SourceError> {
@@ -154,7 +176,7 @@ pub fn snapshot_of(feed: &Feed) -> Result<Snapshot, SourceError> {
         )));
     }
     Ok(Snapshot {
-        pipelines: feed.pipelines.iter().map(pipeline_of).collect(),
+        pipelines: relayed_pipelines(&feed.pipelines),
         events: feed.events.clone(),
         upstream: feed
             .sources
@@ -428,6 +450,26 @@ mod tests {
         assert!(html.reason.contains("got HTML"), "{}", html.reason);
         let other = parse(r#"{"schema":2,"sources":[],"pipelines":[],"events":{"deployments":[],"changes":[],"incidents":[]}}"#).unwrap_err();
         assert!(other.reason.contains("schema 2"), "{}", other.reason);
+    }
+
+    #[test]
+    fn a_name_two_upstream_sources_report_is_told_apart_by_source() {
+        let mut jenkins = feed_pipeline("api", "failing");
+        jenkins.source = "jenkins".into();
+        let mut gitlab = feed_pipeline("api", "passing");
+        gitlab.source = "gitlab".into();
+        let feed = Feed {
+            schema: FEED_SCHEMA,
+            pipelines: vec![jenkins, gitlab, feed_pipeline("web", "passing")],
+            ..Feed::default()
+        };
+        let names: Vec<String> = snapshot_of(&feed)
+            .unwrap()
+            .pipelines
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(names, ["jenkins/api", "gitlab/api", "web"]);
     }
 
     fn sample_feed() -> String {
