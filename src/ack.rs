@@ -4,36 +4,11 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
-
 use crate::model::Timestamp;
-use crate::view::{AndonState, PipelineStatus, PipelineView, ViewModel};
+use crate::state::Freshness;
+use crate::view::{self, PipelineStatus, PipelineView, ViewModel};
 
-/// The flag on a card and in the banner.
-pub const ACK_GLYPH: &str = "⚑";
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Acknowledgement {
-    /// Who is on it: the local user's name.
-    pub by: String,
-    pub at: Timestamp,
-}
-
-impl Acknowledgement {
-    /// "⚑ alice on it since 09:12 UTC".
-    pub fn note(&self) -> String {
-        format!(
-            "{ACK_GLYPH} {} on it since {}",
-            self.by,
-            self.at.format("%H:%M UTC")
-        )
-    }
-
-    /// "⚑ alice": for a narrow card.
-    pub fn short(&self) -> String {
-        format!("{ACK_GLYPH} {}", self.by)
-    }
-}
+pub use crate::model::{ACK_GLYPH, Acknowledgement};
 
 /// A pipeline as acknowledgements know it: its source and its name.
 pub type PipelineKey = (String, String);
@@ -89,39 +64,55 @@ impl Acknowledgements {
         self.acknowledge(pipeline, by, at)
     }
 
-    /// Forgets the pipelines that pass again, or are gone. A stale or unknown pipeline keeps
-    /// its acknowledgement: nobody knows it is fixed.
-    pub fn settle(&mut self, pipelines: &[PipelineView]) {
-        self.by_pipeline.retain(|key, _| {
-            pipelines
+    /// Forgets the pipelines that pass again, and those their source no longer lists. A stale
+    /// or unknown pipeline keeps its acknowledgement: nobody knows it is fixed; so does one whose
+    /// source has not answered yet (a restarted collector has not polled it). Returns whether
+    /// anything was forgotten.
+    pub fn settle(&mut self, view: &ViewModel) -> bool {
+        if self.by_pipeline.is_empty() {
+            return false;
+        }
+        let reported: HashMap<(&str, &str), PipelineStatus> = view
+            .pipelines
+            .iter()
+            .map(|p| ((p.source.as_str(), p.name.as_str()), p.status))
+            .collect();
+        let listing_is_current = |source: &str| {
+            view.sources
                 .iter()
-                .find(|p| key_of(p) == *key)
-                .is_some_and(|p| p.status != PipelineStatus::Passing)
-        });
+                .any(|s| s.name == source && s.state == Freshness::Ok)
+        };
+        let before = self.by_pipeline.len();
+        self.by_pipeline
+            .retain(|(source, name), _| match reported.get(&(source, name)) {
+                Some(status) => *status != PipelineStatus::Passing,
+                None => !listing_is_current(source),
+            });
+        self.by_pipeline.len() != before
     }
 
-    /// Puts the acknowledgements on the view: each card, and the banner's line for each failing
-    /// pipeline (the Andon lists failing pipelines in board order, one line each).
+    /// Puts the acknowledgements on the view: on each card (one kept here wins over one the
+    /// source relayed), and on the banner's line of each failing pipeline.
     pub fn apply(&self, view: &mut ViewModel) {
         if self.by_pipeline.is_empty() {
             return;
         }
         for pipeline in &mut view.pipelines {
-            pipeline.acknowledged = self.get(&key_of(pipeline)).cloned();
-        }
-        if view.andon.state != AndonState::Red {
-            return;
-        }
-        let failing = view
-            .pipelines
-            .iter()
-            .filter(|p| p.status == PipelineStatus::Failing);
-        for (cause, pipeline) in view.andon.causes.iter_mut().zip(failing) {
-            if let Some(ack) = &pipeline.acknowledged {
-                cause.push_str(" · ");
-                cause.push_str(&ack.note());
+            if let Some(ack) = self.get(&key_of(pipeline)) {
+                pipeline.acknowledged = Some(ack.clone());
             }
         }
+        view::reassess(view);
+    }
+
+    /// Every acknowledgement, by pipeline.
+    pub fn entries(&self) -> impl Iterator<Item = (&PipelineKey, &Acknowledgement)> {
+        self.by_pipeline.iter()
+    }
+
+    /// Keeps an acknowledgement made elsewhere (read back from a database).
+    pub fn insert(&mut self, key: PipelineKey, ack: Acknowledgement) {
+        self.by_pipeline.insert(key, ack);
     }
 }
 
@@ -207,16 +198,105 @@ mod tests {
         let view = view_of(&[("api", BuildStatus::Failing)]);
         let mut acks = Acknowledgements::default();
         acks.acknowledge(named(&view, "api"), "carol", at(9, 12));
-        acks.settle(&view_of(&[("api", BuildStatus::Unknown)]).pipelines);
+        acks.settle(&view_of(&[("api", BuildStatus::Unknown)]));
         assert_eq!(acks.len(), 1, "unknown is not fixed");
-        acks.settle(&view_of(&[("api", BuildStatus::Passing)]).pipelines);
+        acks.settle(&view_of(&[("api", BuildStatus::Passing)]));
         assert!(acks.is_empty(), "green again");
         acks.acknowledge(named(&view, "api"), "carol", at(9, 12));
-        acks.settle(&[]);
+        acks.settle(&view_of(&[]));
         assert!(
             acks.is_empty(),
             "a pipeline no longer reported is forgotten"
         );
+    }
+
+    #[test]
+    fn on_an_escalated_line_the_mark_goes_on_its_pipelines_line_not_the_escalation() {
+        let config = crate::config::parse(
+            "[andon]\nescalate_after = \"1h\"\n[[source]]\nname = \"ci\"\nkind = \"demo\"\n",
+            "t",
+        )
+        .unwrap();
+        let mut state = State::new(&config);
+        let mut api = Pipeline::new("api", BuildStatus::Failing);
+        api.failing_since = Some(at(7, 0));
+        let db = Pipeline::new("db", BuildStatus::Failing);
+        let now = at(9, 30);
+        let snapshot = Snapshot {
+            pipelines: vec![api, db],
+            ..Snapshot::default()
+        };
+        state.record(0, now, Ok(snapshot));
+        let dora = crate::view::dora_report(&config, &state, now);
+        let mut view = crate::view::build(&config, &state, dora, now);
+        assert!(view.andon.escalated(), "{:?}", view.andon);
+        let mut acks = Acknowledgements::default();
+        acks.acknowledge(named(&view, "api"), "bob", at(9, 12));
+        acks.apply(&mut view);
+        let marked: Vec<&String> = view
+            .andon
+            .causes
+            .iter()
+            .filter(|c| c.contains(ACK_GLYPH))
+            .collect();
+        assert_eq!(marked.len(), 1, "{:?}", view.andon.causes);
+        assert!(marked[0].starts_with("api"), "{:?}", view.andon.causes);
+    }
+
+    #[test]
+    fn a_mark_a_collector_relayed_is_on_the_card_and_banner_and_one_made_here_wins() {
+        let config =
+            crate::config::parse("[[source]]\nname = \"hub\"\nkind = \"demo\"\n", "t").unwrap();
+        let mut state = State::new(&config);
+        let mut api = Pipeline::new("api", BuildStatus::Failing);
+        api.acknowledged = Some(Acknowledgement {
+            by: "amy".into(),
+            at: at(9, 0),
+        });
+        let now = at(9, 30);
+        let snapshot = Snapshot {
+            pipelines: vec![api, Pipeline::new("db", BuildStatus::Failing)],
+            ..Snapshot::default()
+        };
+        state.record(0, now, Ok(snapshot));
+        let dora = crate::view::dora_report(&config, &state, now);
+        let mut view = crate::view::build(&config, &state, dora, now);
+        assert_eq!(named(&view, "api").acknowledged.as_ref().unwrap().by, "amy");
+        assert!(view.andon.causes[0].ends_with("· ⚑ amy on it since 09:00 UTC"));
+        let mut acks = Acknowledgements::default();
+        acks.acknowledge(named(&view, "db"), "bob", at(9, 12));
+        acks.apply(&mut view);
+        assert_eq!(named(&view, "api").acknowledged.as_ref().unwrap().by, "amy");
+        assert_eq!(named(&view, "db").acknowledged.as_ref().unwrap().by, "bob");
+        assert_eq!(
+            view.andon
+                .causes
+                .iter()
+                .filter(|c| c.contains(ACK_GLYPH))
+                .count(),
+            2,
+            "{:?}",
+            view.andon.causes
+        );
+    }
+
+    #[test]
+    fn a_source_that_has_not_answered_yet_keeps_its_marks() {
+        let view = view_of(&[("api", BuildStatus::Failing)]);
+        let mut acks = Acknowledgements::default();
+        acks.acknowledge(named(&view, "api"), "carol", at(9, 12));
+        let config =
+            crate::config::parse("[[source]]\nname = \"ci\"\nkind = \"demo\"\n", "t").unwrap();
+        let state = State::new(&config);
+        let now = at(9, 40);
+        let pending = crate::view::build(
+            &config,
+            &state,
+            crate::view::dora_report(&config, &state, now),
+            now,
+        );
+        assert!(!acks.settle(&pending));
+        assert_eq!(acks.len(), 1);
     }
 
     #[test]

@@ -363,7 +363,7 @@ async fn event_loop(
             settled = Some(latest.build);
             if !acks.is_empty() {
                 let before = acks.len();
-                acks.settle(&latest.view.pipelines);
+                acks.settle(&latest.view);
                 if acks.len() != before {
                     acks_version += 1;
                 }

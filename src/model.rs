@@ -116,6 +116,38 @@ pub struct Pipeline {
     /// The source relays this pipeline from a feed of its own that is no longer fresh: shown
     /// stale, never green.
     pub stale: bool,
+    /// Someone is on it, as a collector that keeps acknowledgements for every screen says.
+    pub acknowledged: Option<Acknowledgement>,
+}
+
+/// The flag on a card and in the banner.
+pub const ACK_GLYPH: &str = "⚑";
+
+/// "Someone is on it": who acknowledged a failing pipeline, and since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acknowledgement {
+    /// Who is on it: the name of the user who pressed `a`.
+    pub by: String,
+    pub at: Timestamp,
+}
+
+impl Acknowledgement {
+    /// The most characters of a name kept: a user name, not a message.
+    pub const MAX_BY: usize = 32;
+
+    /// "⚑ alice on it since 09:12 UTC".
+    pub fn note(&self) -> String {
+        format!(
+            "{ACK_GLYPH} {} on it since {}",
+            self.by,
+            self.at.format("%H:%M UTC")
+        )
+    }
+
+    /// "⚑ alice": for a narrow card.
+    pub fn short(&self) -> String {
+        format!("{ACK_GLYPH} {}", self.by)
+    }
 }
 
 /// A finished run's verdict, keyed by the source's run id or number.
@@ -146,6 +178,7 @@ impl Pipeline {
             no_verdict: false,
             failing_since: None,
             stale: false,
+            acknowledged: None,
         }
     }
 

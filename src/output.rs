@@ -193,6 +193,10 @@ fn pipeline_json(p: &PipelineView) -> Value {
             "runs": r.runs,
             "flaky": r.flaky,
         })),
+        "acknowledged": p.acknowledged.as_ref().map(|a| json!({
+            "by": a.by,
+            "at": rfc3339(a.at),
+        })),
     })
 }
 

@@ -8,7 +8,9 @@
 
 use std::borrow::Cow;
 
-use crate::model::{Change, Deployment, Incident, PastRun, Pipeline, Snapshot, StageRun, Upstream};
+use crate::model::{
+    Acknowledgement, Change, Deployment, Incident, PastRun, Pipeline, Snapshot, StageRun, Upstream,
+};
 use crate::sources::SourceError;
 
 /// Whether `c` may not reach a terminal: C0 controls (ESC, BEL, CR, LF, TAB among them), DEL,
@@ -138,6 +140,7 @@ fn pipeline(pipeline: &mut Pipeline) {
         no_verdict: _,
         failing_since: _,
         stale: _,
+        acknowledged,
     } = pipeline;
     clean(name);
     clean_opt(stage);
@@ -160,6 +163,12 @@ fn pipeline(pipeline: &mut Pipeline) {
     breakers.iter_mut().for_each(clean);
     clean_opt(commit);
     clean_opt(author);
+    if let Some(Acknowledgement { by, at: _ }) = acknowledged {
+        clean(by);
+        if let Some((cut, _)) = by.char_indices().nth(Acknowledgement::MAX_BY) {
+            by.truncate(cut);
+        }
+    }
     for PastRun {
         id,
         passed: _,
@@ -218,6 +227,10 @@ mod tests {
             commit: Some(HOSTILE.into()),
         }];
         let at = chrono::Utc::now();
+        p.acknowledged = Some(Acknowledgement {
+            by: HOSTILE.into(),
+            at,
+        });
         let mut s = Snapshot {
             pipelines: vec![p],
             ..Snapshot::default()
@@ -249,6 +262,23 @@ mod tests {
         assert!(!debug.contains("\\u{90}"), "{debug}");
         assert!(!debug.contains("\\u{7f}"), "{debug}");
         assert!(!debug.contains("\\u{202e}"), "{debug}");
+    }
+
+    #[test]
+    fn a_relayed_acknowledgement_keeps_a_name_not_a_message() {
+        let mut p = Pipeline::new("api", BuildStatus::Failing);
+        p.acknowledged = Some(Acknowledgement {
+            by: format!("mallory{}", "é".repeat(5_000)),
+            at: chrono::Utc::now(),
+        });
+        let mut s = Snapshot {
+            pipelines: vec![p],
+            ..Snapshot::default()
+        };
+        snapshot(&mut s);
+        let by = &s.pipelines[0].acknowledged.as_ref().unwrap().by;
+        assert_eq!(by.chars().count(), Acknowledgement::MAX_BY);
+        assert!(by.starts_with("mallory"));
     }
 
     #[test]

@@ -105,7 +105,7 @@ pub struct PipelineView {
     /// Over the pipeline's last finished runs; None before one has finished.
     pub pass_rate: Option<PassRate>,
     /// Someone is on it (`a` on a failing card), until the pipeline passes again.
-    pub acknowledged: Option<crate::ack::Acknowledgement>,
+    pub acknowledged: Option<crate::model::Acknowledgement>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -256,7 +256,7 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
                 started_at: p.started_at,
                 finished_at: p.finished_at,
                 pass_rate: source.history.get(&p.name).and_then(|h| h.pass_rate()),
-                acknowledged: None,
+                acknowledged: p.acknowledged.clone(),
             });
         }
     }
@@ -490,7 +490,18 @@ fn describe_failure(p: &PipelineView, now: Timestamp) -> String {
     if let (Some(stage), true) = (&p.stage, p.building) {
         text.push_str(&format!(" · new run at {stage}"));
     }
+    if let Some(ack) = &p.acknowledged {
+        text.push_str(" · ");
+        text.push_str(&ack.note());
+    }
     text
+}
+
+/// Judges the Andon again after the pipelines changed in place (acknowledgements put on them).
+pub fn reassess(view: &mut ViewModel) {
+    let limit = view.andon.escalate_after;
+    view.andon =
+        andon(&view.pipelines, &view.sources, view.now).escalate(&view.pipelines, limit, view.now);
 }
 
 pub fn plural(n: usize) -> &'static str {

@@ -237,6 +237,7 @@ async fn collector_feed_fields_are_cleaned() {
                 passed: Some(false),
                 commit: Some(h("abc")),
             }],
+            acknowledged: Some(andon::model::Acknowledgement { by: h("amy"), at }),
         }],
         events: andon::model::DoraEvents {
             deployments: vec![andon::model::Deployment {
@@ -276,6 +277,10 @@ async fn collector_feed_fields_are_cleaned() {
     );
     let snapshot = poll(&text).await.unwrap();
     assert!(!snapshot.upstream.is_empty(), "{snapshot:?}");
+    assert!(
+        snapshot.pipelines[0].acknowledged.is_some(),
+        "the acknowledgement is relayed: {snapshot:?}"
+    );
     assert_snapshot_clean("andon", &snapshot);
 }
 

@@ -511,6 +511,155 @@ async fn a_corrupt_or_unwritable_state_dir_is_named_and_live_data_is_still_serve
     );
 }
 
+/// Posts an acknowledgement and returns the status and the body.
+async fn acknowledge(collector: &Collector, body: &str) -> (u16, String) {
+    let response = collector.post("/api/v1/acks", body.to_string()).await;
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
+}
+
+fn acknowledged_by(state: &Value, name: &str) -> Option<String> {
+    pipeline(state, name)["acknowledged"]["by"]
+        .as_str()
+        .map(str::to_string)
+}
+
+#[tokio::test]
+async fn an_acknowledgement_reaches_every_screen_survives_a_restart_and_ends_with_the_green() {
+    let upstream = feed(RED).await;
+    let home = tempfile::tempdir().unwrap();
+    let config = collector_config(&upstream.uri(), "1s");
+    let mut collector = Collector::start(&config, home.path(), &[]);
+    collector.state_when(Duration::from_secs(20), red).await;
+
+    let (status, body) = acknowledge(&collector, r#"{"pipeline": "api", "by": "dara"}"#).await;
+    assert_eq!(status, 200, "{body}");
+    let reply: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(reply["acknowledged"]["by"], "dara", "{reply:#}");
+    // What cannot be acknowledged is refused with the reason.
+    let (status, body) = acknowledge(&collector, r#"{"pipeline": "web", "by": "dara"}"#).await;
+    assert_eq!((status, body.contains("passing")), (409, true), "{body}");
+    let (status, _) = acknowledge(&collector, r#"{"pipeline": "nope", "by": "dara"}"#).await;
+    assert_eq!(status, 404);
+    let (status, body) = acknowledge(&collector, "{\"pipeline\": \"api\"}").await;
+    assert_eq!((status, body.contains("\"by\"")), (400, true), "{body}");
+    let huge = format!(r#"{{"pipeline": "api", "by": "{}"}}"#, "x".repeat(10_000));
+    assert_eq!(acknowledge(&collector, &huge).await.0, 413);
+    assert_eq!(collector.get("/api/v1/acks").await.status().as_u16(), 405);
+
+    let state = collector
+        .state_when(Duration::from_secs(10), |s| {
+            acknowledged_by(s, "api").is_some()
+        })
+        .await;
+    assert_eq!(acknowledged_by(&state, "api").as_deref(), Some("dara"));
+    // A screen shows it in its JSON and on its banner line.
+    let screen_dir = tempfile::tempdir().unwrap();
+    let shown = json_of(&screen(
+        screen_dir.path(),
+        &collector.url,
+        &["--once", "--json"],
+    ));
+    assert_eq!(
+        acknowledged_by(&shown, "api").as_deref(),
+        Some("dara"),
+        "{shown:#}"
+    );
+    assert_eq!(acknowledged_by(&shown, "web"), None);
+    let text = screen(screen_dir.path(), &collector.url, &["--once"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("· ⚑ dara on it since"), "{text}");
+
+    // Kept across a kill -9 and a restart, before the restarted collector has polled.
+    assert!(collector.signal("-KILL", Duration::from_secs(5)).is_some());
+    let collector = Collector::start(&config, home.path(), &[]);
+    let state = collector.state_when(Duration::from_secs(20), red).await;
+    assert_eq!(acknowledged_by(&state, "api").as_deref(), Some("dara"));
+
+    // Green again: the mark is gone, and a new red starts without one.
+    serve_feed(&upstream, GREEN).await;
+    let state = collector
+        .state_when(Duration::from_secs(20), |s| s["andon"] == "green")
+        .await;
+    assert_eq!(acknowledged_by(&state, "api"), None, "{state:#}");
+    serve_feed(&upstream, RED).await;
+    let state = collector.state_when(Duration::from_secs(20), red).await;
+    assert_eq!(acknowledged_by(&state, "api"), None, "{state:#}");
+}
+
+#[tokio::test]
+async fn a_release_takes_the_mark_back_for_every_screen() {
+    let upstream = feed(RED).await;
+    let home = tempfile::tempdir().unwrap();
+    let collector = Collector::start(&collector_config(&upstream.uri(), "1s"), home.path(), &[]);
+    collector.state_when(Duration::from_secs(20), red).await;
+    assert_eq!(
+        acknowledge(&collector, r#"{"pipeline": "api", "by": "dara"}"#)
+            .await
+            .0,
+        200
+    );
+    let (status, body) = acknowledge(
+        &collector,
+        r#"{"pipeline": "api", "by": "dara", "release": true}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(serde_json::from_str::<Value>(&body).unwrap()["acknowledged"].is_null());
+    let state = collector.state().await;
+    assert_eq!(acknowledged_by(&state, "api"), None, "{state:#}");
+}
+
+#[tokio::test]
+async fn one_client_cannot_hold_every_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let upstream = feed(RED).await;
+    let home = tempfile::tempdir().unwrap();
+    let collector = Collector::start(&collector_config(&upstream.uri(), "1s"), home.path(), &[]);
+    collector.state_when(Duration::from_secs(20), red).await;
+    let address = collector.url.trim_start_matches("http://").to_string();
+    let etag = collector.get("/api/v1/state").await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    // Held polls up to the share of one client address.
+    let mut held = Vec::new();
+    for _ in 0..andon::serve::http::MAX_CONNECTIONS_PER_CLIENT {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let request = format!(
+            "GET /api/v1/state?wait=60s HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        held.push(stream);
+    }
+    // One more from the same address is closed at once, not left waiting.
+    let mut extra = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let _ = extra
+        .write_all(b"GET /api/v1/state HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    let mut buffer = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), extra.read(&mut buffer)).await;
+    assert!(
+        matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+        "the extra connection was served or held: {read:?}"
+    );
+    // Letting one go makes room again.
+    drop(held.pop());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let answered = tokio::time::timeout(
+            Duration::from_secs(2),
+            reqwest::get(format!("{}/api/v1/state", collector.url)),
+        )
+        .await;
+        if matches!(&answered, Ok(Ok(r)) if r.status() == 200) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no room after one closed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn sigint_ends_the_collector_cleanly() {
     let home = tempfile::tempdir().unwrap();

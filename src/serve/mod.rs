@@ -2,6 +2,7 @@
 //! served to screens (`kind = "andon"`), to scripts (`/api/v1/state`) and to Prometheus
 //! (`/metrics`), and kept in a history database so a restart forgets nothing.
 
+pub mod acks;
 pub mod http;
 pub mod metrics;
 pub mod publish;
@@ -17,6 +18,7 @@ use chrono::Utc;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
+use crate::ack::Acknowledgements;
 use crate::attention::{Tracker, Transition};
 use crate::config::{Config, ServeConfig};
 use crate::dora::DoraReport;
@@ -82,6 +84,8 @@ struct History {
     /// The latest transitions, newest last, as served.
     recent: std::collections::VecDeque<store::StoredTransition>,
     recent_changed: bool,
+    /// Who is on which failing pipeline, for every screen.
+    acks: Acknowledgements,
 }
 
 /// Transitions served at `/api/v1/transitions`.
@@ -114,6 +118,7 @@ impl History {
             pruned: None,
             recent: Default::default(),
             recent_changed: true,
+            acks: Acknowledgements::default(),
         }
     }
 
@@ -132,6 +137,9 @@ impl History {
                 self.histories = remembered.history;
                 self.colours = remembered.colours;
                 self.line = remembered.line;
+                for (key, ack) in remembered.acks {
+                    self.acks.insert(key, ack);
+                }
                 let from = chrono::Duration::from_std(store.retention())
                     .ok()
                     .and_then(|kept| Utc::now().checked_sub_signed(kept))
@@ -148,6 +156,49 @@ impl History {
                 self.up = false;
             }
         }
+    }
+
+    /// Writes the acknowledgements after a change; a failed write leaves them in memory.
+    fn keep_acks(&mut self) {
+        let Some(store) = &mut self.store else {
+            return;
+        };
+        if let Err(reason) = store.save_acks(self.acks.entries()) {
+            tracing::error!("acknowledgements not written: {reason}");
+        }
+    }
+
+    /// Answers a screen's acknowledgement against the board last built; true when it changed
+    /// what is kept.
+    fn answer(&mut self, asked: acks::Asked, board: &ViewModel) -> bool {
+        let before = self.acks.clone();
+        let verdict = acks::answer(&mut self.acks, board, &asked.request, Utc::now());
+        match &verdict {
+            Ok(reply) => tracing::info!(
+                "{}/{} {}",
+                reply.source,
+                reply.pipeline,
+                match &reply.acknowledged {
+                    Some(ack) => format!("acknowledged by {}", ack.by),
+                    None => "acknowledgement taken back".to_string(),
+                }
+            ),
+            Err(refusal) => tracing::info!("acknowledgement refused: {}", refusal.reason()),
+        }
+        let changed = self.acks != before;
+        if changed {
+            self.keep_acks();
+        }
+        let _ = asked.reply.send(verdict);
+        changed
+    }
+
+    /// Forgets what passes again, and puts what is kept on the board.
+    fn acknowledge_on(&mut self, board: &mut ViewModel) {
+        if self.acks.settle(board) {
+            self.keep_acks();
+        }
+        self.acks.apply(board);
     }
 
     fn trim_recent(&mut self) {
@@ -340,18 +391,27 @@ pub async fn run(config: Config, options: Options) -> Result<(), String> {
     let mut dora = Memo::default();
     // Before the first request: documents that say every source is pending, never `{}`.
     let now = Utc::now();
-    let first = view::build(
+    let mut board = view::build(
         &config,
         &state,
         dora_at(&mut dora, &config, &state, now),
         now,
     );
-    let mut published = publish::publish(&state, &first, &health, now, &Published::empty());
+    history.acknowledge_on(&mut board);
+    let mut published = publish::publish(
+        &state,
+        &board,
+        &history.acks,
+        &health,
+        now,
+        &Published::empty(),
+    );
     published.transitions = publish::transitions_document(history.recent.make_contiguous());
     history.recent_changed = false;
     let (publisher, latest) = watch::channel(Arc::new(published.clone()));
     let (stop, stopped) = watch::channel(false);
-    let server = tokio::spawn(http::serve(listener, latest, stopped));
+    let (asked_tx, mut asked) = mpsc::channel(16);
+    let server = tokio::spawn(http::serve(listener, latest, asked_tx, stopped));
     let (update_tx, mut updates) = mpsc::channel(64);
     let (_refresh, refresh_rx) = watch::channel(0u64);
     let tasks = poller::spawn(&config, update_tx, refresh_rx);
@@ -369,6 +429,11 @@ pub async fn run(config: Config, options: Options) -> Result<(), String> {
                 state.record(update.index, update.at, update.result);
                 state.pace(update.index, update.paced_until);
             }
+            Some(request) = asked.recv() => {
+                if history.answer(request, &board) {
+                    built = None;
+                }
+            }
             _ = tick.tick() => {}
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
@@ -379,12 +444,13 @@ pub async fn run(config: Config, options: Options) -> Result<(), String> {
             continue;
         }
         built = Some(key);
-        let view = view::build(
+        let mut view = view::build(
             &config,
             &state,
             dora_at(&mut dora, &config, &state, now),
             now,
         );
+        history.acknowledge_on(&mut view);
         let transitions = if state.generation != observed {
             observed = state.generation;
             tracker.observe(&view, now)
@@ -397,11 +463,12 @@ pub async fn run(config: Config, options: Options) -> Result<(), String> {
         history.record(&state, &view, transitions);
         health.history_up = history.up;
         health.responses = crate::sources::requests::counts();
-        published = publish::publish(&state, &view, &health, now, &published);
+        published = publish::publish(&state, &view, &history.acks, &health, now, &published);
         if history.recent_changed {
             history.recent_changed = false;
             published.transitions = publish::transitions_document(history.recent.make_contiguous());
         }
+        board = view;
         let next = Arc::new(published.clone());
         publisher.send_if_modified(|current| {
             if **current == *next {

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::metrics::{self, Health};
 use super::store::StoredTransition;
+use crate::ack::Acknowledgements;
 use crate::model::{BuildStatus, Timestamp};
 use crate::output;
 use crate::sources::andon::{FEED_SCHEMA, Feed, FeedPipeline, FeedRun, FeedSource, FeedStage};
@@ -81,7 +82,7 @@ fn state_document(view: &ViewModel) -> Document {
 }
 
 /// Everything a screen needs to show what the collector knows.
-pub fn feed(state: &State, view: &ViewModel, now: Timestamp) -> Feed {
+pub fn feed(state: &State, view: &ViewModel, acks: &Acknowledgements, now: Timestamp) -> Feed {
     let sources = view
         .sources
         .iter()
@@ -149,6 +150,10 @@ pub fn feed(state: &State, view: &ViewModel, now: Timestamp) -> Feed {
                 finished_at: p.finished_at,
                 no_verdict: p.no_verdict,
                 runs,
+                acknowledged: acks
+                    .get(&(source.name.clone(), p.name.clone()))
+                    .or(p.acknowledged.as_ref())
+                    .cloned(),
             });
         }
     }
@@ -194,13 +199,14 @@ pub fn transitions_document(transitions: &[StoredTransition]) -> Document {
 pub fn publish(
     state: &State,
     view: &ViewModel,
+    acks: &Acknowledgements,
     health: &Health,
     now: Timestamp,
     previous: &Published,
 ) -> Published {
     Published {
         state: state_document(view),
-        feed: feed_document(&feed(state, view, now)),
+        feed: feed_document(&feed(state, view, acks, now)),
         metrics: metrics::render(view, health),
         transitions: previous.transitions.clone(),
     }

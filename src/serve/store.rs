@@ -13,7 +13,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::attention::Transition;
 use crate::history::{RunHistory, RunRecord, StageSample};
-use crate::model::Timestamp;
+use crate::model::{Acknowledgement, Timestamp};
 use crate::state::PipelineKey;
 
 pub const FILE_NAME: &str = "history.sqlite3";
@@ -58,6 +58,13 @@ CREATE TABLE IF NOT EXISTS line (
     state TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS line_at ON line (at);
+CREATE TABLE IF NOT EXISTS acks (
+    source TEXT NOT NULL,
+    pipeline TEXT NOT NULL,
+    by_user TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (source, pipeline)
+);
 ";
 
 /// A pipeline's last definite colour: failing or not, and since when it is red.
@@ -70,6 +77,8 @@ pub struct Remembered {
     pub history: HashMap<PipelineKey, RunHistory>,
     pub colours: HashMap<PipelineKey, Colour>,
     pub line: Option<String>,
+    /// Who is on which failing pipeline.
+    pub acks: HashMap<PipelineKey, Acknowledgement>,
 }
 
 /// One red/green transition as stored.
@@ -219,7 +228,48 @@ impl Store {
             )
             .optional()
             .map_err(|e| self.fail(e))?;
+        let mut acks = self
+            .conn
+            .prepare("SELECT source, pipeline, by_user, at FROM acks")
+            .map_err(|e| self.fail(e))?;
+        let rows = acks
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, i64>(3)?,
+                ))
+            })
+            .map_err(|e| self.fail(e))?;
+        for row in rows {
+            let (source, pipeline, by, at) = row.map_err(|e| self.fail(e))?;
+            if let Some(at) = time(at) {
+                remembered
+                    .acks
+                    .insert((source, pipeline), Acknowledgement { by, at });
+            }
+        }
         Ok(remembered)
+    }
+
+    /// Replaces the kept acknowledgements with `acks`, in one transaction.
+    pub fn save_acks<'a>(
+        &mut self,
+        acks: impl Iterator<Item = (&'a PipelineKey, &'a Acknowledgement)>,
+    ) -> Result<(), String> {
+        let path = self.path.display().to_string();
+        let fail = |e: rusqlite::Error| format!("history database {path}: {e}");
+        let tx = self.conn.transaction().map_err(fail)?;
+        tx.execute("DELETE FROM acks", []).map_err(fail)?;
+        for ((source, pipeline), ack) in acks {
+            tx.execute(
+                "INSERT INTO acks (source, pipeline, by_user, at) VALUES (?1, ?2, ?3, ?4)",
+                params![source, pipeline, ack.by, ack.at.timestamp()],
+            )
+            .map_err(fail)?;
+        }
+        tx.commit().map_err(fail)
     }
 
     /// Writes what changed, in one transaction: a pipeline's runs, the failing set, colours,
@@ -481,6 +531,29 @@ mod tests {
         assert_eq!(transitions.len(), 1);
         assert_eq!(transitions[0].notice, "✗ api went red");
         assert!(store.transitions_since(at(1), 500).unwrap().is_empty());
+    }
+
+    #[test]
+    fn acknowledgements_are_kept_across_a_restart_and_replaced_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let retention = Duration::from_secs(30 * 86_400);
+        let mut store = Store::open(dir.path(), retention).unwrap();
+        let dara = Acknowledgement {
+            by: "dara".into(),
+            at: at(-60),
+        };
+        let kept = HashMap::from([(key("api"), dara.clone()), (key("web"), dara.clone())]);
+        store.save_acks(kept.iter()).unwrap();
+        drop(store);
+        let mut store = Store::open(dir.path(), retention).unwrap();
+        assert_eq!(store.remember().unwrap().acks, kept);
+        let fewer = HashMap::from([(key("web"), dara)]);
+        store.save_acks(fewer.iter()).unwrap();
+        assert_eq!(
+            store.remember().unwrap().acks,
+            fewer,
+            "api's was taken back"
+        );
     }
 
     #[test]

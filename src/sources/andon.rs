@@ -16,12 +16,14 @@ use super::SourceError;
 use super::http;
 use crate::config::AndonConfig;
 use crate::model::{
-    BuildStatus, DoraEvents, PastRun, Pipeline, Snapshot, StageRun, StageStatus, Timestamp,
-    Upstream,
+    Acknowledgement, BuildStatus, DoraEvents, PastRun, Pipeline, Snapshot, StageRun, StageStatus,
+    Timestamp, Upstream,
 };
 
 /// Where a collector serves its feed for screens.
 pub const FEED_PATH: &str = "/api/v1/feed";
+/// Where a collector takes acknowledgements (`POST`).
+pub const ACKS_PATH: &str = "/api/v1/acks";
 /// The feed's shape; a collector speaking another is refused with a reason.
 pub const FEED_SCHEMA: u32 = 1;
 /// The longest a collector holds a poll open.
@@ -73,6 +75,9 @@ pub struct FeedPipeline {
     pub no_verdict: bool,
     /// The collector's run history, newest first.
     pub runs: Vec<FeedRun>,
+    /// Who is on it, as the collector keeps it for every screen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged: Option<Acknowledgement>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,6 +94,32 @@ pub struct FeedRun {
     pub id: String,
     pub passed: Option<bool>,
     pub commit: Option<String>,
+}
+
+/// What a screen sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AckRequest {
+    /// The pipeline as the feed names it to screens: its name, or `SOURCE/NAME` when two of
+    /// the collector's sources report that name.
+    pub pipeline: String,
+    /// The collector's source, when the screen knows it.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Who is on it.
+    pub by: String,
+    /// Take the acknowledgement back instead.
+    #[serde(default)]
+    pub release: bool,
+}
+
+/// What the collector answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AckReply {
+    pub source: String,
+    pub pipeline: String,
+    /// The acknowledgement in force now; None once taken back.
+    pub acknowledged: Option<Acknowledgement>,
 }
 
 fn build_status(word: &str) -> BuildStatus {
@@ -128,6 +159,10 @@ fn pipeline_of(p: &FeedPipeline) -> Pipeline {
     pipeline.started_at = p.started_at;
     pipeline.finished_at = p.finished_at;
     pipeline.no_verdict = p.no_verdict;
+    pipeline.acknowledged = p
+        .acknowledged
+        .clone()
+        .filter(|_| pipeline.status != BuildStatus::Passing);
     let current = pipeline.run_id();
     pipeline.previous = p
         .runs
@@ -221,6 +256,41 @@ pub fn wait_for(timeout: Duration) -> Duration {
     timeout.saturating_sub(WAIT_MARGIN).min(MAX_WAIT)
 }
 
+/// How long a screen waits for a collector to take an acknowledgement.
+pub const ACK_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most of a collector's answer to an acknowledgement that is read.
+const MAX_ACK_REPLY: usize = 16 * 1024;
+
+/// Asks the collector at `url` to keep (or take back) an acknowledgement for every screen. Its
+/// answer, cleaned, or why it was not kept, in words.
+pub async fn send_acknowledgement(
+    client: &reqwest::Client,
+    url: &str,
+    request: &AckRequest,
+) -> Result<AckReply, SourceError> {
+    let response = client
+        .post(format!("{url}{ACKS_PATH}"))
+        .json(request)
+        .timeout(ACK_TIMEOUT)
+        .send()
+        .await
+        .map_err(|e| http::describe(&e))?;
+    let status = response.status();
+    let body = http::read_capped(response, MAX_ACK_REPLY).await?;
+    if !status.is_success() {
+        return Err(http::status_error(status, &body));
+    }
+    let mut reply: AckReply = serde_json::from_str(&body)
+        .map_err(|e| SourceError::malformed("answer to an acknowledgement", e))?;
+    if let Some(ack) = &mut reply.acknowledged {
+        ack.by = crate::logs::text::one_line(&ack.by, &[])
+            .chars()
+            .take(Acknowledgement::MAX_BY)
+            .collect();
+    }
+    Ok(reply)
+}
+
 pub struct AndonSource {
     config: AndonConfig,
     client: reqwest::Client,
@@ -304,7 +374,40 @@ mod tests {
             finished_at: None,
             no_verdict: false,
             runs: Vec::new(),
+            acknowledged: None,
         }
+    }
+
+    #[test]
+    fn a_kept_acknowledgement_is_relayed_until_the_pipeline_passes() {
+        let dara = Acknowledgement {
+            by: "dara".into(),
+            at: at(-60),
+        };
+        let mut api = feed_pipeline("api", "failing");
+        api.acknowledged = Some(dara.clone());
+        let mut web = feed_pipeline("web", "passing");
+        web.acknowledged = Some(dara.clone());
+        let feed = Feed {
+            schema: FEED_SCHEMA,
+            pipelines: vec![api, web],
+            ..Feed::default()
+        };
+        let text = serde_json::to_string(&feed).unwrap();
+        let snapshot = parse(&text).unwrap();
+        assert_eq!(snapshot.pipelines[0].acknowledged, Some(dara));
+        assert_eq!(
+            snapshot.pipelines[1].acknowledged, None,
+            "passing: nothing to be on"
+        );
+        let older = text.replace(
+            r#","acknowledged":{"by":"dara","at":"#,
+            r#","old":{"by":"dara","at":"#,
+        );
+        assert!(
+            parse(&older).is_ok(),
+            "a collector without acknowledgements is read"
+        );
     }
 
     #[test]

@@ -108,6 +108,17 @@ impl Collector {
             .unwrap_or_else(|e| panic!("GET {path}: {e}\n{}", self.stderr()))
     }
 
+    pub async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        reqwest::Client::new()
+            .post(format!("{}{path}", self.url))
+            .header("content-type", "application/json")
+            .body(body)
+            .timeout(Duration::from_secs(20))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}\n{}", self.stderr()))
+    }
+
     pub async fn state(&self) -> Value {
         self.get("/api/v1/state")
             .await
