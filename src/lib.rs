@@ -3,6 +3,7 @@
 pub mod ack;
 pub mod app;
 pub mod attention;
+pub mod card;
 pub mod check;
 pub mod config;
 pub mod credentials;
@@ -31,6 +32,7 @@ pub mod since;
 pub mod sources;
 pub mod stage_map;
 pub mod state;
+pub mod status;
 pub mod suspend;
 pub mod ui;
 pub mod value_stream;
