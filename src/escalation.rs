@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
+use crate::card::Card;
 use crate::model::Timestamp;
-use crate::view::{PipelineStatus, PipelineView};
+use crate::status::PipelineStatus;
 
 pub const HEADLINE: &str = "ESCALATED";
 
@@ -35,7 +36,7 @@ impl Escalation {
 /// When a red pipeline went red, as well as we know: the first time it was seen failing, or
 /// the source's time of the failed run when that is earlier (so a first look, `--once`,
 /// knows too). Times that are later than the truth only make escalation later, never early.
-pub fn red_since(pipeline: &PipelineView) -> Option<Timestamp> {
+pub fn red_since(pipeline: &Card) -> Option<Timestamp> {
     let run_time = pipeline.finished_at.or(pipeline.last_build_at);
     [pipeline.failing_since, run_time]
         .into_iter()
@@ -44,24 +45,20 @@ pub fn red_since(pipeline: &PipelineView) -> Option<Timestamp> {
 }
 
 /// The escalation, if the red pipelines have been red for `limit` or longer at `now`.
-pub fn assess(
-    pipelines: &[PipelineView],
-    limit: Option<Duration>,
-    now: Timestamp,
-) -> Option<Escalation> {
+pub fn assess(pipelines: &[Card], limit: Option<Duration>, now: Timestamp) -> Option<Escalation> {
     let limit = limit?;
     let (since, first) = pipelines
         .iter()
         .filter(|p| p.status == PipelineStatus::Failing)
         .filter_map(|p| Some((red_since(p)?, p)))
-        .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)))?;
+        .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(b.1.name)))?;
     let red_for = (now - since).to_std().ok()?;
     (red_for >= limit).then(|| Escalation {
         red_since: since,
         red_for,
         limit,
-        pipeline: first.name.clone(),
-        source: first.source.clone(),
+        pipeline: first.name.to_string(),
+        source: first.source.to_string(),
     })
 }
 
@@ -74,26 +71,18 @@ mod tests {
         Utc.timestamp_opt(1_790_000_000, 0).unwrap() + TimeDelta::minutes(minute)
     }
 
-    fn card(name: &str, status: PipelineStatus, failing_since: Option<i64>) -> PipelineView {
-        PipelineView {
-            name: name.into(),
-            source: "ci".into(),
+    fn card(name: &str, status: PipelineStatus, failing_since: Option<i64>) -> Card<'_> {
+        Card {
+            name,
+            source: "ci",
             status,
+            column: 0,
             building: false,
             stage: None,
-            column: 0,
-            url: None,
-            label: None,
-            last_build_at: None,
+            stages: &[],
             failing_since: failing_since.map(at),
-            stages: Vec::new(),
-            breakers: Vec::new(),
-            commit: None,
-            author: None,
-            started_at: None,
+            last_build_at: None,
             finished_at: None,
-            pass_rate: None,
-            acknowledged: None,
         }
     }
 

@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::card::Card;
 use crate::history::StageSample;
 use crate::model::StageStatus;
-use crate::view::PipelineView;
+use crate::value_stream::StageTimes;
 
 /// Fewest samples behind a median used to name the constraint.
 pub const MIN_SAMPLES: usize = 3;
@@ -62,6 +63,19 @@ pub struct Flow {
     pub value_stream: crate::value_stream::ValueStream,
 }
 
+impl StageFlow {
+    /// The stage's process and wait times, as the value stream reads them.
+    pub fn times(&self) -> StageTimes<'_> {
+        StageTimes {
+            name: &self.name,
+            process_seconds: self.median_duration_seconds,
+            process_n: self.duration_n,
+            wait_seconds: self.median_queue_seconds,
+            wait_n: self.queue_n,
+        }
+    }
+}
+
 impl Flow {
     pub fn stage(&self, name: &str) -> Option<&StageFlow> {
         self.stages.iter().find(|s| s.name == name)
@@ -74,18 +88,18 @@ impl Flow {
 
 /// Whether a card is work in progress in its column: its run is building, or the stage it sits
 /// at is running or waiting.
-pub fn in_progress(card: &PipelineView) -> bool {
+pub fn in_progress(card: &Card) -> bool {
     card.building
-        || card.stage.as_ref().is_some_and(|stage| {
+        || card.stage.is_some_and(|stage| {
             card.stages.iter().any(|s| {
-                &s.name == stage && matches!(s.status, StageStatus::Running | StageStatus::Pending)
+                s.name == stage && matches!(s.status, StageStatus::Running | StageStatus::Pending)
             })
         })
 }
 
 /// Work in progress per column, in one pass over the cards (cards of unknown columns are not
 /// counted).
-fn wip_by_column(columns: usize, cards: &[PipelineView]) -> Vec<usize> {
+fn wip_by_column(columns: usize, cards: &[Card]) -> Vec<usize> {
     let mut wips = vec![0; columns];
     for card in cards.iter().filter(|c| in_progress(c)) {
         if let Some(wip) = wips.get_mut(card.column) {
@@ -111,7 +125,7 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
 /// The figures for each column. `limits` maps stage names to their WIP limit.
 pub fn compute<'a>(
     columns: &[String],
-    cards: &[PipelineView],
+    cards: &[Card],
     limits: &BTreeMap<String, usize>,
     samples: impl Iterator<Item = &'a StageSample>,
 ) -> Flow {
@@ -156,7 +170,7 @@ pub fn compute<'a>(
 
 /// The same figures with work in progress counted again over `cards`: a page or a filter shows
 /// its own WIP; durations and the constraint stay those of the whole board.
-pub fn recount(flow: &Flow, cards: &[PipelineView]) -> Flow {
+pub fn recount(flow: &Flow, cards: &[Card]) -> Flow {
     let mut flow = flow.clone();
     let wips = wip_by_column(flow.stages.len(), cards);
     for (column, stage) in flow.stages.iter_mut().enumerate() {
@@ -199,28 +213,39 @@ fn constraint(stages: &[StageFlow]) -> Option<Constraint> {
 mod tests {
     use super::*;
     use crate::model::StageRun;
-    use crate::view::PipelineStatus;
+    use crate::status::PipelineStatus;
 
-    fn card(column: usize, stage: &str, status: StageStatus, building: bool) -> PipelineView {
-        PipelineView {
-            name: format!("p{column}{stage}"),
-            source: "ci".into(),
-            status: PipelineStatus::Passing,
-            building,
-            stage: Some(stage.into()),
+    /// A card's own data; `Card` borrows it.
+    struct Run {
+        column: usize,
+        building: bool,
+        stage: String,
+        stages: Vec<StageRun>,
+    }
+
+    impl Run {
+        fn card(&self) -> Card<'_> {
+            Card {
+                name: "p",
+                source: "ci",
+                status: PipelineStatus::Passing,
+                column: self.column,
+                building: self.building,
+                stage: Some(&self.stage),
+                stages: &self.stages,
+                failing_since: None,
+                last_build_at: None,
+                finished_at: None,
+            }
+        }
+    }
+
+    fn card(column: usize, stage: &str, status: StageStatus, building: bool) -> Run {
+        Run {
             column,
-            url: None,
-            label: None,
-            last_build_at: None,
-            failing_since: None,
+            building,
+            stage: stage.into(),
             stages: vec![StageRun::new(stage, status)],
-            breakers: Vec::new(),
-            commit: None,
-            author: None,
-            started_at: None,
-            finished_at: None,
-            pass_rate: None,
-            acknowledged: None,
         }
     }
 
@@ -239,13 +264,14 @@ mod tests {
 
     #[test]
     fn wip_counts_work_in_progress_and_a_breach_is_over_the_limit() {
-        let cards = vec![
+        let runs = [
             card(1, "test", StageStatus::Running, true),
             card(1, "test", StageStatus::Pending, false),
             card(1, "test", StageStatus::Failed, false),
             card(1, "test", StageStatus::Passed, false),
             card(0, "build", StageStatus::Running, true),
         ];
+        let cards: Vec<Card> = runs.iter().map(Run::card).collect();
         let limits = BTreeMap::from([("test".to_string(), 1), ("build".to_string(), 1)]);
         let flow = compute(&columns(), &cards, &limits, [].iter());
         let test = flow.stage("test").unwrap();

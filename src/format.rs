@@ -5,7 +5,7 @@ use crate::dora::{
     Difference, Direction, DoraReport, Keys, LOW_SAMPLE, Trend, Trends, samples_and_reasons,
 };
 use crate::model::StageStatus;
-use crate::view::{AndonState, PipelineStatus};
+use crate::status::{AndonState, PipelineStatus};
 
 /// A duration in the largest unit that keeps it readable: "45 s", "12 min", "2.1 h", "3.5 d".
 pub fn duration(seconds: f64) -> String {

@@ -6,10 +6,21 @@
 
 use std::collections::BTreeMap;
 
-use crate::flow::Flow;
+use crate::card::Card;
 use crate::history::StageSample;
 use crate::model::Timestamp;
-use crate::view::PipelineView;
+
+/// A stage's median times as the flow figures give them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StageTimes<'a> {
+    pub name: &'a str,
+    /// Median time in the stage, over `process_n` runs.
+    pub process_seconds: Option<f64>,
+    pub process_n: usize,
+    /// Median time queued for the stage, over `wait_n` runs.
+    pub wait_seconds: Option<f64>,
+    pub wait_n: usize,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageValue {
@@ -43,12 +54,12 @@ pub struct ValueStream {
     pub cannot_report: Vec<String>,
 }
 
-/// The value stream over the board's stages (`flow` gives process and wait times in column
+/// The value stream over the board's stages (`stages`: their process and wait times in column
 /// order), the recent stage samples (for %C/A) and the cards' latest runs (for the ratio).
-pub fn compute<'a>(
-    flow: &Flow,
+pub fn compute<'s, 'a>(
+    stages: impl Iterator<Item = StageTimes<'s>>,
     samples: impl Iterator<Item = &'a StageSample>,
-    cards: &[PipelineView],
+    cards: &[Card],
     source_kinds: &[(String, &'static str)],
 ) -> ValueStream {
     let mut outcomes: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
@@ -57,17 +68,15 @@ pub fn compute<'a>(
         *passed += usize::from(sample.passed);
         *finished += 1;
     }
-    let stages: Vec<StageValue> = flow
-        .stages
-        .iter()
+    let stages: Vec<StageValue> = stages
         .map(|s| {
-            let (passed, finished) = outcomes.get(s.name.as_str()).copied().unwrap_or_default();
+            let (passed, finished) = outcomes.get(s.name).copied().unwrap_or_default();
             StageValue {
-                name: s.name.clone(),
-                process_seconds: s.median_duration_seconds,
-                process_n: s.duration_n,
-                wait_seconds: s.median_queue_seconds,
-                wait_n: s.queue_n,
+                name: s.name.to_string(),
+                process_seconds: s.process_seconds,
+                process_n: s.process_n,
+                wait_seconds: s.wait_seconds,
+                wait_n: s.wait_n,
                 complete_accurate: (finished > 0).then(|| passed as f64 / finished as f64),
                 complete_accurate_n: finished,
             }
@@ -85,7 +94,7 @@ pub fn compute<'a>(
 /// One run's busy time and lead time: the union of its stages' [start, finish] intervals,
 /// and from the earliest start less its queue time to the latest finish. None unless the
 /// run has finished and has a timed stage.
-pub fn run_times(card: &PipelineView) -> Option<(f64, f64)> {
+pub fn run_times(card: &Card) -> Option<(f64, f64)> {
     if card.building {
         return None;
     }
@@ -127,7 +136,7 @@ fn seconds(span: chrono::Duration) -> f64 {
     span.num_milliseconds() as f64 / 1000.0
 }
 
-fn activity_ratio(cards: &[PipelineView]) -> ActivityRatio {
+fn activity_ratio(cards: &[Card]) -> ActivityRatio {
     let times: Vec<(f64, f64)> = cards.iter().filter_map(run_times).collect();
     let busy_seconds: f64 = times.iter().map(|t| t.0).sum();
     let lead_seconds: f64 = times.iter().map(|t| t.1).sum();
@@ -140,10 +149,10 @@ fn activity_ratio(cards: &[PipelineView]) -> ActivityRatio {
 }
 
 /// For each source with cards: which of the figures its data cannot give.
-fn cannot_report(cards: &[PipelineView], source_kinds: &[(String, &'static str)]) -> Vec<String> {
+fn cannot_report(cards: &[Card], source_kinds: &[(String, &'static str)]) -> Vec<String> {
     let mut lines = Vec::new();
     for (source, kind) in source_kinds {
-        let mine: Vec<&PipelineView> = cards.iter().filter(|c| &c.source == source).collect();
+        let mine: Vec<&Card> = cards.iter().filter(|c| c.source == source).collect();
         if mine.is_empty() {
             continue;
         }
@@ -175,9 +184,8 @@ fn cannot_report(cards: &[PipelineView], source_kinds: &[(String, &'static str)]
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::StageFlow;
     use crate::model::{StageRun, StageStatus};
-    use crate::view::PipelineStatus;
+    use crate::status::PipelineStatus;
     use chrono::{TimeDelta, TimeZone, Utc};
     use std::time::Duration;
 
@@ -196,26 +204,18 @@ mod tests {
         }
     }
 
-    fn card(source: &str, stages: Vec<StageRun>) -> PipelineView {
-        PipelineView {
-            name: "api".into(),
-            source: source.into(),
+    fn card<'a>(source: &'a str, stages: &'a [StageRun]) -> Card<'a> {
+        Card {
+            name: "api",
+            source,
             status: PipelineStatus::Passing,
+            column: 0,
             building: false,
             stage: None,
-            column: 0,
-            url: None,
-            label: None,
-            last_build_at: None,
-            failing_since: None,
             stages,
-            breakers: Vec::new(),
-            commit: None,
-            author: None,
-            started_at: None,
+            failing_since: None,
+            last_build_at: None,
             finished_at: None,
-            pass_rate: None,
-            acknowledged: None,
         }
     }
 
@@ -228,46 +228,36 @@ mod tests {
         }
     }
 
-    fn flow_of(names: &[&str]) -> Flow {
-        Flow {
-            stages: names
-                .iter()
-                .map(|n| StageFlow {
-                    name: n.to_string(),
-                    wip: 0,
-                    wip_limit: None,
-                    breached: false,
-                    median_duration_seconds: Some(60.0),
-                    duration_n: 4,
-                    median_queue_seconds: None,
-                    queue_n: 0,
-                })
-                .collect(),
-            constraint: None,
-            value_stream: ValueStream::default(),
-        }
+    fn times_of<'a>(names: &'a [&'a str]) -> impl Iterator<Item = StageTimes<'a>> {
+        names.iter().map(|name| StageTimes {
+            name,
+            process_seconds: Some(60.0),
+            process_n: 4,
+            wait_seconds: None,
+            wait_n: 0,
+        })
     }
 
     #[test]
     fn a_run_with_parallel_jobs_counts_busy_time_once_and_queues_in_lead_time() {
         // build queued 20 s, runs 0..100; two test jobs in parallel 120..300 and 150..240;
         // deploy 400..460. Busy: 100 + 180 + 60 = 340 s. Lead: from -20 (queued) to 460 = 480 s.
-        let run = card(
-            "ci",
-            vec![
-                stage("build", 0, 100, Some(20)),
-                stage("test", 120, 300, Some(5)),
-                stage("test", 150, 240, Some(35)),
-                stage("deploy", 400, 460, None),
-            ],
-        );
+        let run_stages = [
+            stage("build", 0, 100, Some(20)),
+            stage("test", 120, 300, Some(5)),
+            stage("test", 150, 240, Some(35)),
+            stage("deploy", 400, 460, None),
+        ];
+        let run = card("ci", &run_stages);
         assert_eq!(run_times(&run), Some((340.0, 480.0)));
         // A second run: one stage 0..50, no queue: busy 50, lead 50.
-        let other = card("ci", vec![stage("build", 0, 50, None)]);
-        let mut building = card("ci", vec![stage("build", 0, 10, None)]);
+        let other_stages = [stage("build", 0, 50, None)];
+        let other = card("ci", &other_stages);
+        let building_stages = [stage("build", 0, 10, None)];
+        let mut building = card("ci", &building_stages);
         building.building = true;
         let vs = compute(
-            &flow_of(&["build"]),
+            times_of(&["build"]),
             [].iter(),
             &[run, other, building],
             &[("ci".into(), "gitlab")],
@@ -287,7 +277,7 @@ mod tests {
             samples.push(sample("test", passed));
         }
         let vs = compute(
-            &flow_of(&["build", "test", "deploy"]),
+            times_of(&["build", "test", "deploy"]),
             samples.iter(),
             &[],
             &[],
@@ -305,11 +295,14 @@ mod tests {
 
     #[test]
     fn what_a_source_cannot_report_is_said() {
+        let jobs = [StageRun::new("build", StageStatus::Passed)];
+        let gh = [stage("build", 0, 10, None)];
+        let gl = [stage("build", 0, 10, Some(3))];
         let cards = [
-            card("wall", vec![]),
-            card("jobs", vec![StageRun::new("build", StageStatus::Passed)]),
-            card("gh", vec![stage("build", 0, 10, None)]),
-            card("gl", vec![stage("build", 0, 10, Some(3))]),
+            card("wall", &[]),
+            card("jobs", &jobs),
+            card("gh", &gh),
+            card("gl", &gl),
         ];
         let kinds = [
             ("wall".to_string(), "cctray"),
@@ -318,7 +311,7 @@ mod tests {
             ("gl".to_string(), "gitlab"),
             ("idle".to_string(), "jenkins"),
         ];
-        let lines = compute(&flow_of(&[]), [].iter(), &cards, &kinds).cannot_report;
+        let lines = compute(times_of(&[]), [].iter(), &cards, &kinds).cannot_report;
         assert_eq!(lines.len(), 3, "{lines:?}");
         assert!(lines[0].starts_with("cctray wall: reports no stages"));
         assert!(lines[1].starts_with("prometheus jobs: reports no stage times"));

@@ -1,5 +1,6 @@
 //! State -> view model. Pure, and shared by the TUI, `--once` and `--json`.
 
+use crate::card::Card;
 use crate::config::Config;
 use crate::dora::{self, DoraReport};
 use crate::flow::{self, Flow};
@@ -7,23 +8,7 @@ use crate::history::PassRate;
 use crate::model::{BuildStatus, DoraEvents, StageRun, Timestamp};
 use crate::state::{Freshness, State};
 
-/// What the Andon signal says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AndonState {
-    Green,
-    Red,
-    Unknown,
-}
-
-impl AndonState {
-    pub fn word(self) -> &'static str {
-        match self {
-            AndonState::Green => "green",
-            AndonState::Red => "red",
-            AndonState::Unknown => "unknown",
-        }
-    }
-}
+pub use crate::status::{AndonState, PipelineStatus};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Andon {
@@ -46,7 +31,7 @@ impl Andon {
     /// Marks the signal escalated when its red pipelines are past the limit.
     fn escalate(
         mut self,
-        pipelines: &[PipelineView],
+        cards: &[Card],
         limit: Option<std::time::Duration>,
         now: Timestamp,
     ) -> Andon {
@@ -54,32 +39,12 @@ impl Andon {
         if self.state != AndonState::Red {
             return self;
         }
-        self.escalation = crate::escalation::assess(pipelines, limit, now);
+        self.escalation = crate::escalation::assess(cards, limit, now);
         if let Some(escalation) = &self.escalation {
             self.headline = crate::escalation::HEADLINE;
             self.causes.insert(0, escalation.cause());
         }
         self
-    }
-}
-
-/// A pipeline's status as shown: a pipeline whose source is not fresh is stale, never green.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PipelineStatus {
-    Passing,
-    Failing,
-    Unknown,
-    Stale,
-}
-
-impl PipelineStatus {
-    pub fn word(self) -> &'static str {
-        match self {
-            PipelineStatus::Passing => "passing",
-            PipelineStatus::Failing => "failing",
-            PipelineStatus::Unknown => "unknown",
-            PipelineStatus::Stale => "stale",
-        }
     }
 }
 
@@ -106,6 +71,24 @@ pub struct PipelineView {
     pub pass_rate: Option<PassRate>,
     /// Someone is on it (`a` on a failing card), until the pipeline passes again.
     pub acknowledged: Option<crate::model::Acknowledgement>,
+}
+
+impl PipelineView {
+    /// What the flow, value-stream and escalation figures read of the card.
+    pub fn card(&self) -> Card<'_> {
+        Card {
+            name: &self.name,
+            source: &self.source,
+            status: self.status,
+            column: self.column,
+            building: self.building,
+            stage: self.stage.as_deref(),
+            stages: &self.stages,
+            failing_since: self.failing_since,
+            last_build_at: self.last_build_at,
+            finished_at: self.finished_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -275,29 +258,27 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
             ))
     });
     let sources = source_views(state, now);
+    let cards: Vec<Card> = pipelines.iter().map(PipelineView::card).collect();
     let mut flow = flow::compute(
         &columns,
-        &pipelines,
+        &cards,
         &config.board.wip_limits,
         state.histories().flat_map(|h| h.stage_samples()),
     );
     let kinds: Vec<(String, &'static str)> =
         sources.iter().map(|s| (s.name.clone(), s.kind)).collect();
     flow.value_stream = crate::value_stream::compute(
-        &flow,
+        flow.stages.iter().map(flow::StageFlow::times),
         state.histories().flat_map(|h| h.stage_samples()),
-        &pipelines,
+        &cards,
         &kinds,
     );
+    let andon = andon(&pipelines, &sources, now).escalate(&cards, config.andon.escalate_after, now);
     ViewModel {
         title: config.title.clone(),
         now,
         flow,
-        andon: andon(&pipelines, &sources, now).escalate(
-            &pipelines,
-            config.andon.escalate_after,
-            now,
-        ),
+        andon,
         columns,
         // A collector's demo source counts too: its screens show the same warning.
         demo: sources.iter().any(|s| s.kind == "demo"),
@@ -389,8 +370,9 @@ pub fn matches(pipeline: &PipelineView, filter: &str) -> bool {
 /// or a filter). Columns, sources and DORA figures stay as they are.
 pub fn select(view: &ViewModel, keep: impl Fn(&PipelineView) -> bool) -> ViewModel {
     let pipelines: Vec<PipelineView> = view.pipelines.iter().filter(|p| keep(p)).cloned().collect();
+    let cards: Vec<Card> = pipelines.iter().map(PipelineView::card).collect();
     let mut andon = andon(&pipelines, &view.sources, view.now).escalate(
-        &pipelines,
+        &cards,
         view.andon.escalate_after,
         view.now,
     );
@@ -399,7 +381,7 @@ pub fn select(view: &ViewModel, keep: impl Fn(&PipelineView) -> bool) -> ViewMod
     }
     ViewModel {
         andon,
-        flow: flow::recount(&view.flow, &pipelines),
+        flow: flow::recount(&view.flow, &cards),
         pipelines,
         ..view.clone()
     }
@@ -500,8 +482,9 @@ fn describe_failure(p: &PipelineView, now: Timestamp) -> String {
 /// Judges the Andon again after the pipelines changed in place (acknowledgements put on them).
 pub fn reassess(view: &mut ViewModel) {
     let limit = view.andon.escalate_after;
-    view.andon =
-        andon(&view.pipelines, &view.sources, view.now).escalate(&view.pipelines, limit, view.now);
+    let cards: Vec<Card> = view.pipelines.iter().map(PipelineView::card).collect();
+    let andon = andon(&view.pipelines, &view.sources, view.now).escalate(&cards, limit, view.now);
+    view.andon = andon;
 }
 
 pub fn plural(n: usize) -> &'static str {
