@@ -7,7 +7,8 @@ use crate::dora::{
 use crate::model::StageStatus;
 use crate::status::{AndonState, PipelineStatus};
 
-/// A duration in the largest unit that keeps it readable: "45 s", "12 min", "2.1 h", "3.5 d".
+/// A duration in the largest unit that keeps it readable: "45 s", "12 min", "2.1 h", "3.5 d",
+/// "140 d", "12.1 y" (a job nobody ran for years reads as years, not as "4427.0 d").
 pub fn duration(seconds: f64) -> String {
     let s = seconds.max(0.0);
     if s < 90.0 {
@@ -16,8 +17,14 @@ pub fn duration(seconds: f64) -> String {
         format!("{:.0} min", s / 60.0)
     } else if s < 36.0 * 3600.0 {
         format!("{:.1} h", s / 3600.0)
-    } else {
+    } else if s < 99.95 * 86_400.0 {
         format!("{:.1} d", s / 86_400.0)
+    } else if s < 365.0 * 86_400.0 {
+        format!("{:.0} d", s / 86_400.0)
+    } else if s < 9_999.0 * 365.25 * 86_400.0 {
+        format!("{:.1} y", s / (365.25 * 86_400.0))
+    } else {
+        ">9999 y".to_string()
     }
 }
 
@@ -310,6 +317,12 @@ mod tests {
         assert_eq!(duration(720.0), "12 min");
         assert_eq!(duration(2.1 * 3600.0), "2.1 h");
         assert_eq!(duration(3.5 * 86_400.0), "3.5 d");
+        assert_eq!(duration(99.9 * 86_400.0), "99.9 d");
+        assert_eq!(duration(140.2 * 86_400.0), "140 d");
+        assert_eq!(duration(4427.0 * 86_400.0), "12.1 y");
+        assert_eq!(duration(f64::MAX), ">9999 y");
+        assert_eq!(duration(f64::INFINITY), ">9999 y");
+        assert_eq!(duration(f64::NAN), "0 s");
     }
 
     #[test]

@@ -447,10 +447,13 @@ fn andon(pipelines: &[PipelineView], sources: &[SourceView], now: Timestamp) -> 
 /// "14:03 UTC" today; "01 Dec 14:03" (UTC, like the header's clock) on another day, so an old
 /// break does not read as this afternoon's; short, for an 80-column banner.
 pub fn clock_time(at: Timestamp, now: Timestamp) -> String {
+    use chrono::Datelike;
     if at.date_naive() == now.date_naive() {
         at.format("%H:%M UTC").to_string()
-    } else {
+    } else if at.year() == now.year() {
         at.format("%d %b %H:%M").to_string()
+    } else {
+        at.format("%d %b %Y").to_string()
     }
 }
 
@@ -859,5 +862,13 @@ mod tests {
             .to_utc();
         assert_eq!(clock_time(today, now), "07:05 UTC");
         assert_eq!(clock_time(yesterday, now), "01 Dec 23:50");
+        let years_ago = chrono::DateTime::parse_from_rfc3339("2014-10-07T11:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            clock_time(years_ago, now),
+            "07 Oct 2014",
+            "not this October"
+        );
     }
 }
