@@ -84,11 +84,51 @@ fn fit_whole(line: &str, width: usize) -> String {
     out
 }
 
+/// The stages' line in `width`: every stage when they fit; else the stages with a figure, in
+/// order, and how many stages say N/A; else as many of those as fit and how many more there
+/// are. A stage is never dropped without a word: the summary under it may come from it.
+fn stages_line(view: &ViewModel, width: usize) -> String {
+    let vs = &view.flow.value_stream;
+    let all = &lines(view)[0];
+    if all.chars().count() <= width || vs.stages.is_empty() {
+        return fit_whole(all, width);
+    }
+    let with_figure: Vec<String> = vs
+        .stages
+        .iter()
+        .filter(|s| {
+            s.process_seconds.is_some() || s.wait_seconds.is_some() || s.complete_accurate.is_some()
+        })
+        .map(dora_text::value_stage)
+        .collect();
+    let line = |shown: &[String], more: usize| {
+        let mut text = " Value stream:".to_string();
+        if !shown.is_empty() {
+            text.push(' ');
+            text.push_str(&shown.join(" → "));
+        }
+        if more > 0 && shown.len() == with_figure.len() {
+            text.push_str(&format!(" · {more} more N/A"));
+        } else if more > 0 {
+            text.push_str(&format!(" · +{more} more"));
+        }
+        text
+    };
+    for shown in (0..=with_figure.len()).rev() {
+        let text = line(&with_figure[..shown], vs.stages.len() - shown);
+        if text.chars().count() <= width {
+            return text;
+        }
+    }
+    fit_whole(all, width)
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
     let width = area.width as usize;
-    let text: Vec<Line> = lines(view)
-        .iter()
-        .map(|l| Line::styled(fit_whole(l, width), theme.muted()))
-        .collect();
+    let [_, summary] = lines(view);
+    let text = vec![
+        Line::styled(stages_line(view, width), theme.muted()),
+        Line::styled(fit_whole(&summary, width), theme.muted()),
+    ];
     frame.render_widget(Paragraph::new(text), area);
 }
