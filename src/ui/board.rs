@@ -206,6 +206,20 @@ fn pass_text(card: &PipelineView) -> Option<String> {
         .map(|r| format!("pass {}/{}", r.passed, r.runs))
 }
 
+/// A card's second line: the status word (glyph, word and colour each say it), the building
+/// glyph, and the facts that fit whole.
+fn detail_parts(
+    word: &str,
+    building: Option<&str>,
+    facts: &[Option<&str>],
+    width: usize,
+) -> String {
+    let parts = [Some(word), building]
+        .into_iter()
+        .chain(facts.iter().copied());
+    super::parts::whole(parts.flatten(), " ", width)
+}
+
 fn flaky(card: &PipelineView) -> bool {
     card.pass_rate.is_some_and(|r| r.flaky)
 }
@@ -437,27 +451,30 @@ fn draw_cards(
             fit(&name, width),
             status.patch(highlight),
         )));
-        let mut detail = format!("  {}", card.status.word());
-        if card.building {
-            detail.push_str(&format!(" {BUILDING_GLYPH}"));
-        }
-        // Who is on it comes before the rest: in a narrow column it is what must stay.
-        if let Some(ack) = &card.acknowledged {
-            detail.push_str(&format!(" {}", ack.short()));
-        }
-        // The pass rate before the run label: in a narrow column it is what must stay.
-        if let Some(pass) = pass_text(card) {
-            detail.push_str(&format!(" {pass}"));
-        }
-        if flaky(card) {
-            detail.push_str(&format!(" {FLAKY_GLYPH} flaky"));
-        }
-        if let Some(label) = &card.label {
-            detail.push_str(&format!(" {label}"));
-        }
-        if !card.breakers.is_empty() {
-            detail.push_str(&format!(" by {}", card.breakers.join(", ")));
-        }
+        let building = card.building.then_some(BUILDING_GLYPH);
+        // In a narrow column the first parts are what must stay: who is on it, then the pass
+        // rate, then the run.
+        let ack = card.acknowledged.as_ref().map(|a| a.short());
+        let pass = pass_text(card);
+        let flaky = flaky(card).then(|| format!("{FLAKY_GLYPH} flaky"));
+        let breakers =
+            (!card.breakers.is_empty()).then(|| format!("by {}", card.breakers.join(", ")));
+        let facts = [
+            ack.as_deref(),
+            pass.as_deref(),
+            flaky.as_deref(),
+            card.label.as_deref(),
+            breakers.as_deref(),
+        ];
+        let detail = format!(
+            "  {}",
+            detail_parts(
+                card.status.word(),
+                building,
+                &facts,
+                width.saturating_sub(2)
+            )
+        );
         let detail_style = if card.building {
             theme.building()
         } else {

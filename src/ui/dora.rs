@@ -106,19 +106,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// The " · "-separated parts of `text` that fit `width` from the left, whole.
 pub fn fit_parts(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    for part in text.split(" · ") {
-        let candidate = if out.is_empty() {
-            part.to_string()
-        } else {
-            format!("{out} · {part}")
-        };
-        if candidate.chars().count() > width {
-            break;
-        }
-        out = candidate;
-    }
-    out
+    super::parts::whole(text.split(" · "), " · ", width)
 }
 
 /// The days under each of `width` columns, oldest left, spanning the width: a day a column

@@ -9,6 +9,7 @@ mod footer;
 mod header;
 mod help;
 pub mod log;
+mod parts;
 pub mod services;
 pub mod theme;
 pub mod trends;
