@@ -66,6 +66,13 @@ impl Signals {
     }
 }
 
+impl Signals {
+    /// Ctrl-Z: suspends as SIGTSTP does.
+    pub fn suspend(&mut self, terminal: &mut DefaultTerminal) -> io::Result<()> {
+        suspend(terminal)
+    }
+}
+
 /// Gives the terminal back (raw mode off, alternate screen left, cursor shown), stops the
 /// process as SIGTSTP's default action does, and once continued takes the screen back, cleared
 /// so the next draw is whole. Where nobody could continue it (no job control: an orphaned
