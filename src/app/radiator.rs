@@ -425,3 +425,405 @@ impl Radiator {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{BuildStatus, Pipeline, Snapshot};
+    use crate::state::State;
+    use crate::view;
+    use chrono::{TimeDelta, TimeZone, Utc};
+    use crossterm::event::{KeyCode, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    const CCTRAY: &str =
+        "[[source]]\nname = \"ci\"\nkind = \"cctray\"\nurl = \"http://127.0.0.1:1/cc.xml\"\n";
+
+    fn config(settings: &str) -> Config {
+        crate::config::parse(&format!("{settings}\n{CCTRAY}"), "t.toml")
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The start of every test's clock.
+    struct Clock {
+        instant: Instant,
+        utc: Timestamp,
+    }
+
+    impl Clock {
+        fn new() -> Clock {
+            Clock {
+                instant: Instant::now(),
+                utc: Utc.with_ymd_and_hms(2026, 11, 20, 14, 5, 0).unwrap(),
+            }
+        }
+
+        /// `seconds` after the start.
+        fn at(&self, seconds: u64) -> Now {
+            Now {
+                instant: self.instant + Duration::from_secs(seconds),
+                utc: self.utc + TimeDelta::seconds(seconds as i64),
+            }
+        }
+    }
+
+    /// The live model's part: polls recorded into a state, each published as a build.
+    struct Feed {
+        config: Config,
+        state: State,
+        build: u64,
+    }
+
+    impl Feed {
+        fn new(config: &Config) -> Feed {
+            Feed {
+                config: config.clone(),
+                state: State::new(config),
+                build: 0,
+            }
+        }
+
+        fn poll(&mut self, at: Timestamp, board: &[(&str, BuildStatus)]) -> Published {
+            let pipelines = board
+                .iter()
+                .map(|(name, status)| Pipeline::new(*name, *status))
+                .collect();
+            self.publish(
+                at,
+                Snapshot {
+                    pipelines,
+                    ..Snapshot::default()
+                },
+            )
+        }
+
+        fn publish(&mut self, at: Timestamp, snapshot: Snapshot) -> Published {
+            self.state.record(0, at, Ok(snapshot));
+            let dora = view::dora_report(&self.config, &self.state, at);
+            self.build += 1;
+            Published {
+                view: Arc::new(view::build(&self.config, &self.state, dora, at)),
+                last_success: Some(at),
+                build: self.build,
+            }
+        }
+    }
+
+    const API_RED: &[(&str, BuildStatus)] =
+        &[("api", BuildStatus::Failing), ("web", BuildStatus::Passing)];
+    const ALL_GREEN: &[(&str, BuildStatus)] =
+        &[("api", BuildStatus::Passing), ("web", BuildStatus::Passing)];
+
+    fn radiator(config: &Config, clock: &Clock, board: &[(&str, BuildStatus)]) -> Radiator {
+        let first = Feed::new(config).poll(clock.utc, board);
+        Radiator::new(
+            config.clone(),
+            Theme::default_theme(),
+            false,
+            first,
+            "dara".into(),
+            clock.instant,
+        )
+    }
+
+    fn press(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    /// The text the terminal would show after `now`, at `width` x `height`.
+    fn shown(radiator: &mut Radiator, now: Now, width: u16, height: u16) -> String {
+        radiator.tick(now);
+        let _ = radiator.frame(Rect::new(0, 0, width, height));
+        let view = radiator.view();
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|frame| ui::draw(frame, &view, radiator.screen(), radiator.theme()))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        buffer
+            .content
+            .chunks(usize::from(width))
+            .map(|row| row.iter().map(|cell| cell.symbol()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn page_name(radiator: &Radiator) -> Option<&str> {
+        radiator.screen().page.as_ref().map(|p| p.name.as_str())
+    }
+
+    const TWO_PAGES: &str = "[display]\nkiosk = true\nrotate = \"10s\"\n\
+        [[page]]\nname = \"Web\"\nfilter = \"web\"\n\
+        [[page]]\nname = \"Weeks\"\nkind = \"trends\"\n";
+
+    #[test]
+    fn kiosk_pages_rotate_until_a_key_pauses_them_and_space_resumes() {
+        let clock = Clock::new();
+        let mut r = radiator(&config(TWO_PAGES), &clock, API_RED);
+        r.tick(clock.at(0));
+        assert_eq!(page_name(&r), Some("All pipelines"));
+        assert!(r.screen().kiosk);
+        r.tick(clock.at(9));
+        assert_eq!(r.page(), 0, "not before `rotate`");
+        r.tick(clock.at(10));
+        assert_eq!(page_name(&r), Some("Web"));
+        let web: Vec<String> = r.view().pipelines.iter().map(|p| p.name.clone()).collect();
+        assert_eq!(web, ["web"], "the page's filter");
+        let effects = r.tick(clock.at(20));
+        assert_eq!(page_name(&r), Some("Weeks"));
+        assert!(r.screen().trends(), "a trends page shows the trends view");
+        assert!(
+            matches!(effects[..], [Effect::ShowTrends(true)]),
+            "{effects:?}"
+        );
+        let effects = r.tick(clock.at(30));
+        assert_eq!(r.page(), 0, "round to the first page");
+        assert!(!r.screen().trends());
+        assert!(matches!(effects[..], [Effect::ShowTrends(false)]));
+
+        r.key(press(KeyCode::Char('x')), clock.at(31));
+        assert!(r.screen().paused);
+        r.tick(clock.at(100));
+        assert_eq!(r.page(), 0, "paused");
+        r.key(press(KeyCode::Char(' ')), clock.at(100));
+        assert!(!r.screen().paused);
+        r.tick(clock.at(101));
+        assert_eq!(r.page(), 1, "resumed: the page was up long enough");
+
+        r.key(press(KeyCode::Char('n')), clock.at(102));
+        assert_eq!(r.page(), 2);
+        r.key(press(KeyCode::Char('n')), clock.at(103));
+        assert_eq!(r.page(), 0, "n wraps");
+        r.key(press(KeyCode::Char('p')), clock.at(104));
+        assert_eq!(r.page(), 2, "p wraps");
+        r.key(press(KeyCode::Left), clock.at(105));
+        r.tick(clock.at(200));
+        assert_eq!(page_name(&r), Some("Web"), "n and p paused the rotation");
+    }
+
+    #[test]
+    fn a_page_turn_drops_the_selection_and_the_detail() {
+        let clock = Clock::new();
+        let mut r = radiator(&config(TWO_PAGES), &clock, API_RED);
+        r.tick(clock.at(0));
+        r.key(press(KeyCode::Enter), clock.at(1));
+        assert!(r.screen().detail());
+        r.key(press(KeyCode::Char('n')), clock.at(2));
+        assert_eq!((r.screen().selected, r.screen().detail()), (None, false));
+        r.key(press(KeyCode::Char('?')), clock.at(3));
+        r.key(press(KeyCode::Char('n')), clock.at(4));
+        assert!(
+            r.screen().help_scroll().is_some(),
+            "the help stays open over a page turn"
+        );
+    }
+
+    #[test]
+    fn a_good_edit_replaces_pages_and_theme_and_keeps_the_page_in_range() {
+        let clock = Clock::new();
+        let mut r = radiator(&config(TWO_PAGES), &clock, API_RED);
+        r.key(press(KeyCode::Char('p')), clock.at(1));
+        assert_eq!(r.page(), 2);
+        let edited = config("[[page]]\nname = \"Only\"\nhide_green = true\n");
+        let ansi = Theme::resolve(Some("ansi"), None).unwrap();
+        assert_ne!(ansi, Theme::default_theme());
+        let effects = r.reloaded(Ok((edited.clone(), ansi)));
+        assert!(
+            matches!(&effects[..], [Effect::Reload(next)] if **next == edited),
+            "{effects:?}"
+        );
+        r.tick(clock.at(2));
+        assert_eq!(r.page(), 1, "the last page left");
+        assert_eq!(page_name(&r), Some("Only"));
+        assert_eq!(r.screen().page.as_ref().map(|p| p.count), Some(2));
+        assert!(r.screen().hide_green, "the page's own setting");
+        assert!(!r.screen().kiosk, "kiosk came from the old config");
+        assert!(!r.screen().trends(), "the trends page is gone");
+        assert_eq!(*r.theme(), ansi);
+        assert_eq!(*r.config(), edited);
+        assert!(r.frame(Rect::new(0, 0, 80, 24)).is_some(), "drawn again");
+    }
+
+    #[test]
+    fn a_bad_edit_keeps_the_running_config_and_says_why_until_a_good_one() {
+        let clock = Clock::new();
+        let running = config(TWO_PAGES);
+        let mut r = radiator(&running, &clock, API_RED);
+        r.tick(clock.at(0));
+        let effects = r.reloaded(Err("display.rotate: must be at least 2s".into()));
+        assert!(
+            effects.is_empty(),
+            "the live model keeps running: {effects:?}"
+        );
+        let text = shown(&mut r, clock.at(1), 100, 30);
+        assert_eq!(
+            r.screen().notices,
+            ["config not reloaded, still running the last good one: \
+              display.rotate: must be at least 2s"]
+        );
+        assert!(text.contains("config not reloaded"), "{text}");
+        assert_eq!(*r.config(), running);
+        assert_eq!(page_name(&r), Some("All pipelines"));
+        assert!(r.screen().kiosk);
+        // Still there a long while later; gone with the next good edit.
+        r.tick(clock.at(3600));
+        assert_eq!(r.screen().notices.len(), 1);
+        r.reloaded(Ok((running.clone(), Theme::default_theme())));
+        r.tick(clock.at(3601));
+        assert!(r.screen().notices.is_empty());
+    }
+
+    fn transition(event: Attention) -> Transition {
+        Transition {
+            event,
+            pipeline: "api".into(),
+            source: "ci".into(),
+            stage: None,
+            url: None,
+            breakers: Vec::new(),
+            red_for: Some(Duration::from_secs(42 * 60)),
+        }
+    }
+
+    fn bells(effects: &[Effect]) -> usize {
+        effects.iter().filter(|e| matches!(e, Effect::Bell)).count()
+    }
+
+    #[test]
+    fn the_bell_rings_once_per_transition_when_asked_for_and_never_when_not() {
+        let clock = Clock::new();
+        let rang = || vec![transition(Attention::Red), transition(Attention::Green)];
+        let mut quiet = radiator(&config(""), &clock, API_RED);
+        assert_eq!(bells(&quiet.transitions(rang(), clock.at(1))), 0);
+        let mut loud = radiator(&config("[display]\nbell = true\n"), &clock, API_RED);
+        assert_eq!(bells(&loud.transitions(rang(), clock.at(1))), 2);
+        assert_eq!(
+            bells(&loud.transitions(vec![transition(Attention::Red)], clock.at(2))),
+            1
+        );
+        assert_eq!(bells(&loud.transitions(Vec::new(), clock.at(3))), 0);
+    }
+
+    #[test]
+    fn the_command_runs_once_per_transition_with_it_and_green_leaves_a_notice() {
+        let clock = Clock::new();
+        let mut r = radiator(&config("[display]\ncommand = \"true\"\n"), &clock, API_RED);
+        let effects = r.transitions(
+            vec![transition(Attention::Red), transition(Attention::Green)],
+            clock.at(1),
+        );
+        let events: Vec<Attention> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Command {
+                    command,
+                    transition,
+                } if command == "true" => Some(transition.event),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(events, [Attention::Red, Attention::Green]);
+        r.tick(clock.at(2));
+        assert_eq!(r.screen().notices, ["✓ api back to green after 42 min"]);
+        r.tick(clock.at(1 + 10 * 60));
+        assert!(r.screen().notices.is_empty(), "ten minutes on screen");
+    }
+
+    #[test]
+    fn a_line_red_past_escalate_after_reaches_the_drawn_view_as_escalated() {
+        let clock = Clock::new();
+        let config = config("[andon]\nescalate_after = \"30m\"\n");
+        let mut feed = Feed::new(&config);
+        let mut r = Radiator::new(
+            config.clone(),
+            Theme::default_theme(),
+            false,
+            feed.poll(clock.utc, API_RED),
+            "dara".into(),
+            clock.instant,
+        );
+        let text = shown(&mut r, clock.at(0), 100, 30);
+        assert!(text.contains("LINE STOPPED"), "{text}");
+        assert!(!text.contains("ESCALATED"), "{text}");
+        r.build(feed.poll(clock.at(20 * 60).utc, API_RED));
+        let text = shown(&mut r, clock.at(20 * 60), 100, 30);
+        assert!(!text.contains("ESCALATED"), "not yet at 20 min: {text}");
+        r.build(feed.poll(clock.at(45 * 60).utc, API_RED));
+        r.tick(clock.at(45 * 60));
+        let area = Rect::new(0, 0, 100, 30);
+        let drawn = r.frame(area).expect("a new build is drawn");
+        assert!(drawn.andon.escalated(), "{:?}", drawn.andon);
+        let text = shown(&mut r, clock.at(45 * 60), 100, 30);
+        assert!(text.contains("ESCALATED"), "{text}");
+    }
+
+    fn acknowledged_by(r: &mut Radiator, name: &str) -> Option<String> {
+        let view = r.view();
+        let pipeline = view.pipelines.iter().find(|p| p.name == name)?;
+        pipeline.acknowledged.as_ref().map(|a| a.by.clone())
+    }
+
+    #[test]
+    fn a_acknowledges_the_first_failing_line_and_again_takes_it_back() {
+        let clock = Clock::new();
+        let mut r = radiator(&config(""), &clock, API_RED);
+        let area = Rect::new(0, 0, 100, 30);
+        r.tick(clock.at(0));
+        assert!(r.frame(area).is_some());
+        assert!(r.frame(area).is_none(), "nothing changed, nothing drawn");
+        let effects = r.key(press(KeyCode::Char('a')), clock.at(1));
+        assert!(effects.is_empty(), "{effects:?}");
+        assert_eq!(acknowledged_by(&mut r, "api").as_deref(), Some("dara"));
+        assert_eq!(acknowledged_by(&mut r, "web"), None);
+        assert!(r.frame(area).is_some(), "the mark is drawn");
+        let text = shown(&mut r, clock.at(2), 100, 30);
+        assert!(text.contains("dara"), "{text}");
+        r.key(press(KeyCode::Char('a')), clock.at(3));
+        assert_eq!(acknowledged_by(&mut r, "api"), None, "taken back");
+        assert!(r.frame(area).is_some());
+        // The selected card rather than the first failing one.
+        let both_red = [("api", BuildStatus::Failing), ("web", BuildStatus::Failing)];
+        let mut r = radiator(&config(""), &clock, &both_red);
+        r.tick(clock.at(0));
+        let first = r.view().pipelines[0].name.clone();
+        let second = r.view().pipelines[1].name.clone();
+        r.key(press(KeyCode::Tab), clock.at(1));
+        r.key(press(KeyCode::Tab), clock.at(2));
+        r.key(press(KeyCode::Char('a')), clock.at(3));
+        assert_eq!(acknowledged_by(&mut r, &second).as_deref(), Some("dara"));
+        assert_eq!(acknowledged_by(&mut r, &first), None);
+    }
+
+    #[test]
+    fn l_with_nothing_failing_says_so_for_a_while() {
+        let clock = Clock::new();
+        let mut r = radiator(&config(""), &clock, ALL_GREEN);
+        r.tick(clock.at(0));
+        let effects = r.key(press(KeyCode::Char('l')), clock.at(1));
+        assert!(effects.is_empty(), "no log fetched: {effects:?}");
+        assert!(r.screen().log().is_none());
+        r.tick(clock.at(2));
+        assert_eq!(r.screen().notices, [NO_LOG_HINT]);
+        let text = shown(&mut r, clock.at(8), 100, 30);
+        assert!(text.contains(NO_LOG_HINT), "{text}");
+        r.tick(clock.at(9));
+        assert!(r.screen().notices.is_empty(), "gone after 8 s");
+        assert!(
+            r.frame(Rect::new(0, 0, 100, 30)).is_some(),
+            "and drawn away"
+        );
+    }
+
+    #[test]
+    fn l_opens_the_log_pane_of_the_failing_line() {
+        let clock = Clock::new();
+        let mut r = radiator(&config(""), &clock, API_RED);
+        r.tick(clock.at(0));
+        r.key(press(KeyCode::Char('l')), clock.at(1));
+        let pane = r.screen().log().expect("the log pane");
+        assert!(pane.title.contains("api"), "{pane:?}");
+        r.tick(clock.at(2));
+        assert!(r.screen().notices.is_empty());
+    }
+}
