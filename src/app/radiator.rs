@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyEvent;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 
 use super::keys::{Action, on_key};
 use super::{acted_on, pages_of, shown_view, updated_ago_since};
@@ -200,7 +200,7 @@ impl Radiator {
     pub fn frame(&mut self, area: Rect) -> Option<Arc<ViewModel>> {
         let view = self.view();
         self.screen.clamp(view.pipelines.len());
-        self.clamp_scrolling(area);
+        self.clamp_scrolling(&view, area);
         let cut = self.cut();
         if self
             .drawn
@@ -255,10 +255,25 @@ impl Radiator {
         )
     }
 
-    /// The log pane keeps its offset inside the log.
-    fn clamp_scrolling(&mut self, area: Rect) {
-        if let Some(pane) = self.screen.log_mut() {
-            pane.top(ui::log::rows(area));
+    /// Scrolling past an end is not stored, so the way back starts at once.
+    fn clamp_scrolling(&mut self, view: &ViewModel, area: Rect) {
+        match &mut self.screen.overlay {
+            Some(Overlay::Log(pane)) => {
+                pane.top(ui::log::rows(area));
+            }
+            Some(Overlay::Services { scroll }) => {
+                let [_, table, _] = Layout::vertical([
+                    Constraint::Length(1),
+                    Constraint::Min(3),
+                    Constraint::Length(1),
+                ])
+                .areas(area);
+                *scroll = (*scroll).min(ui::services::max_scroll(view, table));
+            }
+            Some(Overlay::Help { scroll }) => {
+                *scroll = (*scroll).min(ui::help::max_scroll(view, &self.theme));
+            }
+            _ => {}
         }
     }
 
@@ -429,7 +444,7 @@ impl Radiator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{BuildStatus, Pipeline, Snapshot};
+    use crate::model::{BuildStatus, Change, Deployment, DoraEvents, Pipeline, Snapshot};
     use crate::state::State;
     use crate::view;
     use chrono::{TimeDelta, TimeZone, Utc};
@@ -825,5 +840,85 @@ mod tests {
         assert!(pane.title.contains("api"), "{pane:?}");
         r.tick(clock.at(2));
         assert!(r.screen().notices.is_empty());
+    }
+
+    /// Six services with deployments, more than a 80x24 table shows at once.
+    fn six_services(config: &Config, clock: &Clock) -> Published {
+        let mut events = DoraEvents::default();
+        for s in 0..6i64 {
+            for d in 0..=s {
+                let app = format!("svc-{s}");
+                let commit = format!("s{s}d{d}");
+                let finished_at = clock.utc - TimeDelta::hours(24 * (d + 1));
+                events.deployments.push(Deployment {
+                    app: app.clone(),
+                    image_sha: None,
+                    commit: Some(commit.clone()),
+                    finished_at,
+                    marked: None,
+                });
+                events.changes.push(Change {
+                    app,
+                    commit,
+                    image_sha: None,
+                    committed_at: finished_at - TimeDelta::hours(2),
+                });
+            }
+        }
+        Feed::new(config).publish(
+            clock.utc,
+            Snapshot {
+                pipelines: vec![Pipeline::new("api", BuildStatus::Passing)],
+                events,
+                ..Snapshot::default()
+            },
+        )
+    }
+
+    #[test]
+    fn the_service_table_scrolls_back_at_once_after_j_past_its_end() {
+        let clock = Clock::new();
+        let config = config("");
+        let mut r = Radiator::new(
+            config.clone(),
+            Theme::default_theme(),
+            false,
+            six_services(&config, &clock),
+            "dara".into(),
+            clock.instant,
+        );
+        r.key(press(KeyCode::Char('s')), clock.at(0));
+        let top = shown(&mut r, clock.at(0), 80, 24);
+        assert!(top.contains("of 6 · j/k scroll"), "{top}");
+        let mut bottom = top.clone();
+        for second in 1..=30 {
+            r.key(press(KeyCode::Char('j')), clock.at(second));
+            bottom = shown(&mut r, clock.at(second), 80, 24);
+        }
+        assert!(bottom.contains("-6 of 6"), "{bottom}");
+        let end = r.screen().services_scroll().unwrap();
+        assert!(end < 6, "no further than the last page: {end}");
+        r.key(press(KeyCode::Char('k')), clock.at(31));
+        let back = shown(&mut r, clock.at(31), 80, 24);
+        assert_ne!(back, bottom, "one k moves the table back");
+        assert_eq!(r.screen().services_scroll(), Some(end - 1));
+    }
+
+    #[test]
+    fn the_help_scrolls_back_at_once_after_j_past_its_end() {
+        let clock = Clock::new();
+        let mut r = radiator(&config(""), &clock, API_RED);
+        r.key(press(KeyCode::Char('?')), clock.at(0));
+        let mut bottom = String::new();
+        for second in 1..=300 {
+            r.key(press(KeyCode::Char('j')), clock.at(second));
+            bottom = shown(&mut r, clock.at(second), 80, 24);
+        }
+        let end = r.screen().help_scroll().unwrap();
+        assert!(end < 300, "no further than its last line: {end}");
+        r.key(press(KeyCode::Char('k')), clock.at(301));
+        let back = shown(&mut r, clock.at(301), 80, 24);
+        assert_ne!(back, bottom, "one k moves the help back");
+        assert_eq!(r.screen().help_scroll(), Some(end - 1));
     }
 }

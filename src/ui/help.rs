@@ -16,6 +16,31 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, scroll: u16, theme:
     let [popup] = Layout::vertical([Constraint::Percentage(90)])
         .flex(Flex::Center)
         .areas(popup);
+    let lines = lines(view, theme);
+    let scroll = scroll.min(last_line(&lines));
+    let help = Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .scroll((scroll, 0))
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" andon help ")
+                .title_bottom(" j k scroll · Esc close "),
+        );
+    frame.render_widget(Clear, popup);
+    frame.render_widget(help, popup);
+}
+
+/// The most lines the help can be scrolled down by: j goes no further.
+pub fn max_scroll(view: &ViewModel, theme: &Theme) -> u16 {
+    last_line(&lines(view, theme))
+}
+
+fn last_line(lines: &[Line]) -> u16 {
+    u16::try_from(lines.len().saturating_sub(1)).unwrap_or(u16::MAX)
+}
+
+fn lines(view: &ViewModel, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::styled("Keys", theme.accent()),
         Line::from("q Esc Ctrl-C quit · ? help · r refresh now · Tab j k select · Enter open"),
@@ -100,18 +125,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, scroll: u16, theme:
     for line in super::services::quality_lines(view) {
         lines.push(Line::styled(line, theme.muted()));
     }
-    let scroll = scroll.min(lines.len().saturating_sub(1) as u16);
-    let help = Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .scroll((scroll, 0))
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" andon help ")
-                .title_bottom(" j k scroll · Esc close "),
-        );
-    frame.render_widget(Clear, popup);
-    frame.render_widget(help, popup);
+    lines
 }
 
 /// The keys DORA added since 2023, defined as computed.

@@ -7,7 +7,7 @@ mod detail;
 mod dora;
 mod footer;
 mod header;
-mod help;
+pub mod help;
 pub mod log;
 pub mod services;
 pub mod theme;
