@@ -360,4 +360,46 @@ mod tests {
             Action::Refresh
         );
     }
+
+    #[test]
+    fn one_overlay_is_open_at_a_time_and_esc_closes_it_before_quitting() {
+        let mut screen = Screen::default();
+        on_key(press(KeyCode::Char('?')), &mut screen, 3);
+        on_key(press(KeyCode::Char('s')), &mut screen, 3);
+        assert_eq!(screen.overlay, Some(Overlay::Services { scroll: 0 }));
+        on_key(press(KeyCode::Char('t')), &mut screen, 3);
+        assert!(screen.trends());
+        on_key(press(KeyCode::Enter), &mut screen, 3);
+        assert!(screen.detail(), "the detail over the trends replaces them");
+        assert_eq!(on_key(press(KeyCode::Esc), &mut screen, 3), Action::Redraw);
+        assert_eq!(screen.overlay, None);
+        assert_eq!(on_key(press(KeyCode::Esc), &mut screen, 3), Action::Quit);
+    }
+
+    #[test]
+    fn t_toggles_the_trends_and_q_quits_from_any_overlay_but_the_filter() {
+        let mut screen = Screen::default();
+        assert_eq!(
+            on_key(press(KeyCode::Char('t')), &mut screen, 0),
+            Action::Redraw
+        );
+        assert!(screen.trends());
+        on_key(press(KeyCode::Char('t')), &mut screen, 0);
+        assert!(!screen.trends());
+        for open in ['t', 's', '?'] {
+            let mut screen = Screen::default();
+            on_key(press(KeyCode::Char(open)), &mut screen, 0);
+            assert_eq!(
+                on_key(press(KeyCode::Char('q')), &mut screen, 0),
+                Action::Quit,
+                "{open}"
+            );
+        }
+        let mut typing = Screen {
+            overlay: Some(Overlay::Filtering),
+            ..Screen::default()
+        };
+        on_key(press(KeyCode::Char('q')), &mut typing, 0);
+        assert_eq!(typing.filter, "q");
+    }
 }

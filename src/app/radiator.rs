@@ -618,6 +618,24 @@ mod tests {
     }
 
     #[test]
+    fn t_on_a_trends_page_shows_the_board_until_the_page_comes_round_again() {
+        let clock = Clock::new();
+        let mut r = radiator(&config(TWO_PAGES), &clock, API_RED);
+        r.key(press(KeyCode::Char('p')), clock.at(0));
+        r.tick(clock.at(0));
+        assert!(r.screen().trends());
+        r.key(press(KeyCode::Char('t')), clock.at(1));
+        let effects = r.tick(clock.at(1));
+        assert!(!r.screen().trends());
+        assert!(matches!(effects[..], [Effect::ShowTrends(false)]));
+        r.key(press(KeyCode::Char('n')), clock.at(2));
+        assert_eq!(r.page(), 0);
+        r.key(press(KeyCode::Char('p')), clock.at(3));
+        assert_eq!(r.page(), 2);
+        assert!(r.screen().trends());
+    }
+
+    #[test]
     fn a_page_turn_drops_the_selection_and_the_detail() {
         let clock = Clock::new();
         let mut r = radiator(&config(TWO_PAGES), &clock, API_RED);
