@@ -149,14 +149,16 @@ async fn event_loop(
     let mut signals = Signals::new()?;
     loop {
         let effects = radiator.tick(Now::current());
-        let mut ended = perform(
+        if perform(
             effects,
             terminal,
             &live,
             &mut signals,
             &log_tx,
             &mut radiator,
-        )?;
+        )? {
+            return Ok(());
+        }
         if let Some(view) = radiator.frame(terminal.get_frame().area()) {
             draw(terminal, &view, radiator.screen(), radiator.theme())?;
         }
@@ -220,15 +222,14 @@ async fn event_loop(
                 }
             },
         };
-        ended |= perform(
+        if perform(
             effects,
             terminal,
             &live,
             &mut signals,
             &log_tx,
             &mut radiator,
-        )?;
-        if ended {
+        )? {
             return Ok(());
         }
     }
