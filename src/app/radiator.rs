@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyEvent;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 
 use super::keys::{Action, on_key};
 use super::{acted_on, pages_of, shown_view, updated_ago_since};
@@ -262,12 +262,7 @@ impl Radiator {
                 pane.top(ui::log::rows(area));
             }
             Some(Overlay::Services { scroll }) => {
-                let [_, table, _] = Layout::vertical([
-                    Constraint::Length(1),
-                    Constraint::Min(3),
-                    Constraint::Length(1),
-                ])
-                .areas(area);
+                let table = ui::between_header_and_footer(area);
                 *scroll = (*scroll).min(ui::services::max_scroll(view, table));
             }
             Some(Overlay::Help { scroll }) => {

@@ -249,29 +249,31 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
         _ => dora::draw(frame, dora_area, view, size, theme),
     }
     footer::draw(frame, footer_area, view, screen, theme);
-    let middle = || {
-        let [_, middle, _] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Min(3),
-            Constraint::Length(1),
-        ])
-        .areas(area);
-        middle
-    };
     match &screen.overlay {
         None | Some(Overlay::Filtering) => {}
-        Some(Overlay::Trends) => trends::draw(frame, middle(), view, theme),
+        Some(Overlay::Trends) => trends::draw(frame, between_header_and_footer(area), view, theme),
         Some(Overlay::Detail) => {
             if let Some(pipeline) = screen.selected.and_then(|i| view.pipelines.get(i)) {
                 detail::draw(frame, area, view, pipeline, theme);
             }
         }
         Some(Overlay::Services { scroll }) => {
-            services::draw(frame, middle(), view, *scroll, theme);
+            services::draw(frame, between_header_and_footer(area), view, *scroll, theme);
         }
         Some(Overlay::Log(pane)) => log::draw(frame, area, pane, theme),
         Some(Overlay::Help { scroll }) => help::draw(frame, area, view, *scroll, theme),
     }
+}
+
+/// Where the trends and the service table go: all but the header's and the footer's rows.
+pub fn between_header_and_footer(area: Rect) -> Rect {
+    let [_, middle, _] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    middle
 }
 
 /// The OSC 8 hyperlink to write over the frame, if the detail shows a run's link:
