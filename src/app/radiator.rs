@@ -266,7 +266,7 @@ impl Radiator {
                 *scroll = (*scroll).min(ui::services::max_scroll(view, table));
             }
             Some(Overlay::Help { scroll }) => {
-                *scroll = (*scroll).min(ui::help::max_scroll(view, &self.theme));
+                *scroll = (*scroll).min(ui::help::max_scroll(view, &self.theme, area));
             }
             _ => {}
         }
@@ -933,5 +933,24 @@ mod tests {
         let back = shown(&mut r, clock.at(301), 80, 24);
         assert_ne!(back, bottom, "one k moves the help back");
         assert_eq!(r.screen().help_scroll(), Some(end - 1));
+    }
+
+    #[test]
+    fn the_help_scrolls_to_its_last_line_at_80x24() {
+        let clock = Clock::new();
+        let mut r = radiator(&config(""), &clock, API_RED);
+        r.key(press(KeyCode::Char('?')), clock.at(0));
+        let top = shown(&mut r, clock.at(0), 80, 24);
+        assert!(!top.contains("N/A means no data"), "{top}");
+        let mut bottom = String::new();
+        for second in 1..=300 {
+            r.key(press(KeyCode::Char('j')), clock.at(second));
+            bottom = shown(&mut r, clock.at(second), 80, 24);
+        }
+        assert!(bottom.contains("N/A means no data"), "{bottom}");
+        let view = r.view();
+        let last = ui::quality_lines(&view).pop().unwrap();
+        let start: String = last.chars().take(30).collect();
+        assert!(bottom.contains(&start), "{start:?} not shown:\n{bottom}");
     }
 }
