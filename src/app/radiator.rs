@@ -280,10 +280,7 @@ impl Radiator {
             Action::Suspend => vec![Effect::Suspend],
             Action::Refresh => vec![Effect::Refresh],
             Action::OpenLog => self.open_log(&view, now),
-            Action::Acknowledge => {
-                self.acknowledge(&view, now);
-                Vec::new()
-            }
+            Action::Acknowledge => self.acknowledge(&view, now),
             Action::NextPage if self.pages.len() > 1 => {
                 self.turn_page((self.page + 1) % self.pages.len(), now.instant);
                 Vec::new()
@@ -300,11 +297,12 @@ impl Radiator {
     }
 
     /// `a`: the selected (else the first failing) pipeline is taken care of, or taken back.
-    fn acknowledge(&mut self, view: &ViewModel, now: Now) {
+    fn acknowledge(&mut self, view: &ViewModel, now: Now) -> Vec<Effect> {
         if let Some(pipeline) = acted_on(view, &self.screen) {
             self.acks.toggle(pipeline, &self.user, now.utc);
             self.acks_version += 1;
         }
+        Vec::new()
     }
 
     /// `l`: the log pane of the selected (else the first failing) pipeline, from the cache or
