@@ -5,6 +5,7 @@
 //! whole. SIGCONT alone (after `kill -STOP`) redraws the whole screen.
 
 use std::io;
+use std::time::{Duration, Instant};
 
 use crossterm::cursor::{Hide, Show};
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
@@ -20,11 +21,37 @@ pub enum Signalled {
     Redraw,
 }
 
+/// How soon after its own stop ends the SIGCONT that ended it arrives.
+const OWN_CONT_WITHIN: Duration = Duration::from_secs(1);
+
+/// The SIGCONT that continues the process after its own stop (SIGTSTP, Ctrl-Z) finds the screen
+/// taken back already: it needs no second redraw. One that comes later, or with no stop before
+/// it (`kill -STOP`, then `kill -CONT`), does; so does any after a stop the kernel did not make
+/// (no job control), since none ends it.
+#[derive(Debug, Default)]
+struct Resumed {
+    at: Option<Instant>,
+}
+
+impl Resumed {
+    fn after_own_stop(&mut self, now: Instant) {
+        self.at = Some(now);
+    }
+
+    /// Whether a SIGCONT at `now` needs the screen taken back and drawn again.
+    fn needs_redraw(&mut self, now: Instant) -> bool {
+        self.at
+            .take()
+            .is_none_or(|at| now.saturating_duration_since(at) >= OWN_CONT_WITHIN)
+    }
+}
+
 /// The signals the loop listens to.
 pub struct Signals {
     end: Vec<Signal>,
     stop: Signal,
     cont: Signal,
+    resumed: Resumed,
 }
 
 impl Signals {
@@ -44,25 +71,38 @@ impl Signals {
             end,
             stop: signal(SignalKind::from_raw(libc::SIGTSTP))?,
             cont: signal(SignalKind::from_raw(libc::SIGCONT))?,
+            resumed: Resumed::default(),
         })
     }
 
     /// Waits for the next signal and does its part: on SIGTSTP the process is suspended (and
     /// resumed) before this returns. Cancel-safe, for `tokio::select!`.
     pub async fn next(&mut self, terminal: &mut DefaultTerminal) -> io::Result<Signalled> {
-        let ended =
-            futures_util::future::select_all(self.end.iter_mut().map(|s| Box::pin(s.recv())));
-        tokio::select! {
-            _ = ended => Ok(Signalled::End),
-            _ = self.stop.recv() => {
-                suspend(terminal)?;
-                Ok(Signalled::Redraw)
-            }
-            _ = self.cont.recv() => {
-                take_screen(terminal)?;
-                Ok(Signalled::Redraw)
+        loop {
+            let ended =
+                futures_util::future::select_all(self.end.iter_mut().map(|s| Box::pin(s.recv())));
+            tokio::select! {
+                _ = ended => return Ok(Signalled::End),
+                _ = self.stop.recv() => {
+                    suspend(terminal)?;
+                    self.resumed.after_own_stop(Instant::now());
+                    return Ok(Signalled::Redraw);
+                }
+                _ = self.cont.recv() => {
+                    if self.resumed.needs_redraw(Instant::now()) {
+                        take_screen(terminal)?;
+                        return Ok(Signalled::Redraw);
+                    }
+                }
             }
         }
+    }
+
+    /// Ctrl-Z: suspends as SIGTSTP does.
+    pub fn suspend(&mut self, terminal: &mut DefaultTerminal) -> io::Result<()> {
+        suspend(terminal)?;
+        self.resumed.after_own_stop(Instant::now());
+        Ok(())
     }
 }
 
@@ -70,7 +110,7 @@ impl Signals {
 /// process as SIGTSTP's default action does, and once continued takes the screen back, cleared
 /// so the next draw is whole. Where nobody could continue it (no job control: an orphaned
 /// process group), the kernel does not stop it and the board comes straight back.
-pub fn suspend(terminal: &mut DefaultTerminal) -> io::Result<()> {
+fn suspend(terminal: &mut DefaultTerminal) -> io::Result<()> {
     crossterm::terminal::disable_raw_mode()?;
     crossterm::execute!(io::stdout(), LeaveAlternateScreen, Show)?;
     stop_self();
@@ -108,5 +148,32 @@ fn stop_self() {
         libc::raise(libc::SIGTSTP);
         libc::pthread_sigmask(libc::SIG_SETMASK, &mask, std::ptr::null_mut());
         libc::sigaction(libc::SIGTSTP, &previous, std::ptr::null_mut());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sigcont_that_ends_its_own_stop_draws_nothing_again() {
+        let start = Instant::now();
+        let mut resumed = Resumed::default();
+        assert!(resumed.needs_redraw(start), "kill -STOP, kill -CONT");
+        resumed.after_own_stop(start);
+        assert!(!resumed.needs_redraw(start + Duration::from_millis(20)));
+        assert!(
+            resumed.needs_redraw(start + Duration::from_millis(40)),
+            "a second SIGCONT is someone else's"
+        );
+    }
+
+    #[test]
+    fn a_sigcont_long_after_a_stop_that_never_stopped_redraws() {
+        // No job control: the kernel discards SIGTSTP, and no SIGCONT ends the stop.
+        let start = Instant::now();
+        let mut resumed = Resumed::default();
+        resumed.after_own_stop(start);
+        assert!(resumed.needs_redraw(start + Duration::from_secs(60)));
     }
 }

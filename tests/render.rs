@@ -6,7 +6,7 @@ use andon::config::{self, Config, SourceConfig, SourceKind};
 use andon::model::{BuildStatus, Pipeline, Snapshot, StageRun, StageStatus, Timestamp};
 use andon::sources::SourceError;
 use andon::state::State;
-use andon::ui::{self, Screen, Theme};
+use andon::ui::{self, Overlay, Screen, Theme};
 use andon::view::{self, ViewModel};
 use chrono::{TimeZone, Utc};
 use ratatui::Terminal;
@@ -448,7 +448,7 @@ fn a_filter_narrows_the_board_and_its_andon() {
     assert!(!shown.contains("checkout-api"), "{shown}");
     let typing = Screen {
         filter: "che".into(),
-        filtering: true,
+        overlay: Some(Overlay::Filtering),
         ..Screen::default()
     };
     let shown = text(&render(&view, &typing, &Theme::default_theme(), 80, 24));
@@ -502,7 +502,7 @@ fn wide_screen_and_help_and_selection() {
         );
     }
     let help = Screen {
-        help: true,
+        overlay: Some(Overlay::Help { scroll: 0 }),
         ..Screen::default()
     };
     let screen = text(&render(&view, &help, &Theme::default_theme(), 80, 24));
@@ -513,8 +513,7 @@ fn wide_screen_and_help_and_selection() {
         "80x24 needs scrolling:\n{screen}"
     );
     let scrolled = Screen {
-        help: true,
-        help_scroll: 12,
+        overlay: Some(Overlay::Help { scroll: 12 }),
         ..Screen::default()
     };
     let screen = text(&render(&view, &scrolled, &Theme::default_theme(), 80, 24));
@@ -795,7 +794,7 @@ fn detail_of(view: &ViewModel, name: &str) -> Screen {
     let index = view.pipelines.iter().position(|p| p.name == name).unwrap();
     Screen {
         selected: Some(index),
-        detail: true,
+        overlay: Some(Overlay::Detail),
         ..Screen::default()
     }
 }
@@ -916,7 +915,7 @@ fn the_service_table_puts_the_worst_first_under_the_overall_row_and_fits_80x24()
     let theme = Theme::default_theme();
     let view = with_trends();
     let services = Screen {
-        services: true,
+        overlay: Some(Overlay::Services { scroll: 0 }),
         ..Screen::default()
     };
     let buffer = render(&view, &services, &theme, 80, 24);
@@ -984,7 +983,7 @@ fn the_service_table_puts_the_worst_first_under_the_overall_row_and_fits_80x24()
     );
 
     let help = Screen {
-        help: true,
+        overlay: Some(Overlay::Help { scroll: 0 }),
         ..Screen::default()
     };
     let screen = text(&render(&view, &help, &theme, 120, 40));

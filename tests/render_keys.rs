@@ -6,7 +6,7 @@ use andon::model::{
     Change, Deployment, DoraEvents, Incident, Pipeline, Snapshot, StageRun, StageStatus, Timestamp,
 };
 use andon::state::State;
-use andon::ui::{self, Screen, Theme};
+use andon::ui::{self, Overlay, Screen, Theme};
 use andon::view::{self, ViewModel};
 use chrono::{TimeDelta, TimeZone, Utc};
 use ratatui::Terminal;
@@ -277,7 +277,7 @@ fn on_the_wall_the_figures_are_big_the_sparkline_daily_and_marks_only_failures()
 fn the_service_table_shows_every_figure_in_full_at_80x24() {
     let v = view();
     let services = Screen {
-        services: true,
+        overlay: Some(Overlay::Services { scroll: 0 }),
         ..Screen::default()
     };
     for (width, height) in SIZES {
@@ -360,8 +360,7 @@ fn a_service_table_longer_than_the_screen_scrolls_instead_of_cutting() {
     );
     let at = |scroll: u16| -> String {
         let screen = Screen {
-            services: true,
-            services_scroll: scroll,
+            overlay: Some(Overlay::Services { scroll }),
             ..Screen::default()
         };
         render(&v, &screen, 80, 24).join("\n")

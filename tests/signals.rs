@@ -148,3 +148,53 @@ fn sigtstp_without_a_shell_to_resume_it_leaves_the_board_running() {
     tmux.send("q");
     tmux.assert_quits();
 }
+
+/// What the radiator wrote after the first `from` bytes of its recorded output.
+fn written_since(output: &std::path::Path, from: usize) -> String {
+    let written = std::fs::read(output).unwrap();
+    String::from_utf8_lossy(&written[from.min(written.len())..]).into_owned()
+}
+
+#[test]
+fn fg_after_sigtstp_or_ctrl_z_takes_the_screen_back_and_redraws_it_once() {
+    let tmux = Tmux::shell("tstp-once", 80, 24);
+    tmux.type_line(&format!(
+        "{} --config sample-config.toml",
+        env!("CARGO_BIN_EXE_andon")
+    ));
+    tmux.wait_for("DEMO DATA");
+    let andon = tmux.child();
+    let output = tempfile::NamedTempFile::new().unwrap();
+    tmux.record_output(output.path());
+    std::thread::sleep(Duration::from_millis(200));
+    for (what, stop) in [("SIGTSTP", None), ("Ctrl-Z", Some("C-z"))] {
+        match stop {
+            None => kill(andon, "TSTP"),
+            Some(key) => tmux.send(key),
+        }
+        tmux.wait_for("Stopped");
+        std::thread::sleep(Duration::from_millis(200));
+        let before_fg = std::fs::metadata(output.path()).unwrap().len() as usize;
+        tmux.type_line("fg");
+        tmux.wait_for("DEMO DATA");
+        // Long enough for a second redraw, were there one.
+        std::thread::sleep(Duration::from_millis(1500));
+        let written = written_since(output.path(), before_fg);
+        assert_eq!(
+            written.matches("\x1b[?1049h").count(),
+            1,
+            "{what}: the alternate screen entered once: {written:?}"
+        );
+        assert_eq!(
+            written.matches("DEMO").count(),
+            1,
+            "{what}: the board drawn whole once: {written:?}"
+        );
+    }
+    tmux.send("q");
+    let until = std::time::Instant::now() + Duration::from_secs(5);
+    while support::tmux::running(andon) && std::time::Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!support::tmux::running(andon), "q quits");
+}

@@ -8,7 +8,7 @@ use andon::logs::text;
 use andon::model::{Change, Deployment, DoraEvents, Incident, Snapshot, Timestamp};
 use andon::state::State;
 use andon::ui::log::{LogPane, LogState};
-use andon::ui::{self, Screen, Theme};
+use andon::ui::{self, Overlay, Screen, Theme};
 use andon::view::{self, ViewModel};
 use chrono::{TimeZone, Utc};
 use ratatui::Terminal;
@@ -112,7 +112,7 @@ fn rows(buffer: &Buffer) -> Vec<String> {
 
 fn trends_screen() -> Screen {
     Screen {
-        trends: true,
+        overlay: Some(Overlay::Trends),
         ..Screen::default()
     }
 }
@@ -237,11 +237,11 @@ fn the_log_view_shows_a_recorded_log_cleaned_with_its_error_marked() {
     );
     let log = text::clean(&raw, false, &[]);
     let screen = Screen {
-        log: Some(LogPane::new(
+        overlay: Some(Overlay::Log(LogPane::new(
             None,
             "shop/CI #42 · build".into(),
             LogState::Ready(Arc::new(log)),
-        )),
+        ))),
         ..Screen::default()
     };
     let view = view_with_trends();

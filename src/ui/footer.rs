@@ -25,11 +25,11 @@ pub fn updated(ago: Option<u64>) -> String {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, screen: &Screen, theme: &Theme) {
-    let right_text = if screen.filtering {
+    let right_text = if screen.filtering() {
         FILTER_KEYS.to_string()
     } else if screen.kiosk {
         updated(screen.updated_ago)
-    } else if screen.log.is_some() {
+    } else if screen.log().is_some() {
         LOG_KEYS.to_string()
     } else if view.andon.state == crate::view::AndonState::Red {
         RED_KEYS.to_string()
@@ -41,7 +41,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, screen: &Screen, th
         Constraint::Length(right_text.chars().count() as u16),
     ])
     .areas(area);
-    if screen.filtering {
+    if screen.filtering() {
         let line = Line::from(vec![
             Span::styled(" / ", theme.accent()),
             Span::raw(format!("{}█", screen.filter)),

@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, screen: &Screen, th
     if screen.hide_green {
         title.push(Span::styled("  needs attention only", theme.muted()));
     }
-    if !screen.filter.is_empty() && !screen.filtering {
+    if !screen.filter.is_empty() && !screen.filtering() {
         title.push(Span::styled(
             format!("  filter: {}", screen.filter),
             theme.building(),

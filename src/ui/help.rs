@@ -8,14 +8,52 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use super::Theme;
 use crate::view::ViewModel;
 
-/// `scroll` lines are skipped from the top (at most all but the last), for small terminals.
+/// `scroll` rows are skipped from the top, for small terminals; no further than where the last
+/// row shows at the bottom.
 pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, scroll: u16, theme: &Theme) {
+    let popup = popup(area);
+    let block = block();
+    let text = text(view, theme);
+    let scroll = scroll.min(rows_below(&text, block.inner(popup)));
+    let help = text.scroll((scroll, 0)).block(block);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(help, popup);
+}
+
+/// The most rows the help in `area` can be scrolled down by: j goes no further.
+pub fn max_scroll(view: &ViewModel, theme: &Theme, area: Rect) -> u16 {
+    rows_below(&text(view, theme), block().inner(popup(area)))
+}
+
+/// The help's box: nine tenths of the screen each way, in its middle.
+fn popup(area: Rect) -> Rect {
     let [popup] = Layout::horizontal([Constraint::Percentage(90)])
         .flex(Flex::Center)
         .areas(area);
     let [popup] = Layout::vertical([Constraint::Percentage(90)])
         .flex(Flex::Center)
         .areas(popup);
+    popup
+}
+
+fn block() -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .title(" andon help ")
+        .title_bottom(" j k scroll · Esc close ")
+}
+
+fn text(view: &ViewModel, theme: &Theme) -> Paragraph<'static> {
+    Paragraph::new(lines(view, theme)).wrap(Wrap { trim: true })
+}
+
+/// The wrapped text's rows that do not fit `inner` below its first screenful.
+fn rows_below(text: &Paragraph, inner: Rect) -> u16 {
+    let rows = text.line_count(inner.width);
+    u16::try_from(rows.saturating_sub(usize::from(inner.height))).unwrap_or(u16::MAX)
+}
+
+fn lines(view: &ViewModel, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::styled("Keys", theme.accent()),
         Line::from("q Esc Ctrl-C quit · ? help · r refresh now · Tab j k select · Enter open"),
@@ -100,18 +138,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, scroll: u16, theme:
     for line in super::services::quality_lines(view) {
         lines.push(Line::styled(line, theme.muted()));
     }
-    let scroll = scroll.min(lines.len().saturating_sub(1) as u16);
-    let help = Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .scroll((scroll, 0))
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" andon help ")
-                .title_bottom(" j k scroll · Esc close "),
-        );
-    frame.render_widget(Clear, popup);
-    frame.render_widget(help, popup);
+    lines
 }
 
 /// The keys DORA added since 2023, defined as computed.

@@ -7,7 +7,7 @@ mod detail;
 mod dora;
 mod footer;
 mod header;
-mod help;
+pub mod help;
 pub mod log;
 mod parts;
 pub mod services;
@@ -36,24 +36,32 @@ pub struct Page {
     pub name: String,
 }
 
-/// What belongs to the screen rather than the data: selection, overlays, page and mode.
+/// The one thing open over the board, if any. Keys go to it first and it is drawn on top.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    /// The filter is being typed (`/`).
+    Filtering,
+    /// The selected pipeline's detail (Enter).
+    Detail,
+    /// The keys over the last twelve weeks (`t`, or a trends page) instead of the board.
+    Trends,
+    /// The table of the DORA keys per service (`s`), scrolled down by `scroll` services.
+    Services { scroll: u16 },
+    /// The failed job's log (`l`).
+    Log(log::LogPane),
+    /// The keys and definitions (`?`), scrolled down by `scroll` lines.
+    Help { scroll: u16 },
+}
+
+/// What belongs to the screen rather than the data: selection, overlay, page and mode.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Screen {
     /// Index into `ViewModel::pipelines`.
     pub selected: Option<usize>,
-    pub help: bool,
-    /// Lines the help is scrolled down by (j and k while it is open).
-    pub help_scroll: u16,
-    /// The table of the DORA keys per service.
-    pub services: bool,
-    /// Services the table is scrolled down by (j and k while it is open).
-    pub services_scroll: u16,
-    /// The selected pipeline's detail is open.
-    pub detail: bool,
+    /// What is open over the board.
+    pub overlay: Option<Overlay>,
     /// Narrows the board to pipelines whose name or source contains it.
     pub filter: String,
-    /// The filter is being typed.
-    pub filtering: bool,
     /// Wall mode: no key hints, big banner, "updated Ns ago".
     pub kiosk: bool,
     /// Only what needs attention; an all-green screen when nothing does.
@@ -65,10 +73,6 @@ pub struct Screen {
     pub updated_ago: Option<u64>,
     /// Lines shown under the banner for a while: "back to green after 42 min", a config error.
     pub notices: Vec<String>,
-    /// The failed job's log (`l`), while it is open.
-    pub log: Option<log::LogPane>,
-    /// The keys over the last twelve weeks (`t`, or a trends page) instead of the board.
-    pub trends: bool,
 }
 
 impl Screen {
@@ -93,8 +97,54 @@ impl Screen {
         if let Some(i) = self.selected {
             self.selected = (count > 0).then(|| i.min(count - 1));
         }
-        if self.selected.is_none() {
-            self.detail = false;
+        if self.selected.is_none() && self.overlay == Some(Overlay::Detail) {
+            self.overlay = None;
+        }
+    }
+
+    /// The filter is being typed.
+    pub fn filtering(&self) -> bool {
+        self.overlay == Some(Overlay::Filtering)
+    }
+
+    /// The trends view is shown (`t`, or a trends page).
+    pub fn trends(&self) -> bool {
+        self.overlay == Some(Overlay::Trends)
+    }
+
+    /// The selected pipeline's detail is open.
+    pub fn detail(&self) -> bool {
+        self.overlay == Some(Overlay::Detail)
+    }
+
+    /// The log pane, while it is open.
+    pub fn log(&self) -> Option<&log::LogPane> {
+        match &self.overlay {
+            Some(Overlay::Log(pane)) => Some(pane),
+            _ => None,
+        }
+    }
+
+    pub fn log_mut(&mut self) -> Option<&mut log::LogPane> {
+        match &mut self.overlay {
+            Some(Overlay::Log(pane)) => Some(pane),
+            _ => None,
+        }
+    }
+
+    /// Lines the help is scrolled down by, while it is open.
+    pub fn help_scroll(&self) -> Option<u16> {
+        match self.overlay {
+            Some(Overlay::Help { scroll }) => Some(scroll),
+            _ => None,
+        }
+    }
+
+    /// Services the table is scrolled down by, while it is open.
+    pub fn services_scroll(&self) -> Option<u16> {
+        match self.overlay {
+            Some(Overlay::Services { scroll }) => Some(scroll),
+            _ => None,
         }
     }
 }
@@ -200,46 +250,37 @@ pub fn draw(frame: &mut Frame, view: &ViewModel, screen: &Screen, theme: &Theme)
         _ => dora::draw(frame, dora_area, view, size, theme),
     }
     footer::draw(frame, footer_area, view, screen, theme);
-    if screen.trends {
-        let [_, trends_area, _] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Min(3),
-            Constraint::Length(1),
-        ])
-        .areas(area);
-        trends::draw(frame, trends_area, view, theme);
+    match &screen.overlay {
+        None | Some(Overlay::Filtering) => {}
+        Some(Overlay::Trends) => trends::draw(frame, between_header_and_footer(area), view, theme),
+        Some(Overlay::Detail) => {
+            if let Some(pipeline) = screen.selected.and_then(|i| view.pipelines.get(i)) {
+                detail::draw(frame, area, view, pipeline, theme);
+            }
+        }
+        Some(Overlay::Services { scroll }) => {
+            services::draw(frame, between_header_and_footer(area), view, *scroll, theme);
+        }
+        Some(Overlay::Log(pane)) => log::draw(frame, area, pane, theme),
+        Some(Overlay::Help { scroll }) => help::draw(frame, area, view, *scroll, theme),
     }
-    if screen.detail
-        && let Some(pipeline) = screen.selected.and_then(|i| view.pipelines.get(i))
-    {
-        detail::draw(frame, area, view, pipeline, theme);
-    }
-    if screen.services {
-        let [_, table_area, _] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Min(3),
-            Constraint::Length(1),
-        ])
-        .areas(area);
-        services::draw(frame, table_area, view, screen.services_scroll, theme);
-    }
-    if let Some(pane) = &screen.log {
-        log::draw(frame, area, pane, theme);
-    }
-    if screen.help {
-        help::draw(frame, area, view, screen.help_scroll, theme);
-    }
+}
+
+/// Where the trends and the service table go: all but the header's and the footer's rows.
+pub fn between_header_and_footer(area: Rect) -> Rect {
+    let [_, middle, _] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    middle
 }
 
 /// The OSC 8 hyperlink to write over the frame, if the detail shows a run's link:
 /// the escape sequence, already positioned (save cursor, move, link, restore cursor).
 pub fn hyperlink(area: Rect, view: &ViewModel, screen: &Screen) -> Option<String> {
-    if !screen.detail
-        || screen.help
-        || screen.log.is_some()
-        || area.width < MIN_WIDTH
-        || area.height < MIN_HEIGHT
-    {
+    if !screen.detail() || area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
     }
     let pipeline = screen.selected.and_then(|i| view.pipelines.get(i))?;

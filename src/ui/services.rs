@@ -101,17 +101,32 @@ fn blocks(figures: &[KeyFigure], per_row: usize, cell_width: usize) -> (Vec<Vec<
     (groups, broken)
 }
 
-/// The table; `scroll` services are scrolled past (the overall row stays on top).
-pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, scroll: u16, theme: &Theme) {
-    let block = Block::default().borders(Borders::ALL).title(format!(
+/// The table's frame: its border and title.
+fn block(view: &ViewModel) -> Block<'static> {
+    Block::default().borders(Borders::ALL).title(format!(
         " services · last {:.0}d vs the {:.0}d before · worst first · s closes ",
         view.dora.window_days, view.dora.window_days
-    ));
-    let inner = block.inner(area);
-    frame.render_widget(Clear, area);
-    frame.render_widget(block, area);
-    let width = inner.width as usize;
-    let height = inner.height as usize;
+    ))
+}
+
+/// The table laid out for its inner size, before any scrolling.
+struct Table<'a> {
+    scopes: Vec<(&'a str, Vec<KeyFigure>)>,
+    quality: Vec<String>,
+    name_width: usize,
+    per_row: usize,
+    cell_width: usize,
+    laid: Vec<(Vec<Vec<String>>, bool)>,
+    /// The lines each scope takes.
+    needed: Vec<usize>,
+    /// The lines left for the scopes under the title rows and over the data quality.
+    room: usize,
+    all_fit: bool,
+    /// The most services it can be scrolled past: up to a full last page.
+    last_page: usize,
+}
+
+fn table(view: &ViewModel, width: usize, height: usize) -> Option<Table<'_>> {
     let six = |older: [KeyFigure; 4], newer: [KeyFigure; 2]| -> Vec<KeyFigure> {
         older.into_iter().chain(newer).collect()
     };
@@ -166,7 +181,67 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, scroll: u16, theme:
             plan = Some(candidate);
         }
     }
-    let Some((per_row, cell_width, laid)) = plan else {
+    let (per_row, cell_width, laid) = plan?;
+    let needed: Vec<usize> = laid
+        .iter()
+        .map(|(groups, _)| groups.iter().map(Vec::len).sum())
+        .collect();
+    let mut room = height.saturating_sub(KEYS.len().div_ceil(per_row) + quality.len());
+    let all_fit = needed.iter().sum::<usize>() <= room;
+    if !all_fit {
+        // A line to say which services are shown and how to see the rest.
+        room = room.saturating_sub(1);
+    }
+    let services = scopes.len() - 1;
+    let last_page = if all_fit {
+        0
+    } else {
+        (0..services)
+            .find(|&s| needed[0] + needed[1 + s..].iter().sum::<usize>() <= room)
+            .unwrap_or(services.saturating_sub(1))
+    };
+    Some(Table {
+        scopes,
+        quality,
+        name_width,
+        per_row,
+        cell_width,
+        laid,
+        needed,
+        room,
+        all_fit,
+        last_page,
+    })
+}
+
+/// The most services the table in `area` can be scrolled past: j goes no further.
+pub fn max_scroll(view: &ViewModel, area: Rect) -> u16 {
+    let inner = block(view).inner(area);
+    table(view, usize::from(inner.width), usize::from(inner.height))
+        .map_or(0, |t| u16::try_from(t.last_page).unwrap_or(u16::MAX))
+}
+
+/// The table; `scroll` services are scrolled past (the overall row stays on top).
+pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, scroll: u16, theme: &Theme) {
+    let block = block(view);
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let height = inner.height as usize;
+    let Some(Table {
+        scopes,
+        quality,
+        name_width,
+        per_row,
+        cell_width,
+        laid,
+        needed,
+        mut room,
+        all_fit,
+        last_page,
+    }) = table(view, width, height)
+    else {
         return;
     };
     let name_cell =
@@ -182,26 +257,9 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, scroll: u16, theme:
             Line::styled(text, theme.accent())
         })
         .collect();
-    let needed: Vec<usize> = laid
-        .iter()
-        .map(|(groups, _)| groups.iter().map(Vec::len).sum())
-        .collect();
-    let mut room = height.saturating_sub(lines.len() + quality.len());
-    let all_fit = needed.iter().sum::<usize>() <= room;
-    if !all_fit {
-        // A line to say which services are shown and how to see the rest.
-        room = room.saturating_sub(1);
-    }
     let services = scopes.len() - 1;
     // Scrolled no further than a full last page.
-    let last_page = (0..services)
-        .find(|&s| needed[0] + needed[1 + s..].iter().sum::<usize>() <= room)
-        .unwrap_or(services.saturating_sub(1));
-    let scroll = if all_fit {
-        0
-    } else {
-        usize::from(scroll).min(last_page)
-    };
+    let scroll = usize::from(scroll).min(last_page);
     let order = std::iter::once(0).chain(1 + scroll..scopes.len());
     let mut shown = Vec::new();
     for i in order {
