@@ -150,7 +150,7 @@ mod tests {
     /// A view of pipelines with the given statuses, from one source named "ci".
     fn view_of(pipelines: &[(&str, BuildStatus)]) -> ViewModel {
         let config =
-            crate::config::parse("[[source]]\nname = \"ci\"\nkind = \"demo\"\n", "t").unwrap();
+            crate::setup::parse("[[source]]\nname = \"ci\"\nkind = \"demo\"\n", "t").unwrap();
         let mut state = State::new(&config);
         let snapshot = Snapshot {
             pipelines: pipelines

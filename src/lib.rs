@@ -27,6 +27,7 @@ pub mod poller;
 pub mod sanitize;
 pub mod schema;
 pub mod serve;
+pub mod setup;
 pub mod sources;
 pub mod stage_map;
 pub mod state;

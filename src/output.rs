@@ -897,8 +897,8 @@ pub fn since_json(view: &ViewModel, events: &DoraEvents, period: Duration) -> Va
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config;
     use crate::model::{BuildStatus, Deployment, Incident, Pipeline, Snapshot};
+    use crate::setup;
     use crate::state::State;
     use crate::view;
     use chrono::{TimeZone, Utc};
@@ -909,7 +909,7 @@ mod tests {
 
     #[test]
     fn the_streamed_document_is_the_document() {
-        let config = config::load(None).unwrap();
+        let config = setup::load(None).unwrap();
         let mut state = State::new(&config);
         let mut failing = Pipeline::new("api \"quoted\" \u{7}", BuildStatus::Failing);
         failing.url = Some("https://ci/api/1".into());
@@ -965,7 +965,7 @@ mod tests {
 
     #[test]
     fn flow_text_marks_a_breach_in_words_and_no_data_as_na() {
-        let config = config::parse(
+        let config = setup::parse(
             "[board]\nstages = [\"build\", \"test\"]\nwip_limits = { test = 1 }\n[[source]]\nname = \"d\"\nkind = \"demo\"\n",
             "t.toml",
         )
@@ -1019,7 +1019,7 @@ mod tests {
 
     #[test]
     fn since_counts_only_what_happened_in_the_period() {
-        let config = config::load(None).unwrap();
+        let config = setup::load(None).unwrap();
         let mut state = State::new(&config);
         let mut fresh = Pipeline::new("api", BuildStatus::Failing);
         fresh.last_build_at = Some(at(-2));

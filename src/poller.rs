@@ -8,8 +8,8 @@ use futures_util::FutureExt;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::config::{Config, SourceConfig};
 use crate::model::{Snapshot, Timestamp};
+use crate::setup::{Config, SourceConfig};
 use crate::sources::clients::Clients;
 use crate::sources::{Source, SourceError, http};
 
@@ -51,7 +51,7 @@ pub async fn poll_once(
             crate::sanitize::snapshot(&mut snapshot);
             snapshot
         })
-        .map_err(crate::sanitize::reason);
+        .map_err(SourceError::cleaned);
     (at, result)
 }
 
@@ -241,7 +241,8 @@ pub fn spawn(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{CctrayConfig, SourceConfig, SourceKind};
+    use crate::setup::{SourceConfig, SourceKind};
+    use crate::sources::cctray::CctrayConfig;
 
     const S: Duration = Duration::from_secs(1);
     const MS: Duration = Duration::from_millis(1);
@@ -330,7 +331,7 @@ mod tests {
                 let _ = socket.write_all(reply.as_bytes()).await;
             }
         });
-        let mut config = crate::config::load(None).unwrap();
+        let mut config = crate::setup::load(None).unwrap();
         config.sources = vec![SourceConfig {
             name: "ci".into(),
             interval: MS * 100,
@@ -411,9 +412,12 @@ mod tests {
         let config = Config {
             sources: vec![
                 source("stuck", SourceKind::Cctray(CctrayConfig { url })),
-                source("demo", SourceKind::Demo { seed: 1 }),
+                source(
+                    "demo",
+                    SourceKind::Demo(crate::sources::demo::DemoConfig { seed: 1 }),
+                ),
             ],
-            ..crate::config::load(None).unwrap()
+            ..crate::setup::load(None).unwrap()
         };
         let started = std::time::Instant::now();
         let updates = poll_all_once(&config).await;

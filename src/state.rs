@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::config::{Config, SourceConfig};
 use crate::history::RunHistory;
 use crate::model::{BuildStatus, Snapshot, Timestamp};
+use crate::setup::{Config, SourceConfig};
 use crate::sources::SourceError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -293,8 +293,8 @@ fn track_failures(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SourceKind;
     use crate::model::Pipeline;
+    use crate::setup::SourceKind;
     use chrono::{TimeZone, Utc};
 
     fn at(seconds: i64) -> Timestamp {
@@ -308,7 +308,7 @@ mod tests {
             timeout: Duration::from_secs(5),
             stale_after: 3,
             stage: None,
-            kind: SourceKind::Demo { seed: 1 },
+            kind: SourceKind::Demo(crate::sources::demo::DemoConfig { seed: 1 }),
             transport: Default::default(),
         })
     }

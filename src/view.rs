@@ -1,10 +1,10 @@
 //! State -> view model. Pure, and shared by the TUI, `--once` and `--json`.
 
-use crate::config::Config;
 use crate::dora::{self, DoraReport};
 use crate::flow::{self, Flow};
 use crate::history::PassRate;
 use crate::model::{BuildStatus, DoraEvents, StageRun, Timestamp};
+use crate::setup::Config;
 use crate::state::{Freshness, State};
 
 /// What the Andon signal says.
@@ -357,7 +357,7 @@ fn upstream_views(state: &State, collector: &SourceView) -> Vec<SourceView> {
             let freshness = Freshness::from_word(&u.state);
             SourceView {
                 name: format!("{}/{}", collector.name, u.name),
-                kind: crate::config::SOURCE_KINDS
+                kind: crate::sources::kinds::SOURCE_KINDS
                     .iter()
                     .find(|k| **k == u.kind)
                     .copied()
@@ -500,9 +500,10 @@ pub fn plural(n: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{BoardConfig, DoraConfig, SourceConfig, SourceKind};
+    use crate::config::{BoardConfig, DoraConfig};
     use crate::dora::Benchmark;
     use crate::model::{Pipeline, Snapshot, StageStatus};
+    use crate::setup::{SourceConfig, SourceKind};
     use crate::sources::SourceError;
     use chrono::{TimeZone, Utc};
     use std::time::Duration;
@@ -534,7 +535,7 @@ mod tests {
                     timeout: Duration::from_secs(5),
                     stale_after: 3,
                     stage: None,
-                    kind: SourceKind::Demo { seed: 1 },
+                    kind: SourceKind::Demo(crate::sources::demo::DemoConfig { seed: 1 }),
                     transport: Default::default(),
                 })
                 .collect(),

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use andon::config::Config;
 use andon::model::Snapshot;
 use andon::poller::poll_once;
+use andon::setup::Config;
 use andon::sources::{Source, SourceError, http};
 use support::ci;
 use support::raw::{RawServer, Reply};
@@ -28,7 +28,7 @@ const HOSTILE: &str =
 const TIMEOUT: Duration = Duration::from_secs(2);
 
 fn config(text: &str) -> Config {
-    andon::config::parse(text, "faults.toml").unwrap_or_else(|e| panic!("{e}"))
+    andon::setup::parse(text, "faults.toml").unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// One poll of the config's first source, as the radiator and `--once` make it.

@@ -16,9 +16,9 @@ pub mod text;
 
 use std::time::Duration;
 
-use crate::config::{Config, SourceKind};
 use crate::credentials::Secret;
 use crate::model::StageStatus;
+use crate::setup::{Config, SourceKind};
 use crate::view::PipelineView;
 pub use cache::LogCache;
 pub use fetch::LogRequest;
@@ -96,7 +96,7 @@ pub fn target(
         timeout: (source.timeout * 2).min(MAX_WAIT),
     };
     let (job, how) = match &source.kind {
-        SourceKind::Demo { seed } => {
+        SourceKind::Demo(crate::sources::demo::DemoConfig { seed }) => {
             // While the next run goes on, the failure on the card is the previous run's.
             let (run, stage) = match &stage_name {
                 Some(stage) => (run.clone(), stage.clone()),

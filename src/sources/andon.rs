@@ -14,11 +14,54 @@ use serde::{Deserialize, Serialize};
 
 use super::SourceError;
 use super::http;
-use crate::config::AndonConfig;
+use crate::config::{ConfigError, KindConfig, SourceFields};
+use crate::credentials::Auth;
 use crate::model::{
     BuildStatus, DoraEvents, PastRun, Pipeline, Snapshot, StageRun, StageStatus, Timestamp,
     Upstream,
 };
+
+/// An `andon serve` collector, read by a screen instead of the servers behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AndonConfig {
+    /// The collector's base URL, e.g. `http://127.0.0.1:9464`.
+    pub url: String,
+}
+
+impl KindConfig for AndonConfig {
+    const NAME: &'static str = "andon";
+    const KEYS: &'static [&'static str] = &["url"];
+    const REQUIRED: &'static [&'static str] = &["url"];
+    // A collector answers at once when its state changed since the last poll, and otherwise
+    // holds the request until it changes or the timeout nears: polled every second, a screen
+    // learns of a change within a second at the cost of one request a change.
+    const LONG_POLL: bool = true;
+
+    fn from_raw(source: &SourceFields) -> Result<Self, ConfigError> {
+        Ok(AndonConfig {
+            url: source.required_url()?,
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} (an andon serve collector: its pipelines, sources and DORA events)",
+            http::redact(&self.url)
+        )
+    }
+
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn auth(&self) -> Option<&Auth> {
+        None
+    }
+
+    fn api_url(&self) -> Option<&str> {
+        None
+    }
+}
 
 /// Where a collector serves its feed for screens.
 pub const FEED_PATH: &str = "/api/v1/feed";
@@ -376,7 +419,7 @@ mod tests {
     #[test]
     fn a_relayed_stale_pipeline_is_never_green_and_upstream_sources_are_shown() {
         use crate::view::{AndonState, PipelineStatus};
-        let config = crate::config::parse(
+        let config = crate::setup::parse(
             "[[source]]\nname = \"hub\"\nkind = \"andon\"\nurl = \"http://127.0.0.1:9464\"\n",
             "t.toml",
         )

@@ -4,9 +4,45 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
-use crate::config::CctrayConfig;
+use crate::config::{ConfigError, KindConfig, SourceFields};
+use crate::credentials::Auth;
 use crate::model::{BuildStatus, Pipeline, Snapshot, Timestamp};
 use crate::sources::{SourceError, cctray_text, http};
+
+/// A CCTray feed (`cc.xml`), which most CI servers publish.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CctrayConfig {
+    pub url: String,
+}
+
+impl KindConfig for CctrayConfig {
+    const NAME: &'static str = "cctray";
+    const KEYS: &'static [&'static str] = &["url"];
+    const REQUIRED: &'static [&'static str] = &["url"];
+    const LONG_POLL: bool = false;
+
+    fn from_raw(source: &SourceFields) -> Result<Self, ConfigError> {
+        Ok(CctrayConfig {
+            url: source.required_url()?,
+        })
+    }
+
+    fn describe(&self) -> String {
+        http::redact(&self.url)
+    }
+
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn auth(&self) -> Option<&Auth> {
+        None
+    }
+
+    fn api_url(&self) -> Option<&str> {
+        None
+    }
+}
 
 const WHAT: &str = "cctray feed";
 

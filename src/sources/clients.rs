@@ -6,8 +6,9 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use super::SourceKind;
 use super::{SourceError, http};
-use crate::config::{SourceKind, Transport};
+use crate::config::Transport;
 
 /// What makes two sources' clients differ: the extra CA bundle and whether certificates are
 /// checked. Everything else a source sets (body cap, budget, backoff) is applied per request
@@ -59,9 +60,10 @@ impl Clients {
         kind: &SourceKind,
         transport: &Transport,
     ) -> Result<reqwest::Client, SourceError> {
-        match kind {
-            SourceKind::Demo { .. } => self.get(&Transport::default()),
-            _ => self.get(transport),
+        if kind.makes_requests() {
+            self.get(transport)
+        } else {
+            self.get(&Transport::default())
         }
     }
 

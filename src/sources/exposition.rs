@@ -9,11 +9,52 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::ExpositionConfig;
+use crate::config::{ConfigError, EventNames, KindConfig, SourceFields};
+use crate::credentials::Auth;
 use crate::model::Snapshot;
 use crate::sources::metric_text::{self, Cursor, Sample, Strictness};
 use crate::sources::pelorus::{self, Series};
 use crate::sources::{SourceError, http, openmetrics};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpositionConfig {
+    pub url: String,
+    pub events: EventNames,
+}
+
+impl KindConfig for ExpositionConfig {
+    const NAME: &'static str = "exposition";
+    const KEYS: &'static [&'static str] = &["url", "events"];
+    const REQUIRED: &'static [&'static str] = &["url"];
+    const LONG_POLL: bool = false;
+
+    fn from_raw(source: &SourceFields) -> Result<Self, ConfigError> {
+        Ok(ExpositionConfig {
+            url: source.required_url()?,
+            events: source.raw.events.clone().unwrap_or_default(),
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} (events {})",
+            http::redact(&self.url),
+            self.events.deploy
+        )
+    }
+
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn auth(&self) -> Option<&Auth> {
+        None
+    }
+
+    fn api_url(&self) -> Option<&str> {
+        None
+    }
+}
 
 pub struct ExpositionSource {
     config: ExpositionConfig,

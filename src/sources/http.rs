@@ -7,11 +7,10 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::SourceError;
+pub use crate::config::MAX_BODY_BYTES;
 use crate::config::Transport;
-
-/// Default for the largest response body read from a source; larger bodies are refused, not
-/// truncated. A source's `max_body` overrides it.
-pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+pub use crate::files::size;
+pub use crate::sanitize::{redact, redact_words};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -102,22 +101,9 @@ pub fn client_for(transport: &Transport) -> Result<reqwest::Client, SourceError>
         .map_err(|e| SourceError::new(format!("cannot set up HTTP: {}", last_cause(&e))))
 }
 
-/// The certificates of a PEM bundle; an unreadable file or one without a certificate is an error.
+/// The certificates of a PEM bundle (see `config::read_ca_file`).
 pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, SourceError> {
-    const MAX_CA_FILE: u64 = 16 * 1024 * 1024;
-    // Not a device or a FIFO (reading /dev/zero would never end), of a sane size, and not
-    // waited for past the deadline when the mount hangs.
-    let pem = crate::files::read_bounded(path, MAX_CA_FILE, crate::files::READ_TIMEOUT)
-        .map_err(|e| SourceError::new(format!("cannot read CA file {}: {e}", path.display())))?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem)
-        .map_err(|e| SourceError::new(format!("CA file {} is not PEM: {e}", path.display())))?;
-    if certs.is_empty() {
-        return Err(SourceError::new(format!(
-            "CA file {} holds no certificate",
-            path.display()
-        )));
-    }
-    Ok(certs)
+    crate::config::read_ca_file(path).map_err(SourceError::new)
 }
 
 /// The body of a successful GET as text. Non-2xx statuses become errors that quote the start of
@@ -160,15 +146,15 @@ pub async fn send_politely(
     request: reqwest::RequestBuilder,
     url: &str,
 ) -> Result<reqwest::Response, SourceError> {
-    let host = super::polite::host_of(url);
-    super::polite::check_rest(&host, chrono::Utc::now())?;
+    let host = super::hosts::host_of(url);
+    super::hosts::check_rest(&host, chrono::Utc::now())?;
     let response = request.send().await.map_err(|e| describe(&e))?;
     let status = response.status();
     super::requests::note(status.as_u16());
     if let Some(until) =
-        super::polite::observe(&host, status, response.headers(), chrono::Utc::now())
+        super::hosts::observe(&host, status, response.headers(), chrono::Utc::now())
     {
-        return Err(SourceError::new(super::polite::limited_until(until)));
+        return Err(SourceError::new(super::hosts::limited_until(until)));
     }
     Ok(response)
 }
@@ -220,17 +206,18 @@ fn too_large(limit: usize) -> SourceError {
     SourceError::new(format!("{TOO_LARGE}{} refused", size(limit)))
 }
 
-/// A byte count as written in the config: "16 MiB", "512 KiB", "100 B".
-pub fn size(bytes: usize) -> String {
-    const KIB: usize = 1024;
-    const MIB: usize = 1024 * 1024;
-    if bytes >= MIB && bytes.is_multiple_of(MIB) {
-        format!("{} MiB", bytes / MIB)
-    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
-        format!("{} KiB", bytes / KIB)
-    } else {
-        format!("{bytes} B")
+/// Query-string encoding for branch names, labels and environments.
+pub fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
     }
+    out
 }
 
 /// First line of a body, shortened, for error messages.
@@ -241,34 +228,6 @@ pub fn excerpt(body: &str) -> String {
         short.push('…');
     }
     short
-}
-
-/// A URL fit for the screen and the log: no user, password, query string or fragment, which is
-/// where tokens hide. Text that does not parse as a URL is cut the same way by hand.
-pub fn redact(url: &str) -> String {
-    if let Ok(mut parsed) = reqwest::Url::parse(url) {
-        let clean = parsed.username().is_empty()
-            && parsed.password().is_none()
-            && parsed.query().is_none()
-            && parsed.fragment().is_none();
-        if clean {
-            return url.to_string();
-        }
-        if parsed.has_host() {
-            let _ = parsed.set_username("");
-            let _ = parsed.set_password(None);
-        }
-        parsed.set_query(None);
-        parsed.set_fragment(None);
-        return parsed.to_string();
-    }
-    let cut = url.find(['?', '#']).map_or(url, |i| &url[..i]);
-    match (cut.find("://"), cut.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}{}", &cut[..scheme_end + 3], &cut[at + 1..])
-        }
-        _ => cut.to_string(),
-    }
 }
 
 /// A reqwest failure as one distinct reason: DNS, refused, timeout, TLS, dropped, or other.
@@ -363,21 +322,6 @@ fn last_cause(error: &reqwest::Error) -> String {
         || redact_words(&error.to_string()),
         |c| redact_words(&c.to_string()),
     )
-}
-
-/// Redacts every URL-looking word of a message.
-pub fn redact_words(text: &str) -> String {
-    text.split(' ')
-        .map(|word| {
-            let bare = word.trim_matches(|c| c == '(' || c == ')');
-            if bare.contains("://") {
-                word.replace(bare, &redact(bare))
-            } else {
-                word.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

@@ -1,14 +1,72 @@
 //! Prometheus HTTP API: DORA event gauges (Pelorus names) and an optional board query.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use futures_util::future::try_join_all;
 use serde::Deserialize;
 
-use crate::config::{BoardQuery, PrometheusConfig};
+use crate::config::{BoardQuery, ConfigError, EventNames, KindConfig, SourceFields};
+use crate::credentials::Auth;
 use crate::model::{BuildStatus, DoraEvents, Pipeline, Snapshot, StageRun, StageStatus, Timestamp};
 use crate::sources::pelorus::{self, Series};
 use crate::sources::{SourceError, http};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrometheusConfig {
+    pub url: String,
+    pub events: EventNames,
+    pub board: Option<BoardQuery>,
+    /// How far back event series are looked for; must cover commits older than the window.
+    pub lookback: Duration,
+}
+
+impl KindConfig for PrometheusConfig {
+    const NAME: &'static str = "prometheus";
+    const KEYS: &'static [&'static str] = &["url", "lookback", "events", "board"];
+    const REQUIRED: &'static [&'static str] = &["url"];
+    const LONG_POLL: bool = false;
+
+    fn from_raw(source: &SourceFields) -> Result<Self, ConfigError> {
+        let lookback = match &source.raw.lookback {
+            Some(v) => source.duration(v, "lookback")?,
+            None => source.window * 3,
+        };
+        Ok(PrometheusConfig {
+            url: source.required_url()?,
+            events: source.raw.events.clone().unwrap_or_default(),
+            board: source.raw.board.clone(),
+            lookback,
+        })
+    }
+
+    fn describe(&self) -> String {
+        let board = self
+            .board
+            .as_ref()
+            .map_or(String::new(), |b| format!("; board query {:?}", b.query));
+        format!(
+            "{} (events {}, {}, {}, {}{board})",
+            http::redact(&self.url),
+            self.events.deploy,
+            self.events.commit,
+            self.events.failure_created,
+            self.events.failure_resolved
+        )
+    }
+
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn auth(&self) -> Option<&Auth> {
+        None
+    }
+
+    fn api_url(&self) -> Option<&str> {
+        None
+    }
+}
 
 const WHAT: &str = "Prometheus response";
 
