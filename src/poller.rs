@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use crate::model::{Snapshot, Timestamp};
 use crate::setup::{Config, SourceConfig};
 use crate::sources::clients::Clients;
-use crate::sources::{Source, SourceError, http};
+use crate::sources::{Cause, Source, SourceError, http};
 
 #[derive(Debug)]
 pub struct Update {
@@ -35,15 +35,18 @@ pub async fn poll_once(
     .catch_unwind();
     let result = match tokio::time::timeout(timeout, guarded).await {
         Ok(Ok(result)) => result,
-        Ok(Err(payload)) => Err(SourceError::new(format!(
-            "internal error ({}): {}",
-            crate::logging::see_the_log(),
-            crate::panics::message(payload.as_ref())
-        ))),
-        Err(_) => Err(SourceError::new(format!(
-            "timed out after {}",
-            humantime::format_duration(timeout)
-        ))),
+        Ok(Err(payload)) => Err(SourceError::of(
+            Cause::Internal,
+            format!(
+                "internal error ({}): {}",
+                crate::logging::see_the_log(),
+                crate::panics::message(payload.as_ref())
+            ),
+        )),
+        Err(_) => Err(SourceError::of(
+            Cause::Timeout,
+            format!("timed out after {}", humantime::format_duration(timeout)),
+        )),
     };
     // The one place server text enters the app: cleaned here, it is clean everywhere.
     let result = result
@@ -425,6 +428,10 @@ mod tests {
         assert_eq!(
             updates[0].result.as_ref().unwrap_err().reason,
             "timed out after 300ms"
+        );
+        assert_eq!(
+            updates[0].result.as_ref().unwrap_err().cause,
+            Cause::Timeout
         );
         assert!(updates[1].result.is_ok());
         server.abort();

@@ -114,6 +114,8 @@ pub struct SourceView {
     pub kind: &'static str,
     pub state: Freshness,
     pub error: Option<String>,
+    /// What kind of failure the last poll met: a rate-limited source waits, a dead one does not.
+    pub error_cause: Option<crate::sources::Cause>,
     pub last_success: Option<Timestamp>,
     /// Since when the source is in error (first failure of the run) or stale (last success).
     pub trouble_since: Option<Timestamp>,
@@ -318,6 +320,7 @@ pub fn source_views(state: &State, now: Timestamp) -> Vec<SourceView> {
             kind: s.kind,
             state: s.freshness(now),
             error: s.error.clone(),
+            error_cause: s.error_cause,
             last_success: s.last_success,
             trouble_since: s.trouble_since(now),
             insecure: s.insecure,
@@ -367,6 +370,7 @@ fn upstream_views(state: &State, collector: &SourceView) -> Vec<SourceView> {
                     Some(_) => u.error.clone(),
                     None => Some(format!("collector reports an unknown state {:?}", u.state)),
                 },
+                error_cause: None,
                 last_success: u.last_success,
                 trouble_since: u.since.filter(|_| freshness != Some(Freshness::Ok)),
                 insecure: u.insecure,

@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::config::EventNames;
 use crate::dora::ReworkRules;

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::SourceError;
 use super::http;
+use super::{Cause, SourceError};
 use crate::config::{ConfigError, KindConfig, SourceFields};
 use crate::credentials::Auth;
 use crate::model::{
@@ -213,10 +213,13 @@ fn relayed_pipelines(feed: &[FeedPipeline]) -> Vec<Pipeline> {
 /// is (the poller), like any server's.
 pub fn snapshot_of(feed: &Feed) -> Result<Snapshot, SourceError> {
     if feed.schema != FEED_SCHEMA {
-        return Err(SourceError::new(format!(
-            "collector speaks feed schema {}, this andon reads {FEED_SCHEMA}: upgrade one of them",
-            feed.schema
-        )));
+        return Err(SourceError::of(
+            Cause::Malformed,
+            format!(
+                "collector speaks feed schema {}, this andon reads {FEED_SCHEMA}: upgrade one of them",
+                feed.schema
+            ),
+        ));
     }
     Ok(Snapshot {
         pipelines: relayed_pipelines(&feed.pipelines),
@@ -250,11 +253,14 @@ pub fn parse(body: &str) -> Result<Snapshot, SourceError> {
         } else {
             ""
         };
-        SourceError::new(format!(
-            "malformed andon feed: {what} at line {} column {}{hint}",
-            e.line(),
-            e.column()
-        ))
+        SourceError::of(
+            Cause::Malformed,
+            format!(
+                "malformed andon feed: {what} at line {} column {}{hint}",
+                e.line(),
+                e.column()
+            ),
+        )
     })?;
     snapshot_of(&feed)
 }
@@ -299,7 +305,8 @@ impl AndonSource {
         if status == reqwest::StatusCode::NOT_MODIFIED {
             return match cached {
                 Some((_, snapshot)) => Ok(snapshot),
-                None => Err(SourceError::new(
+                None => Err(SourceError::of(
+                    Cause::Malformed,
                     "HTTP 304 for a request never answered before",
                 )),
             };

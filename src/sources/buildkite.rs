@@ -154,7 +154,7 @@ impl BuildkiteSource {
 
     pub async fn poll(&self) -> Result<Snapshot, SourceError> {
         let mut headers = HeaderMap::new();
-        if let Some(token) = self.config.auth.token().map_err(SourceError::new)? {
+        if let Some(token) = self.config.auth.token().map_err(SourceError::token)? {
             headers.insert(
                 "authorization",
                 sensitive(&format!("Bearer {}", token.expose()))?,

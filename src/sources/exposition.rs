@@ -14,7 +14,7 @@ use crate::credentials::Auth;
 use crate::model::Snapshot;
 use crate::sources::metric_text::{self, Cursor, Sample, Strictness};
 use crate::sources::pelorus::{self, Series};
-use crate::sources::{SourceError, http, openmetrics};
+use crate::sources::{Cause, SourceError, http, openmetrics};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpositionConfig {
@@ -191,7 +191,10 @@ pub fn parse_text_format(text: &str) -> Result<Vec<Sample>, SourceError> {
 }
 
 fn malformed_at(line: usize, reason: impl std::fmt::Display) -> SourceError {
-    SourceError::new(format!("malformed exposition at line {line}: {reason}"))
+    SourceError::of(
+        Cause::Malformed,
+        format!("malformed exposition at line {line}: {reason}"),
+    )
 }
 
 /// `# HELP name text` and `# TYPE name type` must be well formed; other comments are free.

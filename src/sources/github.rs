@@ -299,7 +299,7 @@ impl GithubSource {
             "x-github-api-version",
             HeaderValue::from_static("2022-11-28"),
         );
-        if let Some(token) = self.config.auth.token().map_err(SourceError::new)? {
+        if let Some(token) = self.config.auth.token().map_err(SourceError::token)? {
             headers.insert(
                 "authorization",
                 sensitive(&format!("Bearer {}", token.expose()))?,

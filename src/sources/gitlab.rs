@@ -248,7 +248,7 @@ impl GitlabSource {
 
     fn headers(&self) -> Result<HeaderMap, SourceError> {
         let mut headers = HeaderMap::new();
-        if let Some(token) = self.config.auth.token().map_err(SourceError::new)? {
+        if let Some(token) = self.config.auth.token().map_err(SourceError::token)? {
             headers.insert("private-token", sensitive(token.expose())?);
         }
         Ok(headers)

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
 
 use crate::model::Timestamp;
-use crate::sources::SourceError;
+use crate::sources::{Cause, SourceError};
 
 pub use crate::config::HOST_BUDGET_PER_HOUR;
 /// Fraction of a server's rate limit kept in reserve for the team's other tools.
@@ -63,6 +63,11 @@ pub fn limited_until(at: Timestamp) -> String {
     format!("rate limited until {}", local.format("%H:%M"))
 }
 
+/// The failure of a poll told to wait until `at`.
+pub fn rate_limited(at: Timestamp) -> SourceError {
+    SourceError::of(Cause::RateLimited { until: at }, limited_until(at))
+}
+
 /// How requests to a host are spread: one per `spacing`, until `reset`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pace {
@@ -96,11 +101,11 @@ pub fn ready_after(previous: Option<Timestamp>, now: Timestamp, pace: Pace) -> T
 pub fn admit(host: &str, now: Timestamp, budget: u32) -> Result<(), SourceError> {
     let mut hosts = HOSTS
         .lock()
-        .map_err(|_| SourceError::new("internal lock poisoned"))?;
+        .map_err(|_| SourceError::of(Cause::Internal, "internal lock poisoned"))?;
     let state = hosts.entry(host.to_string()).or_default();
     if let Some(until) = state.rest_until {
         if until > now {
-            return Err(SourceError::new(limited_until(until)));
+            return Err(rate_limited(until));
         }
         state.rest_until = None;
     }
@@ -111,10 +116,13 @@ pub fn admit(host: &str, now: Timestamp, budget: u32) -> Result<(), SourceError>
     }
     if state.used_in_window >= budget {
         let until = start + TimeDelta::hours(1);
-        return Err(SourceError::new(format!(
-            "{} (andon's budget of {budget} requests/h to {host} is spent)",
-            limited_until(until)
-        )));
+        return Err(SourceError::of(
+            Cause::RateLimited { until },
+            format!(
+                "{} (andon's budget of {budget} requests/h to {host} is spent)",
+                limited_until(until)
+            ),
+        ));
     }
     state.used_in_window += 1;
     state.total += 1;
@@ -126,11 +134,11 @@ pub fn admit(host: &str, now: Timestamp, budget: u32) -> Result<(), SourceError>
 pub fn check_rest(host: &str, now: Timestamp) -> Result<(), SourceError> {
     let mut hosts = HOSTS
         .lock()
-        .map_err(|_| SourceError::new("internal lock poisoned"))?;
+        .map_err(|_| SourceError::of(Cause::Internal, "internal lock poisoned"))?;
     let state = hosts.entry(host.to_string()).or_default();
     if let Some(until) = state.rest_until {
         if until > now {
-            return Err(SourceError::new(limited_until(until)));
+            return Err(rate_limited(until));
         }
         state.rest_until = None;
     }

@@ -6,7 +6,7 @@ use std::error::Error as _;
 use std::future::Future;
 use std::time::Duration;
 
-use super::SourceError;
+use super::{Cause, SourceError};
 pub use crate::config::MAX_BODY_BYTES;
 use crate::config::Transport;
 pub use crate::files::size;
@@ -96,14 +96,17 @@ pub fn client_for(transport: &Transport) -> Result<reqwest::Client, SourceError>
     if transport.insecure {
         builder = builder.danger_accept_invalid_certs(true);
     }
-    builder
-        .build()
-        .map_err(|e| SourceError::new(format!("cannot set up HTTP: {}", last_cause(&e))))
+    builder.build().map_err(|e| {
+        SourceError::of(
+            Cause::Internal,
+            format!("cannot set up HTTP: {}", last_cause(&e)),
+        )
+    })
 }
 
 /// The certificates of a PEM bundle (see `config::read_ca_file`).
 pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, SourceError> {
-    crate::config::read_ca_file(path).map_err(SourceError::new)
+    crate::config::read_ca_file(path).map_err(|reason| SourceError::of(Cause::Internal, reason))
 }
 
 /// The body of a successful GET as text. Non-2xx statuses become errors that quote the start of
@@ -127,7 +130,14 @@ pub fn status_error(status: reqwest::StatusCode, body: &str) -> SourceError {
         reason.push_str(": ");
         reason.push_str(&excerpt);
     }
-    SourceError::new(reason)
+    let code = status.as_u16();
+    let cause = match status {
+        reqwest::StatusCode::UNAUTHORIZED | reqwest::StatusCode::FORBIDDEN => {
+            Cause::Auth { status: Some(code) }
+        }
+        _ => Cause::Status(code),
+    };
+    SourceError::of(cause, reason)
 }
 
 /// Like `get_text` but keeps the body of an error status, for APIs that answer errors in JSON.
@@ -154,7 +164,7 @@ pub async fn send_politely(
     if let Some(until) =
         super::hosts::observe(&host, status, response.headers(), chrono::Utc::now())
     {
-        return Err(SourceError::new(super::hosts::limited_until(until)));
+        return Err(super::hosts::rate_limited(until));
     }
     Ok(response)
 }
@@ -162,10 +172,13 @@ pub async fn send_politely(
 pub async fn read_capped(response: reqwest::Response, limit: usize) -> Result<String, SourceError> {
     let body = read_capped_bytes(response, limit).await?;
     String::from_utf8(body).map_err(|e| {
-        SourceError::new(format!(
-            "response is not UTF-8 (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
+        SourceError::of(
+            Cause::Malformed,
+            format!(
+                "response is not UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
     })
 }
 
@@ -203,7 +216,10 @@ pub fn content_type(response: &reqwest::Response) -> Option<String> {
 pub const TOO_LARGE: &str = "response larger than ";
 
 fn too_large(limit: usize) -> SourceError {
-    SourceError::new(format!("{TOO_LARGE}{} refused", size(limit)))
+    SourceError::of(
+        Cause::Malformed,
+        format!("{TOO_LARGE}{} refused", size(limit)),
+    )
 }
 
 /// Query-string encoding for branch names, labels and environments.
@@ -237,27 +253,28 @@ pub fn describe(error: &reqwest::Error) -> SourceError {
         .url()
         .and_then(|u| u.host_str().map(str::to_string))
         .unwrap_or_else(|| "the host".to_string());
-    let reason = if error.is_redirect() {
-        last_cause(error)
+    let (cause, reason) = if error.is_redirect() {
+        (Cause::Network, last_cause(error))
     } else if is_tls(error, &chain) {
-        format!("TLS error: {}", tls_detail(error))
+        (Cause::Tls, format!("TLS error: {}", tls_detail(error)))
     } else if error.is_timeout() {
-        if error.is_connect() {
+        let reason = if error.is_connect() {
             format!(
                 "timed out connecting to {host} after {}",
                 humantime::format_duration(CONNECT_TIMEOUT)
             )
         } else {
             "timed out".to_string()
-        }
+        };
+        (Cause::Timeout, reason)
     } else if chain.contains("dns error")
         || chain.contains("failed to lookup address")
         || chain.contains("name or service not known")
         || chain.contains("no address associated")
     {
-        format!("DNS lookup failed for {host}")
+        (Cause::Network, format!("DNS lookup failed for {host}"))
     } else if chain.contains("connection refused") {
-        "connection refused".to_string()
+        (Cause::Network, "connection refused".to_string())
     } else if chain.contains("connection reset")
         || chain.contains("connection closed")
         || chain.contains("incomplete message")
@@ -265,15 +282,37 @@ pub fn describe(error: &reqwest::Error) -> SourceError {
         || chain.contains("end of file before message length")
         || chain.contains("broken pipe")
     {
-        "connection dropped by the server mid-response".to_string()
+        (
+            Cause::Network,
+            "connection dropped by the server mid-response".to_string(),
+        )
     } else if error.is_connect() {
-        format!("cannot connect: {}", last_cause(error))
-    } else if error.is_decode() || error.is_body() {
-        format!("response body unreadable: {}", last_cause(error))
+        (
+            Cause::Network,
+            format!("cannot connect: {}", last_cause(error)),
+        )
+    } else if error.is_decode() {
+        (
+            Cause::Malformed,
+            format!("response body unreadable: {}", last_cause(error)),
+        )
+    } else if error.is_body() {
+        (
+            Cause::Network,
+            format!("response body unreadable: {}", last_cause(error)),
+        )
+    } else if error.is_builder() {
+        (
+            Cause::Internal,
+            format!("request failed: {}", last_cause(error)),
+        )
     } else {
-        format!("request failed: {}", last_cause(error))
+        (
+            Cause::Network,
+            format!("request failed: {}", last_cause(error)),
+        )
     };
-    SourceError::new(reason)
+    SourceError::of(cause, reason)
 }
 
 /// TLS failures show up as a rustls error inside an io::Error somewhere in the chain.
@@ -382,5 +421,91 @@ mod tests {
         );
         let e = status_error(reqwest::StatusCode::NOT_FOUND, "");
         assert_eq!(e.reason, "HTTP 404 Not Found");
+    }
+
+    /// A server on 127.0.0.1 answering every GET with `response`.
+    async fn serving(response: wiremock::ResponseTemplate) -> wiremock::MockServer {
+        // Not from wiremock's pool: a host a test rests stays rested for the process's life,
+        // so its port must never serve another test.
+        let server = wiremock::MockServer::builder().start().await;
+        wiremock::Mock::given(wiremock::matchers::method("GET"))
+            .respond_with(response)
+            .mount(&server)
+            .await;
+        server
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_a_network_failure() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let err = get_text(&client(), &format!("http://127.0.0.1:{port}/"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.cause, Cause::Network, "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_server_that_never_answers_is_a_timeout() {
+        // Accepts the connection, then says nothing.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let silent = tokio::spawn(async move {
+            let (_socket, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        });
+        let impatient = builder()
+            .timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        let err = get_text(&impatient, &format!("http://127.0.0.1:{port}/"))
+            .await
+            .unwrap_err();
+        silent.abort();
+        assert_eq!(err.cause, Cause::Timeout, "{err}");
+        assert_eq!(err.reason, "timed out");
+    }
+
+    #[tokio::test]
+    async fn a_401_is_an_auth_failure_with_its_status_and_a_500_a_status() {
+        let server = serving(wiremock::ResponseTemplate::new(401).set_body_string("no")).await;
+        let err = get_text(&client(), &server.uri()).await.unwrap_err();
+        assert_eq!(err.cause, Cause::Auth { status: Some(401) }, "{err}");
+        let server = serving(wiremock::ResponseTemplate::new(500)).await;
+        let err = get_text(&client(), &server.uri()).await.unwrap_err();
+        assert_eq!(err.cause, Cause::Status(500), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_429_with_retry_after_is_rate_limited_until_then() {
+        let server =
+            serving(wiremock::ResponseTemplate::new(429).insert_header("retry-after", "120")).await;
+        let before = chrono::Utc::now();
+        let err = get_text(&client(), &server.uri()).await.unwrap_err();
+        let Cause::RateLimited { until } = err.cause else {
+            panic!("not rate limited: {err:?}");
+        };
+        let waited = (until - before).num_seconds();
+        assert!((118..=122).contains(&waited), "{waited}s: {err}");
+        // The host rests: the next poll fails the same way without asking.
+        let again = get_text(&client(), &server.uri()).await.unwrap_err();
+        assert_eq!(again.cause, Cause::RateLimited { until });
+        // Kept bound for the process's life (see `serving`).
+        std::mem::forget(server);
+    }
+
+    #[tokio::test]
+    async fn a_body_that_is_not_utf8_or_over_the_cap_is_malformed() {
+        let server =
+            serving(wiremock::ResponseTemplate::new(200).set_body_bytes(vec![0xff, 0xfe])).await;
+        let err = get_text(&client(), &server.uri()).await.unwrap_err();
+        assert_eq!(err.cause, Cause::Malformed, "{err}");
+        let server =
+            serving(wiremock::ResponseTemplate::new(200).set_body_string("x".repeat(2048))).await;
+        let err = with_body_limit(1024, get_text(&client(), &server.uri()))
+            .await
+            .unwrap_err();
+        assert_eq!(err.cause, Cause::Malformed, "{err}");
     }
 }

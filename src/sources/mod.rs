@@ -24,7 +24,7 @@ pub mod polite;
 pub mod prometheus;
 pub mod requests;
 
-pub use error::SourceError;
+pub use error::{Cause, SourceError};
 pub use kinds::{Source, SourceKind};
 
 /// Drops what was remembered about runs or deployments the server no longer lists, so a

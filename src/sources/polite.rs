@@ -27,9 +27,9 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 
 use crate::model::Timestamp;
 use crate::sources::hosts::{
-    HOST_BUDGET_PER_HOUR, admit, host_of, limited_until, observe, ready_at,
+    HOST_BUDGET_PER_HOUR, admit, host_of, observe, rate_limited, ready_at,
 };
-use crate::sources::{SourceError, http};
+use crate::sources::{Cause, SourceError, http};
 
 /// Most pages read of any one list.
 pub const MAX_PAGES: usize = 3;
@@ -87,6 +87,16 @@ pub struct Page {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unavailable {
     pub reason: String,
+    pub cause: Cause,
+}
+
+impl From<SourceError> for Unavailable {
+    fn from(error: SourceError) -> Unavailable {
+        Unavailable {
+            reason: error.reason,
+            cause: error.cause,
+        }
+    }
 }
 
 /// A source's polite HTTP client: its own ETag cache, the shared per-host state.
@@ -124,7 +134,7 @@ impl Polite {
     pub async fn get(&self, url: &str, headers: &HeaderMap) -> Result<Page, SourceError> {
         self.fetch(url, headers)
             .await?
-            .map_err(|missing| SourceError::new(missing.reason))
+            .map_err(|missing| SourceError::of(missing.cause, missing.reason))
     }
 
     /// Like `get`, but an answer that will never come (404, 422, a body over the cap) is the
@@ -159,7 +169,7 @@ impl Polite {
         super::requests::note(status.as_u16());
         let response_headers = response.headers().clone();
         if let Some(until) = observe(&host, status, &response_headers, Utc::now()) {
-            return Err(SourceError::new(limited_until(until)));
+            return Err(rate_limited(until));
         }
         if status == StatusCode::NOT_MODIFIED {
             if let Some(cached) = cached {
@@ -169,14 +179,15 @@ impl Polite {
                     not_modified: true,
                 }));
             }
-            return Err(SourceError::new(
+            return Err(SourceError::of(
+                Cause::Malformed,
                 "HTTP 304 for a request never answered before",
             ));
         }
         let body = match http::read_capped(response, http::body_limit()).await {
             Ok(body) => body,
             Err(err) if err.reason.starts_with(http::TOO_LARGE) => {
-                return Ok(Err(Unavailable { reason: err.reason }));
+                return Ok(Err(Unavailable::from(err)));
             }
             Err(err) => return Err(err),
         };
@@ -189,13 +200,21 @@ impl Polite {
                 _ if excerpt.is_empty() => format!("HTTP {status}"),
                 _ => format!("HTTP {status}: {excerpt}"),
             };
+            let code = status.as_u16();
+            let cause = match status {
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                    Cause::Auth { status: Some(code) }
+                }
+                _ => Cause::Status(code),
+            };
+            let error = SourceError::of(cause, reason);
             if matches!(
                 status,
                 StatusCode::NOT_FOUND | StatusCode::UNPROCESSABLE_ENTITY
             ) {
-                return Ok(Err(Unavailable { reason }));
+                return Ok(Err(Unavailable::from(error)));
             }
-            return Err(SourceError::new(reason));
+            return Err(error);
         }
         let next =
             link_next(&response_headers).or_else(|| next_page_number(url, &response_headers));
@@ -228,7 +247,7 @@ impl Polite {
         what: &str,
     ) -> Result<Result<T, Unavailable>, SourceError> {
         Ok(match self.fetch(url, headers).await? {
-            Ok(page) => parse_json(&page.body, what).map_err(|e| Unavailable { reason: e.reason }),
+            Ok(page) => parse_json(&page.body, what).map_err(Unavailable::from),
             Err(missing) => Err(missing),
         })
     }
@@ -274,10 +293,13 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
     serde_json::from_str(body).map_err(|e| {
         let start = body.trim_start();
         if start.starts_with('<') {
-            SourceError::new(format!(
-                "{what}: expected JSON, got an HTML page ({})",
-                http::excerpt(body)
-            ))
+            SourceError::of(
+                Cause::Malformed,
+                format!(
+                    "{what}: expected JSON, got an HTML page ({})",
+                    http::excerpt(body)
+                ),
+            )
         } else {
             SourceError::malformed(what, e)
         }
@@ -286,8 +308,12 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
 
 /// A header value that reqwest and its logs treat as sensitive.
 pub fn sensitive(value: &str) -> Result<HeaderValue, SourceError> {
-    let mut value = HeaderValue::from_str(value)
-        .map_err(|_| SourceError::new("the token holds characters not allowed in a header"))?;
+    let mut value = HeaderValue::from_str(value).map_err(|_| {
+        SourceError::of(
+            Cause::Auth { status: None },
+            "the token holds characters not allowed in a header",
+        )
+    })?;
     value.set_sensitive(true);
     Ok(value)
 }
@@ -336,5 +362,66 @@ mod tests {
         let err =
             parse_json::<serde_json::Value>("<!DOCTYPE html><html>Sign in", "runs").unwrap_err();
         assert!(err.reason.contains("got an HTML page"), "{err}");
+    }
+
+    async fn serving(response: wiremock::ResponseTemplate) -> wiremock::MockServer {
+        // Not from wiremock's pool: a host a test rests stays rested for the process's life,
+        // so its port must never serve another test.
+        let server = wiremock::MockServer::builder().start().await;
+        wiremock::Mock::given(wiremock::matchers::method("GET"))
+            .respond_with(response)
+            .mount(&server)
+            .await;
+        server
+    }
+
+    #[tokio::test]
+    async fn a_ci_api_refusing_the_token_is_an_auth_failure() {
+        let server = serving(wiremock::ResponseTemplate::new(401).set_body_string("{}")).await;
+        let polite = Polite::new(http::client());
+        let err = polite
+            .get(&server.uri(), &HeaderMap::new())
+            .await
+            .unwrap_err();
+        assert_eq!(err.cause, Cause::Auth { status: Some(401) }, "{err}");
+        assert!(err.reason.contains("check the source's token"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_ci_api_answering_429_with_retry_after_is_rate_limited() {
+        let server =
+            serving(wiremock::ResponseTemplate::new(429).insert_header("retry-after", "60")).await;
+        let polite = Polite::new(http::client());
+        let before = Utc::now();
+        let err = polite
+            .get(&server.uri(), &HeaderMap::new())
+            .await
+            .unwrap_err();
+        let Cause::RateLimited { until } = err.cause else {
+            panic!("not rate limited: {err:?}");
+        };
+        assert!((58..=62).contains(&(until - before).num_seconds()), "{err}");
+        // Kept bound for the process's life (see `serving`).
+        std::mem::forget(server);
+    }
+
+    #[tokio::test]
+    async fn a_body_that_is_not_the_json_expected_is_malformed() {
+        let server =
+            serving(wiremock::ResponseTemplate::new(200).set_body_string("<html>sign in</html>"))
+                .await;
+        let polite = Polite::new(http::client());
+        let err = polite
+            .get_json::<serde_json::Value>(&server.uri(), &HeaderMap::new(), "runs")
+            .await
+            .unwrap_err();
+        assert_eq!(err.cause, Cause::Malformed, "{err}");
+        let server =
+            serving(wiremock::ResponseTemplate::new(200).set_body_string("{\"runs\": ")).await;
+        let err = polite
+            .get_json::<serde_json::Value>(&server.uri(), &HeaderMap::new(), "runs")
+            .await
+            .unwrap_err();
+        assert_eq!(err.cause, Cause::Malformed, "{err}");
     }
 }

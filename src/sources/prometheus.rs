@@ -10,7 +10,7 @@ use crate::config::{BoardQuery, ConfigError, EventNames, KindConfig, SourceField
 use crate::credentials::Auth;
 use crate::model::{BuildStatus, DoraEvents, Pipeline, Snapshot, StageRun, StageStatus, Timestamp};
 use crate::sources::pelorus::{self, Series};
-use crate::sources::{SourceError, http};
+use crate::sources::{Cause, SourceError, http};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrometheusConfig {
@@ -148,8 +148,10 @@ impl PrometheusSource {
     async fn query(&self, query: &str, now: Timestamp) -> Result<Vec<Series>, SourceError> {
         let url = query_url(&self.config.url, query, now)?;
         let (status, body) = http::get_any_status(&self.client, url.as_str()).await?;
-        parse_response(status, &body)
-            .map_err(|e| SourceError::new(format!("{} (query: {})", e.reason, shorten(query))))
+        parse_response(status, &body).map_err(|e| {
+            let reason = format!("{} (query: {})", e.reason, shorten(query));
+            e.reworded(reason)
+        })
     }
 }
 
@@ -159,10 +161,10 @@ pub fn query_url(base: &str, query: &str, now: Timestamp) -> Result<reqwest::Url
     let endpoint = format!("{}/api/v1/query", base.trim_end_matches('/'));
     reqwest::Url::parse_with_params(&endpoint, [("query", query), ("time", time.as_str())]).map_err(
         |e| {
-            SourceError::new(format!(
-                "invalid Prometheus URL {:?}: {e}",
-                http::redact(base)
-            ))
+            SourceError::of(
+                Cause::Internal,
+                format!("invalid Prometheus URL {:?}: {e}", http::redact(base)),
+            )
         },
     )
 }
@@ -207,7 +209,7 @@ pub fn parse_response(status: reqwest::StatusCode, body: &str) -> Result<Vec<Ser
         return parse_vector(body);
     }
     match serde_json::from_str::<Envelope>(body) {
-        Ok(envelope) if envelope.status == "error" => Err(api_error(&envelope)),
+        Ok(envelope) if envelope.status == "error" => Err(api_error(&envelope, Some(status))),
         // A proxy or a restarting server, not a wrong URL: say it as a server error.
         _ if status.is_server_error() => Err(http::status_error(status, body)),
         _ => {
@@ -217,10 +219,13 @@ pub fn parse_response(status: reqwest::StatusCode, body: &str) -> Result<Vec<Ser
             } else {
                 format!("HTTP {status}: {excerpt}")
             };
-            Err(SourceError::malformed(
-                WHAT,
-                format!("{detail} (is the URL the Prometheus server's base URL?)"),
-            ))
+            Err(SourceError {
+                cause: Cause::Status(status.as_u16()),
+                ..SourceError::malformed(
+                    WHAT,
+                    format!("{detail} (is the URL the Prometheus server's base URL?)"),
+                )
+            })
         }
     }
 }
@@ -242,7 +247,7 @@ pub fn parse_vector(body: &str) -> Result<Vec<Series>, SourceError> {
     let envelope: Envelope = deserialize(parse_json(body)?, "")?;
     match envelope.status.as_str() {
         "success" => {}
-        "error" => return Err(api_error(&envelope)),
+        "error" => return Err(api_error(&envelope, None)),
         other => {
             return Err(SourceError::malformed(
                 WHAT,
@@ -254,10 +259,13 @@ pub fn parse_vector(body: &str) -> Result<Vec<Series>, SourceError> {
         .data
         .ok_or_else(|| SourceError::malformed(WHAT, "success without data"))?;
     if data.result_type != "vector" {
-        return Err(SourceError::new(format!(
-            "query returned a {} where an instant vector was expected",
-            data.result_type
-        )));
+        return Err(SourceError::of(
+            Cause::Malformed,
+            format!(
+                "query returned a {} where an instant vector was expected",
+                data.result_type
+            ),
+        ));
     }
     let samples: Vec<VectorSample> = deserialize(data.result, "data.result")?;
     samples.into_iter().map(series_of).collect()
@@ -291,12 +299,17 @@ fn deserialize<T: serde::de::DeserializeOwned>(
     })
 }
 
-fn api_error(envelope: &Envelope) -> SourceError {
-    SourceError::new(format!(
-        "Prometheus error {}: {}",
-        envelope.error_type.as_deref().unwrap_or("(no errorType)"),
-        envelope.error.as_deref().unwrap_or("(no message)")
-    ))
+/// Prometheus's own error answer; `status` is the HTTP status it came with (None: a success).
+fn api_error(envelope: &Envelope, status: Option<reqwest::StatusCode>) -> SourceError {
+    let cause = status.map_or(Cause::Malformed, |s| Cause::Status(s.as_u16()));
+    SourceError::of(
+        cause,
+        format!(
+            "Prometheus error {}: {}",
+            envelope.error_type.as_deref().unwrap_or("(no errorType)"),
+            envelope.error.as_deref().unwrap_or("(no message)")
+        ),
+    )
 }
 
 fn series_of(sample: VectorSample) -> Result<Series, SourceError> {
@@ -346,11 +359,14 @@ pub fn pipelines_from_series(
         }
     }
     if pipelines.is_empty() && !current.is_empty() {
-        return Err(SourceError::new(format!(
-            "board query returned {} series but none has the label {:?} (set pipeline_label)",
-            current.len(),
-            board.pipeline_label
-        )));
+        return Err(SourceError::of(
+            Cause::Malformed,
+            format!(
+                "board query returned {} series but none has the label {:?} (set pipeline_label)",
+                current.len(),
+                board.pipeline_label
+            ),
+        ));
     }
     Ok(pipelines
         .into_iter()

@@ -203,7 +203,7 @@ impl JenkinsSource {
 
     fn headers(&self) -> Result<HeaderMap, SourceError> {
         let mut headers = HeaderMap::new();
-        if let Some(token) = self.config.auth.token().map_err(SourceError::new)? {
+        if let Some(token) = self.config.auth.token().map_err(SourceError::token)? {
             let user = self.config.auth.user.as_deref().unwrap_or("");
             let basic = base64(format!("{user}:{}", token.expose()).as_bytes());
             headers.insert("authorization", sensitive(&format!("Basic {basic}"))?);
