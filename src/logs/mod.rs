@@ -148,11 +148,14 @@ pub fn target(
             let request = jenkins::request(c, build)?;
             (request.url.clone(), http(request, secret(&c.auth)))
         }
-        other => {
+        SourceKind::Prometheus(_)
+        | SourceKind::Exposition(_)
+        | SourceKind::Cctray(_)
+        | SourceKind::Andon(_) => {
             return Err(format!(
                 "{} is a {} source, which serves no job logs",
                 source.name,
-                other.name()
+                source.kind.name()
             ));
         }
     };
