@@ -776,7 +776,7 @@ fn run_headers(data: &[u8]) {
     {
         assert!(at >= now && at <= latest, "{at} outside [now, now + 1h]");
     }
-    if let Some(until) = hosts::observe("fuzz.invalid:0", status, &headers, now) {
+    if let Some(until) = hosts::Hosts::new().observe("fuzz.invalid:0", status, &headers, now) {
         assert!(until <= latest + chrono::TimeDelta::seconds(1), "{until}");
     }
     let _ = polite::link_next(&headers);

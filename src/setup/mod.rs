@@ -50,7 +50,7 @@ pub struct SourceConfig {
 
 impl Source {
     /// The poller of a configured source.
-    pub fn from_config(config: &SourceConfig, client: &reqwest::Client) -> Source {
+    pub fn from_config(config: &SourceConfig, client: &crate::sources::http::Client) -> Source {
         Source::new(
             &config.kind,
             config.timeout,

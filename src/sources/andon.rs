@@ -272,14 +272,14 @@ pub fn wait_for(timeout: Duration) -> Duration {
 
 pub struct AndonSource {
     config: AndonConfig,
-    client: reqwest::Client,
+    client: http::Client,
     wait: Duration,
     /// The last answer and its ETag, reused when the collector says 304.
     last: Mutex<Option<(reqwest::header::HeaderValue, Snapshot)>>,
 }
 
 impl AndonSource {
-    pub fn new(config: AndonConfig, timeout: Duration, client: reqwest::Client) -> AndonSource {
+    pub fn new(config: AndonConfig, timeout: Duration, client: http::Client) -> AndonSource {
         AndonSource {
             config,
             client,

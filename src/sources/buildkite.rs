@@ -140,7 +140,7 @@ pub struct BuildkiteSource {
 }
 
 impl BuildkiteSource {
-    pub fn new(config: BuildkiteConfig, client: reqwest::Client) -> BuildkiteSource {
+    pub fn new(config: BuildkiteConfig, client: http::Client) -> BuildkiteSource {
         BuildkiteSource {
             config,
             http: Polite::new(client),

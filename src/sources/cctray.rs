@@ -48,7 +48,7 @@ const WHAT: &str = "cctray feed";
 
 pub struct CctraySource {
     config: CctrayConfig,
-    client: reqwest::Client,
+    client: http::Client,
     skipped: crate::sources::pelorus::SkippedLog,
 }
 
@@ -58,7 +58,12 @@ impl CctraySource {
         &self.config.url
     }
 
-    pub fn new(config: CctrayConfig, client: reqwest::Client) -> CctraySource {
+    /// When the next poll may start without outrunning the server's rate limit; None when now.
+    pub fn ready_at(&self, now: Timestamp) -> Option<Timestamp> {
+        self.client.ready_at(&self.config.url, now)
+    }
+
+    pub fn new(config: CctrayConfig, client: http::Client) -> CctraySource {
         CctraySource {
             config,
             client,
@@ -87,7 +92,7 @@ impl CctraySource {
     /// the feed names, which need not be UTF-8.
     async fn fetch(&self) -> Result<(Option<String>, Vec<u8>), SourceError> {
         let request = self.client.get(&self.config.url);
-        let response = http::send_politely(request, &self.config.url).await?;
+        let response = http::send_politely(&self.client, request, &self.config.url).await?;
         let status = response.status();
         let content_type = http::content_type(&response);
         let body = http::read_capped_bytes(response, http::body_limit()).await?;

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::config::{ConfigError, EventNames, KindConfig, SourceFields};
 use crate::credentials::Auth;
-use crate::model::Snapshot;
+use crate::model::{Snapshot, Timestamp};
 use crate::sources::metric_text::{self, Cursor, Sample, Strictness};
 use crate::sources::pelorus::{self, Series};
 use crate::sources::{Cause, SourceError, http, openmetrics};
@@ -58,7 +58,7 @@ impl KindConfig for ExpositionConfig {
 
 pub struct ExpositionSource {
     config: ExpositionConfig,
-    client: reqwest::Client,
+    client: http::Client,
     skipped: pelorus::SkippedLog,
 }
 
@@ -68,7 +68,12 @@ impl ExpositionSource {
         &self.config.url
     }
 
-    pub fn new(config: ExpositionConfig, client: reqwest::Client) -> ExpositionSource {
+    /// When the next poll may start without outrunning the server's rate limit; None when now.
+    pub fn ready_at(&self, now: Timestamp) -> Option<Timestamp> {
+        self.client.ready_at(&self.config.url, now)
+    }
+
+    pub fn new(config: ExpositionConfig, client: http::Client) -> ExpositionSource {
         ExpositionSource {
             config,
             client,
@@ -103,7 +108,7 @@ impl ExpositionSource {
             .client
             .get(&self.config.url)
             .header(reqwest::header::ACCEPT, accept);
-        let response = http::send_politely(request, &self.config.url).await?;
+        let response = http::send_politely(&self.client, request, &self.config.url).await?;
         let status = response.status();
         let content_type = http::content_type(&response);
         let body = http::read_capped(response, http::body_limit()).await?;

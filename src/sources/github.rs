@@ -275,7 +275,7 @@ pub struct GithubSource {
 }
 
 impl GithubSource {
-    pub fn new(config: GithubConfig, client: reqwest::Client) -> GithubSource {
+    pub fn new(config: GithubConfig, client: http::Client) -> GithubSource {
         GithubSource {
             config,
             http: Polite::new(client),

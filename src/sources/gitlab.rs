@@ -231,7 +231,7 @@ const DEPLOYMENT_QUERIES: [&str; 3] = [
 ];
 
 impl GitlabSource {
-    pub fn new(config: GitlabConfig, client: reqwest::Client) -> GitlabSource {
+    pub fn new(config: GitlabConfig, client: http::Client) -> GitlabSource {
         GitlabSource {
             config,
             http: Polite::new(client),

@@ -3,7 +3,7 @@
 //! budget of requests per hour. Plain feeds and CI APIs alike follow it.
 
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Local, TimeDelta, Utc};
 use reqwest::StatusCode;
@@ -34,14 +34,167 @@ struct HostState {
     total: u64,
 }
 
-static HOSTS: LazyLock<Mutex<HashMap<String, HostState>>> = LazyLock::new(Mutex::default);
+/// The rest, pace and request budget of every host the sources talk to. Made once (next to
+/// the shared HTTP clients) and handed to every source, so that all sources on one host
+/// spend one budget and keep one rest.
+#[derive(Debug, Default)]
+pub struct Hosts {
+    states: Mutex<HashMap<String, HostState>>,
+}
 
-/// Requests sent to `host` (host:port) since the process started.
-pub fn requests_sent(host: &str) -> u64 {
-    HOSTS
-        .lock()
-        .map(|hosts| hosts.get(host).map_or(0, |h| h.total))
-        .unwrap_or(0)
+impl Hosts {
+    pub fn new() -> Hosts {
+        Hosts::default()
+    }
+
+    /// Requests sent to `host` (host:port) since these hosts were made.
+    pub fn requests_sent(&self, host: &str) -> u64 {
+        self.states
+            .lock()
+            .map(|hosts| hosts.get(host).map_or(0, |h| h.total))
+            .unwrap_or(0)
+    }
+
+    /// Takes one request from the host's budget, or says why not.
+    pub fn admit(&self, host: &str, now: Timestamp, budget: u32) -> Result<(), SourceError> {
+        let mut hosts = self
+            .states
+            .lock()
+            .map_err(|_| SourceError::of(Cause::Internal, "internal lock poisoned"))?;
+        let state = hosts.entry(host.to_string()).or_default();
+        if let Some(until) = state.rest_until {
+            if until > now {
+                return Err(rate_limited(until));
+            }
+            state.rest_until = None;
+        }
+        let start = *state.window_start.get_or_insert(now);
+        if now - start >= TimeDelta::hours(1) {
+            state.window_start = Some(now);
+            state.used_in_window = 0;
+        }
+        if state.used_in_window >= budget {
+            let until = start + TimeDelta::hours(1);
+            return Err(SourceError::of(
+                Cause::RateLimited { until },
+                format!(
+                    "{} (andon's budget of {budget} requests/h to {host} is spent)",
+                    limited_until(until)
+                ),
+            ));
+        }
+        state.used_in_window += 1;
+        state.total += 1;
+        Ok(())
+    }
+
+    /// Fails when `host` is resting after a 429 or a spent limit: for plain HTTP sources (cctray,
+    /// /metrics, Prometheus), which follow the server's rest and pace but spend no host budget.
+    pub fn check_rest(&self, host: &str, now: Timestamp) -> Result<(), SourceError> {
+        let mut hosts = self
+            .states
+            .lock()
+            .map_err(|_| SourceError::of(Cause::Internal, "internal lock poisoned"))?;
+        let state = hosts.entry(host.to_string()).or_default();
+        if let Some(until) = state.rest_until {
+            if until > now {
+                return Err(rate_limited(until));
+            }
+            state.rest_until = None;
+        }
+        state.total += 1;
+        Ok(())
+    }
+
+    /// When a poll of `host` may start without outrunning its server's rate limit; None when now.
+    pub fn ready_at(&self, host: &str, now: Timestamp) -> Option<Timestamp> {
+        let hosts = self.states.lock().ok()?;
+        hosts.get(host)?.ready_at.filter(|&at| at > now)
+    }
+
+    /// Reads the rate-limit headers of an answer and rests the host when the server asks to, or
+    /// before the server would have to. Returns the rest's end when the answer itself is a refusal.
+    pub fn observe(
+        &self,
+        host: &str,
+        status: StatusCode,
+        headers: &HeaderMap,
+        now: Timestamp,
+    ) -> Option<Timestamp> {
+        let remaining = header_number(headers, &["x-ratelimit-remaining", "ratelimit-remaining"]);
+        let limit = header_number(headers, &["x-ratelimit-limit", "ratelimit-limit"]);
+        let reset = reset_time(headers, now);
+        let has_retry_after = headers.contains_key(header::RETRY_AFTER);
+        let refused = status == StatusCode::TOO_MANY_REQUESTS
+            || (status == StatusCode::SERVICE_UNAVAILABLE && has_retry_after)
+            || (status == StatusCode::FORBIDDEN && (has_retry_after || remaining == Some(0)));
+        if refused {
+            let until = retry_after(headers, now)
+                .or(reset)
+                .unwrap_or(now + DEFAULT_REST)
+                .max(now + TimeDelta::seconds(1));
+            self.rest(host, until);
+            return Some(until);
+        }
+        let not_modified = status == StatusCode::NOT_MODIFIED;
+        if let (Some(remaining), Some(reset)) = (remaining, reset) {
+            let seen = (remaining, reset);
+            match spacing(remaining, limit, reset - now) {
+                Some(spacing) => {
+                    self.set_pace(host, Some(Pace { spacing, reset }), not_modified, seen, now)
+                }
+                None if reset > now => {
+                    tracing::warn!(
+                        host,
+                        remaining,
+                        "rate limit nearly spent; resting until the reset"
+                    );
+                    self.set_pace(host, None, not_modified, seen, now);
+                    self.rest(host, reset);
+                }
+                None => self.set_pace(host, None, not_modified, seen, now),
+            }
+        }
+        None
+    }
+
+    /// Records the host's pace from an answer at `now`; an answer that counted against the limit
+    /// pushes the host's next poll back by one spacing.
+    fn set_pace(
+        &self,
+        host: &str,
+        pace: Option<Pace>,
+        not_modified: bool,
+        limit: (u64, Timestamp),
+        now: Timestamp,
+    ) {
+        if let Ok(mut hosts) = self.states.lock() {
+            let state = hosts.entry(host.to_string()).or_default();
+            let counted = counted(not_modified, state.last_limit, limit);
+            state.last_limit = Some(limit);
+            if let Some(pace) = pace.filter(|_| counted) {
+                state.ready_at = Some(ready_after(state.ready_at, now, pace));
+            }
+            if pace != state.pace
+                && let Some(p) = pace
+                && p.spacing >= TimeDelta::seconds(1)
+            {
+                tracing::debug!(
+                    host,
+                    spacing_ms = p.spacing.num_milliseconds(),
+                    "pacing requests to last until the rate limit resets"
+                );
+            }
+            state.pace = pace;
+        }
+    }
+
+    fn rest(&self, host: &str, until: Timestamp) {
+        if let Ok(mut hosts) = self.states.lock() {
+            let state = hosts.entry(host.to_string()).or_default();
+            state.rest_until = Some(state.rest_until.map_or(until, |u| u.max(until)));
+        }
+    }
 }
 
 pub fn host_of(url: &str) -> String {
@@ -97,61 +250,6 @@ pub fn ready_after(previous: Option<Timestamp>, now: Timestamp, pace: Pace) -> T
         .min(pace.reset.max(now))
 }
 
-/// Takes one request from the host's budget, or says why not.
-pub fn admit(host: &str, now: Timestamp, budget: u32) -> Result<(), SourceError> {
-    let mut hosts = HOSTS
-        .lock()
-        .map_err(|_| SourceError::of(Cause::Internal, "internal lock poisoned"))?;
-    let state = hosts.entry(host.to_string()).or_default();
-    if let Some(until) = state.rest_until {
-        if until > now {
-            return Err(rate_limited(until));
-        }
-        state.rest_until = None;
-    }
-    let start = *state.window_start.get_or_insert(now);
-    if now - start >= TimeDelta::hours(1) {
-        state.window_start = Some(now);
-        state.used_in_window = 0;
-    }
-    if state.used_in_window >= budget {
-        let until = start + TimeDelta::hours(1);
-        return Err(SourceError::of(
-            Cause::RateLimited { until },
-            format!(
-                "{} (andon's budget of {budget} requests/h to {host} is spent)",
-                limited_until(until)
-            ),
-        ));
-    }
-    state.used_in_window += 1;
-    state.total += 1;
-    Ok(())
-}
-
-/// Fails when `host` is resting after a 429 or a spent limit: for plain HTTP sources (cctray,
-/// /metrics, Prometheus), which follow the server's rest and pace but spend no host budget.
-pub fn check_rest(host: &str, now: Timestamp) -> Result<(), SourceError> {
-    let mut hosts = HOSTS
-        .lock()
-        .map_err(|_| SourceError::of(Cause::Internal, "internal lock poisoned"))?;
-    let state = hosts.entry(host.to_string()).or_default();
-    if let Some(until) = state.rest_until {
-        if until > now {
-            return Err(rate_limited(until));
-        }
-        state.rest_until = None;
-    }
-    state.total += 1;
-    Ok(())
-}
-
-/// When a poll of `host` may start without outrunning its server's rate limit; None when now.
-pub fn ready_at(host: &str, now: Timestamp) -> Option<Timestamp> {
-    let hosts = HOSTS.lock().ok()?;
-    hosts.get(host)?.ready_at.filter(|&at| at > now)
-}
-
 /// Whether an answer was counted against the limit: any but a 304, and a 304 when the
 /// remaining count dropped (GitHub counts 304s of requests without a token).
 pub fn counted(
@@ -163,43 +261,6 @@ pub fn counted(
         _ if !not_modified => true,
         Some((remaining, reset)) if reset == now.1 => now.0 < remaining,
         _ => false,
-    }
-}
-
-/// Records the host's pace from an answer at `now`; an answer that counted against the limit
-/// pushes the host's next poll back by one spacing.
-fn set_pace(
-    host: &str,
-    pace: Option<Pace>,
-    not_modified: bool,
-    limit: (u64, Timestamp),
-    now: Timestamp,
-) {
-    if let Ok(mut hosts) = HOSTS.lock() {
-        let state = hosts.entry(host.to_string()).or_default();
-        let counted = counted(not_modified, state.last_limit, limit);
-        state.last_limit = Some(limit);
-        if let Some(pace) = pace.filter(|_| counted) {
-            state.ready_at = Some(ready_after(state.ready_at, now, pace));
-        }
-        if pace != state.pace
-            && let Some(p) = pace
-            && p.spacing >= TimeDelta::seconds(1)
-        {
-            tracing::debug!(
-                host,
-                spacing_ms = p.spacing.num_milliseconds(),
-                "pacing requests to last until the rate limit resets"
-            );
-        }
-        state.pace = pace;
-    }
-}
-
-fn rest(host: &str, until: Timestamp) {
-    if let Ok(mut hosts) = HOSTS.lock() {
-        let state = hosts.entry(host.to_string()).or_default();
-        state.rest_until = Some(state.rest_until.map_or(until, |u| u.max(until)));
     }
 }
 
@@ -253,49 +314,6 @@ pub fn retry_after(headers: &HeaderMap, now: Timestamp) -> Option<Timestamp> {
         .map(|t| clamped(t.with_timezone(&Utc), now))
 }
 
-/// Reads the rate-limit headers of an answer and rests the host when the server asks to, or
-/// before the server would have to. Returns the rest's end when the answer itself is a refusal.
-pub fn observe(
-    host: &str,
-    status: StatusCode,
-    headers: &HeaderMap,
-    now: Timestamp,
-) -> Option<Timestamp> {
-    let remaining = header_number(headers, &["x-ratelimit-remaining", "ratelimit-remaining"]);
-    let limit = header_number(headers, &["x-ratelimit-limit", "ratelimit-limit"]);
-    let reset = reset_time(headers, now);
-    let has_retry_after = headers.contains_key(header::RETRY_AFTER);
-    let refused = status == StatusCode::TOO_MANY_REQUESTS
-        || (status == StatusCode::SERVICE_UNAVAILABLE && has_retry_after)
-        || (status == StatusCode::FORBIDDEN && (has_retry_after || remaining == Some(0)));
-    if refused {
-        let until = retry_after(headers, now)
-            .or(reset)
-            .unwrap_or(now + DEFAULT_REST)
-            .max(now + TimeDelta::seconds(1));
-        rest(host, until);
-        return Some(until);
-    }
-    let not_modified = status == StatusCode::NOT_MODIFIED;
-    if let (Some(remaining), Some(reset)) = (remaining, reset) {
-        let seen = (remaining, reset);
-        match spacing(remaining, limit, reset - now) {
-            Some(spacing) => set_pace(host, Some(Pace { spacing, reset }), not_modified, seen, now),
-            None if reset > now => {
-                tracing::warn!(
-                    host,
-                    remaining,
-                    "rate limit nearly spent; resting until the reset"
-                );
-                set_pace(host, None, not_modified, seen, now);
-                rest(host, reset);
-            }
-            None => set_pace(host, None, not_modified, seen, now),
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,44 +343,47 @@ mod tests {
 
     #[test]
     fn nearly_spent_limit_rests_the_host_before_the_limit() {
+        let hosts = Hosts::new();
         let host = "rest.example:443";
         let h = headers(&[
             ("x-ratelimit-limit", "5000"),
             ("x-ratelimit-remaining", "499"),
             ("x-ratelimit-reset", "1790000900"),
         ]);
-        assert_eq!(observe(host, StatusCode::OK, &h, at(0)), None);
-        let err = admit(host, at(10), HOST_BUDGET_PER_HOUR).unwrap_err();
+        assert_eq!(hosts.observe(host, StatusCode::OK, &h, at(0)), None);
+        let err = hosts.admit(host, at(10), HOST_BUDGET_PER_HOUR).unwrap_err();
         assert!(err.reason.starts_with("rate limited until "), "{err}");
-        assert!(admit(host, at(901), HOST_BUDGET_PER_HOUR).is_ok());
+        assert!(hosts.admit(host, at(901), HOST_BUDGET_PER_HOUR).is_ok());
     }
 
     #[test]
     fn plenty_left_does_not_rest() {
+        let hosts = Hosts::new();
         let host = "plenty.example:443";
         let h = headers(&[
             ("x-ratelimit-limit", "5000"),
             ("x-ratelimit-remaining", "4000"),
             ("x-ratelimit-reset", "1790000900"),
         ]);
-        assert_eq!(observe(host, StatusCode::OK, &h, at(0)), None);
-        assert!(admit(host, at(1), HOST_BUDGET_PER_HOUR).is_ok());
+        assert_eq!(hosts.observe(host, StatusCode::OK, &h, at(0)), None);
+        assert!(hosts.admit(host, at(1), HOST_BUDGET_PER_HOUR).is_ok());
     }
 
     #[test]
     fn retry_after_on_429_and_403() {
+        let hosts = Hosts::new();
         let h = headers(&[("retry-after", "120")]);
         assert_eq!(
-            observe("r1.example:443", StatusCode::TOO_MANY_REQUESTS, &h, at(0)),
+            hosts.observe("r1.example:443", StatusCode::TOO_MANY_REQUESTS, &h, at(0)),
             Some(at(120))
         );
         assert_eq!(
-            observe("r2.example:443", StatusCode::FORBIDDEN, &h, at(0)),
+            hosts.observe("r2.example:443", StatusCode::FORBIDDEN, &h, at(0)),
             Some(at(120))
         );
         // A 403 without rate-limit signs is a permission problem, not a rest.
         assert_eq!(
-            observe(
+            hosts.observe(
                 "r3.example:443",
                 StatusCode::FORBIDDEN,
                 &HeaderMap::new(),
@@ -374,23 +395,28 @@ mod tests {
 
     #[test]
     fn the_host_budget_is_shared_and_bounded() {
+        let hosts = Hosts::new();
         let host = "budget.example:443";
         for _ in 0..HOST_BUDGET_PER_HOUR {
-            admit(host, at(0), HOST_BUDGET_PER_HOUR).unwrap();
+            hosts.admit(host, at(0), HOST_BUDGET_PER_HOUR).unwrap();
         }
-        let err = admit(host, at(5), HOST_BUDGET_PER_HOUR).unwrap_err();
+        let err = hosts.admit(host, at(5), HOST_BUDGET_PER_HOUR).unwrap_err();
         assert!(err.reason.contains("budget"), "{err}");
-        assert!(admit(host, at(3600), HOST_BUDGET_PER_HOUR).is_ok());
-        assert_eq!(requests_sent(host), u64::from(HOST_BUDGET_PER_HOUR) + 1);
+        assert!(hosts.admit(host, at(3600), HOST_BUDGET_PER_HOUR).is_ok());
+        assert_eq!(
+            hosts.requests_sent(host),
+            u64::from(HOST_BUDGET_PER_HOUR) + 1
+        );
     }
 
     #[test]
     fn a_configured_budget_is_the_one_spent() {
+        let hosts = Hosts::new();
         let host = "small-budget.example:443";
         for _ in 0..3 {
-            admit(host, at(0), 3).unwrap();
+            hosts.admit(host, at(0), 3).unwrap();
         }
-        let err = admit(host, at(1), 3).unwrap_err();
+        let err = hosts.admit(host, at(1), 3).unwrap_err();
         assert!(err.reason.contains("budget of 3 requests/h"), "{err}");
     }
 
@@ -462,6 +488,7 @@ mod tests {
 
     #[test]
     fn low_remaining_paces_the_host_and_plenty_hardly_does() {
+        let hosts = Hosts::new();
         let host = "paced.example:443";
         let low = headers(&[
             ("x-ratelimit-limit", "60"),
@@ -469,20 +496,20 @@ mod tests {
             ("x-ratelimit-reset", "1790000600"),
         ]);
         for _ in 0..3 {
-            assert_eq!(observe(host, StatusCode::OK, &low, at(1)), None);
+            assert_eq!(hosts.observe(host, StatusCode::OK, &low, at(1)), None);
         }
         // 10 usable over 599 s: 59.9 s each, three answers.
         assert_eq!(
-            ready_at(host, at(2)),
+            hosts.ready_at(host, at(2)),
             Some(at(1) + TimeDelta::milliseconds(3 * 59_900))
         );
-        assert_eq!(ready_at(host, at(200)), None, "paid off");
+        assert_eq!(hosts.ready_at(host, at(200)), None, "paid off");
         // A 304 that the server did not count (remaining unchanged) adds no wait.
         let cached = "paced-304.example:443";
-        observe(cached, StatusCode::OK, &low, at(1));
-        let after_one = ready_at(cached, at(1));
-        observe(cached, StatusCode::NOT_MODIFIED, &low, at(1));
-        assert_eq!(ready_at(cached, at(1)), after_one);
+        hosts.observe(cached, StatusCode::OK, &low, at(1));
+        let after_one = hosts.ready_at(cached, at(1));
+        hosts.observe(cached, StatusCode::NOT_MODIFIED, &low, at(1));
+        assert_eq!(hosts.ready_at(cached, at(1)), after_one);
 
         let roomy = "roomy.example:443";
         let plenty = headers(&[
@@ -491,9 +518,9 @@ mod tests {
             ("x-ratelimit-reset", "1790003600"),
         ]);
         for _ in 0..10 {
-            observe(roomy, StatusCode::OK, &plenty, at(0));
+            hosts.observe(roomy, StatusCode::OK, &plenty, at(0));
         }
-        let ready = ready_at(roomy, at(0)).unwrap();
+        let ready = hosts.ready_at(roomy, at(0)).unwrap();
         assert!(ready - at(0) < TimeDelta::seconds(10), "{ready}");
     }
 }

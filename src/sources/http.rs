@@ -4,12 +4,15 @@
 
 use std::error::Error as _;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
+use super::hosts::{Hosts, host_of};
 use super::{Cause, SourceError};
 pub use crate::config::MAX_BODY_BYTES;
 use crate::config::Transport;
 pub use crate::files::size;
+use crate::model::Timestamp;
 pub use crate::sanitize::{redact, redact_words};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -79,9 +82,40 @@ fn builder() -> reqwest::ClientBuilder {
         .pool_max_idle_per_host(4)
 }
 
-/// A client trusting the system's roots.
-pub fn client() -> reqwest::Client {
-    builder().build().unwrap_or_default()
+/// What a source polls with: a connection pool, and the rest, pace and budget of the hosts
+/// it talks to, which it shares with every other source made with the same `Hosts`.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pool: reqwest::Client,
+    hosts: Arc<Hosts>,
+}
+
+impl Client {
+    pub fn new(pool: reqwest::Client, hosts: Arc<Hosts>) -> Client {
+        Client { pool, hosts }
+    }
+
+    /// A GET of `url`, to send with `send_politely` (or `Polite`).
+    pub fn get(&self, url: &str) -> reqwest::RequestBuilder {
+        self.pool.get(url)
+    }
+
+    pub fn hosts(&self) -> &Hosts {
+        &self.hosts
+    }
+
+    /// When a poll of `url` may start without outrunning its server's rate limit; None when now.
+    pub fn ready_at(&self, url: &str, now: Timestamp) -> Option<Timestamp> {
+        self.hosts.ready_at(&host_of(url), now)
+    }
+}
+
+/// A client trusting the system's roots, with hosts of its own.
+pub fn client() -> Client {
+    Client::new(
+        builder().build().unwrap_or_default(),
+        Arc::new(Hosts::new()),
+    )
 }
 
 /// A client for one source: the system's roots plus the source's CA bundle, or no verification
@@ -111,7 +145,7 @@ pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>,
 
 /// The body of a successful GET as text. Non-2xx statuses become errors that quote the start of
 /// the body, since servers explain themselves there (Prometheus's JSON errors, HTML error pages).
-pub async fn get_text(client: &reqwest::Client, url: &str) -> Result<String, SourceError> {
+pub async fn get_text(client: &Client, url: &str) -> Result<String, SourceError> {
     let (status, body) = get_any_status(client, url).await?;
     if !status.is_success() {
         return Err(status_error(status, &body));
@@ -142,10 +176,10 @@ pub fn status_error(status: reqwest::StatusCode, body: &str) -> SourceError {
 
 /// Like `get_text` but keeps the body of an error status, for APIs that answer errors in JSON.
 pub async fn get_any_status(
-    client: &reqwest::Client,
+    client: &Client,
     url: &str,
 ) -> Result<(reqwest::StatusCode, String), SourceError> {
-    let response = send_politely(client.get(url), url).await?;
+    let response = send_politely(client, client.get(url), url).await?;
     let status = response.status();
     Ok((status, read_capped(response, body_limit()).await?))
 }
@@ -153,16 +187,18 @@ pub async fn get_any_status(
 /// Sends a plain HTTP read of `url` with the same rest and pace as the CI APIs (429, 503 with
 /// Retry-After, rate-limit headers), counting its status for the collector's metrics.
 pub async fn send_politely(
+    client: &Client,
     request: reqwest::RequestBuilder,
     url: &str,
 ) -> Result<reqwest::Response, SourceError> {
-    let host = super::hosts::host_of(url);
-    super::hosts::check_rest(&host, chrono::Utc::now())?;
+    let host = host_of(url);
+    client.hosts.check_rest(&host, chrono::Utc::now())?;
     let response = request.send().await.map_err(|e| describe(&e))?;
     let status = response.status();
     super::requests::note(status.as_u16());
-    if let Some(until) =
-        super::hosts::observe(&host, status, response.headers(), chrono::Utc::now())
+    if let Some(until) = client
+        .hosts
+        .observe(&host, status, response.headers(), chrono::Utc::now())
     {
         return Err(super::hosts::rate_limited(until));
     }
@@ -425,9 +461,7 @@ mod tests {
 
     /// A server on 127.0.0.1 answering every GET with `response`.
     async fn serving(response: wiremock::ResponseTemplate) -> wiremock::MockServer {
-        // Not from wiremock's pool: a host a test rests stays rested for the process's life,
-        // so its port must never serve another test.
-        let server = wiremock::MockServer::builder().start().await;
+        let server = wiremock::MockServer::start().await;
         wiremock::Mock::given(wiremock::matchers::method("GET"))
             .respond_with(response)
             .mount(&server)
@@ -455,10 +489,13 @@ mod tests {
             let (_socket, _) = listener.accept().await.unwrap();
             tokio::time::sleep(Duration::from_secs(30)).await;
         });
-        let impatient = builder()
-            .timeout(Duration::from_millis(300))
-            .build()
-            .unwrap();
+        let impatient = Client::new(
+            builder()
+                .timeout(Duration::from_millis(300))
+                .build()
+                .unwrap(),
+            Arc::new(Hosts::new()),
+        );
         let err = get_text(&impatient, &format!("http://127.0.0.1:{port}/"))
             .await
             .unwrap_err();
@@ -481,18 +518,21 @@ mod tests {
     async fn a_429_with_retry_after_is_rate_limited_until_then() {
         let server =
             serving(wiremock::ResponseTemplate::new(429).insert_header("retry-after", "120")).await;
+        let client = client();
         let before = chrono::Utc::now();
-        let err = get_text(&client(), &server.uri()).await.unwrap_err();
+        let err = get_text(&client, &server.uri()).await.unwrap_err();
         let Cause::RateLimited { until } = err.cause else {
             panic!("not rate limited: {err:?}");
         };
         let waited = (until - before).num_seconds();
         assert!((118..=122).contains(&waited), "{waited}s: {err}");
         // The host rests: the next poll fails the same way without asking.
-        let again = get_text(&client(), &server.uri()).await.unwrap_err();
+        let again = get_text(&client, &server.uri()).await.unwrap_err();
         assert_eq!(again.cause, Cause::RateLimited { until });
-        // Kept bound for the process's life (see `serving`).
-        std::mem::forget(server);
+        assert_eq!(
+            server.received_requests().await.unwrap_or_default().len(),
+            1
+        );
     }
 
     #[tokio::test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::polite::Polite;
 use super::{
-    SourceError, andon, buildkite, cctray, demo, exposition, github, gitlab, hosts, jenkins,
+    SourceError, andon, buildkite, cctray, demo, exposition, github, gitlab, http, jenkins,
     prometheus,
 };
 use crate::config::{ConfigError, KindConfig, SourceFields, api_host};
@@ -219,7 +219,7 @@ impl Source {
         kind: &SourceKind,
         timeout: Duration,
         budget_per_hour: u32,
-        client: &reqwest::Client,
+        client: &http::Client,
     ) -> Source {
         let client = client.clone();
         let source = match kind {
@@ -266,16 +266,15 @@ impl Source {
 
     /// When the next poll may start without outrunning a server's rate limit; None when now.
     pub fn ready_at(&self, now: Timestamp) -> Option<Timestamp> {
-        let plain = match self {
-            Source::Prometheus(s) => s.url(),
-            Source::Exposition(s) => s.url(),
-            Source::Cctray(s) => s.url(),
+        match self {
+            Source::Prometheus(s) => s.ready_at(now),
+            Source::Exposition(s) => s.ready_at(now),
+            Source::Cctray(s) => s.ready_at(now),
             Source::Github(_) | Source::Gitlab(_) | Source::Jenkins(_) | Source::Buildkite(_) => {
-                return self.polite()?.ready_at(now);
+                self.polite()?.ready_at(now)
             }
-            Source::Demo(_) | Source::Andon(_) => return None,
-        };
-        hosts::ready_at(&hosts::host_of(plain), now)
+            Source::Demo(_) | Source::Andon(_) => None,
+        }
     }
 
     /// One poll. `now` is the poll's clock: sources that compute time windows use it.

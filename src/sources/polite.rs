@@ -26,9 +26,7 @@ use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 
 use crate::model::Timestamp;
-use crate::sources::hosts::{
-    HOST_BUDGET_PER_HOUR, admit, host_of, observe, rate_limited, ready_at,
-};
+use crate::sources::hosts::{HOST_BUDGET_PER_HOUR, host_of, rate_limited};
 use crate::sources::{Cause, SourceError, http};
 
 /// Most pages read of any one list.
@@ -101,7 +99,7 @@ impl From<SourceError> for Unavailable {
 
 /// A source's polite HTTP client: its own ETag cache, the shared per-host state.
 pub struct Polite {
-    client: reqwest::Client,
+    client: http::Client,
     cache: Mutex<HashMap<String, Cached>>,
     budget_per_hour: AtomicU32,
     /// Hosts this client has talked to, whose pace its source follows.
@@ -109,7 +107,7 @@ pub struct Polite {
 }
 
 impl Polite {
-    pub fn new(client: reqwest::Client) -> Polite {
+    pub fn new(client: http::Client) -> Polite {
         Polite {
             client,
             cache: Mutex::default(),
@@ -127,7 +125,10 @@ impl Polite {
     /// When the next poll may start without outrunning a host's rate limit; None when now.
     pub fn ready_at(&self, now: Timestamp) -> Option<Timestamp> {
         let hosts = self.hosts.lock().ok()?.clone();
-        hosts.iter().filter_map(|host| ready_at(host, now)).max()
+        hosts
+            .iter()
+            .filter_map(|host| self.client.hosts().ready_at(host, now))
+            .max()
     }
 
     /// GET `url` with `headers` (credentials among them, marked sensitive by the caller).
@@ -150,7 +151,7 @@ impl Polite {
         {
             hosts.insert(host.clone());
         }
-        admit(
+        self.client.hosts().admit(
             &host,
             Utc::now(),
             self.budget_per_hour.load(Ordering::Relaxed),
@@ -168,7 +169,11 @@ impl Polite {
         let status = response.status();
         super::requests::note(status.as_u16());
         let response_headers = response.headers().clone();
-        if let Some(until) = observe(&host, status, &response_headers, Utc::now()) {
+        if let Some(until) =
+            self.client
+                .hosts()
+                .observe(&host, status, &response_headers, Utc::now())
+        {
             return Err(rate_limited(until));
         }
         if status == StatusCode::NOT_MODIFIED {
@@ -365,9 +370,7 @@ mod tests {
     }
 
     async fn serving(response: wiremock::ResponseTemplate) -> wiremock::MockServer {
-        // Not from wiremock's pool: a host a test rests stays rested for the process's life,
-        // so its port must never serve another test.
-        let server = wiremock::MockServer::builder().start().await;
+        let server = wiremock::MockServer::start().await;
         wiremock::Mock::given(wiremock::matchers::method("GET"))
             .respond_with(response)
             .mount(&server)
@@ -401,8 +404,6 @@ mod tests {
             panic!("not rate limited: {err:?}");
         };
         assert!((58..=62).contains(&(until - before).num_seconds()), "{err}");
-        // Kept bound for the process's life (see `serving`).
-        std::mem::forget(server);
     }
 
     #[tokio::test]

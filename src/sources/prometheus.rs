@@ -72,7 +72,7 @@ const WHAT: &str = "Prometheus response";
 
 pub struct PrometheusSource {
     config: PrometheusConfig,
-    client: reqwest::Client,
+    client: http::Client,
     skipped: pelorus::SkippedLog,
 }
 
@@ -82,7 +82,12 @@ impl PrometheusSource {
         &self.config.url
     }
 
-    pub fn new(config: PrometheusConfig, client: reqwest::Client) -> PrometheusSource {
+    /// When the next poll may start without outrunning the server's rate limit; None when now.
+    pub fn ready_at(&self, now: Timestamp) -> Option<Timestamp> {
+        self.client.ready_at(&self.config.url, now)
+    }
+
+    pub fn new(config: PrometheusConfig, client: http::Client) -> PrometheusSource {
         PrometheusSource {
             config,
             client,

@@ -187,7 +187,7 @@ pub struct JenkinsSource {
 }
 
 impl JenkinsSource {
-    pub fn new(config: JenkinsConfig, client: reqwest::Client) -> JenkinsSource {
+    pub fn new(config: JenkinsConfig, client: http::Client) -> JenkinsSource {
         JenkinsSource {
             config,
             http: Polite::new(client),
