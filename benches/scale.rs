@@ -7,8 +7,8 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use andon::config::{self, Config};
 use andon::model::{BuildStatus, Pipeline, Snapshot, Timestamp};
+use andon::setup::{self, Config};
 use andon::state::State;
 use andon::ui::{self, Screen, Theme};
 use andon::view::{self, ViewModel};
@@ -22,7 +22,7 @@ fn now() -> Timestamp {
 }
 
 fn config() -> Config {
-    config::parse(
+    setup::parse(
         "[[source]]\nname = \"ci\"\nkind = \"cctray\"\nurl = \"http://127.0.0.1:1/cc.xml\"\n",
         "bench.toml",
     )

@@ -141,7 +141,7 @@ mod tests {
     /// A view of pipelines with the given statuses, from one source named "ci".
     fn view_of(pipelines: &[(&str, BuildStatus)]) -> ViewModel {
         let config =
-            crate::config::parse("[[source]]\nname = \"ci\"\nkind = \"demo\"\n", "t").unwrap();
+            crate::setup::parse("[[source]]\nname = \"ci\"\nkind = \"demo\"\n", "t").unwrap();
         let mut state = State::new(&config);
         let snapshot = Snapshot {
             pipelines: pipelines
@@ -212,7 +212,7 @@ mod tests {
 
     #[test]
     fn on_an_escalated_line_the_mark_goes_on_its_pipelines_line_not_the_escalation() {
-        let config = crate::config::parse(
+        let config = crate::setup::parse(
             "[andon]\nescalate_after = \"1h\"\n[[source]]\nname = \"ci\"\nkind = \"demo\"\n",
             "t",
         )
@@ -246,7 +246,7 @@ mod tests {
     #[test]
     fn a_mark_a_collector_relayed_is_on_the_card_and_banner_and_one_made_here_wins() {
         let config =
-            crate::config::parse("[[source]]\nname = \"hub\"\nkind = \"demo\"\n", "t").unwrap();
+            crate::setup::parse("[[source]]\nname = \"hub\"\nkind = \"demo\"\n", "t").unwrap();
         let mut state = State::new(&config);
         let mut api = Pipeline::new("api", BuildStatus::Failing);
         api.acknowledged = Some(Acknowledgement {
@@ -286,7 +286,7 @@ mod tests {
         let mut acks = Acknowledgements::default();
         acks.acknowledge(named(&view, "api"), "carol", at(9, 12));
         let config =
-            crate::config::parse("[[source]]\nname = \"ci\"\nkind = \"demo\"\n", "t").unwrap();
+            crate::setup::parse("[[source]]\nname = \"ci\"\nkind = \"demo\"\n", "t").unwrap();
         let state = State::new(&config);
         let now = at(9, 40);
         let pending = crate::view::build(

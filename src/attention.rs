@@ -307,8 +307,8 @@ pub async fn run_command_within(command: &str, transition: &Transition, limit: D
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config;
     use crate::model::{BuildStatus, Pipeline, Snapshot};
+    use crate::setup;
     use crate::state::State;
     use crate::view;
     use chrono::{TimeZone, Utc};
@@ -318,7 +318,7 @@ mod tests {
     }
 
     fn view_with(state: &mut State, minute: i64, status: BuildStatus) -> ViewModel {
-        let config = config::load(None).unwrap();
+        let config = setup::load(None).unwrap();
         let mut p = Pipeline::new("api", status);
         p.breakers = vec!["dara".into()];
         p.url = Some("https://ci/api/7".into());
@@ -336,7 +336,7 @@ mod tests {
 
     #[test]
     fn once_per_transition_never_every_poll() {
-        let config = config::load(None).unwrap();
+        let config = setup::load(None).unwrap();
         let mut state = State::new(&config);
         let mut tracker = Tracker::default();
         let first = view_with(&mut state, 0, BuildStatus::Passing);
@@ -367,7 +367,7 @@ mod tests {
 
     #[test]
     fn a_line_red_past_its_limit_escalates_once() {
-        let mut config = config::load(None).unwrap();
+        let mut config = setup::load(None).unwrap();
         config.andon.escalate_after = Some(Duration::from_secs(30 * 60));
         let mut state = State::new(&config);
         let mut tracker = Tracker::default();
@@ -421,7 +421,7 @@ mod tests {
 
     #[test]
     fn a_pipeline_its_source_drops_is_forgotten_and_comes_back_quietly() {
-        let config = config::load(None).unwrap();
+        let config = setup::load(None).unwrap();
         let mut state = State::new(&config);
         let mut tracker = Tracker::default();
         let board = |state: &mut State, minute: i64, names: &[(&str, BuildStatus)]| {

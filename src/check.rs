@@ -2,8 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::config::{Config, SourceKind};
-use crate::sources::http::redact;
+use crate::setup::Config;
 
 pub fn describe(config: &Config) -> String {
     let mut out = String::new();
@@ -20,52 +19,7 @@ pub fn describe(config: &Config) -> String {
     }
     let _ = writeln!(out, "sources ({}):", config.sources.len());
     for s in &config.sources {
-        let target = match &s.kind {
-            SourceKind::Demo { seed } => format!("simulated, seed {seed}"),
-            SourceKind::Prometheus(p) => {
-                let board = p
-                    .board
-                    .as_ref()
-                    .map_or(String::new(), |b| format!("; board query {:?}", b.query));
-                format!(
-                    "{} (events {}, {}, {}, {}{board})",
-                    redact(&p.url),
-                    p.events.deploy,
-                    p.events.commit,
-                    p.events.failure_created,
-                    p.events.failure_resolved
-                )
-            }
-            SourceKind::Exposition(e) => format!("{} (events {})", redact(&e.url), e.events.deploy),
-            SourceKind::Cctray(c) => redact(&c.url),
-            SourceKind::Andon(c) => format!(
-                "{} (an andon serve collector: its pipelines, sources and DORA events)",
-                redact(&c.url)
-            ),
-            SourceKind::Github(c) => format!(
-                "{}/repos/{} branch {} ({})",
-                redact(&c.api_url),
-                c.repo,
-                c.branch,
-                c.auth.describe()
-            ),
-            SourceKind::Gitlab(c) => format!(
-                "{}/projects/{} branch {} ({})",
-                redact(&c.api_url),
-                c.project,
-                c.branch,
-                c.auth.describe()
-            ),
-            SourceKind::Jenkins(c) => format!("{} ({})", redact(&c.url), c.auth.describe()),
-            SourceKind::Buildkite(c) => format!(
-                "{}/v2/organizations/{}/pipelines/{} branch {} ({})",
-                redact(&c.api_url),
-                c.organization,
-                c.pipeline,
-                c.branch,
-                c.auth.describe()
-            ),
-        };
+        let target = s.kind.describe();
         let _ = writeln!(
             out,
             "  {}  {}  {}  every {}, timeout {}",
@@ -75,22 +29,8 @@ pub fn describe(config: &Config) -> String {
             humantime::format_duration(s.interval),
             humantime::format_duration(s.timeout)
         );
-        if let SourceKind::Buildkite(c) = &s.kind
-            && c.deploy_pipeline
-        {
-            let _ = writeln!(
-                out,
-                "    DORA: passed builds are production deployments (no lead time: builds carry no commit time)"
-            );
-        }
-        if let SourceKind::Jenkins(c) = &s.kind
-            && let Some(job) = &c.deploy_job
-        {
-            let _ = writeln!(
-                out,
-                "    DORA: successful builds of {job} are production deployments of app {job:?}; \
-                 lead time from their change sets"
-            );
+        for note in s.kind.notes() {
+            let _ = writeln!(out, "    {note}");
         }
         if let Some(Err(why)) = s.kind.auth().map(|a| a.token()) {
             let _ = writeln!(
@@ -156,7 +96,7 @@ mod tests {
 
     #[test]
     fn the_budget_of_each_api_host_is_printed_with_the_sources_sharing_it() {
-        let config = crate::config::parse(
+        let config = crate::setup::parse(
             "[http]\nbudget_per_hour = 1500\n\
              [http.hosts.\"api.github.com\"]\nbudget_per_hour = 1000\n\
              [[source]]\nname = \"shop\"\nkind = \"github\"\nrepo = \"o/shop\"\n\
@@ -198,7 +138,7 @@ mod tests {
 
     #[test]
     fn a_token_that_cannot_be_read_is_a_note_naming_where_it_was_looked_for() {
-        let config = crate::config::parse(
+        let config = crate::setup::parse(
             "[[source]]\nname = \"shop\"\nkind = \"github\"\nrepo = \"o/shop\"\n\
              token_env = \"ANDON_TEST_TOKEN_NEVER_SET\"\n\
              [[source]]\nname = \"web\"\nkind = \"gitlab\"\nproject = \"g/web\"\n\
@@ -222,7 +162,7 @@ mod tests {
 
     #[test]
     fn no_api_host_no_budget_lines() {
-        let config = crate::config::load(None).unwrap();
+        let config = crate::setup::load(None).unwrap();
         assert!(!describe(&config).contains("request budget"));
     }
 }

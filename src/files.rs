@@ -18,9 +18,17 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// Paths whose last read has not come back: asking again would only park another thread.
 static STUCK: LazyLock<Mutex<HashSet<PathBuf>>> = LazyLock::new(Mutex::default);
 
-/// A size in words: "1 MiB", "64 KiB".
-fn size(bytes: u64) -> String {
-    crate::sources::http::size(usize::try_from(bytes).unwrap_or(usize::MAX))
+/// A byte count as written in the config: "16 MiB", "512 KiB", "100 B".
+pub fn size(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} B")
+    }
 }
 
 /// The bytes of the regular file at `path`, at most `cap` of them, within `timeout`. The error
@@ -87,7 +95,10 @@ fn read_now(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
         });
     }
     if meta.len() > cap {
-        return Err(format!("larger than {}", size(cap)));
+        return Err(format!(
+            "larger than {}",
+            size(usize::try_from(cap).unwrap_or(usize::MAX))
+        ));
     }
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let mut bytes = Vec::new();
@@ -96,7 +107,10 @@ fn read_now(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
         .read_to_end(&mut bytes)
         .map_err(|e| e.to_string())?;
     if bytes.len() as u64 > cap {
-        return Err(format!("larger than {}", size(cap)));
+        return Err(format!(
+            "larger than {}",
+            size(usize::try_from(cap).unwrap_or(usize::MAX))
+        ));
     }
     Ok(bytes)
 }

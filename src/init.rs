@@ -173,7 +173,7 @@ pub fn render(args: &InitArgs) -> Result<String, InitError> {
             entry.body
         );
     }
-    crate::config::parse(&out, "(andon init)")
+    crate::setup::parse(&out, "(andon init)")
         .map_err(|e| InitError(format!("the generated config does not parse: {e}")))?;
     Ok(out)
 }
@@ -351,7 +351,7 @@ fn host_name(url: &str, kind: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SourceKind;
+    use crate::setup::SourceKind;
 
     fn args() -> InitArgs {
         InitArgs::default()
@@ -370,7 +370,7 @@ mod tests {
             ..args()
         };
         let text = render(&args).unwrap();
-        let config = crate::config::parse(&text, "x.toml").unwrap();
+        let config = crate::setup::parse(&text, "x.toml").unwrap();
         assert_eq!(config.title, "Shop \"delivery\"");
         let names: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["shop", "shop-2", "web", "ci", "gocd", "prometheus"]);
@@ -387,7 +387,7 @@ mod tests {
 
     #[test]
     fn no_flag_gives_the_demo() {
-        let config = crate::config::parse(&render(&args()).unwrap(), "x.toml").unwrap();
+        let config = crate::setup::parse(&render(&args()).unwrap(), "x.toml").unwrap();
         assert!(matches!(config.sources[..], [ref s] if matches!(s.kind, SourceKind::Demo { .. })));
     }
 

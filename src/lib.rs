@@ -28,6 +28,7 @@ pub mod poller;
 pub mod sanitize;
 pub mod schema;
 pub mod serve;
+pub mod setup;
 pub mod since;
 pub mod sources;
 pub mod stage_map;

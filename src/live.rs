@@ -16,11 +16,11 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::attention::{Tracker, Transition};
-use crate::config::Config;
 use crate::dora::{DoraReport, Weekly};
 use crate::memo::Memo;
 use crate::model::Timestamp;
 use crate::poller;
+use crate::setup::Config;
 use crate::state::State;
 use crate::view::{self, SourceView, ViewModel};
 
@@ -322,7 +322,7 @@ mod tests {
     }
 
     fn model() -> Model {
-        let config = crate::config::parse(
+        let config = crate::setup::parse(
             "[[source]]\nname = \"ci\"\nkind = \"cctray\"\nurl = \"http://127.0.0.1:1/cc.xml\"\ninterval = \"10s\"\n",
             "t.toml",
         )

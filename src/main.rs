@@ -3,8 +3,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-use andon::config::{self, Config};
+use andon::config;
 use andon::output::{self, Paint};
+use andon::setup::{self, Config};
 use andon::state::State;
 use andon::ui::Theme;
 use andon::{app, logging, poller, view};
@@ -99,14 +100,14 @@ fn main() -> ExitCode {
         return code;
     }
     let path = config::locate(cli.config.as_deref());
-    let config = match config::load(path.as_deref()) {
+    let config = match setup::load(path.as_deref()) {
         Ok(config) => config,
         Err(err) => {
             eprintln!("andon: {err}");
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    let warnings = config::secret_warnings(path.as_deref(), &config);
+    let warnings = setup::secret_warnings(path.as_deref(), &config);
     for warning in &warnings {
         eprintln!("andon: warning: {warning}");
     }

@@ -8,10 +8,10 @@ use futures_util::FutureExt;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::config::{Config, SourceConfig};
 use crate::model::{Snapshot, Timestamp};
+use crate::setup::{Config, SourceConfig};
 use crate::sources::clients::Clients;
-use crate::sources::{Source, SourceError, http};
+use crate::sources::{Cause, Source, SourceError, http};
 
 #[derive(Debug)]
 pub struct Update {
@@ -35,15 +35,18 @@ pub async fn poll_once(
     .catch_unwind();
     let result = match tokio::time::timeout(timeout, guarded).await {
         Ok(Ok(result)) => result,
-        Ok(Err(payload)) => Err(SourceError::new(format!(
-            "internal error ({}): {}",
-            crate::logging::see_the_log(),
-            crate::panics::message(payload.as_ref())
-        ))),
-        Err(_) => Err(SourceError::new(format!(
-            "timed out after {}",
-            humantime::format_duration(timeout)
-        ))),
+        Ok(Err(payload)) => Err(SourceError::of(
+            Cause::Internal,
+            format!(
+                "internal error ({}): {}",
+                crate::logging::see_the_log(),
+                crate::panics::message(payload.as_ref())
+            ),
+        )),
+        Err(_) => Err(SourceError::of(
+            Cause::Timeout,
+            format!("timed out after {}", humantime::format_duration(timeout)),
+        )),
     };
     // The one place server text enters the app: cleaned here, it is clean everywhere.
     let result = result
@@ -51,7 +54,7 @@ pub async fn poll_once(
             crate::sanitize::snapshot(&mut snapshot);
             snapshot
         })
-        .map_err(crate::sanitize::reason);
+        .map_err(SourceError::cleaned);
     (at, result)
 }
 
@@ -241,7 +244,8 @@ pub fn spawn(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{CctrayConfig, SourceConfig, SourceKind};
+    use crate::setup::{SourceConfig, SourceKind};
+    use crate::sources::cctray::CctrayConfig;
 
     const S: Duration = Duration::from_secs(1);
     const MS: Duration = Duration::from_millis(1);
@@ -330,7 +334,7 @@ mod tests {
                 let _ = socket.write_all(reply.as_bytes()).await;
             }
         });
-        let mut config = crate::config::load(None).unwrap();
+        let mut config = crate::setup::load(None).unwrap();
         config.sources = vec![SourceConfig {
             name: "ci".into(),
             interval: MS * 100,
@@ -411,9 +415,12 @@ mod tests {
         let config = Config {
             sources: vec![
                 source("stuck", SourceKind::Cctray(CctrayConfig { url })),
-                source("demo", SourceKind::Demo { seed: 1 }),
+                source(
+                    "demo",
+                    SourceKind::Demo(crate::sources::demo::DemoConfig { seed: 1 }),
+                ),
             ],
-            ..crate::config::load(None).unwrap()
+            ..crate::setup::load(None).unwrap()
         };
         let started = std::time::Instant::now();
         let updates = poll_all_once(&config).await;
@@ -421,6 +428,10 @@ mod tests {
         assert_eq!(
             updates[0].result.as_ref().unwrap_err().reason,
             "timed out after 300ms"
+        );
+        assert_eq!(
+            updates[0].result.as_ref().unwrap_err().cause,
+            Cause::Timeout
         );
         assert!(updates[1].result.is_ok());
         server.abort();

@@ -23,25 +23,9 @@ pub const COMMON_SOURCE_KEYS: &[&str] = &[
 /// Each source kind with the keys it takes besides the common ones (the parser's own table),
 /// and those it needs.
 pub fn source_kinds() -> Vec<(&'static str, Vec<&'static str>, Vec<&'static str>)> {
-    let required = |kind: &str| -> Vec<&'static str> {
-        match kind {
-            "prometheus" | "exposition" | "cctray" | "andon" | "jenkins" => vec!["url"],
-            "github" => vec!["repo"],
-            "gitlab" => vec!["project"],
-            "buildkite" => vec!["organization", "pipeline"],
-            _ => vec![],
-        }
-    };
-    crate::config::SOURCE_KINDS
+    crate::sources::kinds::KINDS
         .iter()
-        .map(|&kind| {
-            let keys = crate::config::KIND_KEYS
-                .iter()
-                .filter(|(_, kinds)| kinds.contains(&kind))
-                .map(|(key, _)| *key)
-                .collect();
-            (kind, keys, required(kind))
-        })
+        .map(|kind| (kind.name, kind.keys.to_vec(), kind.required.to_vec()))
         .collect()
 }
 

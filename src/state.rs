@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::config::{Config, SourceConfig};
 use crate::history::RunHistory;
 use crate::model::{BuildStatus, Snapshot, Timestamp};
-use crate::sources::SourceError;
+use crate::setup::{Config, SourceConfig};
+use crate::sources::{Cause, SourceError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -58,6 +58,8 @@ pub struct SourceState {
     pub last_attempt: Option<Timestamp>,
     pub last_success: Option<Timestamp>,
     pub error: Option<String>,
+    /// What kind of failure the last poll met (None while the source is healthy).
+    pub error_cause: Option<Cause>,
     /// When the current run of failures began (None while the source is healthy).
     pub error_since: Option<Timestamp>,
     /// Certificates are not verified for this source; the screen warns.
@@ -84,6 +86,7 @@ impl SourceState {
             last_attempt: None,
             last_success: None,
             error: None,
+            error_cause: None,
             error_since: None,
             insecure: config.transport.insecure,
             snapshot: None,
@@ -218,6 +221,7 @@ impl State {
             Ok(snapshot) => {
                 source.last_success = Some(at);
                 source.error = None;
+                source.error_cause = None;
                 source.error_since = None;
                 track_failures(&mut source.failing_since, &snapshot, at);
                 track_runs(&mut source.history, &snapshot);
@@ -228,6 +232,7 @@ impl State {
                     source.error_since = Some(at);
                 }
                 source.error = Some(err.reason);
+                source.error_cause = Some(err.cause);
             }
         }
     }
@@ -293,8 +298,8 @@ fn track_failures(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SourceKind;
     use crate::model::Pipeline;
+    use crate::setup::SourceKind;
     use chrono::{TimeZone, Utc};
 
     fn at(seconds: i64) -> Timestamp {
@@ -308,7 +313,7 @@ mod tests {
             timeout: Duration::from_secs(5),
             stale_after: 3,
             stage: None,
-            kind: SourceKind::Demo { seed: 1 },
+            kind: SourceKind::Demo(crate::sources::demo::DemoConfig { seed: 1 }),
             transport: Default::default(),
         })
     }
@@ -346,6 +351,32 @@ mod tests {
         assert_eq!(source.error.as_deref(), Some("connection refused"));
         assert!(source.snapshot.is_some());
         assert_eq!(source.last_success, Some(at(0)));
+    }
+
+    #[test]
+    fn the_cause_of_the_last_failure_is_kept_until_a_success_and_reaches_the_view() {
+        let mut state = state();
+        let until = at(600);
+        let limited = SourceError::of(Cause::RateLimited { until }, "rate limited until 10:10");
+        state.record(0, at(10), Err(limited));
+        assert_eq!(
+            state.sources[0].error_cause,
+            Some(Cause::RateLimited { until })
+        );
+        state.record(
+            0,
+            at(20),
+            Err(SourceError::of(Cause::Network, "connection refused")),
+        );
+        assert_eq!(state.sources[0].error_cause, Some(Cause::Network));
+        let views = crate::view::source_views(&state, at(20));
+        assert_eq!(views[0].error_cause, Some(Cause::Network));
+        state.record(0, at(30), Ok(Snapshot::default()));
+        assert_eq!(state.sources[0].error_cause, None);
+        assert_eq!(
+            crate::view::source_views(&state, at(30))[0].error_cause,
+            None
+        );
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! State -> view model. Pure, and shared by the TUI, `--once` and `--json`.
 
 use crate::card::Card;
-use crate::config::Config;
 use crate::dora::{self, DoraReport};
 use crate::flow::{self, Flow};
 use crate::history::PassRate;
 use crate::model::{BuildStatus, DoraEvents, StageRun, Timestamp};
+use crate::setup::Config;
 use crate::state::{Freshness, State};
 
 pub use crate::status::{AndonState, PipelineStatus};
@@ -97,6 +97,8 @@ pub struct SourceView {
     pub kind: &'static str,
     pub state: Freshness,
     pub error: Option<String>,
+    /// What kind of failure the last poll met: a rate-limited source waits, a dead one does not.
+    pub error_cause: Option<crate::sources::Cause>,
     pub last_success: Option<Timestamp>,
     /// Since when the source is in error (first failure of the run) or stale (last success).
     pub trouble_since: Option<Timestamp>,
@@ -299,6 +301,7 @@ pub fn source_views(state: &State, now: Timestamp) -> Vec<SourceView> {
             kind: s.kind,
             state: s.freshness(now),
             error: s.error.clone(),
+            error_cause: s.error_cause,
             last_success: s.last_success,
             trouble_since: s.trouble_since(now),
             insecure: s.insecure,
@@ -338,7 +341,7 @@ fn upstream_views(state: &State, collector: &SourceView) -> Vec<SourceView> {
             let freshness = Freshness::from_word(&u.state);
             SourceView {
                 name: format!("{}/{}", collector.name, u.name),
-                kind: crate::config::SOURCE_KINDS
+                kind: crate::sources::kinds::SOURCE_KINDS
                     .iter()
                     .find(|k| **k == u.kind)
                     .copied()
@@ -348,6 +351,7 @@ fn upstream_views(state: &State, collector: &SourceView) -> Vec<SourceView> {
                     Some(_) => u.error.clone(),
                     None => Some(format!("collector reports an unknown state {:?}", u.state)),
                 },
+                error_cause: None,
                 last_success: u.last_success,
                 trouble_since: u.since.filter(|_| freshness != Some(Freshness::Ok)),
                 insecure: u.insecure,
@@ -497,9 +501,10 @@ pub fn plural(n: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{BoardConfig, DoraConfig, SourceConfig, SourceKind};
+    use crate::config::{BoardConfig, DoraConfig};
     use crate::dora::Benchmark;
     use crate::model::{Pipeline, Snapshot, StageStatus};
+    use crate::setup::{SourceConfig, SourceKind};
     use crate::sources::SourceError;
     use chrono::{TimeZone, Utc};
     use std::time::Duration;
@@ -531,7 +536,7 @@ mod tests {
                     timeout: Duration::from_secs(5),
                     stale_after: 3,
                     stage: None,
-                    kind: SourceKind::Demo { seed: 1 },
+                    kind: SourceKind::Demo(crate::sources::demo::DemoConfig { seed: 1 }),
                     transport: Default::default(),
                 })
                 .collect(),

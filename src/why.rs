@@ -2,8 +2,8 @@
 //! engineer over SSH, a standup). Polls once, finds the pipeline, prints what broke and the end
 //! of the failed job's log around its last error.
 
-use crate::config::Config;
 use crate::logs::{self, LogText, text::one_line};
+use crate::setup::Config;
 use crate::state::State;
 use crate::view::{self, PipelineStatus, PipelineView};
 use crate::{poller, ui::log::LogPane, ui::log::LogState};

@@ -1,8 +1,8 @@
 //! The cctray source against feeds served over HTTP on 127.0.0.1.
 
-use andon::config::CctrayConfig;
 use andon::model::{BuildStatus, Pipeline, Timestamp};
 use andon::sources::SourceError;
+use andon::sources::cctray::CctrayConfig;
 use andon::sources::cctray::CctraySource;
 use chrono::{TimeZone, Utc};
 use wiremock::matchers::{method, path};

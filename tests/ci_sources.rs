@@ -3,13 +3,16 @@
 
 mod support;
 
-use andon::config::{BuildkiteConfig, GithubConfig, GitlabConfig, JenkinsConfig};
 use andon::credentials::{Auth, Secret, TokenSource};
 use andon::model::{BuildStatus, PastRun, Pipeline, StageStatus, Timestamp};
+use andon::sources::buildkite::BuildkiteConfig;
 use andon::sources::buildkite::BuildkiteSource;
+use andon::sources::github::GithubConfig;
 use andon::sources::github::GithubSource;
+use andon::sources::gitlab::GitlabConfig;
 use andon::sources::gitlab::GitlabSource;
 use andon::sources::http::client;
+use andon::sources::jenkins::JenkinsConfig;
 use andon::sources::jenkins::JenkinsSource;
 use chrono::{TimeZone, Utc};
 use support::ci;
@@ -726,7 +729,7 @@ async fn rate_limited_keeps_the_last_board_marked_stale_with_the_reason() {
         "[[source]]\nname = \"shop\"\nkind = \"github\"\nrepo = \"octo-org/shop\"\napi_url = \"{}\"\n",
         server.uri()
     );
-    let config = andon::config::parse(&text, "andon.toml").unwrap();
+    let config = andon::setup::parse(&text, "andon.toml").unwrap();
     let source = andon::sources::Source::from_config(&config.sources[0], &client());
     let mut state = andon::state::State::new(&config);
     let t0 = Utc::now();
@@ -822,7 +825,7 @@ async fn a_low_remaining_limit_stretches_the_interval_instead_of_running_out() {
     let roomy = rested_server().await;
     serve_runs_with_limit(&roomy, "5000", "4990", 3600).await;
     let text = format!("{}{}", runs_only("low", &low), runs_only("roomy", &roomy));
-    let config = andon::config::parse(&text, "andon.toml").unwrap();
+    let config = andon::setup::parse(&text, "andon.toml").unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     let (_refresh, refresh_rx) = tokio::sync::watch::channel(0u64);
     let tasks = andon::poller::spawn(&config, tx, refresh_rx);
@@ -872,7 +875,7 @@ async fn the_configured_host_budget_is_spent_then_named() {
         "[http.hosts.\"{host}\"]\nbudget_per_hour = 2\n{}",
         runs_only("shop", &server)
     );
-    let config = andon::config::parse(&text, "andon.toml").unwrap();
+    let config = andon::setup::parse(&text, "andon.toml").unwrap();
     assert_eq!(config.sources[0].transport.budget_per_hour, 2);
     let source = andon::sources::Source::from_config(&config.sources[0], &client());
     source.poll(Utc::now()).await.unwrap();

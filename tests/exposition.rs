@@ -1,8 +1,9 @@
 //! The exposition source against /metrics pages served over HTTP on 127.0.0.1.
 
-use andon::config::{EventNames, ExpositionConfig};
+use andon::config::EventNames;
 use andon::model::{Change, Deployment, DoraEvents, Incident, Timestamp, UNATTRIBUTED_APP};
 use andon::sources::SourceError;
+use andon::sources::exposition::ExpositionConfig;
 use andon::sources::exposition::ExpositionSource;
 use chrono::DateTime;
 use wiremock::matchers::{method, path};

@@ -5,7 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use andon::config::{EventNames, ExpositionConfig};
+use andon::config::EventNames;
+use andon::sources::exposition::ExpositionConfig;
 use andon::sources::exposition::{self, ExpositionSource, Format};
 use andon::sources::openmetrics;
 use wiremock::matchers::path_regex;

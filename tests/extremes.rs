@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
-use andon::config::{self, MAX_DURATION, MAX_STALE_AFTER};
+use andon::config::{MAX_DURATION, MAX_STALE_AFTER};
 use andon::dora::{self, Benchmark};
 use andon::model::{DoraEvents, Timestamp};
 use andon::poller::{backoff, paced};
-use andon::sources::polite::{self, Pace, ready_after, spacing};
+use andon::setup;
+use andon::sources::hosts::{self, Pace, ready_after, spacing};
 use andon::state::{Freshness, SourceState};
 use chrono::{DateTime, TimeDelta, Utc};
 use proptest::prelude::*;
@@ -102,7 +103,7 @@ proptest! {
         success in instant(),
         now in instant(),
     ) {
-        let config = config::parse("[[source]]\nname = \"d\"\nkind = \"demo\"\n", "x.toml").unwrap();
+        let config = setup::parse("[[source]]\nname = \"d\"\nkind = \"demo\"\n", "x.toml").unwrap();
         let mut state = SourceState::new(&config.sources[0]);
         state.interval = interval;
         state.timeout = timeout;
@@ -129,7 +130,7 @@ proptest! {
             5 => format!("[[source]]\nname = \"a\"\nkind = \"prometheus\"\nurl = \"http://h\"\nlookback = {text:?}\n"),
             _ => format!("[[source]]\nname = \"a\"\nkind = \"demo\"\ninterval = \"3650d\"\nstale_after = {}\n", text.len() as u64 * 1_000_000_000),
         };
-        match config::parse(&config, "x.toml") {
+        match setup::parse(&config, "x.toml") {
             Ok(parsed) => {
                 prop_assert!(parsed.dora.window <= MAX_DURATION);
                 for s in &parsed.sources {
@@ -149,7 +150,7 @@ proptest! {
 
     #[test]
     fn since_any_period_never_panics(period in duration()) {
-        let config = config::load(None).unwrap();
+        let config = setup::load(None).unwrap();
         let state = andon::state::State::new(&config);
         let now = Utc::now();
         let view = andon::view::build(&config, &state, andon::view::dora_report(&config, &state, now), now);
@@ -165,25 +166,25 @@ proptest! {
         let mut headers = HeaderMap::new();
         headers.insert("retry-after", HeaderValue::from_str(&seconds.to_string()).unwrap());
         headers.insert("x-ratelimit-reset", HeaderValue::from_str(&epoch.to_string()).unwrap());
-        for at in [polite::retry_after(&headers, now), polite::reset_time(&headers, now)].into_iter().flatten() {
-            prop_assert!(at >= now && at <= now + polite::MAX_REST, "{at}");
+        for at in [hosts::retry_after(&headers, now), hosts::reset_time(&headers, now)].into_iter().flatten() {
+            prop_assert!(at >= now && at <= now + hosts::MAX_REST, "{at}");
         }
     }
 }
 
 #[test]
 fn the_ends_of_the_config_ranges_are_accepted_and_one_past_them_refused() {
-    let at_max = config::parse(
+    let at_max = setup::parse(
         "[dora]\nwindow = \"3650d\"\n[[source]]\nname = \"a\"\nkind = \"demo\"\n\
          interval = \"3650d\"\nstale_after = 10000\n",
         "x.toml",
     )
     .unwrap();
     assert_eq!(at_max.sources[0].stale_after, MAX_STALE_AFTER);
-    let e = config::parse("[dora]\nwindow = \"3651d\"\n", "x.toml").unwrap_err();
+    let e = setup::parse("[dora]\nwindow = \"3651d\"\n", "x.toml").unwrap_err();
     assert_eq!((e.line, e.column, e.field.as_str()), (2, 10, "dora.window"));
     assert!(e.message.contains("at most 3650d"), "{e}");
-    let e = config::parse(
+    let e = setup::parse(
         "[[source]]\nname = \"a\"\nkind = \"demo\"\nstale_after = 10001\n",
         "x.toml",
     )

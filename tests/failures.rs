@@ -7,8 +7,8 @@ mod support;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use andon::config::{self, Config};
 use andon::poller::{self, Update};
+use andon::setup::{self, Config};
 use andon::state::{Freshness, State};
 use andon::view;
 use support::raw::{RawServer, Reply};
@@ -27,7 +27,7 @@ fn config(sources: &[(&str, &str, &str)]) -> Config {
             text.push_str("timeout = \"2s\"\n");
         }
     }
-    config::parse(&text, "test.toml").unwrap_or_else(|e| panic!("{e}\n{text}"))
+    setup::parse(&text, "test.toml").unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
 async fn poll(config: &Config) -> Vec<Update> {

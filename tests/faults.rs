@@ -9,11 +9,14 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
-use andon::config::Config;
+use andon::config::Transport;
 use andon::model::Snapshot;
 use andon::poller::poll_once;
+use andon::setup::Config;
+use andon::sources::hosts::Hosts;
 use andon::sources::{Source, SourceError, http};
 use support::ci;
 use support::raw::{RawServer, Reply};
@@ -27,8 +30,16 @@ const HOSTILE: &str =
 
 const TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The hosts every poll here shares, as every source of one radiator does: a host one poll
+/// rested stays rested for the next.
+static HOSTS: LazyLock<Arc<Hosts>> = LazyLock::new(|| Arc::new(Hosts::new()));
+
+fn client_for(transport: &Transport) -> http::Client {
+    http::Client::new(http::client_for(transport).unwrap(), HOSTS.clone())
+}
+
 fn config(text: &str) -> Config {
-    andon::config::parse(text, "faults.toml").unwrap_or_else(|e| panic!("{e}"))
+    andon::setup::parse(text, "faults.toml").unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// One poll of the config's first source, as the radiator and `--once` make it.
@@ -39,7 +50,7 @@ async fn poll(text: &str) -> Result<Snapshot, SourceError> {
 async fn poll_limited(text: &str, max_body: usize) -> Result<Snapshot, SourceError> {
     let config = config(text);
     let source_config = &config.sources[0];
-    let client = http::client_for(&source_config.transport).unwrap();
+    let client = client_for(&source_config.transport);
     let source = Source::from_config(source_config, &client);
     let started = Instant::now();
     let (_, result) = http::with_body_limit(max_body, poll_once(&source, TIMEOUT)).await;
@@ -862,7 +873,7 @@ async fn plain_http_kinds_rest_on_429_and_pace_by_rate_limit_headers() {
         let text = format!("[[source]]\nname = \"s\"\nkind = \"{kind}\"\nurl = \"{url}\"\n");
         let _ = poll(&text).await;
         let config = config(&text);
-        let client = http::client_for(&config.sources[0].transport).unwrap();
+        let client = client_for(&config.sources[0].transport);
         let source = Source::from_config(&config.sources[0], &client);
         let ready = source.ready_at(chrono::Utc::now());
         assert!(

@@ -4,8 +4,8 @@
 
 mod support;
 
-use andon::config::GitlabConfig;
 use andon::credentials::{Auth, Secret, TokenSource};
+use andon::sources::gitlab::GitlabConfig;
 use andon::sources::gitlab::GitlabSource;
 use support::ci;
 use wiremock::matchers::{method, path, query_param};

@@ -2,9 +2,9 @@
 //! (a GitHub Actions job log, a GitLab job trace), through a redirect to another origin, with
 //! and without range support, cleaned of control sequences and redacted.
 
-use andon::config::{self, Config};
 use andon::logs::{self, LogText, fetch, text};
 use andon::model::{BuildStatus, Pipeline, Snapshot, StageRun, StageStatus};
+use andon::setup::{self, Config};
 use andon::state::State;
 use andon::view::{self, PipelineView};
 use wiremock::matchers::{header, method, path};
@@ -16,7 +16,7 @@ const GITLAB_TRACE: &[u8] = include_bytes!("fixtures/logs/gitlab-job-trace.log")
 
 fn config_for(kind_lines: &str) -> Config {
     let text = format!("[[source]]\nname = \"ci\"\n{kind_lines}\n");
-    config::parse(&text, "test.toml").unwrap()
+    setup::parse(&text, "test.toml").unwrap()
 }
 
 /// The view of one failing pipeline whose `stage` failed in job `job`.

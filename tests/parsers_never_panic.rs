@@ -15,8 +15,7 @@ use andon::config::{BoardQuery, EventNames};
 use andon::dora::{self, Benchmark};
 use andon::model::Timestamp;
 use andon::sources::{
-    SourceError, buildkite, cctray, exposition, github, gitlab, jenkins, jenkins_deploys, pelorus,
-    prometheus,
+    SourceError, buildkite, cctray, exposition, github, gitlab, jenkins, pelorus, prometheus,
 };
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
@@ -82,7 +81,7 @@ fn run_all(text: &str) -> Vec<String> {
             Err(e) => reasons.push(e.reason),
         }
     }
-    if let Err(e) = andon::config::parse(text, "fuzz.toml") {
+    if let Err(e) = andon::setup::parse(text, "fuzz.toml") {
         let _ = e.to_string();
     }
     reasons.extend(ci_reasons(text));
@@ -129,7 +128,7 @@ fn ci_reasons(text: &str) -> Vec<String> {
     refused("jenkins wfapi", jenkins::read_wfapi(text).map(drop));
     refused(
         "jenkins deploy job",
-        jenkins_deploys::read_deploy_job("deploy", text).map(|events| {
+        jenkins::deploys::read_deploy_job("deploy", text).map(|events| {
             assert!(
                 events
                     .deployments
@@ -504,7 +503,7 @@ const CI_ENTRIES: [(&str, &str, Entry); CI_ENTRY_POINTS] = [
         jenkins::read_wfapi(t).map(drop)
     }),
     ("Jenkins deploy job", "jenkins/deploy-prod.json", |t| {
-        jenkins_deploys::read_deploy_job("deploy", t).map(drop)
+        jenkins::deploys::read_deploy_job("deploy", t).map(drop)
     }),
     ("builds", "buildkite/builds.json", |t| {
         buildkite::read_builds("pipe", t).map(drop)
@@ -578,7 +577,7 @@ fn wrong_types_in_ci_payloads_are_refused_with_what_was_expected() {
         ),
         (
             r#"{"builds":[{"number":1,"timestamp":"yesterday"}]}"#,
-            |t| jenkins_deploys::read_deploy_job("deploy", t).map(drop),
+            |t| jenkins::deploys::read_deploy_job("deploy", t).map(drop),
             "malformed Jenkins deploy job: invalid type: string \"yesterday\", expected i64",
         ),
         (
@@ -621,7 +620,7 @@ fn nan_inf_negative_and_future_times_in_ci_payloads() {
         build(6, "1700000000000", "60000"),
     ];
     let text = format!(r#"{{"builds":[{}]}}"#, builds.join(","));
-    let events = jenkins_deploys::read_deploy_job("deploy", &text).unwrap();
+    let events = jenkins::deploys::read_deploy_job("deploy", &text).unwrap();
     let deployed: Vec<i64> = events
         .deployments
         .iter()
@@ -751,7 +750,7 @@ const HEADER_NAMES: [&str; 10] = [
 /// What the headers fuzz target does with one input: the first byte picks the status, each
 /// further line is the value of the next header name in turn.
 fn run_headers(data: &[u8]) {
-    use andon::sources::polite;
+    use andon::sources::{hosts, polite};
     use reqwest::StatusCode;
     use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
     let Some((&status, rest)) = data.split_first() else {
@@ -767,17 +766,17 @@ fn run_headers(data: &[u8]) {
     let statuses = [200, 304, 403, 429, 503];
     let status = StatusCode::from_u16(statuses[status as usize % statuses.len()]).unwrap();
     let now = Utc.timestamp_opt(1_800_000_000, 0).unwrap();
-    let latest = now + polite::MAX_REST;
+    let latest = now + hosts::MAX_REST;
     for at in [
-        polite::retry_after(&headers, now),
-        polite::reset_time(&headers, now),
+        hosts::retry_after(&headers, now),
+        hosts::reset_time(&headers, now),
     ]
     .into_iter()
     .flatten()
     {
         assert!(at >= now && at <= latest, "{at} outside [now, now + 1h]");
     }
-    if let Some(until) = polite::observe("fuzz.invalid:0", status, &headers, now) {
+    if let Some(until) = hosts::Hosts::new().observe("fuzz.invalid:0", status, &headers, now) {
         assert!(until <= latest + chrono::TimeDelta::seconds(1), "{until}");
     }
     let _ = polite::link_next(&headers);

@@ -8,10 +8,11 @@ mod support;
 
 use std::time::Duration;
 
-use andon::config::{BoardQuery, EventNames, PrometheusConfig};
+use andon::config::{BoardQuery, EventNames};
 use andon::model::{
     BuildStatus, Change, Deployment, Incident, Pipeline, StageStatus, Timestamp, UNATTRIBUTED_APP,
 };
+use andon::sources::prometheus::PrometheusConfig;
 use andon::sources::prometheus::PrometheusSource;
 use chrono::{DateTime, Utc};
 use support::prometheus::{OpenMetrics, TestPrometheus};
@@ -837,7 +838,7 @@ async fn exposition_page_and_prometheus_agree_on_the_same_history() {
         .mount(&server)
         .await;
     let exposition = andon::sources::exposition::ExpositionSource::new(
-        andon::config::ExpositionConfig {
+        andon::sources::exposition::ExpositionConfig {
             url: format!("{}/metrics", server.uri()),
             events: EventNames::default(),
         },

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use andon::config::{self, Config, SourceConfig, SourceKind};
 use andon::model::{Pipeline, Snapshot, StageRun, StageStatus, Timestamp};
+use andon::setup::{self, Config, SourceConfig, SourceKind};
 use andon::state::State;
 use andon::ui::{self, Screen, Theme};
 use andon::view::{self, ViewModel};
@@ -23,14 +23,14 @@ fn demo_source(name: &str) -> SourceConfig {
         timeout: Duration::from_secs(5),
         stale_after: 3,
         stage: None,
-        kind: SourceKind::Demo { seed: 1 },
+        kind: SourceKind::Demo(andon::sources::demo::DemoConfig { seed: 1 }),
         transport: Default::default(),
     }
 }
 
 fn config(board: &str, sources: &[&str]) -> Config {
     let mut config =
-        config::parse(&format!("title = \"Shop\"\n[board]\n{board}"), "t.toml").unwrap();
+        setup::parse(&format!("title = \"Shop\"\n[board]\n{board}"), "t.toml").unwrap();
     config.sources = sources.iter().map(|s| demo_source(s)).collect();
     config
 }

@@ -4,8 +4,8 @@
 
 mod support;
 
-use andon::config::GithubConfig;
 use andon::model::{BuildStatus, Pipeline, StageStatus};
+use andon::sources::github::GithubConfig;
 use andon::sources::github::{self, GithubSource};
 use serde_json::Value;
 use support::replay::pygithub_body;

@@ -4,8 +4,8 @@
 
 mod support;
 
-use andon::config::SourceKind;
 use andon::model::{BuildStatus, StageStatus};
+use andon::setup::SourceKind;
 use andon::sources::jenkins::{self, Root};
 use support::ci::fixture;
 
@@ -99,12 +99,12 @@ fn stage_view_runs_give_real_stage_names_and_states() {
 #[test]
 fn the_tree_depth_is_configurable_and_bounded() {
     let config = |extra: &str| {
-        andon::config::parse(
+        andon::setup::parse(
             &format!("[[source]]\nname = \"j\"\nkind = \"jenkins\"\nurl = \"http://ci\"\n{extra}"),
             "a.toml",
         )
     };
-    let depth_of = |c: andon::config::Config| match &c.sources[0].kind {
+    let depth_of = |c: andon::setup::Config| match &c.sources[0].kind {
         SourceKind::Jenkins(j) => j.depth,
         _ => unreachable!(),
     };
@@ -114,7 +114,7 @@ fn the_tree_depth_is_configurable_and_bounded() {
         let e = config(bad).unwrap_err();
         assert_eq!((e.line, e.field.as_str()), (5, "source[0].depth"), "{bad}");
     }
-    let e = andon::config::parse(
+    let e = andon::setup::parse(
         "[[source]]\nname = \"g\"\nkind = \"cctray\"\nurl = \"http://ci/cc.xml\"\ndepth = 2\n",
         "a.toml",
     )

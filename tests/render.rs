@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use andon::config::{self, Config, SourceConfig, SourceKind};
 use andon::model::{BuildStatus, Pipeline, Snapshot, StageRun, StageStatus, Timestamp};
+use andon::setup::{self, Config, SourceConfig, SourceKind};
 use andon::sources::SourceError;
 use andon::state::State;
 use andon::ui::{self, Overlay, Screen, Theme};
@@ -19,7 +19,7 @@ fn now() -> Timestamp {
 }
 
 fn config() -> Config {
-    let mut config = config::parse(
+    let mut config = setup::parse(
         "title = \"Payments delivery\"\n[board]\nstages = [\"build\", \"test\", \"deploy\", \"verify\"]\n",
         "test.toml",
     )
@@ -30,7 +30,7 @@ fn config() -> Config {
         timeout: Duration::from_secs(5),
         stale_after: 3,
         stage: None,
-        kind: SourceKind::Demo { seed: 1 },
+        kind: SourceKind::Demo(andon::sources::demo::DemoConfig { seed: 1 }),
         transport: Default::default(),
     }];
     config

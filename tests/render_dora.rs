@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use andon::config::{self, Config};
 use andon::model::{
     BuildStatus, Deployment, Incident, Pipeline, Snapshot, StageRun, StageStatus, Timestamp,
 };
+use andon::setup::{self, Config};
 use andon::state::State;
 use andon::ui::{self, Screen, Theme};
 use andon::view::{self, ViewModel};
@@ -25,7 +25,7 @@ fn config(extra: &str) -> Config {
         "[board]\nstages = [\"build\", \"test\", \"deploy\"]\n{extra}\n[[source]]\nname = \"ci\"\n\
          kind = \"gitlab\"\nproject = \"shop/api\"\n"
     );
-    config::parse(&text, "test.toml").unwrap_or_else(|e| panic!("{e}"))
+    setup::parse(&text, "test.toml").unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn timed(name: &str, status: StageStatus, start: i64, end: i64, queued: u64) -> StageRun {

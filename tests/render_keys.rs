@@ -1,10 +1,10 @@
 //! The six DORA keys in full at every size: no figure cut, the board and the keys given the
 //! rows they need, the wall's large figures, daily sparklines and failure markers.
 
-use andon::config::{self, Config};
 use andon::model::{
     Change, Deployment, DoraEvents, Incident, Pipeline, Snapshot, StageRun, StageStatus, Timestamp,
 };
+use andon::setup::{self, Config};
 use andon::state::State;
 use andon::ui::{self, Overlay, Screen, Theme};
 use andon::view::{self, ViewModel};
@@ -17,7 +17,7 @@ fn now() -> Timestamp {
 }
 
 fn config() -> Config {
-    config::parse(
+    setup::parse(
         "[board]\nstages = [\"build\", \"test\", \"deploy\"]\n[[source]]\nname = \"ci\"\n\
          kind = \"gitlab\"\nproject = \"shop/api\"\n",
         "test.toml",

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use andon::config;
 use andon::schema::{COMMON_SOURCE_KEYS, schema, source_kinds};
+use andon::setup;
 use serde_json::{Value, json};
 
 // ---- a small validator ----
@@ -158,7 +159,7 @@ fn schema_errors(toml_text: &str) -> Vec<String> {
 
 /// The keys the parser takes in a table, from its own "unknown field" message.
 fn parser_keys(config_with_bogus_key: &str) -> BTreeSet<String> {
-    let err = config::parse(config_with_bogus_key, "t.toml").expect_err(config_with_bogus_key);
+    let err = setup::parse(config_with_bogus_key, "t.toml").expect_err(config_with_bogus_key);
     let message = err.message;
     assert!(message.contains("unknown field `zz_bogus`"), "{message}");
     let expected = message
@@ -274,7 +275,7 @@ fn each_kind_admits_in_the_schema_what_the_parser_takes_for_it() {
     let all_keys = schema_keys("/properties/source/items");
     let kinds = source_kinds();
     let schema_kinds: Vec<&str> = kinds.iter().map(|(k, _, _)| *k).collect();
-    let message = config::parse("[[source]]\nname = \"s\"\nkind = \"zz_bogus\"\n", "t.toml")
+    let message = setup::parse("[[source]]\nname = \"s\"\nkind = \"zz_bogus\"\n", "t.toml")
         .unwrap_err()
         .message;
     let parser_kinds: BTreeSet<&str> = message
@@ -291,13 +292,13 @@ fn each_kind_admits_in_the_schema_what_the_parser_takes_for_it() {
     let mut wrong = Vec::new();
     for (kind, _, required) in &kinds {
         let bare = source_of(kind, required, None);
-        config::parse(&bare, "t.toml").unwrap_or_else(|e| panic!("{bare}\n{e}"));
+        setup::parse(&bare, "t.toml").unwrap_or_else(|e| panic!("{bare}\n{e}"));
         assert_eq!(schema_errors(&bare), Vec::<String>::new(), "{bare}");
         // Each key the schema requires, the parser needs too.
         for key in required {
             let others: Vec<&str> = required.iter().copied().filter(|k| k != key).collect();
             let without = source_of(kind, &others, None);
-            assert!(config::parse(&without, "t.toml").is_err(), "{without}");
+            assert!(setup::parse(&without, "t.toml").is_err(), "{without}");
             assert_ne!(schema_errors(&without), Vec::<String>::new(), "{without}");
         }
         for key in &all_keys {
@@ -305,7 +306,7 @@ fn each_kind_admits_in_the_schema_what_the_parser_takes_for_it() {
                 continue; // in every source; a ca_file must be a real PEM file
             }
             let text = source_of(kind, required, Some(key));
-            let parsed = config::parse(&text, "t.toml");
+            let parsed = setup::parse(&text, "t.toml");
             let schema_ok = schema_errors(&text).is_empty();
             match (&parsed, schema_ok) {
                 (Ok(_), false) => wrong.push(format!(
@@ -360,7 +361,7 @@ fn the_sample_config_and_init_output_pass_and_a_misspelt_key_fails() {
             errors.iter().any(|e| e.starts_with(expected)),
             "{text}: {errors:?}"
         );
-        assert!(config::parse(text, "t.toml").is_err(), "{text}");
+        assert!(setup::parse(text, "t.toml").is_err(), "{text}");
     }
 }
 
@@ -381,7 +382,7 @@ fn every_config_the_tests_accept_passes_the_schema() {
                 continue;
             }
             let text = fill_placeholders(&literal);
-            if let Err(e) = config::parse(&text, "t.toml") {
+            if let Err(e) = setup::parse(&text, "t.toml") {
                 // A key the parser does not know, or does not take for the kind, the schema
                 // must refuse too; other rejections (a bad value) are beyond a schema.
                 let misplaced = ["unknown field", "applies only to", "does not apply to"];

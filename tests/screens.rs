@@ -13,8 +13,8 @@
 
 mod support;
 
-use andon::config::{self, Config};
 use andon::model::{Pipeline, Snapshot, Timestamp};
+use andon::setup::{self, Config};
 use andon::sources::demo::DemoSource;
 use andon::sources::{cctray, github, jenkins};
 use andon::state::State;
@@ -36,7 +36,7 @@ fn now() -> Timestamp {
 }
 
 fn parse(text: &str) -> Config {
-    config::parse(text, "screens.toml").unwrap_or_else(|e| panic!("{e}"))
+    setup::parse(text, "screens.toml").unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn view_of(config: &Config, snapshots: Vec<Snapshot>) -> ViewModel {

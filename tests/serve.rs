@@ -797,12 +797,12 @@ async fn a_real_prometheus_scrapes_the_collector_and_a_screen_reads_the_board_fr
 
 #[tokio::test]
 async fn a_running_screen_learns_of_a_change_from_its_held_request() {
-    use andon::{config, poller};
+    use andon::{poller, setup};
     let upstream = feed(RED).await;
     let home = tempfile::tempdir().unwrap();
     let collector = Collector::start(&collector_config(&upstream.uri(), "1s"), home.path(), &[]);
     collector.state_when(Duration::from_secs(20), red).await;
-    let screen = config::parse(
+    let screen = setup::parse(
         &format!(
             "[[source]]\nname = \"collector\"\nkind = \"andon\"\nurl = \"{}\"\n",
             collector.url

@@ -62,7 +62,7 @@ fn events() -> DoraEvents {
 }
 
 fn view_with_trends() -> ViewModel {
-    let config = andon::config::parse(
+    let config = andon::setup::parse(
         "[[source]]\nname = \"demo\"\nkind = \"demo\"\n",
         "test.toml",
     )
@@ -270,7 +270,7 @@ fn the_log_view_shows_a_recorded_log_cleaned_with_its_error_marked() {
 
 #[test]
 fn a_trends_page_joins_the_rotation_and_a_wrong_kind_is_located() {
-    let config = andon::config::parse(
+    let config = andon::setup::parse(
         "[[page]]\nname = \"Trends\"\nkind = \"trends\"\n[[page]]\nname = \"Pay\"\nfilter = \"pay\"\n",
         "andon.toml",
     )
@@ -281,7 +281,7 @@ fn a_trends_page_joins_the_rotation_and_a_wrong_kind_is_located() {
         kinds,
         [("All pipelines", false), ("Trends", true), ("Pay", false)]
     );
-    let err = andon::config::parse(
+    let err = andon::setup::parse(
         "[[page]]\nname = \"Trends\"\nkind = \"graphs\"\n",
         "andon.toml",
     )

@@ -19,10 +19,11 @@ use tokio::sync::mpsc;
 
 use crate::ack::{self, Acknowledgements};
 use crate::attention;
-use crate::config::{self, Config, PageConfig};
+use crate::config::PageConfig;
 use crate::live::Live;
 use crate::logs::{self, LogKey, LogText};
 use crate::model::Timestamp;
+use crate::setup::{self, Config};
 use crate::state::State;
 use crate::suspend::{Signalled, Signals};
 use crate::ui::{self, Screen, Theme};
@@ -328,7 +329,7 @@ fn check_for_edit(
     if mtime == known {
         return (mtime, None);
     }
-    let reloaded = config::load(path)
+    let reloaded = setup::load(path)
         .map_err(|e| e.to_string())
         .and_then(|next| {
             let theme = Theme::resolve(cli_theme, next.display.theme.as_deref())?;
@@ -345,7 +346,7 @@ mod tests {
 
     #[test]
     fn updated_ago_moves_in_steps() {
-        let config = crate::config::load(None).unwrap();
+        let config = crate::setup::load(None).unwrap();
         let mut state = State::new(&config);
         let t0 = Utc::now();
         assert_eq!(updated_ago(&state, t0), None);
@@ -359,7 +360,7 @@ mod tests {
     /// A board of `api` failing and `web` passing, as the live model publishes it.
     fn published_board() -> Arc<ViewModel> {
         use crate::model::{BuildStatus, Pipeline, Snapshot};
-        let config = crate::config::parse(
+        let config = crate::setup::parse(
             "[[source]]\nname = \"ci\"\nkind = \"cctray\"\nurl = \"http://127.0.0.1:1/cc.xml\"\n",
             "t.toml",
         )
@@ -384,7 +385,7 @@ mod tests {
     #[test]
     fn the_shown_view_is_the_build_itself_until_a_filter_or_an_acknowledgement_marks_it() {
         let full = published_board();
-        let main = &pages_of(&crate::config::load(None).unwrap())[0];
+        let main = &pages_of(&crate::setup::load(None).unwrap())[0];
         let mut acks = Acknowledgements::default();
         assert!(Arc::ptr_eq(&shown_view(&full, main, "", &acks), &full));
         let api = full.pipelines.iter().find(|p| p.name == "api").unwrap();

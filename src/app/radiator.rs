@@ -14,10 +14,11 @@ use super::keys::{Action, on_key};
 use super::{acted_on, pages_of, shown_view, updated_ago_since};
 use crate::ack::Acknowledgements;
 use crate::attention::{Event as Attention, Transition};
-use crate::config::{Config, PageConfig};
+use crate::config::PageConfig;
 use crate::live::Published;
 use crate::logs::{self, LogCache, LogKey, LogText};
 use crate::model::Timestamp;
+use crate::setup::Config;
 use crate::ui::log::{LogPane, LogState};
 use crate::ui::{self, Overlay, Page, Screen, Theme};
 use crate::view::ViewModel;
@@ -449,7 +450,7 @@ mod tests {
         "[[source]]\nname = \"ci\"\nkind = \"cctray\"\nurl = \"http://127.0.0.1:1/cc.xml\"\n";
 
     fn config(settings: &str) -> Config {
-        crate::config::parse(&format!("{settings}\n{CCTRAY}"), "t.toml")
+        crate::setup::parse(&format!("{settings}\n{CCTRAY}"), "t.toml")
             .unwrap_or_else(|e| panic!("{e}"))
     }
 

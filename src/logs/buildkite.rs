@@ -4,8 +4,8 @@
 use reqwest::header::{HeaderMap, HeaderValue};
 
 use super::LogRequest;
-use crate::config::BuildkiteConfig;
-use crate::sources::github::encode;
+use crate::sources::buildkite::BuildkiteConfig;
+use crate::sources::http::encode;
 use crate::sources::polite::sensitive;
 
 pub fn request(config: &BuildkiteConfig, run: &str, job: &str) -> Result<LogRequest, String> {

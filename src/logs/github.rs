@@ -4,7 +4,7 @@
 use reqwest::header::{HeaderMap, HeaderValue};
 
 use super::LogRequest;
-use crate::config::GithubConfig;
+use crate::sources::github::GithubConfig;
 use crate::sources::polite::sensitive;
 
 pub fn request(config: &GithubConfig, job: &str) -> Result<LogRequest, String> {

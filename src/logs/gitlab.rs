@@ -3,8 +3,8 @@
 use reqwest::header::HeaderMap;
 
 use super::LogRequest;
-use crate::config::GitlabConfig;
-use crate::sources::github::encode;
+use crate::sources::gitlab::GitlabConfig;
+use crate::sources::http::encode;
 use crate::sources::polite::sensitive;
 
 pub fn request(config: &GitlabConfig, job: &str) -> Result<LogRequest, String> {

@@ -4,7 +4,7 @@
 use reqwest::header::HeaderMap;
 
 use super::LogRequest;
-use crate::config::JenkinsConfig;
+use crate::sources::jenkins::JenkinsConfig;
 use crate::sources::jenkins::{base64, rebase};
 use crate::sources::polite::sensitive;
 

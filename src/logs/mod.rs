@@ -16,9 +16,9 @@ pub mod text;
 
 use std::time::Duration;
 
-use crate::config::{Config, SourceKind};
 use crate::credentials::Secret;
 use crate::model::StageStatus;
+use crate::setup::{Config, SourceKind};
 use crate::view::PipelineView;
 pub use cache::LogCache;
 pub use fetch::LogRequest;
@@ -96,7 +96,7 @@ pub fn target(
         timeout: (source.timeout * 2).min(MAX_WAIT),
     };
     let (job, how) = match &source.kind {
-        SourceKind::Demo { seed } => {
+        SourceKind::Demo(crate::sources::demo::DemoConfig { seed }) => {
             // While the next run goes on, the failure on the card is the previous run's.
             let (run, stage) = match &stage_name {
                 Some(stage) => (run.clone(), stage.clone()),
@@ -148,11 +148,14 @@ pub fn target(
             let request = jenkins::request(c, build)?;
             (request.url.clone(), http(request, secret(&c.auth)))
         }
-        other => {
+        SourceKind::Prometheus(_)
+        | SourceKind::Exposition(_)
+        | SourceKind::Cctray(_)
+        | SourceKind::Andon(_) => {
             return Err(format!(
                 "{} is a {} source, which serves no job logs",
                 source.name,
-                other.name()
+                source.kind.name()
             ));
         }
     };

@@ -320,8 +320,8 @@ pub fn since_json(view: &ViewModel, events: &DoraEvents, period: Duration) -> Va
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config;
     use crate::model::{BuildStatus, Pipeline, Snapshot};
+    use crate::setup;
     use crate::state::State;
     use crate::view;
     use chrono::{TimeZone, Utc};
@@ -332,7 +332,7 @@ mod tests {
 
     #[test]
     fn the_streamed_document_is_the_document() {
-        let config = config::load(None).unwrap();
+        let config = setup::load(None).unwrap();
         let mut state = State::new(&config);
         let mut failing = Pipeline::new("api \"quoted\" \u{7}", BuildStatus::Failing);
         failing.url = Some("https://ci/api/1".into());

@@ -23,10 +23,10 @@ pub fn exit_code(view: &ViewModel) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config;
     use crate::model::{
         BuildStatus, Deployment, DoraEvents, Incident, Pipeline, Snapshot, Timestamp,
     };
+    use crate::setup;
     use crate::since::since_report;
     use crate::state::State;
     use crate::view;
@@ -40,7 +40,7 @@ mod tests {
 
     #[test]
     fn flow_text_marks_a_breach_in_words_and_no_data_as_na() {
-        let config = config::parse(
+        let config = setup::parse(
             "[board]\nstages = [\"build\", \"test\"]\nwip_limits = { test = 1 }\n[[source]]\nname = \"d\"\nkind = \"demo\"\n",
             "t.toml",
         )
@@ -94,7 +94,7 @@ mod tests {
 
     #[test]
     fn since_counts_only_what_happened_in_the_period() {
-        let config = config::load(None).unwrap();
+        let config = setup::load(None).unwrap();
         let mut state = State::new(&config);
         let mut fresh = Pipeline::new("api", BuildStatus::Failing);
         fresh.last_build_at = Some(at(-2));

@@ -140,7 +140,7 @@ mod tests {
 
     /// A collector's board: two sources, `jenkins` and `gitlab`, that both report `api`.
     fn board() -> ViewModel {
-        let config = crate::config::parse(
+        let config = crate::setup::parse(
             "[[source]]\nname = \"jenkins\"\nkind = \"demo\"\n\
              [[source]]\nname = \"gitlab\"\nkind = \"demo\"\n",
             "t",

@@ -374,7 +374,7 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     fn view_of(snapshot: Snapshot) -> ViewModel {
-        let config = crate::config::parse(
+        let config = crate::setup::parse(
             "[[source]]\nname = \"ci\"\nkind = \"cctray\"\nurl = \"http://h/cc.xml\"\n",
             "t.toml",
         )

@@ -20,10 +20,11 @@ use tokio::sync::{mpsc, watch};
 
 use crate::ack::Acknowledgements;
 use crate::attention::{Tracker, Transition};
-use crate::config::{Config, ServeConfig};
+use crate::config::ServeConfig;
 use crate::dora::DoraReport;
 use crate::memo::Memo;
 use crate::model::Timestamp;
+use crate::setup::Config;
 use crate::state::{Freshness, PipelineKey, State};
 use crate::view::{self, PipelineStatus, ViewModel};
 use crate::{history::RunHistory, poller};
@@ -490,15 +491,15 @@ pub async fn run(config: Config, options: Options) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config;
+    use crate::setup;
 
     fn error_of(text: &str) -> String {
-        config::parse(text, "c.toml").unwrap_err().to_string()
+        setup::parse(text, "c.toml").unwrap_err().to_string()
     }
 
     #[test]
     fn serve_section_parses_and_bad_values_are_located() {
-        let parsed = config::parse(
+        let parsed = setup::parse(
             "[serve]\nlisten = \"[::1]:9000\"\nallow_remote = true\nstate_dir = \"/var/lib/andon\"\nretention = \"7d\"\n",
             "c.toml",
         )
@@ -511,7 +512,7 @@ mod tests {
         );
         assert_eq!(parsed.serve.retention, Duration::from_secs(7 * 86_400));
         assert_eq!(
-            config::parse("", "c.toml").unwrap().serve,
+            setup::parse("", "c.toml").unwrap().serve,
             ServeConfig::default()
         );
         let err = error_of("[serve]\nlisten = \"localhost\"\n");
@@ -530,7 +531,7 @@ mod tests {
 
     #[test]
     fn an_andon_source_needs_a_url_and_polls_every_second_with_room_to_wait() {
-        let parsed = config::parse(
+        let parsed = setup::parse(
             "[[source]]\nname = \"hub\"\nkind = \"andon\"\nurl = \"http://127.0.0.1:9464/\"\n",
             "c.toml",
         )
@@ -539,7 +540,7 @@ mod tests {
         assert_eq!(source.kind.name(), "andon");
         assert_eq!(
             source.kind,
-            config::SourceKind::Andon(config::AndonConfig {
+            setup::SourceKind::Andon(crate::sources::andon::AndonConfig {
                 url: "http://127.0.0.1:9464".into()
             })
         );

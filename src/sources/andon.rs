@@ -12,13 +12,56 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::SourceError;
 use super::http;
-use crate::config::AndonConfig;
+use super::{Cause, SourceError};
+use crate::config::{ConfigError, KindConfig, SourceFields};
+use crate::credentials::Auth;
 use crate::model::{
     Acknowledgement, BuildStatus, DoraEvents, PastRun, Pipeline, Snapshot, StageRun, StageStatus,
     Timestamp, Upstream,
 };
+
+/// An `andon serve` collector, read by a screen instead of the servers behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AndonConfig {
+    /// The collector's base URL, e.g. `http://127.0.0.1:9464`.
+    pub url: String,
+}
+
+impl KindConfig for AndonConfig {
+    const NAME: &'static str = "andon";
+    const KEYS: &'static [&'static str] = &["url"];
+    const REQUIRED: &'static [&'static str] = &["url"];
+    // A collector answers at once when its state changed since the last poll, and otherwise
+    // holds the request until it changes or the timeout nears: polled every second, a screen
+    // learns of a change within a second at the cost of one request a change.
+    const LONG_POLL: bool = true;
+
+    fn from_raw(source: &SourceFields) -> Result<Self, ConfigError> {
+        Ok(AndonConfig {
+            url: source.required_url()?,
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} (an andon serve collector: its pipelines, sources and DORA events)",
+            http::redact(&self.url)
+        )
+    }
+
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn auth(&self) -> Option<&Auth> {
+        None
+    }
+
+    fn api_url(&self) -> Option<&str> {
+        None
+    }
+}
 
 /// Where a collector serves its feed for screens.
 pub const FEED_PATH: &str = "/api/v1/feed";
@@ -205,10 +248,13 @@ fn relayed_pipelines(feed: &[FeedPipeline]) -> Vec<Pipeline> {
 /// is (the poller), like any server's.
 pub fn snapshot_of(feed: &Feed) -> Result<Snapshot, SourceError> {
     if feed.schema != FEED_SCHEMA {
-        return Err(SourceError::new(format!(
-            "collector speaks feed schema {}, this andon reads {FEED_SCHEMA}: upgrade one of them",
-            feed.schema
-        )));
+        return Err(SourceError::of(
+            Cause::Malformed,
+            format!(
+                "collector speaks feed schema {}, this andon reads {FEED_SCHEMA}: upgrade one of them",
+                feed.schema
+            ),
+        ));
     }
     Ok(Snapshot {
         pipelines: relayed_pipelines(&feed.pipelines),
@@ -242,11 +288,14 @@ pub fn parse(body: &str) -> Result<Snapshot, SourceError> {
         } else {
             ""
         };
-        SourceError::new(format!(
-            "malformed andon feed: {what} at line {} column {}{hint}",
-            e.line(),
-            e.column()
-        ))
+        SourceError::of(
+            Cause::Malformed,
+            format!(
+                "malformed andon feed: {what} at line {} column {}{hint}",
+                e.line(),
+                e.column()
+            ),
+        )
     })?;
     snapshot_of(&feed)
 }
@@ -293,14 +342,14 @@ pub async fn send_acknowledgement(
 
 pub struct AndonSource {
     config: AndonConfig,
-    client: reqwest::Client,
+    client: http::Client,
     wait: Duration,
     /// The last answer and its ETag, reused when the collector says 304.
     last: Mutex<Option<(reqwest::header::HeaderValue, Snapshot)>>,
 }
 
 impl AndonSource {
-    pub fn new(config: AndonConfig, timeout: Duration, client: reqwest::Client) -> AndonSource {
+    pub fn new(config: AndonConfig, timeout: Duration, client: http::Client) -> AndonSource {
         AndonSource {
             config,
             client,
@@ -326,7 +375,8 @@ impl AndonSource {
         if status == reqwest::StatusCode::NOT_MODIFIED {
             return match cached {
                 Some((_, snapshot)) => Ok(snapshot),
-                None => Err(SourceError::new(
+                None => Err(SourceError::of(
+                    Cause::Malformed,
                     "HTTP 304 for a request never answered before",
                 )),
             };
@@ -479,7 +529,7 @@ mod tests {
     #[test]
     fn a_relayed_stale_pipeline_is_never_green_and_upstream_sources_are_shown() {
         use crate::view::{AndonState, PipelineStatus};
-        let config = crate::config::parse(
+        let config = crate::setup::parse(
             "[[source]]\nname = \"hub\"\nkind = \"andon\"\nurl = \"http://127.0.0.1:9464\"\n",
             "t.toml",
         )

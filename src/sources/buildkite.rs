@@ -10,14 +10,86 @@
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
-use crate::config::BuildkiteConfig;
+use crate::config::{ConfigError, KindConfig, SourceFields};
+use crate::credentials::Auth;
 use crate::model::{
     BuildStatus, Deployment, DoraEvents, Pipeline, ReworkMark, Snapshot, StageRun, StageStatus,
     Timestamp,
 };
 use crate::sources::SourceError;
-use crate::sources::github::encode;
+use crate::sources::http::{self, encode};
 use crate::sources::polite::{Polite, parse_json, sensitive};
+
+/// Buildkite: the latest build of a pipeline on a branch, with its jobs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildkiteConfig {
+    pub api_url: String,
+    pub organization: String,
+    pub pipeline: String,
+    pub branch: String,
+    pub auth: Auth,
+    /// The pipeline deploys to production: its passed builds on the branch are DORA
+    /// deployments (frequency and failure rate; no lead time, which needs commit times).
+    pub deploy_pipeline: bool,
+}
+
+impl KindConfig for BuildkiteConfig {
+    const NAME: &'static str = "buildkite";
+    const KEYS: &'static [&'static str] = &[
+        "api_url",
+        "organization",
+        "pipeline",
+        "branch",
+        "token",
+        "token_env",
+        "token_file",
+        "deploy_pipeline",
+    ];
+    const REQUIRED: &'static [&'static str] = &["organization", "pipeline"];
+    const LONG_POLL: bool = false;
+
+    fn from_raw(source: &SourceFields) -> Result<Self, ConfigError> {
+        let raw = source.raw;
+        let auth = source.auth()?;
+        Ok(BuildkiteConfig {
+            api_url: source.api_url("https://api.buildkite.com")?,
+            organization: source.required(&raw.organization, "organization", "my-org")?,
+            pipeline: source.required(&raw.pipeline, "pipeline", "my-pipeline")?,
+            branch: source.branch(),
+            auth,
+            deploy_pipeline: raw.deploy_pipeline.as_ref().is_some_and(|d| *d.get_ref()),
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{}/v2/organizations/{}/pipelines/{} branch {} ({})",
+            http::redact(&self.api_url),
+            self.organization,
+            self.pipeline,
+            self.branch,
+            self.auth.describe()
+        )
+    }
+
+    fn notes(&self) -> Vec<String> {
+        if !self.deploy_pipeline {
+            return Vec::new();
+        }
+        vec![
+            "DORA: passed builds are production deployments (no lead time: builds carry no commit time)"
+                .to_string(),
+        ]
+    }
+
+    fn auth(&self) -> Option<&Auth> {
+        Some(&self.auth)
+    }
+
+    fn api_url(&self) -> Option<&str> {
+        Some(&self.api_url)
+    }
+}
 
 #[derive(Debug, Deserialize)]
 pub struct Build {
@@ -68,7 +140,7 @@ pub struct BuildkiteSource {
 }
 
 impl BuildkiteSource {
-    pub fn new(config: BuildkiteConfig, client: reqwest::Client) -> BuildkiteSource {
+    pub fn new(config: BuildkiteConfig, client: http::Client) -> BuildkiteSource {
         BuildkiteSource {
             config,
             http: Polite::new(client),
@@ -82,7 +154,7 @@ impl BuildkiteSource {
 
     pub async fn poll(&self) -> Result<Snapshot, SourceError> {
         let mut headers = HeaderMap::new();
-        if let Some(token) = self.config.auth.token().map_err(SourceError::new)? {
+        if let Some(token) = self.config.auth.token().map_err(SourceError::token)? {
             headers.insert(
                 "authorization",
                 sensitive(&format!("Bearer {}", token.expose()))?,

@@ -4,15 +4,51 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
-use crate::config::CctrayConfig;
+use crate::config::{ConfigError, KindConfig, SourceFields};
+use crate::credentials::Auth;
 use crate::model::{BuildStatus, Pipeline, Snapshot, Timestamp};
 use crate::sources::{SourceError, cctray_text, http};
+
+/// A CCTray feed (`cc.xml`), which most CI servers publish.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CctrayConfig {
+    pub url: String,
+}
+
+impl KindConfig for CctrayConfig {
+    const NAME: &'static str = "cctray";
+    const KEYS: &'static [&'static str] = &["url"];
+    const REQUIRED: &'static [&'static str] = &["url"];
+    const LONG_POLL: bool = false;
+
+    fn from_raw(source: &SourceFields) -> Result<Self, ConfigError> {
+        Ok(CctrayConfig {
+            url: source.required_url()?,
+        })
+    }
+
+    fn describe(&self) -> String {
+        http::redact(&self.url)
+    }
+
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn auth(&self) -> Option<&Auth> {
+        None
+    }
+
+    fn api_url(&self) -> Option<&str> {
+        None
+    }
+}
 
 const WHAT: &str = "cctray feed";
 
 pub struct CctraySource {
     config: CctrayConfig,
-    client: reqwest::Client,
+    client: http::Client,
     skipped: crate::sources::pelorus::SkippedLog,
 }
 
@@ -22,7 +58,12 @@ impl CctraySource {
         &self.config.url
     }
 
-    pub fn new(config: CctrayConfig, client: reqwest::Client) -> CctraySource {
+    /// When the next poll may start without outrunning the server's rate limit; None when now.
+    pub fn ready_at(&self, now: Timestamp) -> Option<Timestamp> {
+        self.client.ready_at(&self.config.url, now)
+    }
+
+    pub fn new(config: CctrayConfig, client: http::Client) -> CctraySource {
         CctraySource {
             config,
             client,
@@ -51,7 +92,7 @@ impl CctraySource {
     /// the feed names, which need not be UTF-8.
     async fn fetch(&self) -> Result<(Option<String>, Vec<u8>), SourceError> {
         let request = self.client.get(&self.config.url);
-        let response = http::send_politely(request, &self.config.url).await?;
+        let response = http::send_politely(&self.client, request, &self.config.url).await?;
         let status = response.status();
         let content_type = http::content_type(&response);
         let body = http::read_capped_bytes(response, http::body_limit()).await?;

@@ -2,7 +2,7 @@
 //! `Content-Type` first (RFC 7303), else the XML declaration's `encoding`, else UTF-8. Older
 //! CruiseControl and CC.NET servers write ISO-8859-1 or windows-1252.
 
-use crate::sources::SourceError;
+use crate::sources::{Cause, SourceError};
 
 pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<String, SourceError> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
@@ -17,18 +17,24 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<String, Source
             Ok(bytes.iter().map(|&b| char::from(b)).collect())
         }
         Some("windows-1252" | "cp1252") => Ok(bytes.iter().map(|&b| windows_1252(b)).collect()),
-        Some(other) => Err(SourceError::new(format!(
-            "cctray feed in encoding {other:?}, which andon does not read (UTF-8, ISO-8859-1 and windows-1252 only)"
-        ))),
+        Some(other) => Err(SourceError::of(
+            Cause::Malformed,
+            format!(
+                "cctray feed in encoding {other:?}, which andon does not read (UTF-8, ISO-8859-1 and windows-1252 only)"
+            ),
+        )),
     }
 }
 
 fn utf8(bytes: &[u8]) -> Result<String, SourceError> {
     String::from_utf8(bytes.to_vec()).map_err(|e| {
-        SourceError::new(format!(
-            "response is not UTF-8 (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
+        SourceError::of(
+            Cause::Malformed,
+            format!(
+                "response is not UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
     })
 }
 

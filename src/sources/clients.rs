@@ -2,12 +2,18 @@
 //! load of the system's root store and one connection pool, however many sources there are.
 //! Building a client loads and parses the system's roots (milliseconds of CPU and a few hundred
 //! KiB each), so a client per source made start-up grow with the number of sources.
+//!
+//! Beside them lives the one `Hosts` of a config's sources: the rest, pace and request budget
+//! of each host, handed with every client so that all sources on a host spend one budget.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use super::SourceKind;
+use super::hosts::Hosts;
 use super::{SourceError, http};
-use crate::config::{SourceKind, Transport};
+use crate::config::Transport;
 
 /// What makes two sources' clients differ: the extra CA bundle and whether certificates are
 /// checked. Everything else a source sets (body cap, budget, backoff) is applied per request
@@ -33,6 +39,7 @@ impl Setting {
 pub struct Clients {
     built: HashMap<Setting, Result<reqwest::Client, SourceError>>,
     builds: usize,
+    hosts: Arc<Hosts>,
 }
 
 impl Clients {
@@ -40,16 +47,24 @@ impl Clients {
         Clients::default()
     }
 
+    /// The hosts every client handed out shares.
+    pub fn hosts(&self) -> &Arc<Hosts> {
+        &self.hosts
+    }
+
     /// The client for `transport`, or why it cannot be set up (e.g. the CA file vanished).
-    pub fn get(&mut self, transport: &Transport) -> Result<reqwest::Client, SourceError> {
+    pub fn get(&mut self, transport: &Transport) -> Result<http::Client, SourceError> {
         let setting = Setting::of(transport);
-        if let Some(client) = self.built.get(&setting) {
-            return client.clone();
-        }
-        self.builds += 1;
-        let client = http::client_for(transport);
-        self.built.insert(setting, client.clone());
-        client
+        let pool = match self.built.get(&setting) {
+            Some(pool) => pool.clone(),
+            None => {
+                self.builds += 1;
+                let pool = http::client_for(transport);
+                self.built.insert(setting, pool.clone());
+                pool
+            }
+        };
+        pool.map(|pool| http::Client::new(pool, self.hosts.clone()))
     }
 
     /// The client a source of `kind` polls with. The demo makes no request; it shares the
@@ -58,10 +73,11 @@ impl Clients {
         &mut self,
         kind: &SourceKind,
         transport: &Transport,
-    ) -> Result<reqwest::Client, SourceError> {
-        match kind {
-            SourceKind::Demo { .. } => self.get(&Transport::default()),
-            _ => self.get(transport),
+    ) -> Result<http::Client, SourceError> {
+        if kind.makes_requests() {
+            self.get(transport)
+        } else {
+            self.get(&Transport::default())
         }
     }
 
@@ -113,5 +129,29 @@ mod tests {
             clients.get(&Transport::default()).is_ok(),
             "others unaffected"
         );
+    }
+
+    #[test]
+    fn every_client_handed_out_shares_the_one_hosts() {
+        let mut clients = Clients::new();
+        let plain = clients.get(&Transport::default()).unwrap();
+        let insecure = clients
+            .get(&Transport {
+                insecure: true,
+                ..Transport::default()
+            })
+            .unwrap();
+        plain
+            .hosts()
+            .admit("shared.example:443", chrono::Utc::now(), 1)
+            .unwrap();
+        let spent = insecure
+            .hosts()
+            .admit("shared.example:443", chrono::Utc::now(), 1)
+            .unwrap_err();
+        assert!(spent.reason.contains("budget of 1 requests/h"), "{spent}");
+        assert_eq!(clients.hosts().requests_sent("shared.example:443"), 1);
+        let other = Clients::new();
+        assert_eq!(other.hosts().requests_sent("shared.example:443"), 0);
     }
 }

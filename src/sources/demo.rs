@@ -4,10 +4,47 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
+use crate::config::{ConfigError, KindConfig, SourceFields};
+use crate::credentials::Auth;
 use crate::model::{
     BuildStatus, Change, Deployment, DoraEvents, Incident, PastRun, Pipeline, Snapshot, StageRun,
     StageStatus, Timestamp, UNATTRIBUTED_APP,
 };
+
+/// The simulated demo: no server, made-up pipelines and DORA events from a seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoConfig {
+    pub seed: u64,
+}
+
+impl KindConfig for DemoConfig {
+    const NAME: &'static str = "demo";
+    const KEYS: &'static [&'static str] = &["seed"];
+    const REQUIRED: &'static [&'static str] = &[];
+    const LONG_POLL: bool = false;
+
+    fn from_raw(source: &SourceFields) -> Result<Self, ConfigError> {
+        Ok(DemoConfig {
+            seed: source.raw.seed.unwrap_or(1),
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!("simulated, seed {}", self.seed)
+    }
+
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn auth(&self) -> Option<&Auth> {
+        None
+    }
+
+    fn api_url(&self) -> Option<&str> {
+        None
+    }
+}
 
 pub const STAGES: [&str; 4] = ["build", "test", "deploy", "verify"];
 const PIPELINES: [&str; 6] = [

@@ -1,21 +1,74 @@
 use std::fmt;
 
-/// Why a poll of a source failed, in words fit for the screen.
+use crate::model::Timestamp;
+
+/// Why a poll of a source failed, in words fit for the screen, and what kind of failure it
+/// was, so that a paced or rate-limited source can be told from a dead one without reading
+/// the words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceError {
     pub reason: String,
+    pub cause: Cause,
+}
+
+/// What kind of failure a poll met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// No answer in time.
+    Timeout,
+    /// The server could not be reached, or dropped the connection: DNS, refused, reset, a
+    /// redirect elsewhere.
+    Network,
+    /// The TLS handshake failed: a certificate not trusted, or no TLS spoken.
+    Tls,
+    /// The server answered an error status other than those below.
+    Status(u16),
+    /// The credentials were refused (`status` 401 or 403), or cannot be sent (`status` None:
+    /// not set, unreadable, not fit for a header).
+    Auth { status: Option<u16> },
+    /// The server, or andon's own request budget for its host, says to wait until then.
+    RateLimited { until: Timestamp },
+    /// An answer that could not be read: not the format expected, not UTF-8, over the cap.
+    Malformed,
+    /// andon's own failure: a panic, a client that cannot be set up, an unreadable CA file.
+    Internal,
 }
 
 impl SourceError {
-    pub fn new(reason: impl Into<String>) -> SourceError {
+    /// A failure of `cause`.
+    pub fn of(cause: Cause, reason: impl Into<String>) -> SourceError {
         SourceError {
             reason: reason.into(),
+            cause,
         }
+    }
+
+    /// A failure without a known cause, counted as andon's own.
+    pub fn new(reason: impl Into<String>) -> SourceError {
+        SourceError::of(Cause::Internal, reason)
+    }
+
+    /// Credentials that cannot be had (a token_env not set, a token_file not readable).
+    pub fn token(reason: impl Into<String>) -> SourceError {
+        SourceError::of(Cause::Auth { status: None }, reason)
     }
 
     /// A payload that could not be understood.
     pub fn malformed(what: &str, detail: impl fmt::Display) -> SourceError {
-        SourceError::new(format!("malformed {what}: {detail}"))
+        SourceError::of(Cause::Malformed, format!("malformed {what}: {detail}"))
+    }
+
+    /// The same failure, told in other words.
+    pub fn reworded(self, reason: impl Into<String>) -> SourceError {
+        SourceError::of(self.cause, reason)
+    }
+
+    /// The reason as the screen may show it: server words quoted in it (an error page's first
+    /// line, a parser's message, a panic's) are cleaned, and URLs in it lose their credentials
+    /// and query.
+    pub fn cleaned(self) -> SourceError {
+        let reason = crate::sanitize::redact_words(&crate::sanitize::text(&self.reason));
+        self.reworded(reason)
     }
 }
 
@@ -26,3 +79,22 @@ impl fmt::Display for SourceError {
 }
 
 impl std::error::Error for SourceError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_cleaned_and_redacted() {
+        let e =
+            SourceError::new("HTTP 500: \u{1b}]0;x\u{7} see https://u:tok@h/x?token=1").cleaned();
+        assert_eq!(e.reason, "HTTP 500: ]0;x see https://h/x");
+    }
+
+    #[test]
+    fn cleaning_keeps_the_cause() {
+        let e = SourceError::of(Cause::Status(502), "HTTP 502 \u{1b}[2J").cleaned();
+        assert_eq!(e.cause, Cause::Status(502));
+        assert_eq!(e.reason, "HTTP 502 [2J");
+    }
+}

@@ -9,15 +9,56 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::ExpositionConfig;
-use crate::model::Snapshot;
+use crate::config::{ConfigError, EventNames, KindConfig, SourceFields};
+use crate::credentials::Auth;
+use crate::model::{Snapshot, Timestamp};
 use crate::sources::metric_text::{self, Cursor, Sample, Strictness};
 use crate::sources::pelorus::{self, Series};
-use crate::sources::{SourceError, http, openmetrics};
+use crate::sources::{Cause, SourceError, http, openmetrics};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpositionConfig {
+    pub url: String,
+    pub events: EventNames,
+}
+
+impl KindConfig for ExpositionConfig {
+    const NAME: &'static str = "exposition";
+    const KEYS: &'static [&'static str] = &["url", "events"];
+    const REQUIRED: &'static [&'static str] = &["url"];
+    const LONG_POLL: bool = false;
+
+    fn from_raw(source: &SourceFields) -> Result<Self, ConfigError> {
+        Ok(ExpositionConfig {
+            url: source.required_url()?,
+            events: source.raw.events.clone().unwrap_or_default(),
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} (events {})",
+            http::redact(&self.url),
+            self.events.deploy
+        )
+    }
+
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn auth(&self) -> Option<&Auth> {
+        None
+    }
+
+    fn api_url(&self) -> Option<&str> {
+        None
+    }
+}
 
 pub struct ExpositionSource {
     config: ExpositionConfig,
-    client: reqwest::Client,
+    client: http::Client,
     skipped: pelorus::SkippedLog,
 }
 
@@ -27,7 +68,12 @@ impl ExpositionSource {
         &self.config.url
     }
 
-    pub fn new(config: ExpositionConfig, client: reqwest::Client) -> ExpositionSource {
+    /// When the next poll may start without outrunning the server's rate limit; None when now.
+    pub fn ready_at(&self, now: Timestamp) -> Option<Timestamp> {
+        self.client.ready_at(&self.config.url, now)
+    }
+
+    pub fn new(config: ExpositionConfig, client: http::Client) -> ExpositionSource {
         ExpositionSource {
             config,
             client,
@@ -62,7 +108,7 @@ impl ExpositionSource {
             .client
             .get(&self.config.url)
             .header(reqwest::header::ACCEPT, accept);
-        let response = http::send_politely(request, &self.config.url).await?;
+        let response = http::send_politely(&self.client, request, &self.config.url).await?;
         let status = response.status();
         let content_type = http::content_type(&response);
         let body = http::read_capped(response, http::body_limit()).await?;
@@ -150,7 +196,10 @@ pub fn parse_text_format(text: &str) -> Result<Vec<Sample>, SourceError> {
 }
 
 fn malformed_at(line: usize, reason: impl std::fmt::Display) -> SourceError {
-    SourceError::new(format!("malformed exposition at line {line}: {reason}"))
+    SourceError::of(
+        Cause::Malformed,
+        format!("malformed exposition at line {line}: {reason}"),
+    )
 }
 
 /// `# HELP name text` and `# TYPE name type` must be well formed; other comments are free.

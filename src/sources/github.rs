@@ -15,7 +15,8 @@ use std::sync::{Arc, Mutex};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Deserialize;
 
-use crate::config::GithubConfig;
+use crate::config::{ConfigError, KindConfig, SourceFields};
+use crate::credentials::Auth;
 use crate::model::{
     BuildStatus, Change, Deployment, DoraEvents, Incident, PastRun, Pipeline, Snapshot, StageRun,
     StageStatus, Timestamp,
@@ -25,7 +26,93 @@ use crate::sources::comparisons::{CompareRequest, Comparisons};
 use crate::sources::delivery::{
     Base, Compared, MAX_COMPARE_COMMITS, Seen, bases_in_time_order, changes_of,
 };
+use crate::sources::http::{self, encode};
 use crate::sources::polite::{Polite, parse_json, sensitive};
+
+/// GitHub Actions: workflow runs, jobs, production deployments and labelled incident issues.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GithubConfig {
+    /// API root without a trailing slash: https://api.github.com, or GHE's https://host/api/v3.
+    pub api_url: String,
+    /// "owner/name".
+    pub repo: String,
+    pub branch: String,
+    /// Workflow names or file names to show; empty shows every workflow with runs on the branch.
+    pub workflows: Vec<String>,
+    /// Deployment environment counted for DORA; empty turns deployments off.
+    pub environment: String,
+    pub incident_label: String,
+    pub auth: Auth,
+}
+
+impl KindConfig for GithubConfig {
+    const NAME: &'static str = "github";
+    const KEYS: &'static [&'static str] = &[
+        "api_url",
+        "repo",
+        "branch",
+        "workflows",
+        "environment",
+        "incident_label",
+        "token",
+        "token_env",
+        "token_file",
+    ];
+    const REQUIRED: &'static [&'static str] = &["repo"];
+    const LONG_POLL: bool = false;
+
+    fn from_raw(source: &SourceFields) -> Result<Self, ConfigError> {
+        let raw = source.raw;
+        let auth = source.auth()?;
+        let repo = source.required(&raw.repo, "repo", "owner/name")?;
+        let parts: Vec<&str> = repo.split('/').collect();
+        if parts.len() != 2 || parts.iter().any(|p| p.is_empty()) {
+            let span = raw.repo.as_ref().map_or(0..0, |r| r.span());
+            return Err(source.error(
+                span,
+                "repo",
+                format!("{repo:?} is not of the form \"owner/name\""),
+            ));
+        }
+        Ok(GithubConfig {
+            api_url: source.api_url("https://api.github.com")?,
+            repo,
+            branch: source.branch(),
+            workflows: raw
+                .workflows
+                .as_ref()
+                .map_or(Vec::new(), |w| w.get_ref().clone()),
+            environment: source.environment(),
+            incident_label: raw
+                .incident_label
+                .as_ref()
+                .map_or("incident".to_string(), |l| l.get_ref().trim().to_string()),
+            auth,
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{}/repos/{} branch {} ({})",
+            http::redact(&self.api_url),
+            self.repo,
+            self.branch,
+            self.auth.describe()
+        )
+    }
+
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn auth(&self) -> Option<&Auth> {
+        Some(&self.auth)
+    }
+
+    fn api_url(&self) -> Option<&str> {
+        Some(&self.api_url)
+    }
+}
 
 /// Most detail requests (jobs of a new run, a deployment's statuses, a commit, a comparison)
 /// in one poll.
@@ -188,7 +275,7 @@ pub struct GithubSource {
 }
 
 impl GithubSource {
-    pub fn new(config: GithubConfig, client: reqwest::Client) -> GithubSource {
+    pub fn new(config: GithubConfig, client: http::Client) -> GithubSource {
         GithubSource {
             config,
             http: Polite::new(client),
@@ -212,7 +299,7 @@ impl GithubSource {
             "x-github-api-version",
             HeaderValue::from_static("2022-11-28"),
         );
-        if let Some(token) = self.config.auth.token().map_err(SourceError::new)? {
+        if let Some(token) = self.config.auth.token().map_err(SourceError::token)? {
             headers.insert(
                 "authorization",
                 sensitive(&format!("Bearer {}", token.expose()))?,
@@ -560,20 +647,6 @@ pub fn card(app: &str, runs: &[Run], run: &Run, stages: Option<Vec<StageRun>>) -
         pipeline.status = verdict;
     }
     pipeline
-}
-
-/// Query-string encoding for branch names, labels and environments.
-pub fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }
 
 /// What makes runs one workflow: its id, else (older servers) its file, else its name. Runs

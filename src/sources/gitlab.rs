@@ -13,7 +13,8 @@ use std::sync::{Arc, Mutex};
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
-use crate::config::GitlabConfig;
+use crate::config::{ConfigError, KindConfig, SourceFields};
+use crate::credentials::Auth;
 use crate::model::{
     BuildStatus, Change, Deployment, DoraEvents, Incident, PastRun, Pipeline, ReworkMark, Snapshot,
     StageRun, StageStatus, Timestamp,
@@ -23,8 +24,76 @@ use crate::sources::comparisons::{CompareRequest, Comparisons};
 use crate::sources::delivery::{
     Base, Compared, MAX_COMPARE_COMMITS, Seen, bases_in_time_order, changes_of,
 };
-use crate::sources::github::encode;
+use crate::sources::http::{self, encode};
 use crate::sources::polite::{Polite, parse_json, sensitive};
+
+/// GitLab: pipelines, jobs by stage, production deployments and incident issues.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GitlabConfig {
+    /// API root without a trailing slash: https://gitlab.com/api/v4 or https://host/api/v4.
+    pub api_url: String,
+    /// Numeric id or "group/project" path.
+    pub project: String,
+    pub branch: String,
+    pub environment: String,
+    /// None: issues of type incident; Some(label): issues with that label.
+    pub incident_label: Option<String>,
+    pub auth: Auth,
+}
+
+impl KindConfig for GitlabConfig {
+    const NAME: &'static str = "gitlab";
+    const KEYS: &'static [&'static str] = &[
+        "api_url",
+        "project",
+        "branch",
+        "environment",
+        "incident_label",
+        "token",
+        "token_env",
+        "token_file",
+    ];
+    const REQUIRED: &'static [&'static str] = &["project"];
+    const LONG_POLL: bool = false;
+
+    fn from_raw(source: &SourceFields) -> Result<Self, ConfigError> {
+        let raw = source.raw;
+        let auth = source.auth()?;
+        Ok(GitlabConfig {
+            api_url: source.api_url("https://gitlab.com/api/v4")?,
+            project: source.required(&raw.project, "project", "group/project")?,
+            branch: source.branch(),
+            environment: source.environment(),
+            incident_label: raw
+                .incident_label
+                .as_ref()
+                .map(|l| l.get_ref().trim().to_string()),
+            auth,
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{}/projects/{} branch {} ({})",
+            http::redact(&self.api_url),
+            self.project,
+            self.branch,
+            self.auth.describe()
+        )
+    }
+
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn auth(&self) -> Option<&Auth> {
+        Some(&self.auth)
+    }
+
+    fn api_url(&self) -> Option<&str> {
+        Some(&self.api_url)
+    }
+}
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct GlPipeline {
@@ -162,7 +231,7 @@ const DEPLOYMENT_QUERIES: [&str; 3] = [
 ];
 
 impl GitlabSource {
-    pub fn new(config: GitlabConfig, client: reqwest::Client) -> GitlabSource {
+    pub fn new(config: GitlabConfig, client: http::Client) -> GitlabSource {
         GitlabSource {
             config,
             http: Polite::new(client),
@@ -179,7 +248,7 @@ impl GitlabSource {
 
     fn headers(&self) -> Result<HeaderMap, SourceError> {
         let mut headers = HeaderMap::new();
-        if let Some(token) = self.config.auth.token().map_err(SourceError::new)? {
+        if let Some(token) = self.config.auth.token().map_err(SourceError::token)? {
             headers.insert("private-token", sensitive(token.expose())?);
         }
         Ok(headers)

@@ -4,14 +4,16 @@
 
 use std::error::Error as _;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::SourceError;
+use super::hosts::{Hosts, host_of};
+use super::{Cause, SourceError};
+pub use crate::config::MAX_BODY_BYTES;
 use crate::config::Transport;
-
-/// Default for the largest response body read from a source; larger bodies are refused, not
-/// truncated. A source's `max_body` overrides it.
-pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+pub use crate::files::size;
+use crate::model::Timestamp;
+pub use crate::sanitize::{redact, redact_words};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -80,9 +82,40 @@ fn builder() -> reqwest::ClientBuilder {
         .pool_max_idle_per_host(4)
 }
 
-/// A client trusting the system's roots.
-pub fn client() -> reqwest::Client {
-    builder().build().unwrap_or_default()
+/// What a source polls with: a connection pool, and the rest, pace and budget of the hosts
+/// it talks to, which it shares with every other source made with the same `Hosts`.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pool: reqwest::Client,
+    hosts: Arc<Hosts>,
+}
+
+impl Client {
+    pub fn new(pool: reqwest::Client, hosts: Arc<Hosts>) -> Client {
+        Client { pool, hosts }
+    }
+
+    /// A GET of `url`, to send with `send_politely` (or `Polite`).
+    pub fn get(&self, url: &str) -> reqwest::RequestBuilder {
+        self.pool.get(url)
+    }
+
+    pub fn hosts(&self) -> &Hosts {
+        &self.hosts
+    }
+
+    /// When a poll of `url` may start without outrunning its server's rate limit; None when now.
+    pub fn ready_at(&self, url: &str, now: Timestamp) -> Option<Timestamp> {
+        self.hosts.ready_at(&host_of(url), now)
+    }
+}
+
+/// A client trusting the system's roots, with hosts of its own.
+pub fn client() -> Client {
+    Client::new(
+        builder().build().unwrap_or_default(),
+        Arc::new(Hosts::new()),
+    )
 }
 
 /// A client for one source: the system's roots plus the source's CA bundle, or no verification
@@ -97,32 +130,22 @@ pub fn client_for(transport: &Transport) -> Result<reqwest::Client, SourceError>
     if transport.insecure {
         builder = builder.danger_accept_invalid_certs(true);
     }
-    builder
-        .build()
-        .map_err(|e| SourceError::new(format!("cannot set up HTTP: {}", last_cause(&e))))
+    builder.build().map_err(|e| {
+        SourceError::of(
+            Cause::Internal,
+            format!("cannot set up HTTP: {}", last_cause(&e)),
+        )
+    })
 }
 
-/// The certificates of a PEM bundle; an unreadable file or one without a certificate is an error.
+/// The certificates of a PEM bundle (see `config::read_ca_file`).
 pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, SourceError> {
-    const MAX_CA_FILE: u64 = 16 * 1024 * 1024;
-    // Not a device or a FIFO (reading /dev/zero would never end), of a sane size, and not
-    // waited for past the deadline when the mount hangs.
-    let pem = crate::files::read_bounded(path, MAX_CA_FILE, crate::files::READ_TIMEOUT)
-        .map_err(|e| SourceError::new(format!("cannot read CA file {}: {e}", path.display())))?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem)
-        .map_err(|e| SourceError::new(format!("CA file {} is not PEM: {e}", path.display())))?;
-    if certs.is_empty() {
-        return Err(SourceError::new(format!(
-            "CA file {} holds no certificate",
-            path.display()
-        )));
-    }
-    Ok(certs)
+    crate::config::read_ca_file(path).map_err(|reason| SourceError::of(Cause::Internal, reason))
 }
 
 /// The body of a successful GET as text. Non-2xx statuses become errors that quote the start of
 /// the body, since servers explain themselves there (Prometheus's JSON errors, HTML error pages).
-pub async fn get_text(client: &reqwest::Client, url: &str) -> Result<String, SourceError> {
+pub async fn get_text(client: &Client, url: &str) -> Result<String, SourceError> {
     let (status, body) = get_any_status(client, url).await?;
     if !status.is_success() {
         return Err(status_error(status, &body));
@@ -141,15 +164,22 @@ pub fn status_error(status: reqwest::StatusCode, body: &str) -> SourceError {
         reason.push_str(": ");
         reason.push_str(&excerpt);
     }
-    SourceError::new(reason)
+    let code = status.as_u16();
+    let cause = match status {
+        reqwest::StatusCode::UNAUTHORIZED | reqwest::StatusCode::FORBIDDEN => {
+            Cause::Auth { status: Some(code) }
+        }
+        _ => Cause::Status(code),
+    };
+    SourceError::of(cause, reason)
 }
 
 /// Like `get_text` but keeps the body of an error status, for APIs that answer errors in JSON.
 pub async fn get_any_status(
-    client: &reqwest::Client,
+    client: &Client,
     url: &str,
 ) -> Result<(reqwest::StatusCode, String), SourceError> {
-    let response = send_politely(client.get(url), url).await?;
+    let response = send_politely(client, client.get(url), url).await?;
     let status = response.status();
     Ok((status, read_capped(response, body_limit()).await?))
 }
@@ -157,18 +187,20 @@ pub async fn get_any_status(
 /// Sends a plain HTTP read of `url` with the same rest and pace as the CI APIs (429, 503 with
 /// Retry-After, rate-limit headers), counting its status for the collector's metrics.
 pub async fn send_politely(
+    client: &Client,
     request: reqwest::RequestBuilder,
     url: &str,
 ) -> Result<reqwest::Response, SourceError> {
-    let host = super::polite::host_of(url);
-    super::polite::check_rest(&host, chrono::Utc::now())?;
+    let host = host_of(url);
+    client.hosts.check_rest(&host, chrono::Utc::now())?;
     let response = request.send().await.map_err(|e| describe(&e))?;
     let status = response.status();
     super::requests::note(status.as_u16());
-    if let Some(until) =
-        super::polite::observe(&host, status, response.headers(), chrono::Utc::now())
+    if let Some(until) = client
+        .hosts
+        .observe(&host, status, response.headers(), chrono::Utc::now())
     {
-        return Err(SourceError::new(super::polite::limited_until(until)));
+        return Err(super::hosts::rate_limited(until));
     }
     Ok(response)
 }
@@ -176,10 +208,13 @@ pub async fn send_politely(
 pub async fn read_capped(response: reqwest::Response, limit: usize) -> Result<String, SourceError> {
     let body = read_capped_bytes(response, limit).await?;
     String::from_utf8(body).map_err(|e| {
-        SourceError::new(format!(
-            "response is not UTF-8 (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
+        SourceError::of(
+            Cause::Malformed,
+            format!(
+                "response is not UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
     })
 }
 
@@ -217,20 +252,24 @@ pub fn content_type(response: &reqwest::Response) -> Option<String> {
 pub const TOO_LARGE: &str = "response larger than ";
 
 fn too_large(limit: usize) -> SourceError {
-    SourceError::new(format!("{TOO_LARGE}{} refused", size(limit)))
+    SourceError::of(
+        Cause::Malformed,
+        format!("{TOO_LARGE}{} refused", size(limit)),
+    )
 }
 
-/// A byte count as written in the config: "16 MiB", "512 KiB", "100 B".
-pub fn size(bytes: usize) -> String {
-    const KIB: usize = 1024;
-    const MIB: usize = 1024 * 1024;
-    if bytes >= MIB && bytes.is_multiple_of(MIB) {
-        format!("{} MiB", bytes / MIB)
-    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
-        format!("{} KiB", bytes / KIB)
-    } else {
-        format!("{bytes} B")
+/// Query-string encoding for branch names, labels and environments.
+pub fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
     }
+    out
 }
 
 /// First line of a body, shortened, for error messages.
@@ -243,34 +282,6 @@ pub fn excerpt(body: &str) -> String {
     short
 }
 
-/// A URL fit for the screen and the log: no user, password, query string or fragment, which is
-/// where tokens hide. Text that does not parse as a URL is cut the same way by hand.
-pub fn redact(url: &str) -> String {
-    if let Ok(mut parsed) = reqwest::Url::parse(url) {
-        let clean = parsed.username().is_empty()
-            && parsed.password().is_none()
-            && parsed.query().is_none()
-            && parsed.fragment().is_none();
-        if clean {
-            return url.to_string();
-        }
-        if parsed.has_host() {
-            let _ = parsed.set_username("");
-            let _ = parsed.set_password(None);
-        }
-        parsed.set_query(None);
-        parsed.set_fragment(None);
-        return parsed.to_string();
-    }
-    let cut = url.find(['?', '#']).map_or(url, |i| &url[..i]);
-    match (cut.find("://"), cut.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}{}", &cut[..scheme_end + 3], &cut[at + 1..])
-        }
-        _ => cut.to_string(),
-    }
-}
-
 /// A reqwest failure as one distinct reason: DNS, refused, timeout, TLS, dropped, or other.
 pub fn describe(error: &reqwest::Error) -> SourceError {
     let chain = error_chain(error).to_lowercase();
@@ -278,27 +289,28 @@ pub fn describe(error: &reqwest::Error) -> SourceError {
         .url()
         .and_then(|u| u.host_str().map(str::to_string))
         .unwrap_or_else(|| "the host".to_string());
-    let reason = if error.is_redirect() {
-        last_cause(error)
+    let (cause, reason) = if error.is_redirect() {
+        (Cause::Network, last_cause(error))
     } else if is_tls(error, &chain) {
-        format!("TLS error: {}", tls_detail(error))
+        (Cause::Tls, format!("TLS error: {}", tls_detail(error)))
     } else if error.is_timeout() {
-        if error.is_connect() {
+        let reason = if error.is_connect() {
             format!(
                 "timed out connecting to {host} after {}",
                 humantime::format_duration(CONNECT_TIMEOUT)
             )
         } else {
             "timed out".to_string()
-        }
+        };
+        (Cause::Timeout, reason)
     } else if chain.contains("dns error")
         || chain.contains("failed to lookup address")
         || chain.contains("name or service not known")
         || chain.contains("no address associated")
     {
-        format!("DNS lookup failed for {host}")
+        (Cause::Network, format!("DNS lookup failed for {host}"))
     } else if chain.contains("connection refused") {
-        "connection refused".to_string()
+        (Cause::Network, "connection refused".to_string())
     } else if chain.contains("connection reset")
         || chain.contains("connection closed")
         || chain.contains("incomplete message")
@@ -306,15 +318,37 @@ pub fn describe(error: &reqwest::Error) -> SourceError {
         || chain.contains("end of file before message length")
         || chain.contains("broken pipe")
     {
-        "connection dropped by the server mid-response".to_string()
+        (
+            Cause::Network,
+            "connection dropped by the server mid-response".to_string(),
+        )
     } else if error.is_connect() {
-        format!("cannot connect: {}", last_cause(error))
-    } else if error.is_decode() || error.is_body() {
-        format!("response body unreadable: {}", last_cause(error))
+        (
+            Cause::Network,
+            format!("cannot connect: {}", last_cause(error)),
+        )
+    } else if error.is_decode() {
+        (
+            Cause::Malformed,
+            format!("response body unreadable: {}", last_cause(error)),
+        )
+    } else if error.is_body() {
+        (
+            Cause::Network,
+            format!("response body unreadable: {}", last_cause(error)),
+        )
+    } else if error.is_builder() {
+        (
+            Cause::Internal,
+            format!("request failed: {}", last_cause(error)),
+        )
     } else {
-        format!("request failed: {}", last_cause(error))
+        (
+            Cause::Network,
+            format!("request failed: {}", last_cause(error)),
+        )
     };
-    SourceError::new(reason)
+    SourceError::of(cause, reason)
 }
 
 /// TLS failures show up as a rustls error inside an io::Error somewhere in the chain.
@@ -363,21 +397,6 @@ fn last_cause(error: &reqwest::Error) -> String {
         || redact_words(&error.to_string()),
         |c| redact_words(&c.to_string()),
     )
-}
-
-/// Redacts every URL-looking word of a message.
-pub fn redact_words(text: &str) -> String {
-    text.split(' ')
-        .map(|word| {
-            let bare = word.trim_matches(|c| c == '(' || c == ')');
-            if bare.contains("://") {
-                word.replace(bare, &redact(bare))
-            } else {
-                word.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]
@@ -438,5 +457,95 @@ mod tests {
         );
         let e = status_error(reqwest::StatusCode::NOT_FOUND, "");
         assert_eq!(e.reason, "HTTP 404 Not Found");
+    }
+
+    /// A server on 127.0.0.1 answering every GET with `response`.
+    async fn serving(response: wiremock::ResponseTemplate) -> wiremock::MockServer {
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::method("GET"))
+            .respond_with(response)
+            .mount(&server)
+            .await;
+        server
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_a_network_failure() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let err = get_text(&client(), &format!("http://127.0.0.1:{port}/"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.cause, Cause::Network, "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_server_that_never_answers_is_a_timeout() {
+        // Accepts the connection, then says nothing.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let silent = tokio::spawn(async move {
+            let (_socket, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        });
+        let impatient = Client::new(
+            builder()
+                .timeout(Duration::from_millis(300))
+                .build()
+                .unwrap(),
+            Arc::new(Hosts::new()),
+        );
+        let err = get_text(&impatient, &format!("http://127.0.0.1:{port}/"))
+            .await
+            .unwrap_err();
+        silent.abort();
+        assert_eq!(err.cause, Cause::Timeout, "{err}");
+        assert_eq!(err.reason, "timed out");
+    }
+
+    #[tokio::test]
+    async fn a_401_is_an_auth_failure_with_its_status_and_a_500_a_status() {
+        let server = serving(wiremock::ResponseTemplate::new(401).set_body_string("no")).await;
+        let err = get_text(&client(), &server.uri()).await.unwrap_err();
+        assert_eq!(err.cause, Cause::Auth { status: Some(401) }, "{err}");
+        let server = serving(wiremock::ResponseTemplate::new(500)).await;
+        let err = get_text(&client(), &server.uri()).await.unwrap_err();
+        assert_eq!(err.cause, Cause::Status(500), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_429_with_retry_after_is_rate_limited_until_then() {
+        let server =
+            serving(wiremock::ResponseTemplate::new(429).insert_header("retry-after", "120")).await;
+        let client = client();
+        let before = chrono::Utc::now();
+        let err = get_text(&client, &server.uri()).await.unwrap_err();
+        let Cause::RateLimited { until } = err.cause else {
+            panic!("not rate limited: {err:?}");
+        };
+        let waited = (until - before).num_seconds();
+        assert!((118..=122).contains(&waited), "{waited}s: {err}");
+        // The host rests: the next poll fails the same way without asking.
+        let again = get_text(&client, &server.uri()).await.unwrap_err();
+        assert_eq!(again.cause, Cause::RateLimited { until });
+        assert_eq!(
+            server.received_requests().await.unwrap_or_default().len(),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_that_is_not_utf8_or_over_the_cap_is_malformed() {
+        let server =
+            serving(wiremock::ResponseTemplate::new(200).set_body_bytes(vec![0xff, 0xfe])).await;
+        let err = get_text(&client(), &server.uri()).await.unwrap_err();
+        assert_eq!(err.cause, Cause::Malformed, "{err}");
+        let server =
+            serving(wiremock::ResponseTemplate::new(200).set_body_string("x".repeat(2048))).await;
+        let err = with_body_limit(1024, get_text(&client(), &server.uri()))
+            .await
+            .unwrap_err();
+        assert_eq!(err.cause, Cause::Malformed, "{err}");
     }
 }

@@ -1,20 +1,78 @@
 //! Prometheus HTTP API: DORA event gauges (Pelorus names) and an optional board query.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use futures_util::future::try_join_all;
 use serde::Deserialize;
 
-use crate::config::{BoardQuery, PrometheusConfig};
+use crate::config::{BoardQuery, ConfigError, EventNames, KindConfig, SourceFields};
+use crate::credentials::Auth;
 use crate::model::{BuildStatus, DoraEvents, Pipeline, Snapshot, StageRun, StageStatus, Timestamp};
 use crate::sources::pelorus::{self, Series};
-use crate::sources::{SourceError, http};
+use crate::sources::{Cause, SourceError, http};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrometheusConfig {
+    pub url: String,
+    pub events: EventNames,
+    pub board: Option<BoardQuery>,
+    /// How far back event series are looked for; must cover commits older than the window.
+    pub lookback: Duration,
+}
+
+impl KindConfig for PrometheusConfig {
+    const NAME: &'static str = "prometheus";
+    const KEYS: &'static [&'static str] = &["url", "lookback", "events", "board"];
+    const REQUIRED: &'static [&'static str] = &["url"];
+    const LONG_POLL: bool = false;
+
+    fn from_raw(source: &SourceFields) -> Result<Self, ConfigError> {
+        let lookback = match &source.raw.lookback {
+            Some(v) => source.duration(v, "lookback")?,
+            None => source.window * 3,
+        };
+        Ok(PrometheusConfig {
+            url: source.required_url()?,
+            events: source.raw.events.clone().unwrap_or_default(),
+            board: source.raw.board.clone(),
+            lookback,
+        })
+    }
+
+    fn describe(&self) -> String {
+        let board = self
+            .board
+            .as_ref()
+            .map_or(String::new(), |b| format!("; board query {:?}", b.query));
+        format!(
+            "{} (events {}, {}, {}, {}{board})",
+            http::redact(&self.url),
+            self.events.deploy,
+            self.events.commit,
+            self.events.failure_created,
+            self.events.failure_resolved
+        )
+    }
+
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn auth(&self) -> Option<&Auth> {
+        None
+    }
+
+    fn api_url(&self) -> Option<&str> {
+        None
+    }
+}
 
 const WHAT: &str = "Prometheus response";
 
 pub struct PrometheusSource {
     config: PrometheusConfig,
-    client: reqwest::Client,
+    client: http::Client,
     skipped: pelorus::SkippedLog,
 }
 
@@ -24,7 +82,12 @@ impl PrometheusSource {
         &self.config.url
     }
 
-    pub fn new(config: PrometheusConfig, client: reqwest::Client) -> PrometheusSource {
+    /// When the next poll may start without outrunning the server's rate limit; None when now.
+    pub fn ready_at(&self, now: Timestamp) -> Option<Timestamp> {
+        self.client.ready_at(&self.config.url, now)
+    }
+
+    pub fn new(config: PrometheusConfig, client: http::Client) -> PrometheusSource {
         PrometheusSource {
             config,
             client,
@@ -90,8 +153,10 @@ impl PrometheusSource {
     async fn query(&self, query: &str, now: Timestamp) -> Result<Vec<Series>, SourceError> {
         let url = query_url(&self.config.url, query, now)?;
         let (status, body) = http::get_any_status(&self.client, url.as_str()).await?;
-        parse_response(status, &body)
-            .map_err(|e| SourceError::new(format!("{} (query: {})", e.reason, shorten(query))))
+        parse_response(status, &body).map_err(|e| {
+            let reason = format!("{} (query: {})", e.reason, shorten(query));
+            e.reworded(reason)
+        })
     }
 }
 
@@ -101,10 +166,10 @@ pub fn query_url(base: &str, query: &str, now: Timestamp) -> Result<reqwest::Url
     let endpoint = format!("{}/api/v1/query", base.trim_end_matches('/'));
     reqwest::Url::parse_with_params(&endpoint, [("query", query), ("time", time.as_str())]).map_err(
         |e| {
-            SourceError::new(format!(
-                "invalid Prometheus URL {:?}: {e}",
-                http::redact(base)
-            ))
+            SourceError::of(
+                Cause::Internal,
+                format!("invalid Prometheus URL {:?}: {e}", http::redact(base)),
+            )
         },
     )
 }
@@ -149,7 +214,7 @@ pub fn parse_response(status: reqwest::StatusCode, body: &str) -> Result<Vec<Ser
         return parse_vector(body);
     }
     match serde_json::from_str::<Envelope>(body) {
-        Ok(envelope) if envelope.status == "error" => Err(api_error(&envelope)),
+        Ok(envelope) if envelope.status == "error" => Err(api_error(&envelope, Some(status))),
         // A proxy or a restarting server, not a wrong URL: say it as a server error.
         _ if status.is_server_error() => Err(http::status_error(status, body)),
         _ => {
@@ -159,10 +224,13 @@ pub fn parse_response(status: reqwest::StatusCode, body: &str) -> Result<Vec<Ser
             } else {
                 format!("HTTP {status}: {excerpt}")
             };
-            Err(SourceError::malformed(
-                WHAT,
-                format!("{detail} (is the URL the Prometheus server's base URL?)"),
-            ))
+            Err(SourceError {
+                cause: Cause::Status(status.as_u16()),
+                ..SourceError::malformed(
+                    WHAT,
+                    format!("{detail} (is the URL the Prometheus server's base URL?)"),
+                )
+            })
         }
     }
 }
@@ -184,7 +252,7 @@ pub fn parse_vector(body: &str) -> Result<Vec<Series>, SourceError> {
     let envelope: Envelope = deserialize(parse_json(body)?, "")?;
     match envelope.status.as_str() {
         "success" => {}
-        "error" => return Err(api_error(&envelope)),
+        "error" => return Err(api_error(&envelope, None)),
         other => {
             return Err(SourceError::malformed(
                 WHAT,
@@ -196,10 +264,13 @@ pub fn parse_vector(body: &str) -> Result<Vec<Series>, SourceError> {
         .data
         .ok_or_else(|| SourceError::malformed(WHAT, "success without data"))?;
     if data.result_type != "vector" {
-        return Err(SourceError::new(format!(
-            "query returned a {} where an instant vector was expected",
-            data.result_type
-        )));
+        return Err(SourceError::of(
+            Cause::Malformed,
+            format!(
+                "query returned a {} where an instant vector was expected",
+                data.result_type
+            ),
+        ));
     }
     let samples: Vec<VectorSample> = deserialize(data.result, "data.result")?;
     samples.into_iter().map(series_of).collect()
@@ -233,12 +304,17 @@ fn deserialize<T: serde::de::DeserializeOwned>(
     })
 }
 
-fn api_error(envelope: &Envelope) -> SourceError {
-    SourceError::new(format!(
-        "Prometheus error {}: {}",
-        envelope.error_type.as_deref().unwrap_or("(no errorType)"),
-        envelope.error.as_deref().unwrap_or("(no message)")
-    ))
+/// Prometheus's own error answer; `status` is the HTTP status it came with (None: a success).
+fn api_error(envelope: &Envelope, status: Option<reqwest::StatusCode>) -> SourceError {
+    let cause = status.map_or(Cause::Malformed, |s| Cause::Status(s.as_u16()));
+    SourceError::of(
+        cause,
+        format!(
+            "Prometheus error {}: {}",
+            envelope.error_type.as_deref().unwrap_or("(no errorType)"),
+            envelope.error.as_deref().unwrap_or("(no message)")
+        ),
+    )
 }
 
 fn series_of(sample: VectorSample) -> Result<Series, SourceError> {
@@ -288,11 +364,14 @@ pub fn pipelines_from_series(
         }
     }
     if pipelines.is_empty() && !current.is_empty() {
-        return Err(SourceError::new(format!(
-            "board query returned {} series but none has the label {:?} (set pipeline_label)",
-            current.len(),
-            board.pipeline_label
-        )));
+        return Err(SourceError::of(
+            Cause::Malformed,
+            format!(
+                "board query returned {} series but none has the label {:?} (set pipeline_label)",
+                current.len(),
+                board.pipeline_label
+            ),
+        ));
     }
     Ok(pipelines
         .into_iter()

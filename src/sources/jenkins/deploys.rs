@@ -29,7 +29,7 @@ pub fn job_path(full_name: &str) -> String {
     full_name
         .split('/')
         .filter(|part| !part.is_empty())
-        .map(|part| format!("/job/{}", crate::sources::github::encode(part)))
+        .map(|part| format!("/job/{}", crate::sources::http::encode(part)))
         .collect()
 }
 
@@ -53,7 +53,7 @@ pub struct DeployBuild {
     #[serde(rename = "changeSets", default)]
     pub change_sets: Vec<ChangeSet>,
     #[serde(default)]
-    pub actions: Vec<Option<super::jenkins::Action>>,
+    pub actions: Vec<Option<super::wire::Action>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,13 +11,108 @@ use std::sync::Mutex;
 
 use chrono::DateTime;
 use reqwest::header::HeaderMap;
-use serde::Deserialize;
 
-use crate::config::JenkinsConfig;
+use crate::config::{ConfigError, KindConfig, SourceFields};
+use crate::credentials::Auth;
 use crate::model::{BuildStatus, DoraEvents, Pipeline, Snapshot, StageRun, StageStatus};
-use crate::sources::SourceError;
-use crate::sources::jenkins_deploys;
 use crate::sources::polite::{Polite, parse_json, sensitive};
+use crate::sources::{SourceError, http};
+
+pub mod deploys;
+mod wire;
+
+pub use wire::{Action, Build, Culprit, Describe, Job, Revision, Root, WfStage};
+
+/// Jenkins: jobs (folders and multibranch included) and pipeline stages from wfapi.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JenkinsConfig {
+    /// The server's (or a folder's) URL without a trailing slash.
+    pub url: String,
+    /// Full job names or folder prefixes to show; empty shows every job.
+    pub jobs: Vec<String>,
+    pub auth: Auth,
+    /// The full name of the job that deploys to production: its successful builds are DORA
+    /// deployments of the app of that name, its change sets the commits they deliver.
+    pub deploy_job: Option<String>,
+    /// Folder levels the job listing reads (`depth`, 1..=10, default 3).
+    pub depth: usize,
+}
+
+impl KindConfig for JenkinsConfig {
+    const NAME: &'static str = "jenkins";
+    const KEYS: &'static [&'static str] = &[
+        "url",
+        "jobs",
+        "user",
+        "token",
+        "token_env",
+        "token_file",
+        "deploy_job",
+        "depth",
+    ];
+    const REQUIRED: &'static [&'static str] = &["url"];
+    const LONG_POLL: bool = false;
+
+    fn from_raw(source: &SourceFields) -> Result<Self, ConfigError> {
+        let raw = source.raw;
+        let auth = source.auth()?;
+        if auth.user.is_some() && auth.token.is_none() {
+            let span = raw.user.as_ref().map_or(0..0, |u| u.span());
+            return Err(source.error(
+                span,
+                "user",
+                "basic auth needs a token too: add token_env or token_file".into(),
+            ));
+        }
+        Ok(JenkinsConfig {
+            url: source.required_url()?,
+            jobs: raw
+                .jobs
+                .as_ref()
+                .map_or(Vec::new(), |j| j.get_ref().clone()),
+            auth,
+            deploy_job: match &raw.deploy_job {
+                Some(_) => Some(source.required(&raw.deploy_job, "deploy_job", "deploy-prod")?),
+                None => None,
+            },
+            depth: match &raw.depth {
+                None => DEFAULT_DEPTH,
+                Some(d) => usize::try_from(*d.get_ref())
+                    .ok()
+                    .filter(|depth| (1..=MAX_DEPTH).contains(depth))
+                    .ok_or_else(|| {
+                        source.error(
+                            d.span(),
+                            "depth",
+                            format!("folder levels to read, 1 to {MAX_DEPTH}"),
+                        )
+                    })?,
+            },
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!("{} ({})", http::redact(&self.url), self.auth.describe())
+    }
+
+    fn notes(&self) -> Vec<String> {
+        let Some(job) = &self.deploy_job else {
+            return Vec::new();
+        };
+        vec![format!(
+            "DORA: successful builds of {job} are production deployments of app {job:?}; \
+             lead time from their change sets"
+        )]
+    }
+
+    fn auth(&self) -> Option<&Auth> {
+        Some(&self.auth)
+    }
+
+    fn api_url(&self) -> Option<&str> {
+        Some(&self.url)
+    }
+}
 
 /// Most wfapi requests in one poll.
 pub const MAX_WFAPI: usize = 10;
@@ -76,81 +171,6 @@ impl Job {
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Root {
-    #[serde(default)]
-    pub jobs: Vec<Job>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Job {
-    #[serde(rename = "_class", default)]
-    pub class: String,
-    #[serde(default)]
-    pub name: String,
-    #[serde(rename = "fullName", default)]
-    pub full_name: Option<String>,
-    pub url: Option<String>,
-    pub color: Option<String>,
-    #[serde(rename = "lastBuild")]
-    pub last_build: Option<Build>,
-    pub jobs: Option<Vec<Job>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Build {
-    pub number: u64,
-    pub result: Option<String>,
-    #[serde(default)]
-    pub building: bool,
-    /// Start, in milliseconds since the epoch.
-    pub timestamp: Option<i64>,
-    /// Milliseconds; 0 while building.
-    pub duration: Option<i64>,
-    pub url: Option<String>,
-    /// People whose changes are in the build.
-    #[serde(default)]
-    pub culprits: Vec<Culprit>,
-    /// The git plugin's `BuildData` names the revision built; other actions are empty objects.
-    #[serde(default)]
-    pub actions: Vec<Option<Action>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Culprit {
-    #[serde(rename = "fullName")]
-    pub full_name: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Action {
-    #[serde(rename = "lastBuiltRevision")]
-    pub last_built_revision: Option<Revision>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Revision {
-    #[serde(rename = "SHA1")]
-    pub sha1: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Describe {
-    #[serde(default)]
-    pub stages: Vec<WfStage>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct WfStage {
-    pub name: String,
-    pub status: String,
-    /// 0 for a stage not started.
-    #[serde(rename = "startTimeMillis", default)]
-    pub start_time_millis: i64,
-    #[serde(rename = "durationMillis", default)]
-    pub duration_millis: i64,
-}
-
 #[derive(Default)]
 struct Memo {
     /// Stages of finished builds, by build URL.
@@ -167,7 +187,7 @@ pub struct JenkinsSource {
 }
 
 impl JenkinsSource {
-    pub fn new(config: JenkinsConfig, client: reqwest::Client) -> JenkinsSource {
+    pub fn new(config: JenkinsConfig, client: http::Client) -> JenkinsSource {
         JenkinsSource {
             config,
             http: Polite::new(client),
@@ -183,7 +203,7 @@ impl JenkinsSource {
 
     fn headers(&self) -> Result<HeaderMap, SourceError> {
         let mut headers = HeaderMap::new();
-        if let Some(token) = self.config.auth.token().map_err(SourceError::new)? {
+        if let Some(token) = self.config.auth.token().map_err(SourceError::token)? {
             let user = self.config.auth.user.as_deref().unwrap_or("");
             let basic = base64(format!("{user}:{}", token.expose()).as_bytes());
             headers.insert("authorization", sensitive(&format!("Basic {basic}"))?);
@@ -240,14 +260,14 @@ impl JenkinsSource {
         let url = format!(
             "{}{}/api/json?tree={}",
             self.config.url,
-            jenkins_deploys::job_path(job),
-            jenkins_deploys::tree()
+            deploys::job_path(job),
+            deploys::tree()
         );
-        let (deploy_job, _): (jenkins_deploys::DeployJob, _) = self
+        let (deploy_job, _): (deploys::DeployJob, _) = self
             .http
             .get_json(&url, headers, "Jenkins deploy job")
             .await?;
-        Ok(jenkins_deploys::events_of(job, &deploy_job))
+        Ok(deploys::events_of(job, &deploy_job))
     }
 
     async fn stages(
