@@ -588,6 +588,54 @@ async fn an_acknowledgement_reaches_every_screen_survives_a_restart_and_ends_wit
 }
 
 #[tokio::test]
+async fn a_on_a_screen_of_the_collector_marks_the_pipeline_for_every_screen() {
+    let upstream = feed(RED).await;
+    let home = tempfile::tempdir().unwrap();
+    let collector = Collector::start(&collector_config(&upstream.uri(), "1s"), home.path(), &[]);
+    collector.state_when(Duration::from_secs(20), red).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        "screen.toml",
+        &format!(
+            "[[source]]\nname = \"hub\"\nkind = \"andon\"\nurl = \"{}\"\n",
+            collector.url
+        ),
+    );
+    let config = config.to_string_lossy().into_owned();
+    let tui = support::tmux::Tmux::start(
+        "ack-relay",
+        100,
+        30,
+        &["--config", &config],
+        &[("USER", "kai")],
+    );
+    tui.wait_for("api");
+    tui.send("a");
+    let state = collector
+        .state_when(Duration::from_secs(10), |s| {
+            acknowledged_by(s, "api").is_some()
+        })
+        .await;
+    assert_eq!(acknowledged_by(&state, "api").as_deref(), Some("kai"));
+    // The collector's feed brings the mark back to the screen that asked.
+    let drawn = tui.wait_for("⚑ kai");
+    assert!(!drawn.contains("this screen only"), "{drawn}");
+    // And a second screen, started now, sees it.
+    let other = tempfile::tempdir().unwrap();
+    let shown = json_of(&screen(other.path(), &collector.url, &["--once", "--json"]));
+    assert_eq!(acknowledged_by(&shown, "api").as_deref(), Some("kai"));
+    // `a` again takes it back for every screen.
+    tui.send("a");
+    collector
+        .state_when(Duration::from_secs(10), |s| {
+            acknowledged_by(s, "api").is_none()
+        })
+        .await;
+    tui.wait_gone("⚑ kai");
+}
+
+#[tokio::test]
 async fn a_release_takes_the_mark_back_for_every_screen() {
     let upstream = feed(RED).await;
     let home = tempfile::tempdir().unwrap();

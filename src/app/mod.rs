@@ -24,12 +24,13 @@ use crate::live::Live;
 use crate::logs::{self, LogKey, LogText};
 use crate::model::Timestamp;
 use crate::setup::{self, Config};
+use crate::sources::andon::AckReply;
 use crate::state::State;
 use crate::suspend::{Signalled, Signals};
 use crate::ui::{self, Screen, Theme};
 use crate::view::{self, PipelineStatus, PipelineView, ViewModel};
 pub use keys::{Action, on_key};
-pub use radiator::{Effect, Now, Radiator};
+pub use radiator::{AckSend, Effect, Now, Radiator};
 
 /// How the radiator was started, beyond the config file.
 #[derive(Debug, Clone)]
@@ -144,6 +145,7 @@ async fn event_loop(
     let (reload_tx, mut reload_rx) = mpsc::channel(1);
     let mut reload_in_flight = false;
     let (log_tx, mut log_rx) = mpsc::channel::<LogRead>(4);
+    let (ack_tx, mut ack_rx) = mpsc::channel::<AckSent>(4);
     // SIGTERM (a supervisor), SIGHUP (the SSH session dropped), SIGINT (kill -INT; Ctrl-C
     // itself arrives as a key in raw mode) and the like end the loop, so the terminal is
     // restored; SIGTSTP suspends with the terminal restored (see `suspend`).
@@ -156,6 +158,7 @@ async fn event_loop(
             &live,
             &mut signals,
             &log_tx,
+            &ack_tx,
             &mut radiator,
         )? {
             return Ok(());
@@ -189,6 +192,10 @@ async fn event_loop(
             }
             Some((key, result)) = log_rx.recv() => {
                 radiator.log_read(key, result);
+                Vec::new()
+            }
+            Some((sent, answer)) = ack_rx.recv() => {
+                radiator.ack_sent(&sent, answer, Now::current());
                 Vec::new()
             }
             _ = tick.tick() => Vec::new(),
@@ -229,6 +236,7 @@ async fn event_loop(
             &live,
             &mut signals,
             &log_tx,
+            &ack_tx,
             &mut radiator,
         )? {
             return Ok(());
@@ -261,6 +269,7 @@ fn perform(
     live: &Live,
     signals: &mut Signals,
     logs_read: &mpsc::Sender<LogRead>,
+    acks_sent: &mpsc::Sender<AckSent>,
     radiator: &mut Radiator,
 ) -> std::io::Result<bool> {
     let mut quit = false;
@@ -295,9 +304,29 @@ fn perform(
                     let _ = done.send((target.key, result)).await;
                 });
             }
+            Effect::SendAck(sent) => {
+                let done = acks_sent.clone();
+                tokio::spawn(async move {
+                    let answer = send_ack(&sent).await;
+                    if let Err(reason) = &answer {
+                        tracing::warn!("acknowledgement not sent to {}: {reason}", sent.url);
+                    }
+                    let _ = done.send((sent, answer)).await;
+                });
+            }
         }
     }
     Ok(quit)
+}
+
+/// An acknowledgement and the collector's answer, or why there is none.
+type AckSent = (Box<AckSend>, Result<AckReply, String>);
+
+async fn send_ack(sent: &AckSend) -> Result<AckReply, String> {
+    let client = crate::sources::http::client_for(&sent.transport).map_err(|e| e.to_string())?;
+    crate::sources::andon::send_acknowledgement(&client, &sent.url, &sent.request)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// The pipeline `l` and `a` act on: the selected card, else the first failing one.

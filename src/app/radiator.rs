@@ -12,13 +12,14 @@ use ratatui::layout::Rect;
 
 use super::keys::{Action, on_key};
 use super::{acted_on, pages_of, shown_view, updated_ago_since};
-use crate::ack::Acknowledgements;
+use crate::ack::{self, Acknowledgement, Acknowledgements};
 use crate::attention::{Event as Attention, Transition};
 use crate::config::PageConfig;
 use crate::live::Published;
 use crate::logs::{self, LogCache, LogKey, LogText};
 use crate::model::Timestamp;
-use crate::setup::Config;
+use crate::setup::{Config, SourceKind};
+use crate::sources::andon::{AckReply, AckRequest};
 use crate::ui::log::{LogPane, LogState};
 use crate::ui::{self, Overlay, Page, Screen, Theme};
 use crate::view::ViewModel;
@@ -68,6 +69,21 @@ pub enum Effect {
     ShowTrends(bool),
     /// Read a log; its result comes back through `log_read`.
     FetchLog(Box<logs::Target>),
+    /// Ask a collector to keep an acknowledgement for every screen; the answer comes back
+    /// through `ack_sent`.
+    SendAck(Box<AckSend>),
+}
+
+/// An acknowledgement on its way to the collector a pipeline comes from.
+#[derive(Debug, Clone)]
+pub struct AckSend {
+    /// The collector's base URL.
+    pub url: String,
+    pub transport: crate::config::Transport,
+    pub request: AckRequest,
+    /// The pipeline on this screen, to mark here should the collector not take it.
+    pub key: ack::PipelineKey,
+    pub at: Timestamp,
 }
 
 /// What a page's view is cut from: the build, the page, the typed filter and the
@@ -298,12 +314,68 @@ impl Radiator {
     }
 
     /// `a`: the selected (else the first failing) pipeline is taken care of, or taken back.
+    /// A pipeline a collector relays is marked by the collector, for every screen; any other,
+    /// and one marked here while the collector could not be reached, on this screen.
     fn acknowledge(&mut self, view: &ViewModel, now: Now) -> Vec<Effect> {
-        if let Some(pipeline) = acted_on(view, &self.screen) {
+        let Some(pipeline) = acted_on(view, &self.screen) else {
+            return Vec::new();
+        };
+        let key = ack::key_of(pipeline);
+        let collector = self
+            .config
+            .sources
+            .iter()
+            .find(|s| s.name == pipeline.source)
+            .and_then(|s| match &s.kind {
+                SourceKind::Andon(c) => Some((c.url.clone(), s.transport.clone())),
+                _ => None,
+            });
+        let Some((url, transport)) = collector.filter(|_| self.acks.get(&key).is_none()) else {
             self.acks.toggle(pipeline, &self.user, now.utc);
             self.acks_version += 1;
+            return Vec::new();
+        };
+        let release = pipeline.acknowledged.is_some();
+        if !release && pipeline.status != crate::view::PipelineStatus::Failing {
+            return Vec::new();
         }
-        Vec::new()
+        vec![Effect::SendAck(Box::new(AckSend {
+            url,
+            transport,
+            request: AckRequest {
+                pipeline: pipeline.name.clone(),
+                source: None,
+                by: self.user.clone(),
+                release,
+            },
+            key,
+            at: now.utc,
+        }))]
+    }
+
+    /// The collector's answer to an acknowledgement: nothing to do when it kept it (its feed
+    /// brings the mark); when it did not, the mark is kept here and the screen says why.
+    pub fn ack_sent(&mut self, sent: &AckSend, answer: Result<AckReply, String>, now: Now) {
+        let Err(reason) = answer else {
+            return;
+        };
+        let text = if sent.request.release {
+            format!("the collector did not take the acknowledgement back: {reason}")
+        } else {
+            self.acks.insert(
+                sent.key.clone(),
+                Acknowledgement {
+                    by: sent.request.by.clone(),
+                    at: sent.at,
+                },
+            );
+            self.acks_version += 1;
+            format!(
+                "the collector did not keep the acknowledgement ({reason}): marked on this screen only"
+            )
+        };
+        self.notices.push((text, now.instant + HINT_FOR));
+        self.notices_changed = true;
     }
 
     /// `l`: the log pane of the selected (else the first failing) pipeline, from the cache or
@@ -789,6 +861,82 @@ mod tests {
         let view = r.view();
         let pipeline = view.pipelines.iter().find(|p| p.name == name)?;
         pipeline.acknowledged.as_ref().map(|a| a.by.clone())
+    }
+
+    #[test]
+    fn a_on_a_collectors_pipeline_asks_the_collector_and_marks_here_only_when_it_cannot() {
+        let clock = Clock::new();
+        let config = crate::setup::parse(
+            "[[source]]\nname = \"hub\"\nkind = \"andon\"\nurl = \"http://127.0.0.1:1\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let mut feed = Feed::new(&config);
+        let mut r = Radiator::new(
+            config.clone(),
+            Theme::default_theme(),
+            false,
+            feed.poll(clock.utc, API_RED),
+            "dara".into(),
+            clock.instant,
+        );
+        r.tick(clock.at(0));
+        let effects = r.key(press(KeyCode::Char('a')), clock.at(1));
+        let [Effect::SendAck(sent)] = effects.as_slice() else {
+            panic!("no acknowledgement sent: {effects:?}");
+        };
+        assert_eq!(sent.url, "http://127.0.0.1:1");
+        assert_eq!(
+            (
+                sent.request.pipeline.as_str(),
+                sent.request.by.as_str(),
+                sent.request.release
+            ),
+            ("api", "dara", false)
+        );
+        assert_eq!(
+            acknowledged_by(&mut r, "api"),
+            None,
+            "the collector's feed brings it"
+        );
+        // Kept by the collector: nothing more to do here.
+        let kept = AckReply {
+            source: "ci".into(),
+            pipeline: "api".into(),
+            acknowledged: None,
+        };
+        r.ack_sent(sent, Ok(kept), clock.at(2));
+        assert_eq!(acknowledged_by(&mut r, "api"), None);
+        // Not reachable: marked here, and the screen says so.
+        r.ack_sent(sent, Err("connection refused".into()), clock.at(2));
+        assert_eq!(acknowledged_by(&mut r, "api").as_deref(), Some("dara"));
+        let text = shown(&mut r, clock.at(3), 120, 30);
+        assert!(text.contains("marked on this screen only"), "{text}");
+        // A mark made here is taken back here.
+        assert!(r.key(press(KeyCode::Char('a')), clock.at(4)).is_empty());
+        assert_eq!(acknowledged_by(&mut r, "api"), None);
+        // A mark the collector relays is taken back by asking it.
+        let mut api = Pipeline::new("api", BuildStatus::Failing);
+        api.acknowledged = Some(Acknowledgement {
+            by: "amy".into(),
+            at: clock.utc,
+        });
+        r.build(feed.publish(
+            clock.utc,
+            Snapshot {
+                pipelines: vec![api],
+                ..Snapshot::default()
+            },
+        ));
+        assert_eq!(acknowledged_by(&mut r, "api").as_deref(), Some("amy"));
+        let effects = r.key(press(KeyCode::Char('a')), clock.at(5));
+        let [Effect::SendAck(sent)] = effects.as_slice() else {
+            panic!("no release sent: {effects:?}");
+        };
+        assert!(sent.request.release);
+        // A passing pipeline has nothing to acknowledge.
+        r.build(feed.poll(clock.utc, ALL_GREEN));
+        assert!(r.key(press(KeyCode::Char('a')), clock.at(6)).is_empty());
     }
 
     #[test]
