@@ -329,36 +329,75 @@ pub fn fit_name(text: &str, width: usize) -> String {
 }
 
 /// `names` cut as `fit_name` does, except that where two different names would read alike, each
-/// shows more of its end until they do not (`…1 :: job-1`, `…2 :: job-1`).
+/// shows more of its end until they do not (`…1 :: job-1`, `…2 :: job-1`); names that share a
+/// long end (`PhishBench/Email Integration Test`, `PhishBench/URL Integration Test`) show more
+/// of their start instead (`PhishBench/E…Test`), or, too narrow for that, where they differ
+/// (`…Email Integ…`).
 pub fn fit_names(names: &[&str], width: usize) -> Vec<String> {
-    let mut tails: Vec<usize> = vec![width.saturating_sub(1) / 2; names.len()];
+    let middle = width.saturating_sub(1) / 2;
+    let mut tails: Vec<usize> = vec![middle; names.len()];
     let mut cuts: Vec<String> = names.iter().map(|n| fit_name(n, width)).collect();
-    for _ in 0..width {
-        let mut alike: std::collections::HashMap<&str, Vec<&str>> = Default::default();
-        for (cut, name) in cuts.iter().zip(names) {
-            let same = alike.entry(cut.as_str()).or_default();
-            if !same.contains(name) {
-                same.push(name);
+    // Longer ends first; then, for the names still alike, longer starts.
+    let ends = |tail: usize| (tail + 2 < width).then_some(tail + 1);
+    let starts = |tail: usize| (tail > 1).then(|| tail - 1);
+    for (step, from_middle) in [
+        (&ends as &dyn Fn(usize) -> Option<usize>, false),
+        (&starts, true),
+    ] {
+        if from_middle {
+            for i in clashing(&cuts, names, width) {
+                tails[i] = middle;
+                cuts[i] = cut_middle(names[i], width, middle);
             }
         }
-        let clash: Vec<bool> = cuts
-            .iter()
-            .zip(names)
-            .map(|(cut, name)| name.chars().count() > width && alike[cut.as_str()].len() > 1)
-            .collect();
-        let mut moved = false;
-        for (i, clash) in clash.into_iter().enumerate() {
-            if clash && tails[i] + 2 < width {
-                tails[i] += 1;
-                cuts[i] = cut_middle(names[i], width, tails[i]);
-                moved = true;
+        for _ in 0..width {
+            let mut moved = false;
+            for i in clashing(&cuts, names, width) {
+                if let Some(tail) = step(tails[i]) {
+                    tails[i] = tail;
+                    cuts[i] = cut_middle(names[i], width, tail);
+                    moved = true;
+                }
             }
-        }
-        if !moved {
-            break;
+            if !moved {
+                break;
+            }
         }
     }
+    // Too narrow for a start and an end to tell them apart: from where they differ.
+    let still = clashing(&cuts, names, width);
+    for &i in &still {
+        let chars: Vec<char> = names[i].chars().collect();
+        let shared = still
+            .iter()
+            .filter(|&&j| j != i && names[j] != names[i])
+            .map(|&j| {
+                chars
+                    .iter()
+                    .zip(names[j].chars())
+                    .take_while(|(a, b)| **a == *b)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0);
+        let rest: String = chars[shared.min(chars.len())..].iter().collect();
+        cuts[i] = format!("…{}", fit(&rest, width.saturating_sub(1)));
+    }
     cuts
+}
+
+/// The names longer than `width` whose cut reads like another name's.
+fn clashing(cuts: &[String], names: &[&str], width: usize) -> Vec<usize> {
+    let mut alike: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+    for (cut, name) in cuts.iter().zip(names) {
+        let same = alike.entry(cut.as_str()).or_default();
+        if !same.contains(name) {
+            same.push(name);
+        }
+    }
+    (0..names.len())
+        .filter(|&i| names[i].chars().count() > width && alike[cuts[i].as_str()].len() > 1)
+        .collect()
 }
 
 /// `text` in `width` characters: its start, an ellipsis and its last `tail` characters.
@@ -390,6 +429,26 @@ pub fn ago(view: &ViewModel, at: crate::model::Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::{fit_name, fit_names};
+
+    #[test]
+    fn names_that_share_a_long_end_show_more_of_their_start() {
+        let names = [
+            "PhishBench/Email Header Integration Test",
+            "PhishBench/URL Feature Integration Test",
+            "PhishBench/Website Integration Test",
+            "PhishBench/Unit Test",
+        ];
+        for width in [12, 17, 24] {
+            let cut = fit_names(&names, width);
+            for (i, a) in cut.iter().enumerate() {
+                assert!(a.chars().count() <= width, "{a:?} over {width}");
+                for b in &cut[i + 1..] {
+                    assert_ne!(a, b, "two names read alike at {width}: {cut:?}");
+                }
+            }
+        }
+        assert_eq!(fit_names(&names, 17)[0], "PhishBench/E…Test");
+    }
 
     #[test]
     fn names_cut_in_the_middle_stay_apart() {
