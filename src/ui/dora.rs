@@ -26,6 +26,8 @@ const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█
 const BIG_ROWS: usize = 5;
 /// Sparkline and marker row.
 const SPARK_ROWS: usize = 2;
+/// The tallest a tile's daily chart grows on a screen with rows to spare.
+const MAX_CHART_ROWS: usize = 16;
 /// Width of the key names on the 80-column lines ("Deploy freq").
 const NAME_WIDTH: usize = 11;
 
@@ -125,9 +127,10 @@ fn columns(days: usize, width: usize) -> Vec<std::ops::Range<usize>> {
         .collect()
 }
 
-/// Block characters for the values, oldest left, across `width` columns. A day without a
-/// figure is blank, never a zero bar.
-pub fn sparkline(values: &[Option<f64>], width: usize) -> String {
+/// The values as bars `rows` high, oldest left across `width` columns, top row first, in
+/// eighths of a row (one row is a sparkline). A figure is at least an eighth high; a day
+/// without one is blank, never a zero bar.
+pub fn chart(values: &[Option<f64>], width: usize, rows: usize) -> Vec<String> {
     let column_values: Vec<Option<f64>> = columns(values.len(), width)
         .into_iter()
         .map(|range| {
@@ -139,17 +142,33 @@ pub fn sparkline(values: &[Option<f64>], width: usize) -> String {
         .iter()
         .flatten()
         .fold(0.0f64, |a, &b| a.max(b));
-    column_values
+    let steps = (rows * LEVELS.len()) as f64;
+    let eighths: Vec<Option<usize>> = column_values
         .iter()
-        .map(|value| match value {
-            None => ' ',
-            Some(_) if max <= 0.0 => LEVELS[0],
-            Some(v) => LEVELS[((v / max) * 7.0).round().clamp(0.0, 7.0) as usize],
+        .map(|value| {
+            value.map(|v| {
+                let share = if max > 0.0 { v / max } else { 0.0 };
+                (share * (steps - 1.0)).round().clamp(0.0, steps - 1.0) as usize + 1
+            })
+        })
+        .collect();
+    (0..rows)
+        .rev()
+        .map(|row| {
+            eighths
+                .iter()
+                .map(
+                    |height| match height.map(|h| h.saturating_sub(row * LEVELS.len())) {
+                        None | Some(0) => ' ',
+                        Some(h) => LEVELS[h.min(LEVELS.len()) - 1],
+                    },
+                )
+                .collect()
         })
         .collect()
 }
 
-/// Under each column of `sparkline`: `FAILED_MARKER` for a day with a failed deployment,
+/// Under each column of `chart`: `FAILED_MARKER` for a day with a failed deployment,
 /// `INCIDENT_MARKER` for one with an incident opened, blank for the rest.
 pub fn failure_markers(series: &Series, width: usize) -> String {
     let at = |v: &[usize], d: usize| v.get(d).copied().unwrap_or(0) > 0;
@@ -306,7 +325,11 @@ pub fn heights(view: &ViewModel, size: Size, width: u16) -> (u16, u16) {
     let full = texts
         .iter()
         .map(|t| {
-            t.required.len() + t.extra.len() + t.big.as_ref().map_or(0, |b| b.len()) + SPARK_ROWS
+            t.required.len()
+                + t.extra.len()
+                + t.big.as_ref().map_or(0, |b| b.len())
+                + SPARK_ROWS
+                + (MAX_CHART_ROWS - 1)
         })
         .max()
         .unwrap_or(0);
@@ -566,6 +589,14 @@ fn draw_tile(
         _ => Vec::new(),
     };
     let extra = text.extra.len().min(room);
+    room -= extra;
+    // Rows still free make the daily chart taller.
+    let chart_rows = if spark > 0 {
+        1 + room.min(MAX_CHART_ROWS - 1)
+    } else {
+        0
+    };
+    let spark = if spark > 0 { chart_rows + 1 } else { 0 };
     let mut lines: Vec<Line> = big
         .into_iter()
         .map(|r| Line::styled(r, theme.accent()))
@@ -577,10 +608,33 @@ fn draw_tile(
     frame.render_widget(Paragraph::new(lines), text_area);
     if spark > 0 {
         let width = inner.width as usize;
-        let lines = vec![
-            Line::styled(sparkline(values, width), theme.accent()),
-            Line::styled(failure_markers(series, width), theme.muted()),
-        ];
+        let mut lines: Vec<Line> = chart(values, width, chart_rows)
+            .into_iter()
+            .map(|row| Line::styled(row, theme.accent()))
+            .collect();
+        lines.push(Line::styled(failure_markers(series, width), theme.muted()));
         frame.render_widget(Paragraph::new(lines), spark_area);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chart;
+
+    #[test]
+    fn a_taller_chart_draws_the_same_bars_in_more_steps() {
+        let values = [Some(0.0), Some(2.0), None, Some(8.0), Some(4.0)];
+        assert_eq!(chart(&values, 5, 1), ["▁▃ █▅"], "the sparkline as it was");
+        assert_eq!(chart(&values, 5, 2), ["   █▁", "▁▅ ██"]);
+        let tall = chart(&values, 5, 4);
+        assert_eq!(tall.len(), 4);
+        assert_eq!(tall[0], "   █ ", "the highest reaches the top");
+        assert_eq!(tall[3], "▁█ ██", "every figure has a bar at the bottom");
+        assert!(
+            tall.iter().all(|row| row.chars().nth(2) == Some(' ')),
+            "no figure, no bar"
+        );
+        assert_eq!(chart(&[None, None], 2, 3), ["  ", "  ", "  "]);
+        assert!(chart(&[], 4, 2).iter().all(String::is_empty));
     }
 }
