@@ -1,6 +1,6 @@
 //! The keys DORA added since 2023 and the 2025 scores, in words, for every output.
 
-use crate::dora::{DoraReport, GroupScore, KeyScore, Keys, LOW_SAMPLE, Scores, Trends};
+use crate::dora::{GroupScore, KeyScore, Keys, LOW_SAMPLE, Scores, Trends};
 use crate::format::{KeyFigure, duration, tier, trend_text};
 
 fn na(reason: Option<&'static str>) -> String {
@@ -58,6 +58,7 @@ pub fn newer_figures(keys: &Keys, trends: &Trends, scores: Option<&Scores>) -> [
         KeyFigure {
             name: "Deploy rework rate",
             short_name: "Rework",
+            available: rw.ratio.is_some(),
             value: rw
                 .ratio
                 .map_or_else(|| na(rw.missing), |r| format!("{:.1}%", r * 100.0)),
@@ -69,6 +70,7 @@ pub fn newer_figures(keys: &Keys, trends: &Trends, scores: Option<&Scores>) -> [
         KeyFigure {
             name: "Failed deploy recovery",
             short_name: "Recovery",
+            available: fr.median_seconds.is_some(),
             value: fr.median_seconds.map_or_else(|| na(fr.missing), duration),
             tier: tier(fr.tier),
             trend: trend_text(&trends.failed_deployment_recovery_time),
@@ -77,9 +79,13 @@ pub fn newer_figures(keys: &Keys, trends: &Trends, scores: Option<&Scores>) -> [
     ]
 }
 
-/// The overall report's two newer keys.
-pub fn report_newer_figures(report: &DoraReport) -> [KeyFigure; 2] {
-    newer_figures(&report.keys(), &report.trend, Some(&report.scores))
+/// The six keys of one scope (everything, or one service) in their order: the four older keys,
+/// then rework and recovery; `scores` adds each newer key's 2025 score to its evidence.
+pub fn six_figures(keys: &Keys, trends: &Trends, scores: Option<&Scores>) -> Vec<KeyFigure> {
+    crate::format::scope_figures(keys, trends)
+        .into_iter()
+        .chain(newer_figures(keys, trends, scores))
+        .collect()
 }
 
 /// Each key's 2025 score in the keys' order (deploy freq, lead time, fail rate, restore, rework,
@@ -182,6 +188,37 @@ pub fn value_summary(vs: &crate::value_stream::ValueStream) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn six_figures_in_key_order_say_whether_each_has_a_figure() {
+        let config = crate::setup::load(None).unwrap();
+        let now = chrono::Utc::now();
+        let mut state = crate::state::State::new(&config);
+        let empty = crate::view::dora_report(&config, &state, now);
+        let none = six_figures(&empty.keys(), &empty.trend, Some(&empty.scores));
+        let names: Vec<&str> = none.iter().map(|f| f.short_name).collect();
+        assert_eq!(
+            names,
+            [
+                "Deploy freq",
+                "Lead time",
+                "Fail rate",
+                "Restore",
+                "Rework",
+                "Recovery"
+            ]
+        );
+        assert!(
+            none.iter()
+                .all(|f| !f.available && f.value.starts_with("N/A"))
+        );
+        let demo = crate::sources::demo::DemoSource::new(1).snapshot(now);
+        state.record(0, now, Ok(demo));
+        let report = crate::view::dora_report(&config, &state, now);
+        let all = six_figures(&report.keys(), &report.trend, Some(&report.scores));
+        assert!(all.iter().all(|f| f.available), "{all:?}");
+        assert!(all.iter().all(|f| !f.value.contains("N/A")), "{all:?}");
+    }
 
     #[test]
     fn scores_read_without_float_noise() {

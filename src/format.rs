@@ -1,9 +1,7 @@
 //! Words and numbers as every output shows them.
 
 use crate::dora::Tier;
-use crate::dora::{
-    Difference, Direction, DoraReport, Keys, LOW_SAMPLE, Trend, Trends, samples_and_reasons,
-};
+use crate::dora::{Difference, Direction, Keys, LOW_SAMPLE, Trend, Trends, samples_and_reasons};
 use crate::model::StageStatus;
 use crate::status::{AndonState, PipelineStatus};
 
@@ -104,6 +102,8 @@ pub fn stage_word(status: StageStatus) -> &'static str {
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyFigure {
     pub name: &'static str,
+    /// There is a figure; else `value` says why not ("N/A: no deployments in window").
+    pub available: bool,
     /// Fits a quarter of an 80-column screen.
     pub short_name: &'static str,
     pub value: String,
@@ -197,10 +197,6 @@ fn per_day(v: f64) -> String {
     }
 }
 
-pub fn key_figures(report: &DoraReport) -> [KeyFigure; 4] {
-    scope_figures(&report.keys(), &report.trend)
-}
-
 /// The four figures of one scope (everything, or one service).
 pub fn scope_figures(keys: &Keys, trends: &Trends) -> [KeyFigure; 4] {
     let na = |reason: Option<&'static str>| format!("N/A: {}", reason.unwrap_or("no data"));
@@ -212,6 +208,7 @@ pub fn scope_figures(keys: &Keys, trends: &Trends) -> [KeyFigure; 4] {
         KeyFigure {
             name: "Deploy frequency",
             short_name: "Deploy freq",
+            available: df.per_day.is_some(),
             value: df.per_day.map_or_else(|| na(df.missing), per_day),
             tier: tier(df.tier),
             trend: trend_text(&trends.deployment_frequency),
@@ -226,6 +223,7 @@ pub fn scope_figures(keys: &Keys, trends: &Trends) -> [KeyFigure; 4] {
         KeyFigure {
             name: "Lead time",
             short_name: "Lead time",
+            available: lt.median_seconds.is_some(),
             value: lt.median_seconds.map_or_else(|| na(lt.missing), duration),
             tier: tier(lt.tier),
             trend: trend_text(&trends.lead_time),
@@ -240,6 +238,7 @@ pub fn scope_figures(keys: &Keys, trends: &Trends) -> [KeyFigure; 4] {
         KeyFigure {
             name: "Change fail rate",
             short_name: "Fail rate",
+            available: cfr.ratio.is_some(),
             value: cfr
                 .ratio
                 .map_or_else(|| na(cfr.missing), |r| format!("{:.1}%", r * 100.0)),
@@ -254,6 +253,7 @@ pub fn scope_figures(keys: &Keys, trends: &Trends) -> [KeyFigure; 4] {
         KeyFigure {
             name: "Time to restore",
             short_name: "Restore",
+            available: ttr.median_seconds.is_some(),
             value: ttr.median_seconds.map_or_else(|| na(ttr.missing), duration),
             tier: tier(ttr.tier),
             trend: trend_text(&trends.time_to_restore),

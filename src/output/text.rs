@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::Paint;
 use crate::dora_text;
-use crate::format::{self, key_figures, scope_figures};
+use crate::format;
 use crate::model::DoraEvents;
 use crate::since::since_report;
 use crate::view::{PipelineStatus, ViewModel};
@@ -173,8 +173,8 @@ fn write_dora(out: &mut String, view: &ViewModel) {
         view.dora.window_days,
         view.dora.benchmark.label()
     );
-    let mut figures = key_figures(&view.dora).to_vec();
-    figures.extend(dora_text::report_newer_figures(&view.dora));
+    let figures =
+        dora_text::six_figures(&view.dora.keys(), &view.dora.trend, Some(&view.dora.scores));
     let value_width = column_width(figures.iter().map(|f| f.value.as_str()));
     let trend_width = column_width(
         figures
@@ -224,7 +224,7 @@ fn write_services(out: &mut String, view: &ViewModel) {
         figures
             .into_iter()
             .map(|f| {
-                if f.value.starts_with("N/A") {
+                if !f.available {
                     "N/A".to_string()
                 } else if f.tier == "no tier" {
                     format!("{} {}", f.value, f.trend.short())
@@ -234,23 +234,19 @@ fn write_services(out: &mut String, view: &ViewModel) {
             })
             .collect()
     };
-    let all = |older: [format::KeyFigure; 4], newer: [format::KeyFigure; 2]| {
-        older.into_iter().chain(newer).collect::<Vec<_>>()
-    };
+    let dora = &view.dora;
     rows.push((
         "overall".to_string(),
-        cells(all(
-            key_figures(&view.dora),
-            dora_text::report_newer_figures(&view.dora),
+        cells(dora_text::six_figures(
+            &dora.keys(),
+            &dora.trend,
+            Some(&dora.scores),
         )),
     ));
-    for s in &view.dora.by_service {
+    for s in &dora.by_service {
         rows.push((
             s.app.clone(),
-            cells(all(
-                scope_figures(&s.keys, &s.trend),
-                dora_text::newer_figures(&s.keys, &s.trend, None),
-            )),
+            cells(dora_text::six_figures(&s.keys, &s.trend, None)),
         ));
     }
     let header = [

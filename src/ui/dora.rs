@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::{Size, Theme, bigtext};
 use crate::dora::Series;
 use crate::dora_text;
-use crate::format::{KeyFigure, key_figures};
+use crate::format::KeyFigure;
 use crate::view::ViewModel;
 
 /// Marks a day (or a group of days) with a failed deployment, under the sparkline.
@@ -33,13 +33,7 @@ const NAME_WIDTH: usize = 11;
 
 /// The six figures in tile order.
 fn figures(view: &ViewModel) -> Vec<KeyFigure> {
-    let mut figures = key_figures(&view.dora).to_vec();
-    figures.extend(dora_text::newer_figures(
-        &view.dora.keys(),
-        &view.dora.trend,
-        None,
-    ));
-    figures
+    dora_text::six_figures(&view.dora.keys(), &view.dora.trend, None)
 }
 
 fn scores(view: &ViewModel) -> [Option<String>; 6] {
@@ -204,7 +198,7 @@ fn daily(series: &Series) -> [Vec<Option<f64>>; 6] {
 }
 
 fn not_available(figure: &KeyFigure) -> bool {
-    figure.value.starts_with("N/A")
+    !figure.available
 }
 
 /// What one tile shows, in lines that fit its width.

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::{Theme, fit};
 use crate::dora_text;
-use crate::format::{KeyFigure, key_figures, scope_figures};
+use crate::format::KeyFigure;
 use crate::view::ViewModel;
 
 /// The title row's key names: complete short names.
@@ -18,7 +18,7 @@ const KEYS: [&str; 6] = ["Deploys", "Lead", "CFR", "Restore", "Rework", "Recover
 /// A figure's cell: value and tier, the sample and the trend, each whole ("0.2/day medium",
 /// "n=4 low", "▲better +150%"), on as few lines as the cell allows.
 fn cell(f: &KeyFigure, width: usize) -> (Vec<String>, bool) {
-    let na = f.value.starts_with("N/A");
+    let na = !f.available;
     let value = if na {
         "N/A".to_string()
     } else if f.tier == "no tier" {
@@ -127,23 +127,14 @@ struct Table<'a> {
 }
 
 fn table(view: &ViewModel, width: usize, height: usize) -> Option<Table<'_>> {
-    let six = |older: [KeyFigure; 4], newer: [KeyFigure; 2]| -> Vec<KeyFigure> {
-        older.into_iter().chain(newer).collect()
-    };
     let mut scopes: Vec<(&str, Vec<KeyFigure>)> = vec![(
         "overall",
-        six(
-            key_figures(&view.dora),
-            dora_text::newer_figures(&view.dora.keys(), &view.dora.trend, None),
-        ),
+        dora_text::six_figures(&view.dora.keys(), &view.dora.trend, None),
     )];
     scopes.extend(view.dora.by_service.iter().map(|s| {
         (
             s.app.as_str(),
-            six(
-                scope_figures(&s.keys, &s.trend),
-                dora_text::newer_figures(&s.keys, &s.trend, None),
-            ),
+            dora_text::six_figures(&s.keys, &s.trend, None),
         )
     }));
     let quality: Vec<String> = table_quality_lines(view)
