@@ -92,6 +92,22 @@ pub struct FeedSource {
     pub since: Option<Timestamp>,
     pub last_success: Option<Timestamp>,
     pub tls_verified: bool,
+    /// What kind of failure the last poll met, as `--once --json` names it; absent when ok
+    /// and from collectors that do not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limited_until: Option<Timestamp>,
+}
+
+impl FeedSource {
+    /// The cause the collector told, if it told one this screen knows.
+    pub fn error_cause(&self) -> Option<crate::sources::Cause> {
+        let word = self.cause.as_deref()?;
+        crate::sources::Cause::from_parts(word, self.http_status, self.rate_limited_until)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -267,6 +283,7 @@ pub fn snapshot_of(feed: &Feed) -> Result<Snapshot, SourceError> {
                 kind: s.kind.clone(),
                 state: s.state.clone(),
                 error: s.error.clone(),
+                cause: s.error_cause(),
                 since: s.since,
                 last_success: s.last_success,
                 insecure: !s.tls_verified,
@@ -493,6 +510,9 @@ mod tests {
                 since: Some(at(-60)),
                 last_success: Some(at(-90)),
                 tls_verified: true,
+                cause: None,
+                http_status: None,
+                rate_limited_until: None,
             }],
             pipelines: vec![api, web],
             events: DoraEvents::default(),
@@ -547,6 +567,9 @@ mod tests {
                     since: Some(at(-120)),
                     last_success: Some(at(-200)),
                     tls_verified: true,
+                    cause: None,
+                    http_status: None,
+                    rate_limited_until: None,
                 },
                 FeedSource {
                     name: "odd".into(),
@@ -556,6 +579,9 @@ mod tests {
                     since: None,
                     last_success: None,
                     tls_verified: false,
+                    cause: None,
+                    http_status: None,
+                    rate_limited_until: None,
                 },
             ],
             pipelines: vec![web],
@@ -650,6 +676,9 @@ mod tests {
                 since: None,
                 last_success: Some(at(-1)),
                 tls_verified: true,
+                cause: None,
+                http_status: None,
+                rate_limited_until: None,
             }],
             pipelines: vec![api],
             events: DoraEvents {
