@@ -159,3 +159,43 @@ fn rank(state: Freshness) -> u8 {
         Freshness::Error => 3,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::{Cause, SourceError};
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn a_rate_limited_source_is_counted_as_paced_not_as_an_error() {
+        let config = crate::setup::parse(
+            "[[source]]\nname = \"gh\"\nkind = \"demo\"\n\
+             [[source]]\nname = \"ci\"\nkind = \"demo\"\n\
+             [[source]]\nname = \"up\"\nkind = \"demo\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let now = Utc.timestamp_opt(1_790_000_000, 0).unwrap();
+        let mut state = crate::state::State::new(&config);
+        let until = now + chrono::Duration::seconds(600);
+        // Words that say nothing of a rate limit: the cause decides.
+        state.record(
+            0,
+            now,
+            Err(SourceError::of(Cause::RateLimited { until }, "slow down")),
+        );
+        state.record(1, now, Err(SourceError::of(Cause::Network, "HTTP 429")));
+        state.record(2, now, Ok(crate::model::Snapshot::default()));
+        let view = crate::view::build(
+            &config,
+            &state,
+            crate::view::dora_report(&config, &state, now),
+            now,
+        );
+        let (text, worst) = summary(&view);
+        assert_eq!(text, "3 sources: 1 ok, 1 error: ci, 1 paced: gh");
+        assert_eq!(worst, Freshness::Error);
+        assert_eq!(standing(&view.sources[0]), Freshness::Stale);
+        assert_eq!(standing(&view.sources[1]), Freshness::Error);
+    }
+}
