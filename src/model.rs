@@ -314,6 +314,8 @@ pub struct Upstream {
     /// "pending", "ok", "stale" or "error".
     pub state: String,
     pub error: Option<String>,
+    /// What kind of failure the collector's last poll of it met; None when it did not say.
+    pub cause: Option<crate::sources::Cause>,
     /// Since when it has been in error or stale.
     pub since: Option<Timestamp>,
     pub last_success: Option<Timestamp>,

@@ -74,6 +74,7 @@ pub fn snapshot(snapshot: &mut Snapshot) {
         kind,
         state,
         error,
+        cause: _,
         since: _,
         last_success: _,
         insecure: _,

@@ -112,16 +112,25 @@ pub struct SourceView {
 
 impl SourceView {
     /// "error 3m: connection refused", "stale 12m", "ok", "pending": the state, how long it
-    /// has lasted, and why.
+    /// has lasted, and why. What kind of failure it is comes from the cause, never from the
+    /// words: a rate-limited source reads "paced until 12:05", a refused token and a failed
+    /// TLS handshake say so before the server's words.
     pub fn status_line(&self, now: Timestamp) -> String {
-        let mut text = self.state.word().to_string();
+        let mut text = self.state_word().to_string();
+        if self.rate_limited_until().is_some() {
+            if let Some(reason) = self.reason(now) {
+                text.push(' ');
+                text.push_str(&reason);
+            }
+            return text;
+        }
         if let Some(since) = self.trouble_since {
             text.push(' ');
             text.push_str(&crate::format::age((now - since).num_seconds()));
         }
-        if let Some(error) = &self.error {
+        if let Some(reason) = self.reason(now) {
             text.push_str(": ");
-            text.push_str(error);
+            text.push_str(&reason);
         }
         if let Some(next) = self.paced_until.filter(|next| *next > now) {
             let local = next.with_timezone(&chrono::Local);
@@ -131,6 +140,71 @@ impl SourceView {
             ));
         }
         text
+    }
+
+    /// Until when the server (or andon's own budget for its host) holds the source back, while
+    /// its last poll was refused for the rate limit: it waits, it is not dead.
+    pub fn rate_limited_until(&self) -> Option<Timestamp> {
+        match (self.state, self.error_cause) {
+            (Freshness::Error, Some(crate::sources::Cause::RateLimited { until })) => Some(until),
+            _ => None,
+        }
+    }
+
+    /// "paced" for a rate-limited source, else the freshness word.
+    pub fn state_word(&self) -> &'static str {
+        match self.rate_limited_until() {
+            Some(_) => "paced",
+            None => self.state.word(),
+        }
+    }
+
+    /// Why the source is in error, the kind of failure first where the words may not say it:
+    /// "until 12:05" for a rate limit (then what the words add: andon's own budget spent, a
+    /// collector's words), "token refused (401; …): HTTP 401 …", "TLS handshake failed: …".
+    pub fn reason(&self, now: Timestamp) -> Option<String> {
+        if let Some(until) = self.rate_limited_until() {
+            let mut text = format!("until {}", local_clock(until, now));
+            let words = self.error.as_deref().unwrap_or_default();
+            let own = crate::sources::hosts::limited_until(until);
+            let rest = words.strip_prefix(own.as_str()).unwrap_or(words).trim();
+            if !rest.is_empty() {
+                if !rest.starts_with('(') {
+                    text.push(':');
+                }
+                text.push(' ');
+                text.push_str(rest);
+            }
+            return Some(text);
+        }
+        let error = self.error.as_ref()?;
+        Some(match self.error_cause.and_then(cause_words) {
+            Some(cause) => format!("{cause}: {error}"),
+            None => error.clone(),
+        })
+    }
+}
+
+/// What the screen says of a failure of `cause` before the words; None where the words say it.
+fn cause_words(cause: crate::sources::Cause) -> Option<String> {
+    use crate::sources::Cause;
+    match cause {
+        Cause::Auth { status: Some(code) } => Some(format!(
+            "token refused ({code}; andon check says where it comes from)"
+        )),
+        Cause::Auth { status: None } => Some("no token to send (see andon check)".to_string()),
+        Cause::Tls => Some("TLS handshake failed".to_string()),
+        _ => None,
+    }
+}
+
+/// "12:05" in local time today, "03 Dec 12:05" on another day.
+fn local_clock(at: Timestamp, now: Timestamp) -> String {
+    let local = at.with_timezone(&chrono::Local);
+    if local.date_naive() == now.with_timezone(&chrono::Local).date_naive() {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%d %b %H:%M").to_string()
     }
 }
 
@@ -351,7 +425,10 @@ fn upstream_views(state: &State, collector: &SourceView) -> Vec<SourceView> {
                     Some(_) => u.error.clone(),
                     None => Some(format!("collector reports an unknown state {:?}", u.state)),
                 },
-                error_cause: None,
+                error_cause: match freshness {
+                    Some(_) => u.cause,
+                    None => Some(crate::sources::Cause::Malformed),
+                },
                 last_success: u.last_success,
                 trouble_since: u.since.filter(|_| freshness != Some(Freshness::Ok)),
                 insecure: u.insecure,
@@ -740,6 +817,107 @@ mod tests {
             view(&config, &state).sources[0].status_line(now()),
             "stale 3h"
         );
+    }
+
+    /// Source "a" of a one-source board, failing since 3m20s ago with `error`, seen now.
+    fn failing_with(error: SourceError) -> SourceView {
+        let config = config(&["a"]);
+        let mut state = State::new(&config);
+        state.record(
+            0,
+            now() - chrono::Duration::seconds(200),
+            Err(error.clone()),
+        );
+        state.record(0, now(), Err(error));
+        view(&config, &state).sources.remove(0)
+    }
+
+    fn local_hm(at: Timestamp) -> String {
+        at.with_timezone(&chrono::Local).format("%H:%M").to_string()
+    }
+
+    #[test]
+    fn a_rate_limited_source_reads_as_paced_whatever_its_words() {
+        use crate::sources::Cause;
+        let until = now() + chrono::Duration::seconds(600);
+        let at = local_hm(until);
+        let source = failing_with(SourceError::of(
+            Cause::RateLimited { until },
+            "slow down, please",
+        ));
+        assert_eq!(
+            source.status_line(now()),
+            format!("paced until {at}: slow down, please")
+        );
+        assert_eq!(source.state_word(), "paced");
+        assert_eq!(source.rate_limited_until(), Some(until));
+        // andon's own words say the time again: only what they add is kept.
+        let own = failing_with(crate::sources::hosts::rate_limited(until));
+        assert_eq!(own.status_line(now()), format!("paced until {at}"));
+        let spent = failing_with(SourceError::of(
+            Cause::RateLimited { until },
+            format!(
+                "{} (andon's budget of 5 requests/h to ci:443 is spent)",
+                crate::sources::hosts::limited_until(until)
+            ),
+        ));
+        assert_eq!(
+            spent.status_line(now()),
+            format!("paced until {at} (andon's budget of 5 requests/h to ci:443 is spent)")
+        );
+    }
+
+    #[test]
+    fn words_that_speak_of_429_do_not_make_a_source_paced() {
+        let source = failing_with(SourceError::of(
+            crate::sources::Cause::Status(503),
+            "HTTP 429 rate limited until 12:05",
+        ));
+        assert_eq!(
+            source.status_line(now()),
+            "error 3m: HTTP 429 rate limited until 12:05"
+        );
+        assert_eq!(source.state_word(), "error");
+        assert_eq!(source.rate_limited_until(), None);
+    }
+
+    #[test]
+    fn a_refused_token_says_so_before_the_servers_words() {
+        use crate::sources::Cause;
+        let source = failing_with(SourceError::of(
+            Cause::Auth { status: Some(403) },
+            "go away",
+        ));
+        assert_eq!(
+            source.status_line(now()),
+            "error 3m: token refused (403; andon check says where it comes from): go away"
+        );
+        let missing = failing_with(SourceError::token("token_env CI_TOKEN is not set"));
+        assert_eq!(
+            missing.status_line(now()),
+            "error 3m: no token to send (see andon check): token_env CI_TOKEN is not set"
+        );
+        let worded = failing_with(SourceError::of(
+            Cause::Status(500),
+            "HTTP 401: check the source's token",
+        ));
+        assert!(
+            !worded.status_line(now()).contains("token refused"),
+            "{}",
+            worded.status_line(now())
+        );
+    }
+
+    #[test]
+    fn a_failed_tls_handshake_says_so_whatever_its_words() {
+        use crate::sources::Cause;
+        let source = failing_with(SourceError::of(Cause::Tls, "certificate unknown"));
+        assert_eq!(
+            source.status_line(now()),
+            "error 3m: TLS handshake failed: certificate unknown"
+        );
+        let worded = failing_with(SourceError::of(Cause::Network, "TLS error: reset"));
+        assert_eq!(worded.status_line(now()), "error 3m: TLS error: reset");
     }
 
     #[test]

@@ -218,6 +218,9 @@ async fn collector_feed_fields_are_cleaned() {
             since: Some(at),
             last_success: Some(at),
             tls_verified: true,
+            cause: None,
+            http_status: None,
+            rate_limited_until: None,
         }],
         pipelines: vec![FeedPipeline {
             source: h("ci"),

@@ -275,6 +275,9 @@ fn summary_json(view: &ViewModel) -> Value {
             "since": s.trouble_since.map(rfc3339),
             "tls_verified": !s.insecure,
             "next_poll": s.paced_until.map(rfc3339),
+            "cause": s.error_cause.map(|c| c.word()),
+            "http_status": s.error_cause.and_then(|c| c.http_status()),
+            "rate_limited_until": s.error_cause.and_then(|c| c.rate_limited_until()).map(rfc3339),
         })).collect::<Vec<_>>(),
     })
 }
@@ -328,6 +331,66 @@ mod tests {
 
     fn at(hours: i64) -> Timestamp {
         Utc.timestamp_opt(1_790_000_000 + hours * 3600, 0).unwrap()
+    }
+
+    #[test]
+    fn each_source_names_the_cause_of_its_failure_and_its_details() {
+        use crate::sources::{Cause, SourceError};
+        let config = setup::load(None).unwrap();
+        let mut state = State::new(&config);
+        state.record(0, at(0), Ok(Snapshot::default()));
+        let healthy = view::source_views(&state, at(0));
+        let source = &json_of(&healthy)[0];
+        assert_eq!(source["cause"], Value::Null);
+        assert_eq!(source["http_status"], Value::Null);
+        assert_eq!(source["rate_limited_until"], Value::Null);
+
+        let until = at(1);
+        state.record(
+            0,
+            at(0),
+            Err(SourceError::of(Cause::RateLimited { until }, "slow down")),
+        );
+        let source = &json_of(&view::source_views(&state, at(0)))[0];
+        assert_eq!(source["cause"], "rate_limited");
+        assert_eq!(source["rate_limited_until"], rfc3339(until));
+        assert_eq!(source["http_status"], Value::Null);
+
+        state.record(
+            0,
+            at(0),
+            Err(SourceError::of(Cause::Auth { status: Some(401) }, "no")),
+        );
+        let source = &json_of(&view::source_views(&state, at(0)))[0];
+        assert_eq!(source["cause"], "auth");
+        assert_eq!(source["http_status"], 401);
+        assert_eq!(source["rate_limited_until"], Value::Null);
+
+        state.record(
+            0,
+            at(0),
+            Err(SourceError::of(Cause::Status(502), "HTTP 502")),
+        );
+        let source = &json_of(&view::source_views(&state, at(0)))[0];
+        assert_eq!(source["cause"], "http_status");
+        assert_eq!(source["http_status"], 502);
+    }
+
+    /// The `sources` array of the document of a view holding `sources`.
+    fn json_of(sources: &[view::SourceView]) -> Vec<Value> {
+        let config = setup::load(None).unwrap();
+        let state = State::new(&config);
+        let mut view = view::build(
+            &config,
+            &state,
+            view::dora_report(&config, &state, at(0)),
+            at(0),
+        );
+        view.sources = sources.to_vec();
+        match json(&view)["sources"].take() {
+            Value::Array(sources) => sources,
+            other => panic!("sources is not an array: {other}"),
+        }
     }
 
     #[test]

@@ -39,6 +39,52 @@ mod tests {
     }
 
     #[test]
+    fn the_sources_section_reads_a_failure_by_its_cause() {
+        use crate::sources::{Cause, SourceError};
+        let config = setup::load(None).unwrap();
+        let mut state = State::new(&config);
+        let until = at(1);
+        state.record(
+            0,
+            at(0),
+            Err(SourceError::of(Cause::RateLimited { until }, "slow down")),
+        );
+        let report = |state: &State| {
+            let view = view::build(
+                &config,
+                state,
+                view::dora_report(&config, state, at(0)),
+                at(0),
+            );
+            let text = text(&view, Paint(None));
+            let name = &config.sources[0].name;
+            text.lines()
+                .skip_while(|l| *l != "SOURCES")
+                .find(|l| l.trim_start().starts_with(name.as_str()))
+                .map(str::to_string)
+                .unwrap_or_else(|| panic!("no line for {name}:\n{text}"))
+        };
+        let paced = report(&state);
+        let clock = until.with_timezone(&chrono::Local).format("%H:%M");
+        assert!(paced.contains("  paced "), "{paced}");
+        assert!(
+            paced.ends_with(&format!("until {clock}: slow down")),
+            "{paced}"
+        );
+        state.record(
+            0,
+            at(0),
+            Err(SourceError::of(Cause::Auth { status: Some(401) }, "no")),
+        );
+        let refused = report(&state);
+        assert!(refused.contains("  error "), "{refused}");
+        assert!(
+            refused.ends_with("token refused (401; andon check says where it comes from): no"),
+            "{refused}"
+        );
+    }
+
+    #[test]
     fn flow_text_marks_a_breach_in_words_and_no_data_as_na() {
         let config = setup::parse(
             "[board]\nstages = [\"build\", \"test\"]\nwip_limits = { test = 1 }\n[[source]]\nname = \"d\"\nkind = \"demo\"\n",

@@ -284,7 +284,7 @@ fn write_sources(out: &mut String, view: &ViewModel) {
             "  {:<name_width$}  {:<10}  {:<7}",
             s.name,
             s.kind,
-            s.state.word()
+            s.state_word()
         );
         if let Some(since) = s.trouble_since {
             let _ = write!(
@@ -299,8 +299,8 @@ fn write_sources(out: &mut String, view: &ViewModel) {
         if let Some(at) = s.last_success {
             let _ = write!(line, "  last success {}", at.format("%H:%M:%S UTC"));
         }
-        if let Some(error) = &s.error {
-            let _ = write!(line, "  {error}");
+        if let Some(reason) = s.reason(view.now) {
+            let _ = write!(line, "  {reason}");
         }
         let _ = writeln!(out, "{}", line.trim_end());
     }

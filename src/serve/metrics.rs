@@ -225,6 +225,17 @@ fn sources(out: &mut String, view: &ViewModel) {
     }
     let mut f = Family::new(
         out,
+        "andon_source_failure",
+        "gauge",
+        "1 for the kind of failure a source's last poll met (timeout, network, tls, http_status, auth, rate_limited, malformed, internal); no series while it is not in error.",
+    );
+    for s in &view.sources {
+        if let Some(cause) = s.error_cause.filter(|_| s.state == Freshness::Error) {
+            f.sample(&[("source", s.name.as_str()), ("cause", cause.word())], 1.0);
+        }
+    }
+    let mut f = Family::new(
+        out,
         "andon_source_last_success_timestamp_seconds",
         "gauge",
         "When the source was last polled successfully (Unix seconds).",
@@ -388,6 +399,39 @@ mod tests {
             crate::view::dora_report(&config, &state, now),
             now,
         )
+    }
+
+    #[test]
+    fn a_source_in_error_has_a_series_naming_its_cause_and_a_healthy_one_none() {
+        let healthy = render(&view_of(Snapshot::default()), &Health::default());
+        assert!(!healthy.contains("andon_source_failure"), "{healthy}");
+        let config = crate::setup::parse(
+            "[[source]]\nname = \"ci\"\nkind = \"cctray\"\nurl = \"http://h/cc.xml\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let now = Utc.timestamp_opt(1_790_000_000, 0).unwrap();
+        let mut state = State::new(&config);
+        let until = now + chrono::Duration::seconds(60);
+        state.record(
+            0,
+            now,
+            Err(crate::sources::SourceError::of(
+                crate::sources::Cause::RateLimited { until },
+                "slow down",
+            )),
+        );
+        let view = crate::view::build(
+            &config,
+            &state,
+            crate::view::dora_report(&config, &state, now),
+            now,
+        );
+        let text = render(&view, &Health::default());
+        assert!(
+            text.contains("andon_source_failure{source=\"ci\",cause=\"rate_limited\"} 1\n"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -94,6 +94,9 @@ pub fn feed(state: &State, view: &ViewModel, acks: &Acknowledgements, now: Times
             since: s.trouble_since,
             last_success: s.last_success,
             tls_verified: !s.insecure,
+            cause: s.error_cause.map(|c| c.word().to_string()),
+            http_status: s.error_cause.and_then(|c| c.http_status()),
+            rate_limited_until: s.error_cause.and_then(|c| c.rate_limited_until()),
         })
         .collect();
     let mut pipelines = Vec::new();

@@ -92,6 +92,22 @@ pub struct FeedSource {
     pub since: Option<Timestamp>,
     pub last_success: Option<Timestamp>,
     pub tls_verified: bool,
+    /// What kind of failure the last poll met, as `--once --json` names it; absent when ok
+    /// and from collectors that do not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limited_until: Option<Timestamp>,
+}
+
+impl FeedSource {
+    /// The cause the collector told, if it told one this screen knows.
+    pub fn error_cause(&self) -> Option<crate::sources::Cause> {
+        let word = self.cause.as_deref()?;
+        crate::sources::Cause::from_parts(word, self.http_status, self.rate_limited_until)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -267,6 +283,7 @@ pub fn snapshot_of(feed: &Feed) -> Result<Snapshot, SourceError> {
                 kind: s.kind.clone(),
                 state: s.state.clone(),
                 error: s.error.clone(),
+                cause: s.error_cause(),
                 since: s.since,
                 last_success: s.last_success,
                 insecure: !s.tls_verified,
@@ -493,6 +510,9 @@ mod tests {
                 since: Some(at(-60)),
                 last_success: Some(at(-90)),
                 tls_verified: true,
+                cause: None,
+                http_status: None,
+                rate_limited_until: None,
             }],
             pipelines: vec![api, web],
             events: DoraEvents::default(),
@@ -547,6 +567,9 @@ mod tests {
                     since: Some(at(-120)),
                     last_success: Some(at(-200)),
                     tls_verified: true,
+                    cause: None,
+                    http_status: None,
+                    rate_limited_until: None,
                 },
                 FeedSource {
                     name: "odd".into(),
@@ -556,6 +579,9 @@ mod tests {
                     since: None,
                     last_success: None,
                     tls_verified: false,
+                    cause: None,
+                    http_status: None,
+                    rate_limited_until: None,
                 },
             ],
             pipelines: vec![web],
@@ -587,6 +613,95 @@ mod tests {
         );
         assert!(view.sources[1].summary.contains("timed out after 10s"));
         assert!(view.sources[2].insecure);
+    }
+
+    /// What a screen of `collector` shows of its sources, through the feed as served.
+    fn relayed(
+        collector: &crate::state::State,
+        collector_config: &crate::setup::Config,
+    ) -> Vec<crate::view::SourceView> {
+        let view = crate::view::build(
+            collector_config,
+            collector,
+            crate::view::dora_report(collector_config, collector, at(0)),
+            at(0),
+        );
+        let feed = crate::serve::publish::feed(collector, &view, &Default::default(), at(0));
+        let body = serde_json::to_string(&feed).unwrap();
+        let screen_config = crate::setup::parse(
+            "[[source]]\nname = \"hub\"\nkind = \"andon\"\nurl = \"http://127.0.0.1:9464\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let mut screen = crate::state::State::new(&screen_config);
+        screen.record(0, at(0), parse(&body));
+        crate::view::source_views(&screen, at(0))
+    }
+
+    #[test]
+    fn a_collector_relays_each_sources_cause_and_a_screen_shows_it_like_a_local_one() {
+        use crate::sources::Cause;
+        let config = crate::setup::parse(
+            "[[source]]\nname = \"ci\"\nkind = \"cctray\"\nurl = \"http://127.0.0.1:1/cc.xml\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let mut collector = crate::state::State::new(&config);
+        let until = at(600);
+        for cause in [
+            Cause::RateLimited { until },
+            Cause::Auth { status: Some(401) },
+            Cause::Tls,
+            Cause::Status(502),
+        ] {
+            collector.record(0, at(0), Err(SourceError::of(cause, "no thanks")));
+            let local = crate::view::source_views(&collector, at(0)).remove(0);
+            let shown = relayed(&collector, &config);
+            let upstream = &shown[1];
+            assert_eq!(upstream.name, "hub/ci");
+            assert_eq!(upstream.error_cause, Some(cause));
+            assert_eq!(upstream.reason(at(0)), local.reason(at(0)));
+            assert_eq!(upstream.state_word(), local.state_word());
+        }
+        let paced = &relayed(&collector, &config)[1];
+        assert_eq!(paced.state_word(), "error", "the last cause is a 502");
+        collector.record(
+            0,
+            at(0),
+            Err(SourceError::of(Cause::RateLimited { until }, "no thanks")),
+        );
+        let paced = &relayed(&collector, &config)[1];
+        assert!(
+            paced.status_line(at(0)).starts_with("paced until "),
+            "{}",
+            paced.status_line(at(0))
+        );
+    }
+
+    #[test]
+    fn a_feed_source_without_a_cause_or_with_an_unknown_one_reads_as_before() {
+        let older = r#"{"name":"ci","kind":"cctray","state":"error","error":"HTTP 429",
+            "since":null,"last_success":null,"tls_verified":true}"#;
+        let source: FeedSource = serde_json::from_str(older).unwrap();
+        assert_eq!(source.cause, None);
+        assert_eq!(source.error_cause(), None);
+        let newer = r#"{"name":"ci","kind":"cctray","state":"error","error":"odd",
+            "since":null,"last_success":null,"tls_verified":true,"cause":"gremlins",
+            "http_status":999}"#;
+        let source: FeedSource = serde_json::from_str(newer).unwrap();
+        assert_eq!(source.error_cause(), None);
+        let healthy = FeedSource {
+            error: None,
+            state: "ok".into(),
+            ..source
+        };
+        let text = serde_json::to_string(&FeedSource {
+            cause: None,
+            http_status: None,
+            ..healthy
+        })
+        .unwrap();
+        assert!(!text.contains("cause"), "an older screen reads it: {text}");
     }
 
     #[test]
@@ -650,6 +765,9 @@ mod tests {
                 since: None,
                 last_success: Some(at(-1)),
                 tls_verified: true,
+                cause: None,
+                http_status: None,
+                rate_limited_until: None,
             }],
             pipelines: vec![api],
             events: DoraEvents {

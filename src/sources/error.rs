@@ -34,6 +34,64 @@ pub enum Cause {
     Internal,
 }
 
+impl Cause {
+    /// The cause's name in the JSON document and the collector's feed: "timeout", "network",
+    /// "tls", "http_status", "auth", "rate_limited", "malformed" or "internal".
+    pub fn word(&self) -> &'static str {
+        match self {
+            Cause::Timeout => "timeout",
+            Cause::Network => "network",
+            Cause::Tls => "tls",
+            Cause::Status(_) => "http_status",
+            Cause::Auth { .. } => "auth",
+            Cause::RateLimited { .. } => "rate_limited",
+            Cause::Malformed => "malformed",
+            Cause::Internal => "internal",
+        }
+    }
+
+    /// The HTTP status the server answered, where the cause has one.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Cause::Status(code) => Some(*code),
+            Cause::Auth { status } => *status,
+            _ => None,
+        }
+    }
+
+    /// Until when the source is told to wait, for a rate limit.
+    pub fn rate_limited_until(&self) -> Option<Timestamp> {
+        match self {
+            Cause::RateLimited { until } => Some(*until),
+            _ => None,
+        }
+    }
+
+    /// The cause told by `word` and its details (as `word`, `http_status` and
+    /// `rate_limited_until` give them); None for a word not known, or a detail missing.
+    pub fn from_parts(
+        word: &str,
+        http_status: Option<u16>,
+        rate_limited_until: Option<Timestamp>,
+    ) -> Option<Cause> {
+        Some(match word {
+            "timeout" => Cause::Timeout,
+            "network" => Cause::Network,
+            "tls" => Cause::Tls,
+            "http_status" => Cause::Status(http_status?),
+            "auth" => Cause::Auth {
+                status: http_status,
+            },
+            "rate_limited" => Cause::RateLimited {
+                until: rate_limited_until?,
+            },
+            "malformed" => Cause::Malformed,
+            "internal" => Cause::Internal,
+            _ => return None,
+        })
+    }
+}
+
 impl SourceError {
     /// A failure of `cause`.
     pub fn of(cause: Cause, reason: impl Into<String>) -> SourceError {
@@ -89,6 +147,33 @@ mod tests {
         let e =
             SourceError::new("HTTP 500: \u{1b}]0;x\u{7} see https://u:tok@h/x?token=1").cleaned();
         assert_eq!(e.reason, "HTTP 500: ]0;x see https://h/x");
+    }
+
+    #[test]
+    fn a_cause_told_in_parts_reads_back_as_itself() {
+        let until = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default();
+        let causes = [
+            Cause::Timeout,
+            Cause::Network,
+            Cause::Tls,
+            Cause::Status(502),
+            Cause::Auth { status: Some(403) },
+            Cause::Auth { status: None },
+            Cause::RateLimited { until },
+            Cause::Malformed,
+            Cause::Internal,
+        ];
+        for cause in causes {
+            let back = Cause::from_parts(
+                cause.word(),
+                cause.http_status(),
+                cause.rate_limited_until(),
+            );
+            assert_eq!(back, Some(cause));
+        }
+        assert_eq!(Cause::from_parts("gremlins", None, None), None);
+        assert_eq!(Cause::from_parts("http_status", None, None), None);
+        assert_eq!(Cause::from_parts("rate_limited", Some(429), None), None);
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, screen: &Screen, th
             };
             // Then why, for as many of the troubled sources as the line holds.
             let mut text = format!(" {text}");
-            for source in view.sources.iter().filter(|s| s.state != Freshness::Ok) {
+            for source in view.sources.iter().filter(|s| standing(s) != Freshness::Ok) {
                 text.push_str(&format!(" · {}", source_text(source)));
             }
             let text = super::fit(&text, usize::from(left.width));
@@ -77,7 +77,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, screen: &Screen, th
         }
         let mut spans = vec![Span::raw(" ")];
         for source in &view.sources {
-            let (glyph, style) = match source.state {
+            let (glyph, style) = match standing(source) {
                 Freshness::Ok => ("●", theme.status(PipelineStatus::Passing)),
                 Freshness::Pending => ("…", theme.muted()),
                 Freshness::Stale => ("⌛", theme.status(PipelineStatus::Stale)),
@@ -106,22 +106,31 @@ fn source_text(source: &crate::view::SourceView) -> String {
     text
 }
 
+/// How the footer shows a source: a rate-limited one waits like a stale one, not as dead.
+fn standing(source: &crate::view::SourceView) -> Freshness {
+    match source.rate_limited_until() {
+        Some(_) => Freshness::Stale,
+        None => source.state,
+    }
+}
+
 /// When every source's line does not fit: "8 sources: 7 ok, 1 error: gh_docs", naming the
 /// sources that are not ok (worst first), and the worst state for the colour.
 pub fn summary(view: &ViewModel) -> (String, Freshness) {
     let order = [
-        Freshness::Ok,
-        Freshness::Error,
-        Freshness::Stale,
-        Freshness::Pending,
+        (Freshness::Ok, "ok"),
+        (Freshness::Error, "error"),
+        (Freshness::Stale, "paced"),
+        (Freshness::Stale, "stale"),
+        (Freshness::Pending, "pending"),
     ];
     let mut parts = Vec::new();
     let mut worst = Freshness::Ok;
-    for state in order {
+    for (state, word) in order {
         let names: Vec<&str> = view
             .sources
             .iter()
-            .filter(|s| s.state == state)
+            .filter(|s| standing(s) == state && s.state_word() == word)
             .map(|s| s.name.as_str())
             .collect();
         if names.is_empty() {
@@ -130,12 +139,6 @@ pub fn summary(view: &ViewModel) -> (String, Freshness) {
         if rank(state) > rank(worst) {
             worst = state;
         }
-        let word = match state {
-            Freshness::Ok => "ok",
-            Freshness::Pending => "pending",
-            Freshness::Stale => "stale",
-            Freshness::Error => "error",
-        };
         if state == Freshness::Ok {
             parts.push(format!("{} {word}", names.len()));
         } else {
@@ -154,5 +157,45 @@ fn rank(state: Freshness) -> u8 {
         Freshness::Pending => 1,
         Freshness::Stale => 2,
         Freshness::Error => 3,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::{Cause, SourceError};
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn a_rate_limited_source_is_counted_as_paced_not_as_an_error() {
+        let config = crate::setup::parse(
+            "[[source]]\nname = \"gh\"\nkind = \"demo\"\n\
+             [[source]]\nname = \"ci\"\nkind = \"demo\"\n\
+             [[source]]\nname = \"up\"\nkind = \"demo\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let now = Utc.timestamp_opt(1_790_000_000, 0).unwrap();
+        let mut state = crate::state::State::new(&config);
+        let until = now + chrono::Duration::seconds(600);
+        // Words that say nothing of a rate limit: the cause decides.
+        state.record(
+            0,
+            now,
+            Err(SourceError::of(Cause::RateLimited { until }, "slow down")),
+        );
+        state.record(1, now, Err(SourceError::of(Cause::Network, "HTTP 429")));
+        state.record(2, now, Ok(crate::model::Snapshot::default()));
+        let view = crate::view::build(
+            &config,
+            &state,
+            crate::view::dora_report(&config, &state, now),
+            now,
+        );
+        let (text, worst) = summary(&view);
+        assert_eq!(text, "3 sources: 1 ok, 1 error: ci, 1 paced: gh");
+        assert_eq!(worst, Freshness::Error);
+        assert_eq!(standing(&view.sources[0]), Freshness::Stale);
+        assert_eq!(standing(&view.sources[1]), Freshness::Error);
     }
 }
