@@ -1,6 +1,7 @@
 //! How cost grows with the board: one poll's state update plus the view build for feeds of
-//! 1,000, 10,000 and 100,000 pipelines (the time should grow tenfold per step, no more), and one
-//! whole frame of 2,000 pipelines drawn at 250x70 (a wall) and at 80x24 (an SSH session).
+//! 1,000, 10,000 and 100,000 pipelines (the time should grow tenfold per step, no more), the view
+//! build alone for 10,000 and 100,000, and one whole frame of 2,000 pipelines drawn at 250x70 (a
+//! wall) and at 80x24 (an SSH session).
 //! The feeds are cctray-like: a name, a status (one in ten failing), a label, a time and a link.
 //! Run: `cargo bench --bench scale`.
 
@@ -92,6 +93,22 @@ fn update_and_view(c: &mut Criterion) {
     group.finish();
 }
 
+/// The view build alone, from a state already polled, and the drop of the view it makes (a
+/// running radiator drops the last view at each build).
+fn view_build(c: &mut Criterion) {
+    let config = config();
+    let mut group = c.benchmark_group("view build");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(5));
+    for n in [10_000, 100_000] {
+        let state = polled(&config, n);
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| view_of(&config, &state))
+        });
+    }
+    group.finish();
+}
+
 fn frame(c: &mut Criterion) {
     let config = config();
     let state = polled(&config, 2_000);
@@ -114,5 +131,5 @@ fn frame(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, update_and_view, frame);
+criterion_group!(benches, update_and_view, view_build, frame);
 criterion_main!(benches);

@@ -124,16 +124,16 @@ impl Tracker {
                 PipelineStatus::Passing => false,
                 PipelineStatus::Unknown | PipelineStatus::Stale => {
                     // Still on the board: its last colour is kept for when it comes back.
-                    if let Some(known) = self.known_mut(&p.source, &p.name) {
+                    if let Some(known) = self.known_mut(&p.source, &p.pipeline.name) {
                         known.seen_in = pass;
                     }
                     continue;
                 }
             };
-            let since = p.failing_since.or(p.last_build_at);
-            let Some(known) = self.known_mut(&p.source, &p.name) else {
+            let since = p.failing_since.or(p.pipeline.last_build_at);
+            let Some(known) = self.known_mut(&p.source, &p.pipeline.name) else {
                 self.last.entry(p.source.clone()).or_default().insert(
-                    p.name.clone(),
+                    p.pipeline.name.clone(),
                     Colour {
                         failing,
                         since,
@@ -158,11 +158,11 @@ impl Tracker {
             }
             transitions.push(Transition {
                 event: if failing { Event::Red } else { Event::Green },
-                pipeline: p.name.clone(),
+                pipeline: p.pipeline.name.clone(),
                 source: p.source.clone(),
-                stage: p.stage.clone(),
-                url: p.url.clone(),
-                breakers: p.breakers.clone(),
+                stage: p.pipeline.stage.clone(),
+                url: p.pipeline.url.clone(),
+                breakers: p.pipeline.breakers.clone(),
                 red_for: (!failing)
                     .then_some(was.since)
                     .flatten()
@@ -188,17 +188,16 @@ impl Tracker {
         match (&view.andon.escalation, view.andon.state) {
             (Some(escalation), _) if !self.escalated => {
                 self.escalated = true;
-                let p = view
-                    .pipelines
-                    .iter()
-                    .find(|p| p.name == escalation.pipeline && p.source == escalation.source);
+                let p = view.pipelines.iter().find(|p| {
+                    p.pipeline.name == escalation.pipeline && p.source == escalation.source
+                });
                 Some(Transition {
                     event: Event::Escalated,
                     pipeline: escalation.pipeline.clone(),
                     source: escalation.source.clone(),
-                    stage: p.and_then(|p| p.stage.clone()),
-                    url: p.and_then(|p| p.url.clone()),
-                    breakers: p.map(|p| p.breakers.clone()).unwrap_or_default(),
+                    stage: p.and_then(|p| p.pipeline.stage.clone()),
+                    url: p.and_then(|p| p.pipeline.url.clone()),
+                    breakers: p.map(|p| p.pipeline.breakers.clone()).unwrap_or_default(),
                     red_for: Some(escalation.red_for),
                 })
             }

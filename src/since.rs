@@ -37,17 +37,17 @@ pub fn since_report(view: &ViewModel, events: &DoraEvents, period: Duration) -> 
         .iter()
         .filter(|p| p.status == PipelineStatus::Failing)
     {
-        let mut text = p.name.clone();
-        if let Some(stage) = &p.stage {
+        let mut text = p.pipeline.name.clone();
+        if let Some(stage) = &p.pipeline.stage {
             let _ = write!(text, " at {stage}");
         }
-        if let Some(label) = &p.label {
+        if let Some(label) = &p.pipeline.label {
             let _ = write!(text, " ({label})");
         }
-        if !p.breakers.is_empty() {
-            let _ = write!(text, " by {}", p.breakers.join(", "));
+        if !p.pipeline.breakers.is_empty() {
+            let _ = write!(text, " by {}", p.pipeline.breakers.join(", "));
         }
-        match p.last_build_at.or(p.failing_since) {
+        match p.pipeline.last_build_at.or(p.failing_since) {
             Some(at) if at >= from => {
                 let _ = write!(text, ", last run {}", at.format("%a %H:%M UTC"));
                 broke.push(text);

@@ -2,12 +2,13 @@
 //! read by the view. Pure: the clock is a parameter.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::history::RunHistory;
-use crate::model::{BuildStatus, Snapshot, Timestamp};
+use crate::model::{BuildStatus, DoraEvents, Pipeline, Snapshot, Timestamp, Upstream};
 use crate::setup::{Config, SourceConfig};
 use crate::sources::{Cause, SourceError};
 
@@ -46,6 +47,25 @@ impl Freshness {
     }
 }
 
+/// A successful poll as the state keeps it. Each pipeline is shared with the views built from
+/// it, so a view build copies none of its text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Polled {
+    pub pipelines: Vec<Arc<Pipeline>>,
+    pub events: DoraEvents,
+    pub upstream: Vec<Upstream>,
+}
+
+impl From<Snapshot> for Polled {
+    fn from(snapshot: Snapshot) -> Polled {
+        Polled {
+            pipelines: snapshot.pipelines.into_iter().map(Arc::new).collect(),
+            events: snapshot.events,
+            upstream: snapshot.upstream,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceState {
     pub name: String,
@@ -65,7 +85,7 @@ pub struct SourceState {
     /// Certificates are not verified for this source; the screen warns.
     pub insecure: bool,
     /// The last successful snapshot, kept through failures so the screen can show it as stale.
-    pub snapshot: Option<Snapshot>,
+    pub snapshot: Option<Polled>,
     /// When the next poll is, while the server's rate limit holds it back past the interval.
     pub paced_until: Option<Timestamp>,
     /// When each of this source's failing pipelines was first seen failing, by pipeline name.
@@ -225,7 +245,7 @@ impl State {
                 source.error_since = None;
                 track_failures(&mut source.failing_since, &snapshot, at);
                 track_runs(&mut source.history, &snapshot);
-                source.snapshot = Some(snapshot);
+                source.snapshot = Some(snapshot.into());
             }
             Err(err) => {
                 if source.error.is_none() {
@@ -298,7 +318,6 @@ fn track_failures(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Pipeline;
     use crate::setup::SourceKind;
     use chrono::{TimeZone, Utc};
 

@@ -4,7 +4,9 @@ use crate::card::Card;
 use crate::dora::{self, DoraReport};
 use crate::flow::{self, Flow};
 use crate::history::PassRate;
-use crate::model::{BuildStatus, DoraEvents, StageRun, Timestamp};
+use std::sync::Arc;
+
+use crate::model::{BuildStatus, DoraEvents, Pipeline, Timestamp};
 use crate::setup::Config;
 use crate::state::{Freshness, State};
 
@@ -50,23 +52,14 @@ impl Andon {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PipelineView {
-    pub name: String,
+    /// The pipeline as its source reported it, shared with the state (never copied per view).
+    pub pipeline: Arc<Pipeline>,
     pub source: String,
+    /// The status as shown: stale when the source or its feed is no longer fresh.
     pub status: PipelineStatus,
-    pub building: bool,
-    pub stage: Option<String>,
     /// The board column the card sits in.
     pub column: usize,
-    pub url: Option<String>,
-    pub label: Option<String>,
-    pub last_build_at: Option<Timestamp>,
     pub failing_since: Option<Timestamp>,
-    pub stages: Vec<StageRun>,
-    pub breakers: Vec<String>,
-    pub commit: Option<String>,
-    pub author: Option<String>,
-    pub started_at: Option<Timestamp>,
-    pub finished_at: Option<Timestamp>,
     /// Over the pipeline's last finished runs; None before one has finished.
     pub pass_rate: Option<PassRate>,
     /// Someone is on it (`a` on a failing card), until the pipeline passes again.
@@ -77,16 +70,16 @@ impl PipelineView {
     /// What the flow, value-stream and escalation figures read of the card.
     pub fn card(&self) -> Card<'_> {
         Card {
-            name: &self.name,
+            name: &self.pipeline.name,
             source: &self.source,
             status: self.status,
             column: self.column,
-            building: self.building,
-            stage: self.stage.as_deref(),
-            stages: &self.stages,
+            building: self.pipeline.building,
+            stage: self.pipeline.stage.as_deref(),
+            stages: &self.pipeline.stages,
             failing_since: self.failing_since,
-            last_build_at: self.last_build_at,
-            finished_at: self.finished_at,
+            last_build_at: self.pipeline.last_build_at,
+            finished_at: self.pipeline.finished_at,
         }
     }
 }
@@ -298,22 +291,11 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
                 .unwrap_or_else(|| FALLBACK_COLUMN.to_string());
             let column = stage_map.column(&mut columns, &stage);
             pipelines.push(PipelineView {
-                name: p.name.clone(),
+                pipeline: Arc::clone(p),
                 source: source.name.clone(),
                 status,
-                building: p.building,
-                stage: p.stage.clone(),
                 column,
-                url: p.url.clone(),
-                label: p.label.clone(),
-                last_build_at: p.last_build_at,
                 failing_since: source.failing_since.get(&p.name).copied(),
-                stages: p.stages.clone(),
-                breakers: p.breakers.clone(),
-                commit: p.commit.clone(),
-                author: p.author.clone(),
-                started_at: p.started_at,
-                finished_at: p.finished_at,
                 pass_rate: source.history.get(&p.name).and_then(|h| h.pass_rate()),
                 acknowledged: p.acknowledged.clone(),
             });
@@ -323,13 +305,13 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
         (
             a.column,
             a.status != PipelineStatus::Failing,
-            &a.name,
+            &a.pipeline.name,
             &a.source,
         )
             .cmp(&(
                 b.column,
                 b.status != PipelineStatus::Failing,
-                &b.name,
+                &b.pipeline.name,
                 &b.source,
             ))
     });
@@ -443,7 +425,7 @@ fn upstream_views(state: &State, collector: &SourceView) -> Vec<SourceView> {
 pub fn matches(pipeline: &PipelineView, filter: &str) -> bool {
     let filter = filter.trim().to_lowercase();
     filter.is_empty()
-        || pipeline.name.to_lowercase().contains(&filter)
+        || pipeline.pipeline.name.to_lowercase().contains(&filter)
         || pipeline.source.to_lowercase().contains(&filter)
 }
 
@@ -495,7 +477,7 @@ fn andon(pipelines: &[PipelineView], sources: &[SourceView], now: Timestamp) -> 
     let unknown: Vec<String> = pipelines
         .iter()
         .filter(|p| p.status == PipelineStatus::Unknown)
-        .map(|p| format!("{}: status unknown", p.name))
+        .map(|p| format!("{}: status unknown", p.pipeline.name))
         .collect();
     if troubled.is_empty() && unknown.is_empty() && !pipelines.is_empty() {
         return Andon {
@@ -539,21 +521,21 @@ pub fn clock_time(at: Timestamp, now: Timestamp) -> String {
 }
 
 fn describe_failure(p: &PipelineView, now: Timestamp) -> String {
-    let mut text = p.name.clone();
-    match (&p.stage, p.building) {
+    let mut text = p.pipeline.name.clone();
+    match (&p.pipeline.stage, p.pipeline.building) {
         (Some(stage), false) => text.push_str(&format!(" failed at {stage}")),
         _ => text.push_str(" failing"),
     }
-    if let Some(since) = p.failing_since.or(p.last_build_at) {
+    if let Some(since) = p.failing_since.or(p.pipeline.last_build_at) {
         text.push_str(&format!(" since {}", clock_time(since, now)));
     }
-    if let Some(label) = &p.label {
+    if let Some(label) = &p.pipeline.label {
         text.push_str(&format!(" ({label})"));
     }
-    if !p.breakers.is_empty() {
-        text.push_str(&format!(" by {}", p.breakers.join(", ")));
+    if !p.pipeline.breakers.is_empty() {
+        text.push_str(&format!(" by {}", p.pipeline.breakers.join(", ")));
     }
-    if let (Some(stage), true) = (&p.stage, p.building) {
+    if let (Some(stage), true) = (&p.pipeline.stage, p.pipeline.building) {
         text.push_str(&format!(" · new run at {stage}"));
     }
     if let Some(ack) = &p.acknowledged {
@@ -580,7 +562,7 @@ mod tests {
     use super::*;
     use crate::config::{BoardConfig, DoraConfig};
     use crate::dora::Benchmark;
-    use crate::model::{Pipeline, Snapshot, StageStatus};
+    use crate::model::{Snapshot, StageRun, StageStatus};
     use crate::setup::{SourceConfig, SourceKind};
     use crate::sources::SourceError;
     use chrono::{TimeZone, Utc};
@@ -671,9 +653,17 @@ mod tests {
         assert_eq!(v.andon.state, AndonState::Red);
         assert_eq!(v.andon.headline, "LINE STOPPED");
         assert!(v.andon.causes[0].starts_with("api failed at test since"));
-        let api = v.pipelines.iter().find(|p| p.name == "api").unwrap();
+        let api = v
+            .pipelines
+            .iter()
+            .find(|p| p.pipeline.name == "api")
+            .unwrap();
         assert_eq!(v.columns[api.column], "test");
-        let web = v.pipelines.iter().find(|p| p.name == "web").unwrap();
+        let web = v
+            .pipelines
+            .iter()
+            .find(|p| p.pipeline.name == "web")
+            .unwrap();
         assert_eq!(
             v.columns[web.column], "build",
             "stage-less cards sit in the first column"
@@ -720,7 +710,11 @@ mod tests {
             "{:?}",
             v.andon.causes
         );
-        let web = v.pipelines.iter().find(|p| p.name == "web").unwrap();
+        let web = v
+            .pipelines
+            .iter()
+            .find(|p| p.pipeline.name == "web")
+            .unwrap();
         assert_eq!(web.status, PipelineStatus::Stale);
     }
 
@@ -1009,15 +1003,23 @@ mod tests {
             ]),
         );
         let v = view(&config, &state);
-        let api = v.pipelines.iter().find(|p| p.name == "api").unwrap();
+        let api = v
+            .pipelines
+            .iter()
+            .find(|p| p.pipeline.name == "api")
+            .unwrap();
         let rate = api.pass_rate.unwrap();
         assert_eq!((rate.passed, rate.runs), (1, 2));
-        let web = v.pipelines.iter().find(|p| p.name == "web").unwrap();
+        let web = v
+            .pipelines
+            .iter()
+            .find(|p| p.pipeline.name == "web")
+            .unwrap();
         assert_eq!(web.pass_rate, None, "no finished run yet");
         let test = v.flow.stage("test").unwrap();
         assert_eq!((test.wip, test.breached), (2, true));
         // A page with one of the two shows its own WIP, within the limit.
-        let page = select(&v, |p| p.name != "shop");
+        let page = select(&v, |p| p.pipeline.name != "shop");
         let test = page.flow.stage("test").unwrap();
         assert_eq!((test.wip, test.breached), (1, false));
     }

@@ -73,13 +73,14 @@ fn written(text: &str) -> Option<u8> {
 
 /// "✗ ledger failed at build since 03:18 UTC (#18190) by chen" and where it came from.
 pub fn heading(pipeline: &PipelineView, view: &view::ViewModel) -> String {
-    let name = one_line(&pipeline.name, &[]);
+    let name = one_line(&pipeline.pipeline.name, &[]);
     let mut text = format!(
         "{} {name} {}",
         crate::format::status_glyph(pipeline.status),
         pipeline.status.word()
     );
     if let Some(stage) = pipeline
+        .pipeline
         .stage
         .as_deref()
         .filter(|_| pipeline.status == PipelineStatus::Failing)
@@ -89,17 +90,17 @@ pub fn heading(pipeline: &PipelineView, view: &view::ViewModel) -> String {
     if let Some(since) = pipeline.failing_since {
         text.push_str(&format!(" since {}", since.format("%H:%M UTC")));
     }
-    if let Some(label) = &pipeline.label {
+    if let Some(label) = &pipeline.pipeline.label {
         text.push_str(&format!(" ({})", one_line(label, &[])));
     }
-    if !pipeline.breakers.is_empty() {
+    if !pipeline.pipeline.breakers.is_empty() {
         text.push_str(&format!(
             " by {}",
-            one_line(&pipeline.breakers.join(", "), &[])
+            one_line(&pipeline.pipeline.breakers.join(", "), &[])
         ));
     }
     text.push('\n');
-    if let Some(url) = &pipeline.url {
+    if let Some(url) = &pipeline.pipeline.url {
         text.push_str(&format!("  {}\n", one_line(url, &[])));
     }
     let source = view.sources.iter().find(|s| s.name == pipeline.source);

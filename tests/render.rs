@@ -481,7 +481,10 @@ fn dora_tiles_show_value_tier_and_n_or_why_not() {
 #[test]
 fn wide_screen_and_help_and_selection() {
     let view = red();
-    let broken = view.pipelines.iter().position(|p| p.name == "checkout-api");
+    let broken = view
+        .pipelines
+        .iter()
+        .position(|p| p.pipeline.name == "checkout-api");
     let screen_state = Screen {
         selected: broken,
         ..Screen::default()
@@ -791,7 +794,11 @@ fn detail_shows_commit_author_run_times_and_what_each_stage_took() {
 
 /// The screen with `name`'s detail open.
 fn detail_of(view: &ViewModel, name: &str) -> Screen {
-    let index = view.pipelines.iter().position(|p| p.name == name).unwrap();
+    let index = view
+        .pipelines
+        .iter()
+        .position(|p| p.pipeline.name == name)
+        .unwrap();
     Screen {
         selected: Some(index),
         overlay: Some(Overlay::Detail),

@@ -417,11 +417,19 @@ mod tests {
         let main = &pages_of(&crate::setup::load(None).unwrap())[0];
         let mut acks = Acknowledgements::default();
         assert!(Arc::ptr_eq(&shown_view(&full, main, "", &acks), &full));
-        let api = full.pipelines.iter().find(|p| p.name == "api").unwrap();
+        let api = full
+            .pipelines
+            .iter()
+            .find(|p| p.pipeline.name == "api")
+            .unwrap();
         assert!(acks.toggle(api, "dara", Utc::now()));
         let shown = shown_view(&full, main, "", &acks);
         assert!(!Arc::ptr_eq(&shown, &full), "marked on a copy");
-        let api = shown.pipelines.iter().find(|p| p.name == "api").unwrap();
+        let api = shown
+            .pipelines
+            .iter()
+            .find(|p| p.pipeline.name == "api")
+            .unwrap();
         assert_eq!(
             api.acknowledged.as_ref().map(|a| a.by.as_str()),
             Some("dara")

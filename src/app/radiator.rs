@@ -389,7 +389,11 @@ impl Radiator {
         };
         let mut effects = Vec::new();
         let pane = match logs::target(&self.config, pipeline, logs::polled_at(view, pipeline)) {
-            Err(reason) => LogPane::new(None, pipeline.name.clone(), LogState::Failed(reason)),
+            Err(reason) => LogPane::new(
+                None,
+                pipeline.pipeline.name.clone(),
+                LogState::Failed(reason),
+            ),
             Ok(target) => match self.log_cache.get(&target.key) {
                 Some(log) => LogPane::new(Some(target.key), target.title, LogState::Ready(log)),
                 None => {
@@ -649,7 +653,12 @@ mod tests {
         assert_eq!(r.page(), 0, "not before `rotate`");
         r.tick(clock.at(10));
         assert_eq!(page_name(&r), Some("Web"));
-        let web: Vec<String> = r.view().pipelines.iter().map(|p| p.name.clone()).collect();
+        let web: Vec<String> = r
+            .view()
+            .pipelines
+            .iter()
+            .map(|p| p.pipeline.name.clone())
+            .collect();
         assert_eq!(web, ["web"], "the page's filter");
         let effects = r.tick(clock.at(20));
         assert_eq!(page_name(&r), Some("Weeks"));
@@ -859,7 +868,7 @@ mod tests {
 
     fn acknowledged_by(r: &mut Radiator, name: &str) -> Option<String> {
         let view = r.view();
-        let pipeline = view.pipelines.iter().find(|p| p.name == name)?;
+        let pipeline = view.pipelines.iter().find(|p| p.pipeline.name == name)?;
         pipeline.acknowledged.as_ref().map(|a| a.by.clone())
     }
 
@@ -961,8 +970,8 @@ mod tests {
         let both_red = [("api", BuildStatus::Failing), ("web", BuildStatus::Failing)];
         let mut r = radiator(&config(""), &clock, &both_red);
         r.tick(clock.at(0));
-        let first = r.view().pipelines[0].name.clone();
-        let second = r.view().pipelines[1].name.clone();
+        let first = r.view().pipelines[0].pipeline.name.clone();
+        let second = r.view().pipelines[1].pipeline.name.clone();
         r.key(press(KeyCode::Tab), clock.at(1));
         r.key(press(KeyCode::Tab), clock.at(2));
         r.key(press(KeyCode::Char('a')), clock.at(3));

@@ -72,20 +72,21 @@ pub fn target(
         .find(|s| s.name == pipeline.source)
         .ok_or_else(|| format!("source {} is no longer configured", pipeline.source))?;
     let failed = pipeline
+        .pipeline
         .stages
         .iter()
         .find(|s| s.status == StageStatus::Failed);
-    let run = pipeline.label.clone().unwrap_or_default();
+    let run = pipeline.pipeline.label.clone().unwrap_or_default();
     let stage_name = failed.map(|s| s.name.clone());
     let title = match &stage_name {
-        Some(stage) => format!("{} {run} · {stage}", pipeline.name),
-        None => format!("{} {run}", pipeline.name),
+        Some(stage) => format!("{} {run} · {stage}", pipeline.pipeline.name),
+        None => format!("{} {run}", pipeline.pipeline.name),
     };
     let job = failed.and_then(|s| s.job.clone());
     let no_job = || {
         format!(
             "{} names no failed job of {} {run} whose log could be read",
-            source.name, pipeline.name
+            source.name, pipeline.pipeline.name
         )
     };
     let secret = |auth: &crate::credentials::Auth| auth.token().ok().flatten();
@@ -101,28 +102,31 @@ pub fn target(
             let (run, stage) = match &stage_name {
                 Some(stage) => (run.clone(), stage.clone()),
                 None => polled_at
-                    .and_then(|at| crate::sources::demo::failed_run(*seed, &pipeline.name, at))
+                    .and_then(|at| {
+                        crate::sources::demo::failed_run(*seed, &pipeline.pipeline.name, at)
+                    })
                     .map(|(run, stage)| (run, stage.to_string()))
                     .ok_or_else(no_job)?,
             };
             let log = demo::DemoLog {
                 seed: *seed,
-                pipeline: pipeline.name.clone(),
+                pipeline: pipeline.pipeline.name.clone(),
                 run: run.clone(),
                 stage: stage.clone(),
                 author: pipeline
+                    .pipeline
                     .breakers
                     .first()
-                    .or(pipeline.author.as_ref())
+                    .or(pipeline.pipeline.author.as_ref())
                     .cloned(),
             };
-            let key = format!("{} {run} {stage}", pipeline.name);
+            let key = format!("{} {run} {stage}", pipeline.pipeline.name);
             return Ok(Target {
                 key: LogKey {
                     source: source.name.clone(),
                     job: key,
                 },
-                title: format!("{} {run} · {stage}", pipeline.name),
+                title: format!("{} {run} · {stage}", pipeline.pipeline.name),
                 how: How::Demo(log),
             });
         }
@@ -142,8 +146,11 @@ pub fn target(
             (job, http(request, secret(&c.auth)))
         }
         SourceKind::Jenkins(c) => {
-            let build = pipeline.url.as_deref().ok_or_else(|| {
-                format!("{} gives no build URL for {}", source.name, pipeline.name)
+            let build = pipeline.pipeline.url.as_deref().ok_or_else(|| {
+                format!(
+                    "{} gives no build URL for {}",
+                    source.name, pipeline.pipeline.name
+                )
             })?;
             let request = jenkins::request(c, build)?;
             (request.url.clone(), http(request, secret(&c.auth)))
@@ -207,13 +214,13 @@ pub fn find_pipeline<'a>(
     pipelines: &'a [PipelineView],
     wanted: &str,
 ) -> Result<&'a PipelineView, String> {
-    if let Some(exact) = pipelines.iter().find(|p| p.name == wanted) {
+    if let Some(exact) = pipelines.iter().find(|p| p.pipeline.name == wanted) {
         return Ok(exact);
     }
     let lower = wanted.to_lowercase();
     let matching: Vec<&PipelineView> = pipelines
         .iter()
-        .filter(|p| p.name.to_lowercase().contains(&lower))
+        .filter(|p| p.pipeline.name.to_lowercase().contains(&lower))
         .collect();
     match matching.as_slice() {
         [one] => Ok(one),
@@ -222,7 +229,7 @@ pub fn find_pipeline<'a>(
             "{wanted:?} names {} pipelines: {}",
             many.len(),
             many.iter()
-                .map(|p| p.name.as_str())
+                .map(|p| p.pipeline.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
         )),

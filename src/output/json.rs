@@ -162,15 +162,15 @@ impl serde::Serialize for StreamedDocument<'_> {
 /// One card of the board (schema 1).
 fn pipeline_json(p: &PipelineView) -> Value {
     json!({
-        "name": p.name,
+        "name": p.pipeline.name,
         "source": p.source,
         "status": p.status.word(),
-        "building": p.building,
-        "stage": p.stage,
-        "url": p.url,
-        "last_build_at": p.last_build_at.map(rfc3339),
+        "building": p.pipeline.building,
+        "stage": p.pipeline.stage,
+        "url": p.pipeline.url,
+        "last_build_at": p.pipeline.last_build_at.map(rfc3339),
         "failing_since": p.failing_since.filter(|_| p.status == PipelineStatus::Failing).map(rfc3339),
-        "stages": p.stages.iter().map(|s| json!({
+        "stages": p.pipeline.stages.iter().map(|s| json!({
             "name": s.name,
             "status": s.status,
             "started_at": s.started_at.map(rfc3339),
@@ -178,12 +178,12 @@ fn pipeline_json(p: &PipelineView) -> Value {
             "duration_seconds": s.duration_seconds(),
             "queued_seconds": s.queued_seconds(),
         })).collect::<Vec<_>>(),
-        "label": p.label,
-        "commit": p.commit,
-        "author": p.author,
-        "breakers": p.breakers,
-        "started_at": p.started_at.map(rfc3339),
-        "finished_at": p.finished_at.map(rfc3339),
+        "label": p.pipeline.label,
+        "commit": p.pipeline.commit,
+        "author": p.pipeline.author,
+        "breakers": p.pipeline.breakers,
+        "started_at": p.pipeline.started_at.map(rfc3339),
+        "finished_at": p.pipeline.finished_at.map(rfc3339),
         "pass_rate": p.pass_rate.map(|r| json!({
             "passed": r.passed,
             "runs": r.runs,

@@ -51,7 +51,7 @@ fn write_board(out: &mut String, view: &ViewModel, paint: Paint) {
     let rows: Vec<(PipelineStatus, [String; 8])> = (0..view.columns.len())
         .flat_map(|column| view.cards_in(column).map(move |(_, p)| (column, p)))
         .map(|(column, p)| {
-            let last = p.last_build_at.map_or(String::new(), |at| {
+            let last = p.pipeline.last_build_at.map_or(String::new(), |at| {
                 let seconds = (view.now - at).num_seconds().max(0) as f64;
                 if seconds < 60.0 {
                     "just now".to_string()
@@ -63,13 +63,13 @@ fn write_board(out: &mut String, view: &ViewModel, paint: Paint) {
                 p.status,
                 [
                     view.columns[column].clone(),
-                    format!("{} {}", format::status_glyph(p.status), p.name),
-                    format::status_word(p.status, p.building),
+                    format!("{} {}", format::status_glyph(p.status), p.pipeline.name),
+                    format::status_word(p.status, p.pipeline.building),
                     p.pass_rate.map_or(String::new(), format::pass_rate),
-                    p.label.clone().unwrap_or_default(),
-                    p.breakers.join(", "),
+                    p.pipeline.label.clone().unwrap_or_default(),
+                    p.pipeline.breakers.join(", "),
                     last,
-                    p.url.clone().unwrap_or_default(),
+                    p.pipeline.url.clone().unwrap_or_default(),
                 ],
             )
         })

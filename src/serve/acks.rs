@@ -68,10 +68,10 @@ pub fn resolve<'a>(
         return view
             .pipelines
             .iter()
-            .find(|p| p.source == source && p.name == name)
+            .find(|p| p.source == source && p.pipeline.name == name)
             .ok_or_else(unknown);
     }
-    let mut named = view.pipelines.iter().filter(|p| p.name == name);
+    let mut named = view.pipelines.iter().filter(|p| p.pipeline.name == name);
     match (named.next(), named.next()) {
         (Some(only), None) => return Ok(only),
         (Some(_), Some(_)) => {
@@ -86,7 +86,7 @@ pub fn resolve<'a>(
             let (source, rest) = (&name[..at], &name[at + 1..]);
             view.pipelines
                 .iter()
-                .find(|p| p.source == source && p.name == rest)
+                .find(|p| p.source == source && p.pipeline.name == rest)
         })
         .ok_or_else(unknown)
 }
@@ -117,7 +117,7 @@ pub fn answer(
         };
         return Err(Refusal::Conflict(format!(
             "{} is {word}: only a failing pipeline is acknowledged",
-            pipeline.name
+            pipeline.pipeline.name
         )));
     }
     Ok(AckReply {
@@ -187,7 +187,7 @@ mod tests {
     fn a_name_is_found_alone_with_its_source_or_as_the_feed_prefixes_it() {
         let view = board();
         let found = |source: Option<&str>, name: &str| {
-            resolve(&view, source, name).map(|p| (p.source.clone(), p.name.clone()))
+            resolve(&view, source, name).map(|p| (p.source.clone(), p.pipeline.name.clone()))
         };
         assert_eq!(
             found(None, "team/web"),

@@ -167,7 +167,7 @@ fn pipelines(out: &mut String, view: &ViewModel) {
         for status in STATUSES {
             let pairs = [
                 ("source", p.source.as_str()),
-                ("pipeline", p.name.as_str()),
+                ("pipeline", p.pipeline.name.as_str()),
                 ("status", status.word()),
             ];
             f.sample(&pairs, flag(p.status == status));
@@ -180,8 +180,11 @@ fn pipelines(out: &mut String, view: &ViewModel) {
         "1 while a run of the pipeline is in progress.",
     );
     for p in &view.pipelines {
-        let pairs = [("source", p.source.as_str()), ("pipeline", p.name.as_str())];
-        f.sample(&pairs, flag(p.building));
+        let pairs = [
+            ("source", p.source.as_str()),
+            ("pipeline", p.pipeline.name.as_str()),
+        ];
+        f.sample(&pairs, flag(p.pipeline.building));
     }
     let mut f = Family::new(
         out,
@@ -193,8 +196,11 @@ fn pipelines(out: &mut String, view: &ViewModel) {
         if p.status != PipelineStatus::Failing {
             continue;
         }
-        if let Some(since) = p.failing_since.or(p.last_build_at) {
-            let pairs = [("source", p.source.as_str()), ("pipeline", p.name.as_str())];
+        if let Some(since) = p.failing_since.or(p.pipeline.last_build_at) {
+            let pairs = [
+                ("source", p.source.as_str()),
+                ("pipeline", p.pipeline.name.as_str()),
+            ];
             f.sample(&pairs, since.timestamp() as f64);
         }
     }

@@ -217,11 +217,13 @@ impl History {
                 PipelineStatus::Passing => false,
                 PipelineStatus::Unknown | PipelineStatus::Stale => continue,
             };
-            let key = (p.source.clone(), p.name.clone());
+            let key = (p.source.clone(), p.pipeline.name.clone());
             let known = self.colours.get(&key);
             let since = match known {
-                Some((true, since)) if failing => since.or(p.failing_since.or(p.last_build_at)),
-                _ => p.failing_since.or(p.last_build_at),
+                Some((true, since)) if failing => {
+                    since.or(p.failing_since.or(p.pipeline.last_build_at))
+                }
+                _ => p.failing_since.or(p.pipeline.last_build_at),
             };
             if known != Some(&(failing, since)) {
                 changed.push((key, (failing, since)));

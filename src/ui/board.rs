@@ -190,7 +190,7 @@ impl<'a> NameCuts<'a> {
                 .view
                 .pipelines
                 .iter()
-                .map(|p| p.name.as_str())
+                .map(|p| p.pipeline.name.as_str())
                 .filter(|n| n.chars().count() > width)
                 .collect();
             long.iter().copied().zip(fit_names(&long, width)).collect()
@@ -229,7 +229,8 @@ fn stage_strip(view: &ViewModel, card: &PipelineView) -> String {
     view.columns
         .iter()
         .map(|column| {
-            card.stages
+            card.pipeline
+                .stages
                 .iter()
                 .find(|s| &s.name == column)
                 .map_or(" ", |s| stage_glyph(s.status))
@@ -253,7 +254,7 @@ pub fn draw_list(
     let width = area.width as usize;
     let name_width = cards
         .iter()
-        .map(|(_, c)| c.name.chars().count())
+        .map(|(_, c)| c.pipeline.name.chars().count())
         .max()
         .unwrap_or(0)
         .clamp(8, 24);
@@ -264,7 +265,7 @@ pub fn draw_list(
         .max()
         .unwrap_or(0)
         .clamp(5, 12);
-    let strips = view.pipelines.iter().any(|p| !p.stages.is_empty());
+    let strips = view.pipelines.iter().any(|p| !p.pipeline.stages.is_empty());
     let header = format!(
         "  {:<name_width$} {:<9}  {:<stage_width$} {}",
         "pipeline",
@@ -311,11 +312,15 @@ pub fn draw_list(
     let names = NameCuts::new(view);
     for (index, card) in kept.iter() {
         let status = theme.status(card.status).patch(highlight(*index, screen));
-        let building = if card.building { BUILDING_GLYPH } else { " " };
+        let building = if card.pipeline.building {
+            BUILDING_GLYPH
+        } else {
+            " "
+        };
         let head = format!(
             "{} {:<name_width$} {:<7} {building} ",
             status_glyph(card.status),
-            names.cut(&card.name, name_width),
+            names.cut(&card.pipeline.name, name_width),
             card.status.word(),
         );
         let mut rest = format!(
@@ -329,11 +334,11 @@ pub fn draw_list(
         if flaky(card) {
             rest.push_str(&format!(" {FLAKY_GLYPH}flaky"));
         }
-        if let Some(label) = &card.label {
+        if let Some(label) = &card.pipeline.label {
             rest.push_str(&format!(" {label}"));
         }
-        if !card.breakers.is_empty() {
-            rest.push_str(&format!(" by {}", card.breakers.join(", ")));
+        if !card.pipeline.breakers.is_empty() {
+            rest.push_str(&format!(" by {}", card.pipeline.breakers.join(", ")));
         }
         if let Some(ack) = &card.acknowledged {
             rest.push_str(&format!(" {}", ack.short()));
@@ -445,25 +450,28 @@ fn draw_cards(
         let glyph = status_glyph(card.status);
         let name = format!(
             "{glyph} {}",
-            names.cut(&card.name, width.saturating_sub(glyph.chars().count() + 1))
+            names.cut(
+                &card.pipeline.name,
+                width.saturating_sub(glyph.chars().count() + 1)
+            )
         );
         lines.push(Line::from(Span::styled(
             fit(&name, width),
             status.patch(highlight),
         )));
-        let building = card.building.then_some(BUILDING_GLYPH);
+        let building = card.pipeline.building.then_some(BUILDING_GLYPH);
         // In a narrow column the first parts are what must stay: who is on it, then the pass
         // rate, then the run.
         let ack = card.acknowledged.as_ref().map(|a| a.short());
         let pass = pass_text(card);
         let flaky = flaky(card).then(|| format!("{FLAKY_GLYPH} flaky"));
-        let breakers =
-            (!card.breakers.is_empty()).then(|| format!("by {}", card.breakers.join(", ")));
+        let breakers = (!card.pipeline.breakers.is_empty())
+            .then(|| format!("by {}", card.pipeline.breakers.join(", ")));
         let facts = [
             ack.as_deref(),
             pass.as_deref(),
             flaky.as_deref(),
-            card.label.as_deref(),
+            card.pipeline.label.as_deref(),
             breakers.as_deref(),
         ];
         let detail = format!(
@@ -475,7 +483,7 @@ fn draw_cards(
                 width.saturating_sub(2)
             )
         );
-        let detail_style = if card.building {
+        let detail_style = if card.pipeline.building {
             theme.building()
         } else {
             theme.muted()
@@ -598,26 +606,27 @@ fn draw_tile(
         status_glyph(card.status),
         card.status.word().to_uppercase()
     );
-    if failing && let Some(stage) = &card.stage {
+    if failing && let Some(stage) = &card.pipeline.stage {
         state.push_str(&format!(" at {stage}"));
     }
-    if card.building {
+    if card.pipeline.building {
         state.push_str(&format!("  {BUILDING_GLYPH} building"));
     }
     if flaky(card) {
         state.push_str(&format!("  {FLAKY_GLYPH} flaky"));
     }
     let stages: Vec<String> = card
+        .pipeline
         .stages
         .iter()
         .map(|s| format!("{} {}", stage_glyph(s.status), s.name))
         .collect();
     let mut about = Vec::new();
-    if let Some(label) = &card.label {
+    if let Some(label) = &card.pipeline.label {
         about.push(label.clone());
     }
-    if !card.breakers.is_empty() {
-        about.push(format!("by {}", card.breakers.join(", ")));
+    if !card.pipeline.breakers.is_empty() {
+        about.push(format!("by {}", card.pipeline.breakers.join(", ")));
     }
     if let Some(ack) = &card.acknowledged {
         about.push(ack.note());
@@ -628,13 +637,13 @@ fn draw_tile(
     if let Some(at) = card
         .failing_since
         .filter(|_| failing)
-        .or(card.last_build_at)
+        .or(card.pipeline.last_build_at)
     {
         about.push(ago(view, at));
     }
     let lines = vec![
         Line::from(Span::styled(
-            names.cut(&card.name, width),
+            names.cut(&card.pipeline.name, width),
             status.patch(highlight),
         )),
         Line::from(Span::styled(fit(&state, width), status)),

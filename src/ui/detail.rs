@@ -17,7 +17,7 @@ fn popup(area: Rect, pipeline: &PipelineView) -> Rect {
     let [popup] = Layout::horizontal([Constraint::Max(90)])
         .flex(Flex::Center)
         .areas(area);
-    let height = (pipeline.stages.len() as u16 + 17).min(area.height);
+    let height = (pipeline.pipeline.stages.len() as u16 + 17).min(area.height);
     let [popup] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(popup);
@@ -33,7 +33,10 @@ fn block<'a>(pipeline: &'a PipelineView, theme: &Theme) -> Block<'a> {
             BorderType::Rounded
         })
         .border_style(theme.border(pipeline.status))
-        .title(Span::styled(format!(" {} ", pipeline.name), theme.accent()))
+        .title(Span::styled(
+            format!(" {} ", pipeline.pipeline.name),
+            theme.accent(),
+        ))
         .title_bottom(Span::styled(" Esc close ", theme.muted()))
 }
 
@@ -60,7 +63,7 @@ pub fn link(
     view: &ViewModel,
     pipeline: &PipelineView,
 ) -> Option<(u16, u16, String, String)> {
-    let url = pipeline.url.as_ref()?;
+    let url = pipeline.pipeline.url.as_ref()?;
     let inner = block(pipeline, &Theme::monochrome()).inner(popup(area, pipeline));
     let width = inner.width as usize;
     let (_, row) = lines(view, pipeline, width, &Theme::monochrome());
@@ -130,10 +133,10 @@ fn lines(
         status_glyph(pipeline.status),
         pipeline.status.word().to_uppercase()
     );
-    if let Some(stage) = &pipeline.stage {
+    if let Some(stage) = &pipeline.pipeline.stage {
         headline.push_str(&format!(" · at {stage}"));
     }
-    if pipeline.building {
+    if pipeline.pipeline.building {
         headline.push_str(&format!(" · {BUILDING_GLYPH} building"));
     }
     let field = |name: &str, value: String| {
@@ -144,21 +147,22 @@ fn lines(
     };
     let mut lines = vec![Line::from(Span::styled(headline, status)), Line::from("")];
     lines.push(field("source", pipeline.source.clone()));
-    if let Some(label) = &pipeline.label {
+    if let Some(label) = &pipeline.pipeline.label {
         lines.push(field("run", label.clone()));
     }
-    if let Some(commit) = &pipeline.commit {
+    if let Some(commit) = &pipeline.pipeline.commit {
         lines.push(field("commit", short_sha(commit)));
     }
-    if let Some(author) = &pipeline.author {
+    if let Some(author) = &pipeline.pipeline.author {
         lines.push(field("author", author.clone()));
     }
-    if let Some(at) = pipeline.started_at {
+    if let Some(at) = pipeline.pipeline.started_at {
         lines.push(field("started", when(view, at)));
     }
-    match (pipeline.started_at, pipeline.finished_at) {
+    match (pipeline.pipeline.started_at, pipeline.pipeline.finished_at) {
         (_, Some(end)) => {
             let took = pipeline
+                .pipeline
                 .started_at
                 .map(|start| (end - start).num_seconds())
                 .filter(|s| *s >= 0)
@@ -167,7 +171,7 @@ fn lines(
                 });
             lines.push(field("finished", format!("{}{took}", when(view, end))));
         }
-        (Some(_), None) if pipeline.building => {
+        (Some(_), None) if pipeline.pipeline.building => {
             lines.push(field("finished", "not yet: running".into()));
         }
         _ => {}
@@ -181,7 +185,7 @@ fn lines(
             ),
         ));
     }
-    if let Some(at) = pipeline.last_build_at {
+    if let Some(at) = pipeline.pipeline.last_build_at {
         lines.push(field(
             "built",
             format!("{} ({})", at.format("%a %d %b %H:%M UTC"), ago(view, at)),
@@ -197,18 +201,18 @@ fn lines(
             ),
         ));
     }
-    if !pipeline.breakers.is_empty() {
-        lines.push(field("broken by", pipeline.breakers.join(", ")));
+    if !pipeline.pipeline.breakers.is_empty() {
+        lines.push(field("broken by", pipeline.pipeline.breakers.join(", ")));
     }
-    if pipeline.stages.is_empty() {
+    if pipeline.pipeline.stages.is_empty() {
         lines.push(field("stages", "none reported by the source".into()));
     } else {
         lines.push(field("stages", String::new()));
-        for stage in &pipeline.stages {
+        for stage in &pipeline.pipeline.stages {
             lines.push(Line::from(fit(&stage_line(view, stage), width)));
         }
     }
-    let link_row = pipeline.url.as_ref().map(|url| {
+    let link_row = pipeline.pipeline.url.as_ref().map(|url| {
         lines.push(Line::from(vec![
             Span::styled(LINK_LABEL, theme.muted()),
             Span::styled(
