@@ -343,7 +343,7 @@ impl Radiator {
             url,
             transport,
             request: AckRequest {
-                pipeline: pipeline.name.clone(),
+                pipeline: pipeline.pipeline.name.clone(),
                 source: None,
                 by: self.user.clone(),
                 release,
