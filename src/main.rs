@@ -173,8 +173,11 @@ fn main() -> ExitCode {
         config_path: path.clone(),
     };
     let result = runtime.block_on(app::run(config, theme, options));
-    // A request or the terminal reader stuck in the kernel must not hold the exit.
-    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    // The terminal is restored and every attention command ended: nothing left on the runtime
+    // needs to finish. Waiting would only free a huge board's memory (a fifth of a second at
+    // 100,000 pipelines) or wait on a request or the terminal reader stuck in the kernel; the
+    // process ending frees it all at once.
+    runtime.shutdown_background();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
