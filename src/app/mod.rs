@@ -309,7 +309,10 @@ fn perform(
                 tokio::spawn(async move {
                     let answer = send_ack(&sent).await;
                     if let Err(reason) = &answer {
-                        tracing::warn!("acknowledgement not sent to {}: {reason}", sent.url);
+                        tracing::warn!(
+                            "acknowledgement not sent to {}: {reason}",
+                            crate::sanitize::redact(&sent.url)
+                        );
                     }
                     let _ = done.send((sent, answer)).await;
                 });

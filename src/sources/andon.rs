@@ -328,8 +328,26 @@ pub const ACK_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_ACK_REPLY: usize = 16 * 1024;
 
 /// Asks the collector at `url` to keep (or take back) an acknowledgement for every screen. Its
-/// answer, cleaned, or why it was not kept, in words.
+/// answer, cleaned, or why it was not kept, in words cleaned as a poll's are: the answer may
+/// come from anything listening at that address.
 pub async fn send_acknowledgement(
+    client: &reqwest::Client,
+    url: &str,
+    request: &AckRequest,
+) -> Result<AckReply, SourceError> {
+    let mut reply = ask_to_acknowledge(client, url, request)
+        .await
+        .map_err(SourceError::cleaned)?;
+    if let Some(ack) = &mut reply.acknowledged {
+        ack.by = crate::logs::text::one_line(&ack.by, &[])
+            .chars()
+            .take(Acknowledgement::MAX_BY)
+            .collect();
+    }
+    Ok(reply)
+}
+
+async fn ask_to_acknowledge(
     client: &reqwest::Client,
     url: &str,
     request: &AckRequest,
@@ -346,15 +364,8 @@ pub async fn send_acknowledgement(
     if !status.is_success() {
         return Err(http::status_error(status, &body));
     }
-    let mut reply: AckReply = serde_json::from_str(&body)
-        .map_err(|e| SourceError::malformed("answer to an acknowledgement", e))?;
-    if let Some(ack) = &mut reply.acknowledged {
-        ack.by = crate::logs::text::one_line(&ack.by, &[])
-            .chars()
-            .take(Acknowledgement::MAX_BY)
-            .collect();
-    }
-    Ok(reply)
+    serde_json::from_str(&body)
+        .map_err(|e| SourceError::malformed("answer to an acknowledgement", e))
 }
 
 pub struct AndonSource {
@@ -443,6 +454,31 @@ mod tests {
             runs: Vec::new(),
             acknowledged: None,
         }
+    }
+
+    #[tokio::test]
+    async fn a_refusal_to_acknowledge_reaches_the_screen_cleaned_of_escapes() {
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::method("POST"))
+            .and(wiremock::matchers::path(ACKS_PATH))
+            .respond_with(
+                wiremock::ResponseTemplate::new(409)
+                    .set_body_string("no\u{1b}]0;pwned\u{7}\u{1b}[2J see https://u:tok@h/x?t=1"),
+            )
+            .mount(&server)
+            .await;
+        let request = AckRequest {
+            pipeline: "api".into(),
+            source: None,
+            by: "dara".into(),
+            release: false,
+        };
+        let refused = send_acknowledgement(&reqwest::Client::new(), &server.uri(), &request)
+            .await
+            .unwrap_err();
+        assert!(refused.reason.starts_with("HTTP 409"), "{refused}");
+        assert!(!refused.reason.chars().any(char::is_control), "{refused:?}");
+        assert!(!refused.reason.contains("tok"), "{refused}");
     }
 
     #[test]
