@@ -49,8 +49,10 @@ impl Refusal {
 /// Reads a request body.
 pub fn parse(body: &[u8]) -> Result<AckRequest, Refusal> {
     let request: AckRequest = serde_json::from_slice(body).map_err(|e| {
+        // serde names an unknown field as the client wrote it: cleaned before a log has it.
+        let why = crate::sanitize::text(&e.to_string()).into_owned();
         Refusal::Malformed(format!(
-            "expected {{\"pipeline\": \"NAME\", \"by\": \"WHO\", \"release\": false}}: {e}"
+            "expected {{\"pipeline\": \"NAME\", \"by\": \"WHO\", \"release\": false}}: {why}"
         ))
     })?;
     Ok(request)
@@ -256,10 +258,15 @@ mod tests {
             br#"{"pipeline":"api"}"#,
             br#"{"pipeline":"api","by":"dara","extra":1}"#,
             br#"{"pipeline":7,"by":"dara"}"#,
+            br#"{"pipeline":"api","by":"dara","\u001b]0;pwned\u0007":1}"#,
         ] {
             let refused = parse(body).unwrap_err();
             assert_eq!(refused.status(), 400);
             assert!(refused.reason().contains("\"pipeline\""), "{refused:?}");
+            assert!(
+                !refused.reason().chars().any(char::is_control),
+                "{refused:?}"
+            );
         }
     }
 }
