@@ -87,9 +87,8 @@ fn fit_whole(line: &str, width: usize) -> String {
 /// The stages' line in `width`: every stage when they fit; else the stages with a figure, in
 /// order, and how many stages say N/A; else as many of those as fit and how many more there
 /// are. A stage is never dropped without a word: the summary under it may come from it.
-fn stages_line(view: &ViewModel, width: usize) -> String {
+fn stages_line(view: &ViewModel, all: &str, width: usize) -> String {
     let vs = &view.flow.value_stream;
-    let all = &lines(view)[0];
     if all.chars().count() <= width || vs.stages.is_empty() {
         return fit_whole(all, width);
     }
@@ -125,9 +124,9 @@ fn stages_line(view: &ViewModel, width: usize) -> String {
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, theme: &Theme) {
     let width = area.width as usize;
-    let [_, summary] = lines(view);
+    let [stages, summary] = lines(view);
     let text = vec![
-        Line::styled(stages_line(view, width), theme.muted()),
+        Line::styled(stages_line(view, &stages, width), theme.muted()),
         Line::styled(fit_whole(&summary, width), theme.muted()),
     ];
     frame.render_widget(Paragraph::new(text), area);
