@@ -36,6 +36,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, screen: &Screen, th
     } else {
         KEYS.to_string()
     };
+    // A space before the hints, so a source line cut at its edge never runs into them.
+    let right_text = format!(" {right_text}");
     let [left, right] = Layout::horizontal([
         Constraint::Min(10),
         Constraint::Length(right_text.chars().count() as u16),
@@ -76,6 +78,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, screen: &Screen, th
             return;
         }
         let mut spans = vec![Span::raw(" ")];
+        let mut room = usize::from(left.width).saturating_sub(1);
         for source in &view.sources {
             let (glyph, style) = match standing(source) {
                 Freshness::Ok => ("●", theme.status(PipelineStatus::Passing)),
@@ -83,10 +86,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ViewModel, screen: &Screen, th
                 Freshness::Stale => ("⌛", theme.status(PipelineStatus::Stale)),
                 Freshness::Error => ("✗", theme.status(PipelineStatus::Failing)),
             };
-            spans.push(Span::styled(
-                format!("{glyph} {}", source_text(source)),
-                style,
-            ));
+            // A line longer than the room is cut with an ellipsis, never mid-word unmarked.
+            let text = super::fit(&format!("{glyph} {}", source_text(source)), room);
+            room = room.saturating_sub(text.chars().count() + 2);
+            spans.push(Span::styled(text, style));
             spans.push(Span::raw("  "));
         }
         frame.render_widget(Paragraph::new(Line::from(spans)), left);
@@ -197,5 +200,51 @@ mod tests {
         assert_eq!(worst, Freshness::Error);
         assert_eq!(standing(&view.sources[0]), Freshness::Stale);
         assert_eq!(standing(&view.sources[1]), Freshness::Error);
+    }
+
+    #[test]
+    fn a_long_source_line_is_cut_with_an_ellipsis_and_kept_apart_from_the_hints() {
+        let config = crate::setup::parse(
+            "[[source]]\nname = \"dead\"\nkind = \"cctray\"\nurl = \"http://127.0.0.1:9/cc.xml\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let now = Utc.timestamp_opt(1_790_000_000, 0).unwrap();
+        let mut state = crate::state::State::new(&config);
+        let words = "connection refused by a server that explains itself at length";
+        state.record(0, now, Err(SourceError::of(Cause::Network, words)));
+        let view = crate::view::build(
+            &config,
+            &state,
+            crate::view::dora_report(&config, &state, now),
+            now,
+        );
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 1)).unwrap();
+        terminal
+            .draw(|frame| {
+                draw(
+                    frame,
+                    frame.area(),
+                    &view,
+                    &Screen::default(),
+                    &Theme::default_theme(),
+                )
+            })
+            .unwrap();
+        let line: String = terminal
+            .backend()
+            .buffer()
+            .content
+            .iter()
+            .map(|cell| cell.symbol())
+            .collect();
+        let hints = line.find(KEYS.trim_end()).expect("the hints are shown");
+        let before = line[..hints].trim_end();
+        assert!(before.ends_with('…'), "cut without a mark: {line:?}");
+        assert!(
+            line[..hints].ends_with(' '),
+            "runs into the hints: {line:?}"
+        );
     }
 }
