@@ -267,7 +267,14 @@ pub fn dora_report(config: &Config, state: &State, now: Timestamp) -> DoraReport
 pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -> ViewModel {
     let mut columns: Vec<String> = config.board.stages.clone();
     let stage_map = crate::stage_map::StageMap::new(&config.board);
-    let mut pipelines = Vec::new();
+    let mut pipelines = Vec::with_capacity(
+        state
+            .sources
+            .iter()
+            .filter_map(|s| s.snapshot.as_ref())
+            .map(|s| s.pipelines.len())
+            .sum(),
+    );
     for source in &state.sources {
         let Some(snapshot) = &source.snapshot else {
             continue;

@@ -73,8 +73,9 @@ impl CctraySource {
 
     pub async fn poll(&self) -> Result<Snapshot, SourceError> {
         let (content_type, bytes) = self.fetch().await?;
-        let xml = cctray_text::decode(&bytes, content_type.as_deref())?;
+        let xml = cctray_text::decode(bytes, content_type.as_deref())?;
         let feed = parse_feed(&xml)?;
+        drop(xml);
         if self.skipped.changed(feed.skipped) {
             tracing::warn!(
                 url = %http::redact(&self.config.url),
@@ -127,7 +128,10 @@ pub fn parse_feed(xml: &str) -> Result<Feed, SourceError> {
         match next_event(&mut reader)? {
             Event::Start(root) => {
                 expect_projects_root(&root)?;
-                return read_projects(&mut reader);
+                // Sized once: a doubling vector of a big feed's projects holds half as many
+                // again, and both halves while it grows. A hint, counted from the text.
+                let projects = xml.matches("<Project").count();
+                return read_projects(&mut reader, projects);
             }
             Event::Empty(root) => {
                 expect_projects_root(&root)?;
@@ -164,8 +168,11 @@ fn expect_projects_root(root: &BytesStart) -> Result<(), SourceError> {
 }
 
 /// Reads the children of `<Projects>` up to its end tag.
-fn read_projects(reader: &mut Reader<&[u8]>) -> Result<Feed, SourceError> {
-    let mut feed = Feed::default();
+fn read_projects(reader: &mut Reader<&[u8]>, projects: usize) -> Result<Feed, SourceError> {
+    let mut feed = Feed {
+        pipelines: Vec::with_capacity(projects),
+        skipped: 0,
+    };
     // Depth below <Projects>; only direct children are projects.
     let mut depth = 0usize;
     loop {

@@ -4,13 +4,16 @@
 
 use crate::sources::{Cause, SourceError};
 
-pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<String, SourceError> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return utf8(rest);
+/// The feed's text. Takes the bytes so that a UTF-8 feed, the usual kind, becomes its text
+/// without a copy: a big feed is held once, not twice.
+pub fn decode(mut bytes: Vec<u8>, content_type: Option<&str>) -> Result<String, SourceError> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+        return utf8(bytes);
     }
     let named = content_type
         .and_then(charset_of_content_type)
-        .or_else(|| declared_encoding(bytes));
+        .or_else(|| declared_encoding(&bytes));
     match named.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("utf-8" | "utf8" | "us-ascii" | "ascii") => utf8(bytes),
         Some("iso-8859-1" | "iso8859-1" | "latin1" | "latin-1" | "l1" | "iso_8859-1") => {
@@ -26,8 +29,8 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<String, Source
     }
 }
 
-fn utf8(bytes: &[u8]) -> Result<String, SourceError> {
-    String::from_utf8(bytes.to_vec()).map_err(|e| {
+fn utf8(bytes: Vec<u8>) -> Result<String, SourceError> {
+    String::from_utf8(bytes).map_err(|e| {
         SourceError::of(
             Cause::Malformed,
             format!(
@@ -83,15 +86,15 @@ mod tests {
     #[test]
     fn the_declared_encoding_is_honoured() {
         let latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><Projects name=\"Caf\xe9\"/>";
-        assert!(decode(latin1, None).unwrap().contains("Caf\u{e9}"));
+        assert!(decode(latin1.to_vec(), None).unwrap().contains("Caf\u{e9}"));
         let cp1252 = b"<?xml version='1.0' encoding='windows-1252'?><p n=\"\x93q\x94 \x80\"/>";
         assert!(
-            decode(cp1252, None)
+            decode(cp1252.to_vec(), None)
                 .unwrap()
                 .contains("\u{201c}q\u{201d} \u{20ac}")
         );
         assert_eq!(
-            decode("<?xml version=\"1.0\"?>é".as_bytes(), None).unwrap(),
+            decode("<?xml version=\"1.0\"?>é".as_bytes().to_vec(), None).unwrap(),
             "<?xml version=\"1.0\"?>é"
         );
     }
@@ -99,22 +102,34 @@ mod tests {
     #[test]
     fn the_content_type_charset_wins_over_the_declaration() {
         let bytes = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><a>\xe9</a>";
-        let text = decode(bytes, Some("application/xml; charset=\"iso-8859-1\"")).unwrap();
+        let text = decode(
+            bytes.to_vec(),
+            Some("application/xml; charset=\"iso-8859-1\""),
+        )
+        .unwrap();
         assert!(text.ends_with("<a>\u{e9}</a>"));
         assert!(
-            decode(bytes, Some("text/xml")).is_err(),
+            decode(bytes.to_vec(), Some("text/xml")).is_err(),
             "not UTF-8, as declared"
         );
     }
 
     #[test]
     fn unknown_encodings_and_bad_utf8_are_named() {
-        let e = decode(b"<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><a/>", None).unwrap_err();
+        let e = decode(
+            b"<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><a/>".to_vec(),
+            None,
+        )
+        .unwrap_err();
         assert!(e.reason.contains("\"shift_jis\""), "{e}");
-        let e = decode(b"<a>\xff</a>", None).unwrap_err();
+        let e = decode(b"<a>\xff</a>".to_vec(), None).unwrap_err();
         assert!(e.reason.contains("offset 3"), "{e}");
         assert_eq!(
-            decode(b"\xEF\xBB\xBF<a/>", Some("text/xml; charset=latin1")).unwrap(),
+            decode(
+                b"\xEF\xBB\xBF<a/>".to_vec(),
+                Some("text/xml; charset=latin1")
+            )
+            .unwrap(),
             "<a/>"
         );
     }

@@ -223,13 +223,13 @@ pub async fn read_capped_bytes(
     mut response: reqwest::Response,
     limit: usize,
 ) -> Result<Vec<u8>, SourceError> {
-    if response
-        .content_length()
-        .is_some_and(|len| len > limit as u64)
-    {
+    let announced = response.content_length();
+    if announced.is_some_and(|len| len > limit as u64) {
         return Err(too_large(limit));
     }
-    let mut body = Vec::new();
+    // Sized once when the length is announced: growing by doubling would hold up to three
+    // times a big body while it is copied. The announcement is only a hint, and bounded.
+    let mut body = Vec::with_capacity(announced.map_or(0, |len| len as usize));
     while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e))? {
         if body.len() + chunk.len() > limit {
             return Err(too_large(limit));
