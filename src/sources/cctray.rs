@@ -129,8 +129,10 @@ pub fn parse_feed(xml: &str) -> Result<Feed, SourceError> {
             Event::Start(root) => {
                 expect_projects_root(&root)?;
                 // Sized once: a doubling vector of a big feed's projects holds half as many
-                // again, and both halves while it grows. A hint, counted from the text.
-                let projects = xml.matches("<Project").count();
+                // again, and both halves while it grows. A hint, counted from the text, and
+                // never more than the text could hold (`<Project name="a"/>` is 19 bytes), so
+                // a feed of bare "<Project" words cannot reserve more than real projects would.
+                let projects = xml.matches("<Project").count().min(xml.len() / 19);
                 return read_projects(&mut reader, projects);
             }
             Event::Empty(root) => {
