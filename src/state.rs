@@ -58,8 +58,12 @@ pub struct Polled {
 
 impl From<Snapshot> for Polled {
     fn from(snapshot: Snapshot) -> Polled {
+        // Not `collect`: that would reuse the parsed pipelines' buffer for the pointers and keep
+        // all of its room (31 MB for a board of 100,000) as long as the poll is held.
+        let mut pipelines = Vec::with_capacity(snapshot.pipelines.len());
+        pipelines.extend(snapshot.pipelines.into_iter().map(Arc::new));
         Polled {
-            pipelines: snapshot.pipelines.into_iter().map(Arc::new).collect(),
+            pipelines,
             events: snapshot.events,
             upstream: snapshot.upstream,
         }
@@ -349,6 +353,23 @@ mod tests {
             pipelines: vec![Pipeline::new("api", status)],
             ..Snapshot::default()
         }
+    }
+
+    #[test]
+    fn a_kept_poll_holds_room_for_its_pointers_only() {
+        let pipelines: Vec<Pipeline> = (0..1000)
+            .map(|n| Pipeline::new(format!("p{n}"), BuildStatus::Passing))
+            .collect();
+        let polled = Polled::from(Snapshot {
+            pipelines,
+            ..Snapshot::default()
+        });
+        assert_eq!(polled.pipelines.len(), 1000);
+        assert!(
+            polled.pipelines.capacity() <= 1000,
+            "room for {} pointers kept",
+            polled.pipelines.capacity()
+        );
     }
 
     #[test]
