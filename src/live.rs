@@ -141,8 +141,8 @@ struct Model {
     /// The generation the tracker last saw.
     observed: Option<u64>,
     current: Published,
-    /// The build before `current`, held until the next build so that it is freed here, off
-    /// the screen's loop (by then the screen has let go of it).
+    /// The build before `current`, held until the screen has let go of it so that it is
+    /// freed here, off the screen's loop, and before the next poll's data comes in.
     retired: Option<Arc<ViewModel>>,
 }
 
@@ -268,6 +268,13 @@ impl Model {
     /// red and green transitions the new data makes (judged on the exact clock). None when
     /// nothing changed.
     fn rebuild_if_changed(&mut self, now: Timestamp) -> Option<Vec<Transition>> {
+        if self
+            .retired
+            .as_ref()
+            .is_some_and(|view| Arc::strong_count(view) == 1)
+        {
+            self.retired = None;
+        }
         let minute = minute_of(now);
         let clock = Clock {
             minute,
@@ -370,6 +377,26 @@ mod tests {
         );
         assert_eq!(model.current.view.now, at(60));
         assert_eq!(model.current.build, build + 2);
+    }
+
+    #[test]
+    fn the_build_before_is_freed_here_as_soon_as_the_screen_lets_go_of_it() {
+        let mut model = model();
+        poll(&mut model, 1, board(BuildStatus::Passing));
+        model.rebuild_if_changed(at(1));
+        let shown = model.published();
+        poll(&mut model, 2, board(BuildStatus::Failing));
+        model.rebuild_if_changed(at(2));
+        let before = Arc::downgrade(&shown.view);
+        assert!(model.rebuild_if_changed(at(3)).is_none());
+        assert!(before.upgrade().is_some(), "the screen still shows it");
+        drop(shown);
+        assert!(before.upgrade().is_some(), "not freed on the screen's side");
+        assert!(model.rebuild_if_changed(at(4)).is_none());
+        assert!(
+            before.upgrade().is_none(),
+            "freed at the first tick after the screen let go, not a build later"
+        );
     }
 
     #[test]
