@@ -1,7 +1,10 @@
 //! Attention: when a pipeline goes red, and when it is green again, ring the bell and/or run the
-//! configured command, once per transition, never every poll.
+//! configured command, once per transition, never every poll. A poll that turns thousands at
+//! once is bounded like any other input: a few commands run at a time, a few more wait, and the
+//! log counts what it does not list.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
@@ -251,10 +254,56 @@ pub fn end_all() {
     }
 }
 
-/// Runs `command` with `sh -c` and the transition's variables; waits at most a minute, logs the
-/// outcome, never blocks the screen (call it from a spawned task).
-pub async fn run_command(command: &str, transition: &Transition) {
+/// Attention commands that run at the same time; the others wait their turn.
+pub const COMMANDS_AT_ONCE: usize = 4;
+/// Attention commands that may wait to run; one more is not run, and the log says so.
+pub const COMMANDS_WAITING: usize = 64;
+/// Transitions of one poll logged one by one; the rest are counted in one line.
+pub const LOGGED_AT_ONCE: usize = 50;
+
+static RUNNING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(COMMANDS_AT_ONCE);
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// The log lines for the transitions of one poll.
+pub fn log_lines(rang: &[Transition]) -> Vec<String> {
+    let mut lines: Vec<String> = rang
+        .iter()
+        .take(LOGGED_AT_ONCE)
+        .map(Transition::notice)
+        .collect();
+    if rang.len() > LOGGED_AT_ONCE {
+        let reds = rang[LOGGED_AT_ONCE..]
+            .iter()
+            .filter(|t| t.event != Event::Green)
+            .count();
+        lines.push(format!(
+            "and {} more transitions in the same poll ({reds} red, {} green)",
+            rang.len() - LOGGED_AT_ONCE,
+            rang.len() - LOGGED_AT_ONCE - reds
+        ));
+    }
+    lines
+}
+
+/// Runs `command` with `sh -c` and the transition's variables once its turn comes (at most
+/// `COMMANDS_AT_ONCE` run together); waits at most a minute, logs the outcome, never blocks the
+/// screen (call it from a spawned task). False, and nothing run, when `COMMANDS_WAITING` wait
+/// already.
+pub async fn run_command(command: &str, transition: &Transition) -> bool {
+    if WAITING.fetch_add(1, Ordering::SeqCst) >= COMMANDS_WAITING {
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+        tracing::warn!(
+            "attention command not run for {} going {}: {COMMANDS_WAITING} wait to run already",
+            transition.pipeline,
+            transition.event.word()
+        );
+        return false;
+    }
+    let turn = RUNNING.acquire().await;
+    WAITING.fetch_sub(1, Ordering::SeqCst);
     run_command_within(command, transition, COMMAND_LIMIT).await;
+    drop(turn);
+    true
 }
 
 /// `run_command` with a limit of `limit`. The command runs in a process group of its own, and
@@ -552,6 +601,74 @@ mod tests {
         assert!(
             gone(child).await,
             "the background sleep outlived its command"
+        );
+    }
+
+    #[test]
+    fn a_poll_of_thousands_of_transitions_logs_the_first_and_counts_the_rest() {
+        let rang: Vec<Transition> = (0..1_000)
+            .map(|i| Transition {
+                pipeline: format!("s{i}"),
+                event: if i % 4 == 0 { Event::Red } else { Event::Green },
+                ..red()
+            })
+            .collect();
+        let lines = log_lines(&rang);
+        assert_eq!(lines.len(), LOGGED_AT_ONCE + 1);
+        assert_eq!(lines[0], "✗ s0 went red");
+        assert_eq!(
+            lines[LOGGED_AT_ONCE],
+            "and 950 more transitions in the same poll (237 red, 713 green)"
+        );
+        assert_eq!(log_lines(&rang[..3]).len(), 3);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_few_commands_run_at_a_time_and_a_few_more_wait() {
+        let _running = ENDING.read().await;
+        let dir = tempfile::tempdir().unwrap();
+        let running = dir.path().join("running");
+        std::fs::create_dir(&running).unwrap();
+        let counts = dir.path().join("counts");
+        let command = format!(
+            "touch {r}/$ANDON_PIPELINE; ls {r} | wc -l >> {c}; sleep 0.2; rm {r}/$ANDON_PIPELINE",
+            r = running.display(),
+            c = counts.display()
+        );
+        // Every turn taken: what comes now waits, or is not run.
+        let all_turns = RUNNING.acquire_many(COMMANDS_AT_ONCE as u32).await.unwrap();
+        let tried = std::sync::Arc::new(AtomicUsize::new(0));
+        let asked = COMMANDS_WAITING + 6;
+        let tasks: Vec<_> = (0..asked)
+            .map(|i| {
+                let (command, tried) = (command.clone(), tried.clone());
+                let transition = Transition {
+                    pipeline: format!("p{i}"),
+                    ..red()
+                };
+                tokio::spawn(async move {
+                    tried.fetch_add(1, Ordering::SeqCst);
+                    run_command(&command, &transition).await
+                })
+            })
+            .collect();
+        while tried.load(Ordering::SeqCst) < asked {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        drop(all_turns);
+        let mut ran = 0;
+        for task in tasks {
+            ran += usize::from(task.await.unwrap());
+        }
+        assert!(ran <= COMMANDS_WAITING, "{ran} ran");
+        assert!(ran > 0);
+        let counts = std::fs::read_to_string(&counts).unwrap();
+        let seen: Vec<usize> = counts.lines().map(|l| l.trim().parse().unwrap()).collect();
+        assert_eq!(seen.len(), ran, "each command admitted ran once");
+        assert!(
+            seen.iter().all(|&n| n <= COMMANDS_AT_ONCE),
+            "more than {COMMANDS_AT_ONCE} at once: {seen:?}"
         );
     }
 

@@ -5,6 +5,7 @@
 //! loop here routes events to it and does the I/O it asks for.
 
 mod keys;
+mod notices;
 mod radiator;
 
 use std::path::PathBuf;

@@ -11,9 +11,10 @@ use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 
 use super::keys::{Action, on_key};
+use super::notices::Notices;
 use super::{acted_on, pages_of, shown_view, updated_ago_since};
 use crate::ack::{self, Acknowledgement, Acknowledgements};
-use crate::attention::{Event as Attention, Transition};
+use crate::attention::{self, Event as Attention, Transition};
 use crate::config::PageConfig;
 use crate::live::Published;
 use crate::logs::{self, LogCache, LogKey, LogText};
@@ -101,7 +102,7 @@ pub struct Radiator {
     screen: Screen,
     latest: Published,
     config_error: Option<String>,
-    notices: Vec<(String, Instant)>,
+    notices: Notices,
     notices_changed: bool,
     acks: Acknowledgements,
     /// Bumped on each change to the acknowledgements, so the page's cut is made again.
@@ -144,7 +145,7 @@ impl Radiator {
             screen,
             latest,
             config_error: None,
-            notices: Vec::new(),
+            notices: Notices::default(),
             notices_changed: true,
             acks: Acknowledgements::default(),
             acks_version: 0,
@@ -192,16 +193,14 @@ impl Radiator {
             count: self.pages.len(),
             name: self.pages[self.page].name.clone(),
         });
-        let noticed = self.notices.len();
-        self.notices.retain(|(_, until)| *until > now.instant);
-        // Copied only when they change: a busy wall can hold thousands.
-        if self.notices_changed || self.notices.len() != noticed {
+        let expired = self.notices.expire(now.instant);
+        if self.notices_changed || expired {
             self.notices_changed = false;
             self.screen.notices = self
                 .config_error
                 .iter()
                 .cloned()
-                .chain(self.notices.iter().map(|(text, _)| text.clone()))
+                .chain(self.notices.lines())
                 .collect();
         }
         self.screen.updated_ago = if self.screen.kiosk {
@@ -374,7 +373,7 @@ impl Radiator {
                 "the collector did not keep the acknowledgement ({reason}): marked on this screen only"
             )
         };
-        self.notices.push((text, now.instant + HINT_FOR));
+        self.notices.hint(text, now.instant + HINT_FOR);
         self.notices_changed = true;
     }
 
@@ -383,7 +382,7 @@ impl Radiator {
     fn open_log(&mut self, view: &ViewModel, now: Now) -> Vec<Effect> {
         let Some(pipeline) = acted_on(view, &self.screen) else {
             self.notices
-                .push((NO_LOG_HINT.to_string(), now.instant + HINT_FOR));
+                .hint(NO_LOG_HINT.to_string(), now.instant + HINT_FOR);
             self.notices_changed = true;
             return Vec::new();
         };
@@ -435,21 +434,43 @@ impl Radiator {
         self.latest = published;
     }
 
-    /// The red and green transitions of a build: the bell and the command once each, and a
-    /// notice for each line back to green.
+    /// The red and green transitions of a build: the bell once, the command once for each (up
+    /// to as many as may wait to run), and a notice for each line back to green.
     pub fn transitions(&mut self, rang: Vec<Transition>, now: Now) -> Vec<Effect> {
+        if rang.is_empty() {
+            return Vec::new();
+        }
         self.notices_changed = true;
+        for line in attention::log_lines(&rang) {
+            tracing::info!("{line}");
+        }
         let mut effects = Vec::new();
-        for transition in rang {
-            tracing::info!("{} went {}", transition.pipeline, transition.event.word());
-            if self.config.display.bell {
-                effects.push(Effect::Bell);
-            }
+        if self.config.display.bell {
+            effects.push(Effect::Bell);
+        }
+        let commanded = match &self.config.display.command {
+            Some(_) => rang.len().min(attention::COMMANDS_WAITING),
+            None => 0,
+        };
+        if rang.len() > commanded && commanded > 0 {
+            tracing::warn!(
+                "attention command not run for {} transitions: at most {} wait to run",
+                rang.len() - commanded,
+                attention::COMMANDS_WAITING
+            );
+        }
+        for (n, transition) in rang.into_iter().enumerate() {
             if transition.event == Attention::Green {
                 self.notices
-                    .push((transition.notice(), now.instant + NOTICE_FOR));
+                    .green(transition.notice(), now.instant + NOTICE_FOR);
             }
-            if let Some(command) = &self.config.display.command {
+            if let Some(command) = self
+                .config
+                .display
+                .command
+                .as_ref()
+                .filter(|_| n < commanded)
+            {
                 effects.push(Effect::Command {
                     command: command.clone(),
                     transition,
@@ -799,13 +820,15 @@ mod tests {
     }
 
     #[test]
-    fn the_bell_rings_once_per_transition_when_asked_for_and_never_when_not() {
+    fn the_bell_rings_once_for_the_transitions_of_a_build_when_asked_for_and_never_when_not() {
         let clock = Clock::new();
         let rang = || vec![transition(Attention::Red), transition(Attention::Green)];
         let mut quiet = radiator(&config(""), &clock, API_RED);
         assert_eq!(bells(&quiet.transitions(rang(), clock.at(1))), 0);
         let mut loud = radiator(&config("[display]\nbell = true\n"), &clock, API_RED);
-        assert_eq!(bells(&loud.transitions(rang(), clock.at(1))), 2);
+        assert_eq!(bells(&loud.transitions(rang(), clock.at(1))), 1);
+        let thousands = vec![transition(Attention::Green); 5_000];
+        assert_eq!(bells(&loud.transitions(thousands, clock.at(1))), 1);
         assert_eq!(
             bells(&loud.transitions(vec![transition(Attention::Red)], clock.at(2))),
             1
@@ -836,6 +859,42 @@ mod tests {
         assert_eq!(r.screen().notices, ["✓ api back to green after 42 min"]);
         r.tick(clock.at(1 + 10 * 60));
         assert!(r.screen().notices.is_empty(), "ten minutes on screen");
+    }
+
+    #[test]
+    fn a_build_that_turns_thousands_green_runs_the_command_for_the_first_and_lists_a_screenful() {
+        let clock = Clock::new();
+        let mut r = radiator(&config("[display]\ncommand = \"true\"\n"), &clock, API_RED);
+        let rang: Vec<Transition> = (0..20_000)
+            .map(|i| Transition {
+                pipeline: format!("service-{i}"),
+                ..transition(Attention::Green)
+            })
+            .collect();
+        let effects = r.transitions(rang, clock.at(1));
+        let commands: Vec<&str> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Command { transition, .. } => Some(transition.pipeline.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(commands.len(), crate::attention::COMMANDS_WAITING);
+        assert_eq!(commands[0], "service-0");
+        r.tick(clock.at(2));
+        let notices = &r.screen().notices;
+        assert_eq!(notices.len(), super::super::notices::LISTED + 1);
+        assert_eq!(
+            notices[0],
+            format!(
+                "✓ {} more back to green",
+                20_000 - super::super::notices::LISTED
+            )
+        );
+        assert_eq!(
+            notices.last().unwrap(),
+            "✓ service-19999 back to green after 42 min"
+        );
     }
 
     #[test]

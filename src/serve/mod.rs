@@ -460,8 +460,8 @@ pub async fn run(config: Config, options: Options) -> Result<(), String> {
         } else {
             Vec::new()
         };
-        for t in &transitions {
-            tracing::info!("{}", t.notice());
+        for line in crate::attention::log_lines(&transitions) {
+            tracing::info!("{line}");
         }
         history.record(&state, &view, transitions);
         health.history_up = history.up;
