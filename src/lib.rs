@@ -21,6 +21,7 @@ pub mod live;
 pub mod logging;
 pub mod logs;
 pub mod memo;
+pub mod memory;
 pub mod model;
 pub mod output;
 pub mod panics;

@@ -94,6 +94,7 @@ static NOTE_STDOUT: extern "C" fn() = {
 };
 
 fn main() -> ExitCode {
+    andon::memory::one_arena();
     andon::panics::install();
     let cli = Cli::parse();
     if let Some(code) = run_setup_command(&cli) {
