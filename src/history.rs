@@ -2,7 +2,7 @@
 //! and how long their stages took and waited (for the board's flow figures). Pure and bounded:
 //! at most `RUNS_KEPT` runs per pipeline, each known once by its run id.
 
-use crate::model::{BuildStatus, Pipeline, StageStatus};
+use crate::model::{BuildStatus, Pipeline, StageRun, StageStatus};
 
 /// Runs remembered per pipeline.
 pub const RUNS_KEPT: usize = 20;
@@ -24,6 +24,26 @@ pub struct RunRecord {
     pub passed: Option<bool>,
     pub commit: Option<String>,
     pub stages: Vec<StageSample>,
+}
+
+impl RunRecord {
+    /// What a poll says of this run: its verdict and commit once known, its finished stages.
+    fn update(&mut self, passed: Option<bool>, commit: Option<&String>, stages: &[StageRun]) {
+        if passed.is_some() {
+            self.passed = passed;
+        }
+        if let Some(commit) = commit
+            && self.commit.as_ref() != Some(commit)
+        {
+            self.commit = Some(commit.clone());
+        }
+        for stage in stages.iter().filter_map(sample) {
+            match self.stages.iter_mut().find(|s| s.name == stage.name) {
+                Some(known) => *known = stage,
+                None => self.stages.push(stage),
+            }
+        }
+    }
 }
 
 /// Passed runs out of the runs with a verdict, and whether the pipeline looks flaky.
@@ -54,7 +74,7 @@ fn verdict(pipeline: &Pipeline) -> Option<bool> {
     }
 }
 
-fn sample(stage: &crate::model::StageRun) -> Option<StageSample> {
+fn sample(stage: &StageRun) -> Option<StageSample> {
     if !matches!(stage.status, StageStatus::Passed | StageStatus::Failed) {
         return None;
     }
@@ -76,6 +96,44 @@ impl RunHistory {
         let Some(current) = pipeline.run_id() else {
             return;
         };
+        if pipeline.previous.is_empty() {
+            // Nothing earlier listed (most polls of most sources): the run polled again, or a
+            // new one in front; only that run's record can change.
+            match self.runs.iter().position(|r| r.id == current) {
+                Some(0) => {
+                    self.runs[0].update(
+                        verdict(pipeline),
+                        pipeline.commit.as_ref(),
+                        &pipeline.stages,
+                    );
+                    return;
+                }
+                None => {
+                    if self.runs.len() >= RUNS_KEPT {
+                        self.runs.truncate(RUNS_KEPT - 1);
+                    }
+                    if self.runs.len() == self.runs.capacity() {
+                        // Doubling, but never past what is kept.
+                        let more = self.runs.len().clamp(1, RUNS_KEPT - self.runs.len());
+                        self.runs.reserve_exact(more);
+                    }
+                    let mut record = RunRecord {
+                        id: current,
+                        passed: None,
+                        commit: None,
+                        stages: Vec::new(),
+                    };
+                    record.update(
+                        verdict(pipeline),
+                        pipeline.commit.as_ref(),
+                        &pipeline.stages,
+                    );
+                    self.runs.insert(0, record);
+                    return;
+                }
+                Some(_) => {}
+            }
+        }
         let mut listed = vec![(current, verdict(pipeline), pipeline.commit.clone())];
         listed.extend(
             pipeline
@@ -108,13 +166,7 @@ impl RunHistory {
             }
             next.push(record);
         }
-        for stage in pipeline.stages.iter().filter_map(sample) {
-            let stages = &mut next[0].stages;
-            match stages.iter_mut().find(|s| s.name == stage.name) {
-                Some(known) => *known = stage,
-                None => stages.push(stage),
-            }
-        }
+        next[0].update(None, None, &pipeline.stages);
         next.append(&mut self.runs);
         next.truncate(RUNS_KEPT);
         self.runs = next;
@@ -248,6 +300,11 @@ mod tests {
         }
         assert_eq!(history.runs.len(), RUNS_KEPT);
         assert_eq!(history.runs[0].id, format!("#{}", RUNS_KEPT + 14));
+        assert_eq!(
+            history.runs.capacity(),
+            RUNS_KEPT,
+            "no room past what is kept"
+        );
     }
 
     #[test]

@@ -52,6 +52,11 @@ fn clean_opt(value: &mut Option<String>) {
 /// shell should be handed (the query stays: links need it, and it is the server's own).
 pub fn link(value: &mut String) {
     clean(value);
+    // Only an `@` makes a user part; parsing every link of every poll to find none costs more
+    // than the rest of the cleaning.
+    if !value.contains('@') {
+        return;
+    }
     if let Ok(mut url) = reqwest::Url::parse(value)
         && (!url.username().is_empty() || url.password().is_some())
     {
@@ -246,6 +251,16 @@ mod tests {
         let mut url = "https://bob:s3cret@ci.example.org/job/7?view=log\u{1b}[1m".to_string();
         link(&mut url);
         assert_eq!(url, "https://ci.example.org/job/7?view=log[1m");
+        for (given, kept) in [
+            ("https://t0ken@ci/x", "https://ci/x"),
+            ("https:\\\\bob:pw@ci\\x", "https://ci/x"),
+            ("https://ci/users/@bob", "https://ci/users/@bob"),
+            ("https://ci/users/%40bob", "https://ci/users/%40bob"),
+        ] {
+            let mut url = given.to_string();
+            link(&mut url);
+            assert_eq!(url, kept, "{given}");
+        }
     }
 
     #[test]
