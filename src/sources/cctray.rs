@@ -261,18 +261,25 @@ struct ProjectAttributes {
 /// be shown (or told from the next nameless one).
 fn project(element: &BytesStart) -> Result<Option<Pipeline>, SourceError> {
     let mut found = ProjectAttributes::default();
-    for (key, value) in attributes(element)? {
+    // Read in place: a big feed has hundreds of thousands of attributes, and only the values
+    // kept need a string of their own.
+    for attribute in element.attributes() {
+        let attribute = attribute.map_err(|e| malformed(format!("bad attribute: {e}")))?;
+        let key: &str = attribute.key.local_name().into_inner();
+        let value = attribute
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|e| malformed(format!("bad value of attribute {key}: {e}")))?;
+        let slot = match key {
+            "name" => &mut found.name,
+            "activity" => &mut found.activity,
+            "lastBuildStatus" => &mut found.last_build_status,
+            "lastBuildLabel" => &mut found.last_build_label,
+            "lastBuildTime" => &mut found.last_build_time,
+            "webUrl" => &mut found.web_url,
+            _ => continue,
+        };
         // Servers write empty strings for values they lack; treat those as missing.
-        let value = Some(value).filter(|v| !v.trim().is_empty());
-        match key.as_str() {
-            "name" => found.name = value,
-            "activity" => found.activity = value,
-            "lastBuildStatus" => found.last_build_status = value,
-            "lastBuildLabel" => found.last_build_label = value,
-            "lastBuildTime" => found.last_build_time = value,
-            "webUrl" => found.web_url = value,
-            _ => {}
-        }
+        *slot = Some(value.into_owned()).filter(|v| !v.trim().is_empty());
     }
     let Some(name) = found.name else {
         return Ok(None);
