@@ -45,16 +45,16 @@ impl Notices {
 
     fn push(&mut self, notice: Notice) {
         self.listed.push_back(notice);
-        while self.listed.len() > LISTED {
-            let Some(oldest) = self.listed.pop_front() else {
-                break;
-            };
-            // A hint that old has had its moment; a green still counts.
-            if oldest.green {
-                let (count, until) = self.folded.get_or_insert((0, oldest.until));
-                *count += 1;
-                *until = (*until).max(oldest.until);
-            }
+        if self.listed.len() <= LISTED {
+            return;
+        }
+        // One in, one out; a hint that old has had its moment, a green still counts.
+        if let Some(oldest) = self.listed.pop_front()
+            && oldest.green
+        {
+            let (count, until) = self.folded.get_or_insert((0, oldest.until));
+            *count += 1;
+            *until = (*until).max(oldest.until);
         }
     }
 

@@ -448,14 +448,11 @@ impl Radiator {
         if self.config.display.bell {
             effects.push(Effect::Bell);
         }
-        let commanded = match &self.config.display.command {
-            Some(_) => rang.len().min(attention::COMMANDS_WAITING),
-            None => 0,
-        };
-        if rang.len() > commanded && commanded > 0 {
+        let command = self.config.display.command.as_ref();
+        if command.is_some() && rang.len() > attention::COMMANDS_WAITING {
             tracing::warn!(
                 "attention command not run for {} transitions: at most {} wait to run",
-                rang.len() - commanded,
+                rang.len() - attention::COMMANDS_WAITING,
                 attention::COMMANDS_WAITING
             );
         }
@@ -464,13 +461,7 @@ impl Radiator {
                 self.notices
                     .green(transition.notice(), now.instant + NOTICE_FOR);
             }
-            if let Some(command) = self
-                .config
-                .display
-                .command
-                .as_ref()
-                .filter(|_| n < commanded)
-            {
+            if let Some(command) = command.filter(|_| n < attention::COMMANDS_WAITING) {
                 effects.push(Effect::Command {
                     command: command.clone(),
                     transition,
@@ -534,6 +525,7 @@ impl Radiator {
 
 #[cfg(test)]
 mod tests {
+    use super::super::notices;
     use super::*;
     use crate::model::{BuildStatus, Change, Deployment, DoraEvents, Pipeline, Snapshot};
     use crate::state::State;
@@ -883,13 +875,10 @@ mod tests {
         assert_eq!(commands[0], "service-0");
         r.tick(clock.at(2));
         let notices = &r.screen().notices;
-        assert_eq!(notices.len(), super::super::notices::LISTED + 1);
+        assert_eq!(notices.len(), notices::LISTED + 1);
         assert_eq!(
             notices[0],
-            format!(
-                "✓ {} more back to green",
-                20_000 - super::super::notices::LISTED
-            )
+            format!("✓ {} more back to green", 20_000 - notices::LISTED)
         );
         assert_eq!(
             notices.last().unwrap(),
