@@ -99,7 +99,7 @@ impl RunHistory {
         if pipeline.previous.is_empty() {
             // Nothing earlier listed (most polls of most sources): the run polled again, or a
             // new one in front; only that run's record can change.
-            match self.runs.iter().position(|r| r.id == current) {
+            match self.runs.iter().position(|r| r.id == *current) {
                 Some(0) => {
                     self.runs[0].update(
                         verdict(pipeline),
@@ -118,7 +118,7 @@ impl RunHistory {
                         self.runs.reserve_exact(more);
                     }
                     let mut record = RunRecord {
-                        id: current,
+                        id: current.into_owned(),
                         passed: None,
                         commit: None,
                         stages: Vec::new(),
@@ -134,7 +134,11 @@ impl RunHistory {
                 Some(_) => {}
             }
         }
-        let mut listed = vec![(current, verdict(pipeline), pipeline.commit.clone())];
+        let mut listed = vec![(
+            current.into_owned(),
+            verdict(pipeline),
+            pipeline.commit.clone(),
+        )];
         listed.extend(
             pipeline
                 .previous
@@ -174,22 +178,25 @@ impl RunHistory {
 
     /// None until a run has a verdict.
     pub fn pass_rate(&self) -> Option<PassRate> {
-        let finished: Vec<&RunRecord> = self.runs.iter().filter(|r| r.passed.is_some()).collect();
-        if finished.is_empty() {
-            return None;
+        let mut rate = PassRate {
+            passed: 0,
+            runs: 0,
+            flaky: false,
+        };
+        let mut newer: Option<&RunRecord> = None;
+        for run in self.runs.iter().filter(|r| r.passed.is_some()) {
+            rate.runs += 1;
+            rate.passed += usize::from(run.passed == Some(true));
+            // Newest first: a pass right before (newer than) a failure of the same commit.
+            rate.flaky |= newer.is_some_and(|newer| {
+                newer.passed == Some(true)
+                    && run.passed == Some(false)
+                    && newer.commit.is_some()
+                    && newer.commit == run.commit
+            });
+            newer = Some(run);
         }
-        // Newest first: a pass right before (newer than) a failure of the same commit.
-        let flaky = finished.windows(2).any(|w| {
-            w[0].passed == Some(true)
-                && w[1].passed == Some(false)
-                && w[0].commit.is_some()
-                && w[0].commit == w[1].commit
-        });
-        Some(PassRate {
-            passed: finished.iter().filter(|r| r.passed == Some(true)).count(),
-            runs: finished.len(),
-            flaky,
-        })
+        (rate.runs > 0).then_some(rate)
     }
 
     pub fn stage_samples(&self) -> impl Iterator<Item = &StageSample> {

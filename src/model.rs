@@ -184,10 +184,12 @@ impl Pipeline {
 
     /// The key that tells this run from others of the same pipeline: the source's run label
     /// ("#562"), else the time it ran.
-    pub fn run_id(&self) -> Option<String> {
-        self.label
-            .clone()
-            .or_else(|| self.last_build_at.map(|at| at.to_rfc3339()))
+    pub fn run_id(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match (&self.label, self.last_build_at) {
+            (Some(label), _) => Some(std::borrow::Cow::Borrowed(label)),
+            (None, Some(at)) => Some(std::borrow::Cow::Owned(at.to_rfc3339())),
+            (None, None) => None,
+        }
     }
 
     /// Derives status, building flag and current stage from the stages, in the order given.

@@ -222,7 +222,7 @@ fn pipeline_of(p: &FeedPipeline) -> Pipeline {
         .acknowledged
         .clone()
         .filter(|_| pipeline.status != BuildStatus::Passing);
-    let current = pipeline.run_id();
+    let current = pipeline.run_id().map(std::borrow::Cow::into_owned);
     pipeline.previous = p
         .runs
         .iter()
