@@ -14,7 +14,7 @@ pub use crate::model::{ACK_GLYPH, Acknowledgement};
 pub type PipelineKey = (String, String);
 
 pub fn key_of(pipeline: &PipelineView) -> PipelineKey {
-    (pipeline.source.clone(), pipeline.pipeline.name.clone())
+    (pipeline.source.to_string(), pipeline.pipeline.name.clone())
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -75,7 +75,7 @@ impl Acknowledgements {
         let reported: HashMap<(&str, &str), PipelineStatus> = view
             .pipelines
             .iter()
-            .map(|p| ((p.source.as_str(), p.pipeline.name.as_str()), p.status))
+            .map(|p| ((&*p.source, p.pipeline.name.as_str()), p.status))
             .collect();
         let listing_is_current = |source: &str| {
             view.sources

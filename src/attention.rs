@@ -135,7 +135,7 @@ impl Tracker {
             };
             let since = p.failing_since.or(p.pipeline.last_build_at);
             let Some(known) = self.known_mut(&p.source, &p.pipeline.name) else {
-                self.last.entry(p.source.clone()).or_default().insert(
+                self.last.entry(p.source.to_string()).or_default().insert(
                     p.pipeline.name.clone(),
                     Colour {
                         failing,
@@ -162,7 +162,7 @@ impl Tracker {
             transitions.push(Transition {
                 event: if failing { Event::Red } else { Event::Green },
                 pipeline: p.pipeline.name.clone(),
-                source: p.source.clone(),
+                source: p.source.to_string(),
                 stage: p.pipeline.stage.clone(),
                 url: p.pipeline.url.clone(),
                 breakers: p.pipeline.breakers.clone(),
@@ -192,7 +192,7 @@ impl Tracker {
             (Some(escalation), _) if !self.escalated => {
                 self.escalated = true;
                 let p = view.pipelines.iter().find(|p| {
-                    p.pipeline.name == escalation.pipeline && p.source == escalation.source
+                    p.pipeline.name == escalation.pipeline && *p.source == *escalation.source
                 });
                 Some(Transition {
                     event: Event::Escalated,

@@ -54,7 +54,8 @@ impl Andon {
 pub struct PipelineView {
     /// The pipeline as its source reported it, shared with the state (never copied per view).
     pub pipeline: Arc<Pipeline>,
-    pub source: String,
+    /// The source's name, one string shared by all of its cards.
+    pub source: Arc<str>,
     /// The status as shown: stale when the source or its feed is no longer fresh.
     pub status: PipelineStatus,
     /// The board column the card sits in.
@@ -280,6 +281,7 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
             continue;
         };
         let fresh = source.freshness(now) == Freshness::Ok;
+        let source_name: Arc<str> = Arc::from(source.name.as_str());
         for p in &snapshot.pipelines {
             let status = match (fresh && !p.stale, p.status) {
                 (false, _) => PipelineStatus::Stale,
@@ -290,16 +292,14 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
             for stage in &p.stages {
                 stage_map.column(&mut columns, &stage.name);
             }
-            let stage = p
-                .stage
-                .clone()
-                .or_else(|| source.stage.clone())
-                .or_else(|| columns.first().cloned())
-                .unwrap_or_else(|| FALLBACK_COLUMN.to_string());
-            let column = stage_map.column(&mut columns, &stage);
+            let column = match p.stage.as_deref().or(source.stage.as_deref()) {
+                Some(stage) => stage_map.column(&mut columns, stage),
+                None if columns.is_empty() => stage_map.column(&mut columns, FALLBACK_COLUMN),
+                None => 0,
+            };
             pipelines.push(PipelineView {
                 pipeline: Arc::clone(p),
-                source: source.name.clone(),
+                source: Arc::clone(&source_name),
                 status,
                 column,
                 failing_since: source.failing_since.get(&p.name).copied(),
@@ -308,20 +308,7 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
             });
         }
     }
-    pipelines.sort_by(|a, b| {
-        (
-            a.column,
-            a.status != PipelineStatus::Failing,
-            &a.pipeline.name,
-            &a.source,
-        )
-            .cmp(&(
-                b.column,
-                b.status != PipelineStatus::Failing,
-                &b.pipeline.name,
-                &b.source,
-            ))
-    });
+    let pipelines = board_order(pipelines, columns.len());
     let sources = source_views(state, now);
     let cards: Vec<Card> = pipelines.iter().map(PipelineView::card).collect();
     let mut flow = flow::compute(
@@ -352,6 +339,39 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
         sources,
         trends: None,
     }
+}
+
+/// The board's order: by column, failing first, then by name and source. Cards are dealt into
+/// their (column, failing) piles in the order they come, and a pile is sorted only when its
+/// names are out of order, so a feed that lists its projects by name is ordered in one pass.
+fn board_order(pipelines: Vec<PipelineView>, columns: usize) -> Vec<PipelineView> {
+    let pile = |p: &PipelineView| 2 * p.column + usize::from(p.status != PipelineStatus::Failing);
+    let mut starts = vec![0usize; 2 * columns.max(1) + 1];
+    for p in &pipelines {
+        starts[pile(p) + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut slots: Vec<Option<PipelineView>> = Vec::new();
+    slots.resize_with(pipelines.len(), || None);
+    let mut next = starts.clone();
+    for p in pipelines {
+        let at = &mut next[pile(&p)];
+        slots[*at] = Some(p);
+        *at += 1;
+    }
+    let mut ordered: Vec<PipelineView> = slots.into_iter().flatten().collect();
+    let by_name = |a: &PipelineView, b: &PipelineView| {
+        (&a.pipeline.name, &a.source).cmp(&(&b.pipeline.name, &b.source))
+    };
+    for bounds in starts.windows(2) {
+        let pile = &mut ordered[bounds[0]..bounds[1]];
+        if !pile.is_sorted_by(|a, b| by_name(a, b).is_le()) {
+            pile.sort_by(by_name);
+        }
+    }
+    ordered
 }
 
 /// Each source's state as shown at `now`: freshness, how long, why.
@@ -938,6 +958,49 @@ mod tests {
             )]),
         );
         assert_eq!(view(&config, &state).columns, ["build", "test", "package"]);
+    }
+
+    #[test]
+    fn the_board_is_ordered_by_column_then_failing_first_then_name_and_source() {
+        let config = config(&["b", "a"]);
+        let mut state = State::new(&config);
+        let in_test = |name: &str, status| {
+            let mut p = Pipeline::new(name, status);
+            p.stage = Some("test".into());
+            p
+        };
+        state.record(
+            0,
+            now(),
+            snap(vec![
+                in_test("web", BuildStatus::Passing),
+                Pipeline::new("zeta", BuildStatus::Passing),
+                Pipeline::new("api", BuildStatus::Passing),
+                in_test("db", BuildStatus::Failing),
+                Pipeline::new("yak", BuildStatus::Failing),
+            ]),
+        );
+        state.record(
+            1,
+            now(),
+            snap(vec![
+                Pipeline::new("api", BuildStatus::Passing),
+                in_test("cache", BuildStatus::Passing),
+                Pipeline::new("yak", BuildStatus::Failing),
+                Pipeline::new("beta", BuildStatus::Passing),
+            ]),
+        );
+        let order: Vec<String> = view(&config, &state)
+            .pipelines
+            .iter()
+            .map(|p| format!("{}/{}", p.source, p.pipeline.name))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "a/yak", "b/yak", "a/api", "b/api", "a/beta", "b/zeta", "b/db", "a/cache", "b/web"
+            ]
+        );
     }
 
     #[test]

@@ -103,7 +103,7 @@ pub fn heading(pipeline: &PipelineView, view: &view::ViewModel) -> String {
     if let Some(url) = &pipeline.pipeline.url {
         text.push_str(&format!("  {}\n", one_line(url, &[])));
     }
-    let source = view.sources.iter().find(|s| s.name == pipeline.source);
+    let source = view.sources.iter().find(|s| *s.name == *pipeline.source);
     if let Some(source) = source.filter(|s| s.state != crate::state::Freshness::Ok) {
         text.push_str(&format!(
             "  source {} is {}: this may not be the latest run\n",

@@ -324,7 +324,7 @@ impl Radiator {
             .config
             .sources
             .iter()
-            .find(|s| s.name == pipeline.source)
+            .find(|s| *s.name == *pipeline.source)
             .and_then(|s| match &s.kind {
                 SourceKind::Andon(c) => Some((c.url.clone(), s.transport.clone())),
                 _ => None,

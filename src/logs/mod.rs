@@ -69,7 +69,7 @@ pub fn target(
     let source = config
         .sources
         .iter()
-        .find(|s| s.name == pipeline.source)
+        .find(|s| *s.name == *pipeline.source)
         .ok_or_else(|| format!("source {} is no longer configured", pipeline.source))?;
     let failed = pipeline
         .pipeline
@@ -205,7 +205,7 @@ pub fn polled_at(
 ) -> Option<crate::model::Timestamp> {
     view.sources
         .iter()
-        .find(|s| s.name == pipeline.source)
+        .find(|s| *s.name == *pipeline.source)
         .and_then(|s| s.last_success)
 }
 

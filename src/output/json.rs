@@ -163,7 +163,7 @@ impl serde::Serialize for StreamedDocument<'_> {
 fn pipeline_json(p: &PipelineView) -> Value {
     json!({
         "name": p.pipeline.name,
-        "source": p.source,
+        "source": &*p.source,
         "status": p.status.word(),
         "building": p.pipeline.building,
         "stage": p.pipeline.stage,

@@ -70,7 +70,7 @@ pub fn resolve<'a>(
         return view
             .pipelines
             .iter()
-            .find(|p| p.source == source && p.pipeline.name == name)
+            .find(|p| &*p.source == source && p.pipeline.name == name)
             .ok_or_else(unknown);
     }
     let mut named = view.pipelines.iter().filter(|p| p.pipeline.name == name);
@@ -88,7 +88,7 @@ pub fn resolve<'a>(
             let (source, rest) = (&name[..at], &name[at + 1..]);
             view.pipelines
                 .iter()
-                .find(|p| p.source == source && p.pipeline.name == rest)
+                .find(|p| &*p.source == source && p.pipeline.name == rest)
         })
         .ok_or_else(unknown)
 }

@@ -166,7 +166,7 @@ fn pipelines(out: &mut String, view: &ViewModel) {
     for p in &view.pipelines {
         for status in STATUSES {
             let pairs = [
-                ("source", p.source.as_str()),
+                ("source", &*p.source),
                 ("pipeline", p.pipeline.name.as_str()),
                 ("status", status.word()),
             ];
@@ -181,7 +181,7 @@ fn pipelines(out: &mut String, view: &ViewModel) {
     );
     for p in &view.pipelines {
         let pairs = [
-            ("source", p.source.as_str()),
+            ("source", &*p.source),
             ("pipeline", p.pipeline.name.as_str()),
         ];
         f.sample(&pairs, flag(p.pipeline.building));
@@ -198,7 +198,7 @@ fn pipelines(out: &mut String, view: &ViewModel) {
         }
         if let Some(since) = p.failing_since.or(p.pipeline.last_build_at) {
             let pairs = [
-                ("source", p.source.as_str()),
+                ("source", &*p.source),
                 ("pipeline", p.pipeline.name.as_str()),
             ];
             f.sample(&pairs, since.timestamp() as f64);

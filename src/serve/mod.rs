@@ -217,7 +217,7 @@ impl History {
                 PipelineStatus::Passing => false,
                 PipelineStatus::Unknown | PipelineStatus::Stale => continue,
             };
-            let key = (p.source.clone(), p.pipeline.name.clone());
+            let key = (p.source.to_string(), p.pipeline.name.clone());
             let known = self.colours.get(&key);
             let since = match known {
                 Some((true, since)) if failing => {

@@ -146,7 +146,7 @@ fn lines(
         ])
     };
     let mut lines = vec![Line::from(Span::styled(headline, status)), Line::from("")];
-    lines.push(field("source", pipeline.source.clone()));
+    lines.push(field("source", pipeline.source.to_string()));
     if let Some(label) = &pipeline.pipeline.label {
         lines.push(field("run", label.clone()));
     }
