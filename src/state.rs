@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::history::RunHistory;
+use crate::history::{PassRate, RunHistory, StageSample};
 use crate::model::{BuildStatus, DoraEvents, Pipeline, Snapshot, Timestamp, Upstream};
 use crate::setup::{Config, SourceConfig};
 use crate::sources::{Cause, SourceError};
@@ -52,22 +52,40 @@ impl Freshness {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Polled {
     pub pipelines: Vec<Arc<Pipeline>>,
+    /// What is tracked of each pipeline, in the same order, so a view reads it without a lookup.
+    pub tracked: Vec<Tracked>,
     pub events: DoraEvents,
     pub upstream: Vec<Upstream>,
 }
 
-impl From<Snapshot> for Polled {
-    fn from(snapshot: Snapshot) -> Polled {
+/// What the state tracks of one polled pipeline, as the view shows it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tracked {
+    pub failing_since: Option<Timestamp>,
+    pub pass_rate: Option<PassRate>,
+}
+
+impl Polled {
+    fn new(snapshot: Snapshot, tracked: Vec<Tracked>) -> Polled {
         // Not `collect`: that would reuse the parsed pipelines' buffer for the pointers and keep
         // all of its room (31 MB for a board of 100,000) as long as the poll is held.
         let mut pipelines = Vec::with_capacity(snapshot.pipelines.len());
         pipelines.extend(snapshot.pipelines.into_iter().map(Arc::new));
         Polled {
             pipelines,
+            tracked,
             events: snapshot.events,
             upstream: snapshot.upstream,
         }
     }
+}
+
+/// A pipeline's run history and the poll that last reported the pipeline (the state's
+/// generation then), so that those no poll reports any more can be dropped in place.
+#[derive(Debug, Clone, PartialEq)]
+struct Watched {
+    runs: RunHistory,
+    seen: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -95,7 +113,9 @@ pub struct SourceState {
     /// When each of this source's failing pipelines was first seen failing, by pipeline name.
     pub failing_since: HashMap<String, Timestamp>,
     /// Each of this source's pipelines' last runs, by pipeline name, for pass rates and flow.
-    pub history: HashMap<String, RunHistory>,
+    history: HashMap<String, Watched>,
+    /// Some run history of this source holds a stage sample (most feeds have none).
+    staged: bool,
 }
 
 impl SourceState {
@@ -117,7 +137,39 @@ impl SourceState {
             paced_until: None,
             failing_since: HashMap::new(),
             history: HashMap::new(),
+            staged: false,
         }
+    }
+
+    /// The last runs of this source's `pipeline`.
+    pub fn history(&self, pipeline: &str) -> Option<&RunHistory> {
+        self.history.get(pipeline).map(|w| &w.runs)
+    }
+
+    /// Each of this source's pipelines' run history, by pipeline name.
+    pub fn histories(&self) -> impl Iterator<Item = (&str, &RunHistory)> {
+        self.history
+            .iter()
+            .map(|(name, w)| (name.as_str(), &w.runs))
+    }
+
+    /// What is tracked of each pipeline of the last snapshot, from the maps.
+    fn retrack(&mut self) {
+        self.staged = self
+            .history
+            .values()
+            .any(|w| w.runs.stage_samples().next().is_some());
+        let Some(snapshot) = &mut self.snapshot else {
+            return;
+        };
+        snapshot.tracked = snapshot
+            .pipelines
+            .iter()
+            .map(|p| Tracked {
+                failing_since: self.failing_since.get(&p.name).copied(),
+                pass_rate: self.history.get(&p.name).and_then(|w| w.runs.pass_rate()),
+            })
+            .collect();
     }
 
     /// Since when the source has been in its current trouble: the first failure of the current
@@ -183,12 +235,23 @@ impl State {
 
     /// The last runs of `pipeline` of `source`.
     pub fn history(&self, source: &str, pipeline: &str) -> Option<&RunHistory> {
-        self.source_named(source)?.history.get(pipeline)
+        self.source_named(source)?.history(pipeline)
     }
 
     /// Every pipeline's run history, of every source.
     pub fn histories(&self) -> impl Iterator<Item = &RunHistory> {
-        self.sources.iter().flat_map(|s| s.history.values())
+        self.sources
+            .iter()
+            .flat_map(|s| s.history.values().map(|w| &w.runs))
+    }
+
+    /// Every stage sample of every run history, skipping the sources that have none.
+    pub fn stage_samples(&self) -> impl Iterator<Item = &StageSample> {
+        self.sources
+            .iter()
+            .filter(|s| s.staged)
+            .flat_map(|s| s.history.values())
+            .flat_map(|w| w.runs.stage_samples())
     }
 
     /// Every failing pipeline's first sighting, keyed by (source, pipeline).
@@ -206,9 +269,8 @@ impl State {
     /// Every pipeline's run history with its source's name and its own.
     pub fn histories_by_source(&self) -> impl Iterator<Item = (&str, &str, &RunHistory)> {
         self.sources.iter().flat_map(|s| {
-            s.history
-                .iter()
-                .map(move |(pipeline, history)| (s.name.as_str(), pipeline.as_str(), history))
+            s.histories()
+                .map(move |(pipeline, history)| (s.name.as_str(), pipeline, history))
         })
     }
 
@@ -228,8 +290,15 @@ impl State {
             source.history = history
                 .iter()
                 .filter(|((s, _), _)| *s == source.name)
-                .map(|((_, pipeline), runs)| (pipeline.clone(), runs.clone()))
+                .map(|((_, pipeline), runs)| {
+                    let watched = Watched {
+                        runs: runs.clone(),
+                        seen: 0,
+                    };
+                    (pipeline.clone(), watched)
+                })
                 .collect();
+            source.retrack();
         }
         self.generation += 1;
     }
@@ -248,8 +317,21 @@ impl State {
                 source.error_cause = None;
                 source.error_since = None;
                 track_failures(&mut source.failing_since, &snapshot, at);
-                track_runs(&mut source.history, &snapshot);
-                source.snapshot = Some(snapshot.into());
+                let runs = track_runs(&mut source.history, &snapshot, self.generation);
+                source.staged = runs.staged;
+                let tracked = snapshot
+                    .pipelines
+                    .iter()
+                    .zip(runs.pass_rates)
+                    .map(|(p, pass_rate)| Tracked {
+                        failing_since: match p.status {
+                            BuildStatus::Failing => source.failing_since.get(&p.name).copied(),
+                            _ => None,
+                        },
+                        pass_rate,
+                    })
+                    .collect();
+                source.snapshot = Some(Polled::new(snapshot, tracked));
             }
             Err(err) => {
                 if source.error.is_none() {
@@ -272,23 +354,50 @@ impl State {
     }
 }
 
-/// One pass over the snapshot: each pipeline's history moves from the old map to the new one
-/// (keeping its key, so a steady board allocates nothing here); pipelines the source no longer
-/// reports are left behind with the old map, so memory follows the board.
-fn track_runs(history: &mut HashMap<String, RunHistory>, snapshot: &Snapshot) {
-    let mut previous = std::mem::take(history);
-    history.reserve(snapshot.pipelines.len());
+/// What one poll's pass over the run histories found.
+struct RunsTracked {
+    /// Each pipeline's pass rate, in the snapshot's order.
+    pass_rates: Vec<Option<PassRate>>,
+    /// Some history holds a stage sample.
+    staged: bool,
+}
+
+/// One pass over the snapshot, updating each pipeline's history in place and stamping it with
+/// `poll`; pipelines the source no longer reports are dropped, so memory follows the board.
+fn track_runs(
+    history: &mut HashMap<String, Watched>,
+    snapshot: &Snapshot,
+    poll: u64,
+) -> RunsTracked {
+    let mut pass_rates = Vec::with_capacity(snapshot.pipelines.len());
+    let mut staged = false;
+    let mut distinct = 0;
     for p in &snapshot.pipelines {
-        if let Some(known) = history.get_mut(&p.name) {
-            known.observe(p);
-            continue;
+        let watched = match history.get_mut(&p.name) {
+            Some(known) => known,
+            None => history.entry(p.name.clone()).or_insert(Watched {
+                runs: RunHistory::default(),
+                seen: 0,
+            }),
+        };
+        if watched.seen != poll {
+            watched.seen = poll;
+            distinct += 1;
         }
-        let (name, mut runs) = previous
-            .remove_entry(&p.name)
-            .unwrap_or_else(|| (p.name.clone(), RunHistory::default()));
-        runs.observe(p);
-        history.insert(name, runs);
+        watched.runs.observe(p);
+        staged |= watched.runs.stage_samples().next().is_some();
+        pass_rates.push(watched.runs.pass_rate());
     }
+    if history.len() > distinct {
+        history.retain(|_, w| w.seen == poll);
+    }
+    if distinct < snapshot.pipelines.len() {
+        // A name listed twice: each of its cards shows the history after the whole poll.
+        for (p, rate) in snapshot.pipelines.iter().zip(&mut pass_rates) {
+            *rate = history[&p.name].runs.pass_rate();
+        }
+    }
+    RunsTracked { pass_rates, staged }
 }
 
 /// Failing pipelines keep the time they were first seen failing (or the one a collector relays);
@@ -360,10 +469,13 @@ mod tests {
         let pipelines: Vec<Pipeline> = (0..1000)
             .map(|n| Pipeline::new(format!("p{n}"), BuildStatus::Passing))
             .collect();
-        let polled = Polled::from(Snapshot {
-            pipelines,
-            ..Snapshot::default()
-        });
+        let polled = Polled::new(
+            Snapshot {
+                pipelines,
+                ..Snapshot::default()
+            },
+            Vec::new(),
+        );
         assert_eq!(polled.pipelines.len(), 1000);
         assert!(
             polled.pipelines.capacity() <= 1000,
@@ -507,6 +619,100 @@ mod tests {
         state.record(0, at(0), Ok(twice.clone()));
         state.record(0, at(10), Ok(twice));
         assert_eq!(state.failing_since("ci", "api"), Some(at(0)));
-        assert_eq!(state.sources[0].history.len(), 1);
+        assert_eq!(state.sources[0].histories().count(), 1);
+    }
+
+    fn timed_stage(name: &str, seconds: i64) -> crate::model::StageRun {
+        let mut stage = crate::model::StageRun::new(name, crate::model::StageStatus::Passed);
+        stage.started_at = Some(at(0));
+        stage.finished_at = Some(at(seconds));
+        stage
+    }
+
+    #[test]
+    fn each_polled_pipeline_carries_its_pass_rate_and_failing_since() {
+        let mut state = state();
+        let labelled = |label: &str, name: &str, status| {
+            let mut p = Pipeline::new(name, status);
+            p.label = Some(label.into());
+            p
+        };
+        let poll = |label: &str, api| Snapshot {
+            pipelines: vec![
+                labelled(label, "api", api),
+                labelled(label, "web", BuildStatus::Passing),
+            ],
+            ..Snapshot::default()
+        };
+        state.record(0, at(0), Ok(poll("#1", BuildStatus::Passing)));
+        state.record(0, at(10), Ok(poll("#2", BuildStatus::Failing)));
+        let tracked = &state.sources[0].snapshot.as_ref().unwrap().tracked;
+        let rates: Vec<_> = tracked
+            .iter()
+            .map(|t| t.pass_rate.map(|r| (r.passed, r.runs)))
+            .collect();
+        assert_eq!(rates, [Some((1, 2)), Some((2, 2))]);
+        assert_eq!(tracked[0].failing_since, Some(at(10)));
+        assert_eq!(tracked[1].failing_since, None);
+    }
+
+    #[test]
+    fn a_pipeline_listed_twice_shows_the_history_of_the_whole_poll_on_both_cards() {
+        let mut state = state();
+        let mut first = Pipeline::new("api", BuildStatus::Passing);
+        first.label = Some("#1".into());
+        let mut second = Pipeline::new("api", BuildStatus::Failing);
+        second.label = Some("#2".into());
+        state.record(
+            0,
+            at(0),
+            Ok(Snapshot {
+                pipelines: vec![first, second],
+                ..Snapshot::default()
+            }),
+        );
+        let tracked = &state.sources[0].snapshot.as_ref().unwrap().tracked;
+        let rates: Vec<_> = tracked
+            .iter()
+            .map(|t| t.pass_rate.map(|r| (r.passed, r.runs)))
+            .collect();
+        assert_eq!(rates, [Some((1, 2)), Some((1, 2))]);
+    }
+
+    #[test]
+    fn stage_samples_outlive_a_feed_that_stops_listing_stages() {
+        let mut state = state();
+        let mut staged = Pipeline::new("api", BuildStatus::Passing);
+        staged.label = Some("#1".into());
+        staged.stages = vec![timed_stage("test", 30)];
+        let mut bare = Pipeline::new("api", BuildStatus::Passing);
+        bare.label = Some("#2".into());
+        for p in [staged, bare] {
+            state.record(
+                0,
+                at(0),
+                Ok(Snapshot {
+                    pipelines: vec![p],
+                    ..Snapshot::default()
+                }),
+            );
+            assert_eq!(state.stage_samples().count(), 1);
+        }
+        state.record(0, at(10), Ok(Snapshot::default()));
+        assert_eq!(state.stage_samples().count(), 0);
+    }
+
+    #[test]
+    fn restored_histories_give_their_stage_samples_before_any_poll() {
+        let mut runs = RunHistory::default();
+        let mut p = Pipeline::new("api", BuildStatus::Passing);
+        p.label = Some("#1".into());
+        p.stages = vec![timed_stage("test", 30)];
+        runs.observe(&p);
+        let mut state = state();
+        let key = ("ci".to_string(), "api".to_string());
+        state.restore_tracking(&HashMap::new(), &[(key, runs)].into_iter().collect());
+        assert_eq!(state.stage_samples().count(), 1);
+        assert_eq!(state.histories().count(), 1);
     }
 }

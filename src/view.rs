@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::model::{BuildStatus, DoraEvents, Pipeline, Timestamp};
 use crate::setup::Config;
-use crate::state::{Freshness, State};
+use crate::state::{Freshness, State, Tracked};
 
 pub use crate::status::{AndonState, PipelineStatus};
 
@@ -282,7 +282,12 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
         };
         let fresh = source.freshness(now) == Freshness::Ok;
         let source_name: Arc<str> = Arc::from(source.name.as_str());
-        for p in &snapshot.pipelines {
+        let tracked = snapshot
+            .tracked
+            .iter()
+            .copied()
+            .chain(std::iter::repeat(Tracked::default()));
+        for (p, tracked) in snapshot.pipelines.iter().zip(tracked) {
             let status = match (fresh && !p.stale, p.status) {
                 (false, _) => PipelineStatus::Stale,
                 (true, BuildStatus::Passing) => PipelineStatus::Passing,
@@ -302,8 +307,8 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
                 source: Arc::clone(&source_name),
                 status,
                 column,
-                failing_since: source.failing_since.get(&p.name).copied(),
-                pass_rate: source.history.get(&p.name).and_then(|h| h.pass_rate()),
+                failing_since: tracked.failing_since,
+                pass_rate: tracked.pass_rate,
                 acknowledged: p.acknowledged.clone(),
             });
         }
@@ -315,13 +320,13 @@ pub fn build(config: &Config, state: &State, dora: DoraReport, now: Timestamp) -
         &columns,
         &cards,
         &config.board.wip_limits,
-        state.histories().flat_map(|h| h.stage_samples()),
+        state.stage_samples(),
     );
     let kinds: Vec<(String, &'static str)> =
         sources.iter().map(|s| (s.name.clone(), s.kind)).collect();
     flow.value_stream = crate::value_stream::compute(
         flow.stages.iter().map(flow::StageFlow::times),
-        state.histories().flat_map(|h| h.stage_samples()),
+        state.stage_samples(),
         &cards,
         &kinds,
     );

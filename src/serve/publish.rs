@@ -106,7 +106,7 @@ pub fn feed(state: &State, view: &ViewModel, acks: &Acknowledgements, now: Times
         };
         let fresh = source.freshness(now) == Freshness::Ok;
         for p in &snapshot.pipelines {
-            let runs = source.history.get(&p.name).map_or(Vec::new(), |h| {
+            let runs = source.history(&p.name).map_or(Vec::new(), |h| {
                 h.runs
                     .iter()
                     .map(|r| FeedRun {
