@@ -2,6 +2,8 @@
 //! and how long their stages took and waited (for the board's flow figures). Pure and bounded:
 //! at most `RUNS_KEPT` runs per pipeline, each known once by its run id.
 
+use compact_str::CompactString;
+
 use crate::model::{BuildStatus, Pipeline, StageRun, StageStatus};
 
 /// Runs remembered per pipeline.
@@ -19,7 +21,9 @@ pub struct StageSample {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunRecord {
-    pub id: String,
+    /// Held in place when short (most are), so that telling a new run from a known one reads no
+    /// other memory.
+    pub id: CompactString,
     /// None while the run goes on, or when it ended without a verdict.
     pub passed: Option<bool>,
     pub commit: Option<String>,
@@ -118,7 +122,7 @@ impl RunHistory {
                         self.runs.reserve_exact(more);
                     }
                     let mut record = RunRecord {
-                        id: current.into_owned(),
+                        id: CompactString::from(current),
                         passed: None,
                         commit: None,
                         stages: Vec::new(),
@@ -156,7 +160,7 @@ impl RunHistory {
             let mut record = match self.runs.iter().position(|r| r.id == id) {
                 Some(at) => self.runs.remove(at),
                 None => RunRecord {
-                    id,
+                    id: id.into(),
                     passed: None,
                     commit: None,
                     stages: Vec::new(),
@@ -173,6 +177,7 @@ impl RunHistory {
         next[0].update(None, None, &pipeline.stages);
         next.append(&mut self.runs);
         next.truncate(RUNS_KEPT);
+        next.shrink_to(RUNS_KEPT);
         self.runs = next;
     }
 
@@ -311,6 +316,26 @@ mod tests {
             history.runs.capacity(),
             RUNS_KEPT,
             "no room past what is kept"
+        );
+    }
+
+    #[test]
+    fn earlier_runs_listed_over_a_full_history_keep_it_within_bounds() {
+        let mut history = RunHistory::default();
+        for n in 0..RUNS_KEPT {
+            history.observe(&run(&format!("#{n}"), BuildStatus::Passing, false));
+        }
+        let mut listing = run("#100", BuildStatus::Failing, false);
+        listing.previous = (50..60)
+            .map(|n| past(&format!("#{n}"), true, "c"))
+            .collect();
+        history.observe(&listing);
+        assert_eq!(history.runs.len(), RUNS_KEPT);
+        assert_eq!(history.runs[0].id, "#100");
+        assert!(
+            history.runs.capacity() <= RUNS_KEPT,
+            "room for {} runs",
+            history.runs.capacity()
         );
     }
 

@@ -110,7 +110,7 @@ pub fn feed(state: &State, view: &ViewModel, acks: &Acknowledgements, now: Times
                 h.runs
                     .iter()
                     .map(|r| FeedRun {
-                        id: r.id.clone(),
+                        id: r.id.to_string(),
                         passed: r.passed,
                         commit: r.commit.clone(),
                     })

@@ -193,7 +193,7 @@ impl Store {
                 .or_default()
                 .runs
                 .push(RunRecord {
-                    id,
+                    id: id.into(),
                     passed,
                     commit,
                     stages: stages_of(&stages),
@@ -292,7 +292,7 @@ impl Store {
                         source,
                         pipeline,
                         position as i64,
-                        run.id,
+                        run.id.as_str(),
                         run.passed,
                         run.commit,
                         stages_text(&run.stages),
