@@ -629,6 +629,16 @@ mod tests {
         stage
     }
 
+    /// (passed, runs) of each pipeline of the first source's last poll, in its order.
+    fn pass_rates(state: &State) -> Vec<Option<(usize, usize)>> {
+        let polled = state.sources[0].snapshot.as_ref().unwrap();
+        polled
+            .tracked
+            .iter()
+            .map(|t| t.pass_rate.map(|r| (r.passed, r.runs)))
+            .collect()
+    }
+
     #[test]
     fn each_polled_pipeline_carries_its_pass_rate_and_failing_since() {
         let mut state = state();
@@ -646,12 +656,8 @@ mod tests {
         };
         state.record(0, at(0), Ok(poll("#1", BuildStatus::Passing)));
         state.record(0, at(10), Ok(poll("#2", BuildStatus::Failing)));
+        assert_eq!(pass_rates(&state), [Some((1, 2)), Some((2, 2))]);
         let tracked = &state.sources[0].snapshot.as_ref().unwrap().tracked;
-        let rates: Vec<_> = tracked
-            .iter()
-            .map(|t| t.pass_rate.map(|r| (r.passed, r.runs)))
-            .collect();
-        assert_eq!(rates, [Some((1, 2)), Some((2, 2))]);
         assert_eq!(tracked[0].failing_since, Some(at(10)));
         assert_eq!(tracked[1].failing_since, None);
     }
@@ -671,12 +677,7 @@ mod tests {
                 ..Snapshot::default()
             }),
         );
-        let tracked = &state.sources[0].snapshot.as_ref().unwrap().tracked;
-        let rates: Vec<_> = tracked
-            .iter()
-            .map(|t| t.pass_rate.map(|r| (r.passed, r.runs)))
-            .collect();
-        assert_eq!(rates, [Some((1, 2)), Some((1, 2))]);
+        assert_eq!(pass_rates(&state), [Some((1, 2)), Some((1, 2))]);
     }
 
     #[test]
