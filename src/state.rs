@@ -65,6 +65,24 @@ pub struct Tracked {
     pub pass_rate: Option<PassRate>,
 }
 
+impl Tracked {
+    /// What a card shows of `pipeline`: since when it fails (only while it does) and its pass
+    /// rate.
+    fn of(
+        pipeline: &Pipeline,
+        failing_since: &HashMap<String, Timestamp>,
+        pass_rate: Option<PassRate>,
+    ) -> Tracked {
+        Tracked {
+            failing_since: match pipeline.status {
+                BuildStatus::Failing => failing_since.get(&pipeline.name).copied(),
+                _ => None,
+            },
+            pass_rate,
+        }
+    }
+}
+
 impl Polled {
     fn new(snapshot: Snapshot, tracked: Vec<Tracked>) -> Polled {
         // Not `collect`: that would reuse the parsed pipelines' buffer for the pointers and keep
@@ -165,9 +183,9 @@ impl SourceState {
         snapshot.tracked = snapshot
             .pipelines
             .iter()
-            .map(|p| Tracked {
-                failing_since: self.failing_since.get(&p.name).copied(),
-                pass_rate: self.history.get(&p.name).and_then(|w| w.runs.pass_rate()),
+            .map(|p| {
+                let pass_rate = self.history.get(&p.name).and_then(|w| w.runs.pass_rate());
+                Tracked::of(p, &self.failing_since, pass_rate)
             })
             .collect();
     }
@@ -323,13 +341,7 @@ impl State {
                     .pipelines
                     .iter()
                     .zip(runs.pass_rates)
-                    .map(|(p, pass_rate)| Tracked {
-                        failing_since: match p.status {
-                            BuildStatus::Failing => source.failing_since.get(&p.name).copied(),
-                            _ => None,
-                        },
-                        pass_rate,
-                    })
+                    .map(|(p, pass_rate)| Tracked::of(p, &source.failing_since, pass_rate))
                     .collect();
                 source.snapshot = Some(Polled::new(snapshot, tracked));
             }
@@ -701,6 +713,22 @@ mod tests {
         }
         state.record(0, at(10), Ok(Snapshot::default()));
         assert_eq!(state.stage_samples().count(), 0);
+    }
+
+    #[test]
+    fn a_restore_over_a_kept_poll_shows_the_restored_tracking_on_its_cards() {
+        let mut state = state();
+        state.record(0, at(0), Ok(snapshot(BuildStatus::Failing)));
+        let mut runs = RunHistory::default();
+        let mut passed = Pipeline::new("api", BuildStatus::Passing);
+        passed.label = Some("#1".into());
+        runs.observe(&passed);
+        let key = ("ci".to_string(), "api".to_string());
+        let since = [(key.clone(), at(-60))].into_iter().collect();
+        state.restore_tracking(&since, &[(key, runs)].into_iter().collect());
+        assert_eq!(pass_rates(&state), [Some((1, 1))]);
+        let tracked = &state.sources[0].snapshot.as_ref().unwrap().tracked;
+        assert_eq!(tracked[0].failing_since, Some(at(-60)));
     }
 
     #[test]
