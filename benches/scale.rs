@@ -1,8 +1,8 @@
 //! How cost grows with the board: one poll on a running radiator (the state update, the view
 //! build and the drop of the view it replaces) for feeds of 1,000, 10,000 and 100,000 pipelines
-//! (the time should grow tenfold per step, no more), the view
-//! build alone for 10,000 and 100,000, and one whole frame of 2,000 pipelines drawn at 250x70 (a
-//! wall) and at 80x24 (an SSH session).
+//! (the time should grow tenfold per step, no more), the view build alone for 10,000 and
+//! 100,000, and one whole frame of 2,000 pipelines drawn at 250x70 (a wall) and at 80x24 (an SSH
+//! session).
 //! The feeds are cctray-like: a name, a status (one in ten failing), a label, a time and a link.
 //! Run: `cargo bench --bench scale`.
 

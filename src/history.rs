@@ -139,16 +139,14 @@ impl RunHistory {
             }
         }
         let mut listed = vec![(
-            current.into_owned(),
+            CompactString::from(current),
             verdict(pipeline),
             pipeline.commit.clone(),
         )];
-        listed.extend(
-            pipeline
-                .previous
-                .iter()
-                .map(|r| (r.id.clone(), Some(r.passed), r.commit.clone())),
-        );
+        listed.extend(pipeline.previous.iter().map(|r| {
+            let id = CompactString::from(r.id.as_str());
+            (id, Some(r.passed), r.commit.clone())
+        }));
         // Sized for what is kept, not for RUNS_KEPT: most pipelines have seen a few runs, and a
         // board of 100,000 would otherwise hold 160 MB of empty slots.
         let mut next: Vec<RunRecord> =
@@ -160,7 +158,7 @@ impl RunHistory {
             let mut record = match self.runs.iter().position(|r| r.id == id) {
                 Some(at) => self.runs.remove(at),
                 None => RunRecord {
-                    id: id.into(),
+                    id,
                     passed: None,
                     commit: None,
                     stages: Vec::new(),
